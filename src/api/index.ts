@@ -1,0 +1,6 @@
+export * from './client.js';
+export * from './errors.js';
+export * from './spec.js';
+export * from './types.js';
+export { parseCallbackBody, type CallbackParse } from './wire.js';
+export * from './webhookSignature.js';

@@ -1,0 +1,68 @@
+import type { AspectRatio, Motion, Speed, Version, VideoBatchSize } from './spec.js';
+
+/** Parameters shared by every image task type. */
+export interface ImageParams {
+	aspectRatio?: AspectRatio;
+	version?: Version;
+	speed?: Speed;
+	variety?: number;
+	stylization?: number;
+	weirdness?: number;
+}
+
+/** Omni reference takes no `speed` but an omni weight (`ow` on the wire). */
+export interface OmniParams {
+	aspectRatio?: AspectRatio;
+	version?: Version;
+	variety?: number;
+	stylization?: number;
+	weirdness?: number;
+	omniWeight?: number;
+}
+
+/** Video takes no `speed`; `motion` is required by the API. */
+export interface VideoParams {
+	aspectRatio?: AspectRatio;
+	version?: Version;
+	motion: Motion;
+	videoBatchSize?: VideoBatchSize;
+}
+
+interface RequestBase {
+	prompt: string;
+	/** Sent as `waterMark`. */
+	watermark?: string;
+	/** Sent as `callBackUrl`; absent means the caller polls. */
+	callbackUrl?: string;
+}
+
+/**
+ * One generation request, shaped so that a field the API does not accept for a task type cannot be expressed:
+ * video has no `speed`, only omni has `omniWeight`, text-to-image has no images, video takes exactly one image.
+ */
+export type GenerateRequest =
+	| (RequestBase & { taskType: 'mj_txt2img'; params: ImageParams })
+	| (RequestBase & {
+			taskType: 'mj_img2img' | 'mj_style_reference';
+			imageUrls: readonly [string, ...string[]];
+			params: ImageParams;
+	  })
+	| (RequestBase & { taskType: 'mj_video' | 'mj_video_hd'; imageUrl: string; params: VideoParams })
+	| (RequestBase & { taskType: 'mj_omni_reference'; imageUrl: string; params: OmniParams });
+
+/** What a finished or unfinished task looks like, whichever endpoint (task details or callback) told us. */
+export type TaskOutcome =
+	| { status: 'pending' }
+	| { status: 'succeeded'; resultUrls: string[] }
+	| { status: 'failed'; reason: string; code?: number };
+
+export interface TaskDetails {
+	taskId: string;
+	outcome: TaskOutcome;
+}
+
+/** A callback body, normalised. Callbacks only ever report a finished task. */
+export interface CallbackReport {
+	taskId: string;
+	outcome: Exclude<TaskOutcome, { status: 'pending' }>;
+}

@@ -1,0 +1,121 @@
+/**
+ * The composition root: config → store → API client → Discord client → jobs → HTTP server.
+ * `index.ts` runs it as a process; the end-to-end tests run the very same thing against local fakes.
+ */
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { Client, GatewayIntentBits, Partials } from 'discord.js';
+import { createMjClient } from './api/client.js';
+import { commandMap } from './commands/index.js';
+import { registerCommands } from './commands/register.js';
+import type { Config } from './config.js';
+import { DEFAULT_UPLOAD_LIMIT_BYTES, DiscordPublisher } from './discord/publisher.js';
+import { registerEvents } from './events/index.js';
+import { JobRepository } from './jobs/repository.js';
+import { JobService } from './jobs/service.js';
+import type { Logger } from './logger.js';
+import { createApp } from './server/app.js';
+import { callbackUrlFor, resolveCallbackSecret } from './server/callbackSigning.js';
+import { createStore, type Store } from './store.js';
+
+export interface BotOptions {
+	config: Config;
+	logger: Logger;
+	/** For tests: the fetch used for the provider and downloads. */
+	fetch?: typeof fetch;
+}
+
+export interface Bot {
+	client: Client;
+	jobs: JobService;
+	store: Store;
+	/** The HTTP port actually bound (useful with PORT=0). */
+	port: number;
+	stop(): Promise<void>;
+}
+
+/** How long shutdown waits for in-flight deliveries before closing the store anyway. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+export async function startBot({ config, logger, fetch: doFetch }: BotOptions): Promise<Bot> {
+	const store = createStore(config.storeUrl);
+	const callbackSecret = await resolveCallbackSecret(config.callbackSecret, store);
+	const api = createMjClient({
+		baseUrl: config.mjApiUrl,
+		apiKey: config.mjApiKey,
+		timeoutMs: config.mjTimeoutMs,
+		...(doFetch ? { fetch: doFetch } : {}),
+	});
+
+	const client = new Client({
+		intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessageReactions, GatewayIntentBits.DirectMessageReactions],
+		// Reactions on messages from before a restart arrive as partials.
+		partials: [Partials.Message, Partials.Reaction, Partials.Channel, Partials.User],
+		...(config.discordApiUrl ? { rest: { api: config.discordApiUrl } } : {}),
+	});
+	client.on('error', (error) => logger.error({ err: error }, 'Discord client error'));
+
+	const publicUrl = config.publicUrl;
+	const jobs = new JobService({
+		repository: new JobRepository(store),
+		api,
+		publisher: new DiscordPublisher(client.rest, logger),
+		logger,
+		callbackUrlFor: (jobId) => (publicUrl ? callbackUrlFor(publicUrl, callbackSecret, jobId) : undefined),
+		poll: { firstDelayMs: config.pollIntervalMs, callbackGraceMs: 3 * 60_000, maxDelayMs: 30_000 },
+		jobTimeoutMs: config.jobTimeoutMs,
+		download: { maxBytes: DEFAULT_UPLOAD_LIMIT_BYTES * 5, timeoutMs: 60_000 },
+		...(doFetch ? { fetch: doFetch } : {}),
+	});
+
+	const app = createApp({
+		acceptCallback: async (jobId, report) => jobs.acceptCallback(jobId, report),
+		callbackSecret,
+		providerWebhookKey: config.mjWebhookHmacKey,
+		logger,
+	});
+	const server = await listen(app.fetch, config.port, config.host);
+	const port = (server.address() as AddressInfo).port;
+	logger.info({ port, host: config.host, mode: publicUrl ? 'callbacks' : 'polling' }, 'HTTP server listening');
+
+	registerEvents(client, { jobs, logger, commands: commandMap() });
+	const ready = once(client, 'clientReady');
+	await client.login(config.discordToken);
+	await ready;
+
+	try {
+		await registerCommands({ rest: client.rest, applicationId: client.application!.id, guildId: config.devGuildId, store, logger });
+	} catch (error) {
+		// Commands registered earlier still work; a member-facing outage is worse than stale definitions.
+		logger.error({ err: error }, 'Could not register slash commands');
+	}
+	const resumed = await jobs.resume();
+	if (resumed > 0) logger.info({ count: resumed }, 'Resumed unfinished jobs');
+
+	let stopping: Promise<void> | undefined;
+	return {
+		client,
+		jobs,
+		store,
+		port,
+		async stop() {
+			stopping ??= (async () => {
+				// Stop taking callbacks and interactions first, then let running work finish, then close the store.
+				await new Promise<void>((resolve) => server.close(() => resolve()));
+				await client.destroy();
+				await Promise.race([jobs.stop(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
+				await store.close();
+				logger.info('Stopped');
+			})();
+			return stopping;
+		},
+	};
+}
+
+async function listen(fetchHandler: Parameters<typeof serve>[0]['fetch'], port: number, hostname: string): Promise<ServerType> {
+	return new Promise((resolve, reject) => {
+		const server = serve({ fetch: fetchHandler, port, hostname }, () => resolve(server));
+		server.once('error', reject);
+	});
+}

@@ -1,0 +1,71 @@
+/**
+ * The shared body of the five generating commands: validate what arrived, acknowledge, hand the job to `jobs`.
+ */
+import { ApplicationCommandOptionType, type ChatInputCommandInteraction } from 'discord.js';
+import { UserError } from '../jobs/errors.js';
+import { IMAGE_ATTACHMENT_OPTION, IMAGE_URL_OPTION, PROMPT_OPTION, type GenerationOptionName } from '../jobs/options.js';
+import { buildGenerateRequest, type JobInput, type JobKind } from '../jobs/request.js';
+import { assertNoProblems, validateImageSource, validateOptions, validatePrompt, type RawAttachment } from '../jobs/validate.js';
+import type { CommandContext } from './types.js';
+
+/** Interaction tokens are valid for 15 minutes from the interaction's creation. */
+export const INTERACTION_TOKEN_LIFETIME_MS = 15 * 60_000;
+
+export async function runGeneration(
+	interaction: ChatInputCommandInteraction,
+	context: CommandContext,
+	kind: JobKind,
+	optionNames: readonly GenerationOptionName[],
+): Promise<void> {
+	if (!interaction.inGuild()) {
+		throw new UserError('Generation commands work in servers only: the server’s Midjourney account pays for them.');
+	}
+	const { values, attachment } = readRawOptions(interaction);
+	const problems: string[] = [];
+	const prompt = validatePrompt(values.get(PROMPT_OPTION.name), problems);
+	const options = validateOptions(optionNames, values, problems);
+	let input: JobInput;
+	if (kind === 'imagine') {
+		input = { kind, prompt, options };
+	} else {
+		const imageUrl = validateImageSource(attachment, values.get(IMAGE_URL_OPTION.name), problems);
+		input = { kind, prompt, imageUrl, options };
+	}
+	assertNoProblems(problems);
+
+	await interaction.deferReply();
+	await context.jobs.start({
+		kind,
+		request: buildGenerateRequest(input),
+		target: {
+			guildId: interaction.guildId,
+			channelId: interaction.channelId,
+			requesterId: interaction.user.id,
+			applicationId: interaction.applicationId,
+			interactionToken: interaction.token,
+			tokenExpiresAt: interaction.createdTimestamp + INTERACTION_TOKEN_LIFETIME_MS,
+			...(interaction.attachmentSizeLimit ? { uploadLimitBytes: interaction.attachmentSizeLimit } : {}),
+		},
+	});
+}
+
+/**
+ * Reads options as sent, without discord.js's typed getters: those throw on a type mismatch, and a tampered
+ * interaction deserves a clear message, not a crash.
+ */
+function readRawOptions(interaction: ChatInputCommandInteraction): { values: Map<string, unknown>; attachment?: RawAttachment } {
+	const values = new Map<string, unknown>();
+	let attachment: RawAttachment | undefined;
+	for (const option of interaction.options.data) {
+		if (option.name === IMAGE_ATTACHMENT_OPTION.name) {
+			if (option.type !== ApplicationCommandOptionType.Attachment || !option.attachment) {
+				throw new UserError(`\`${IMAGE_ATTACHMENT_OPTION.name}\` must be an uploaded file.`);
+			}
+			const { url, name, contentType, size } = option.attachment;
+			attachment = { url, name, contentType, size };
+			continue;
+		}
+		values.set(option.name, option.value);
+	}
+	return attachment ? { values, attachment } : { values };
+}

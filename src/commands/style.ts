@@ -1,0 +1,11 @@
+import { IMAGE_OPTION_NAMES } from '../jobs/options.js';
+import { generationCommand } from './builders.js';
+import { runGeneration } from './runGeneration.js';
+import type { Command } from './types.js';
+
+export default {
+	data: generationCommand('style', 'Create images in the style of a reference image', { image: true, options: IMAGE_OPTION_NAMES }),
+	async execute(interaction, context) {
+		await runGeneration(interaction, context, 'style', IMAGE_OPTION_NAMES);
+	},
+} satisfies Command;

@@ -1,0 +1,138 @@
+/**
+ * The environment, turned into one typed and validated object. Nothing else in the bot reads `process.env`.
+ */
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export interface Config {
+	discordToken: string;
+	mjApiKey: string;
+	mjApiUrl: string;
+	/** Base URL of Discord's REST API without the version, e.g. `https://discord.com/api`; undefined = discord.js default. */
+	discordApiUrl: string | undefined;
+	/** Public base URL under which the provider can reach our callback route; undefined = poll instead. */
+	publicUrl: string | undefined;
+	port: number;
+	host: string;
+	storeUrl: string;
+	callbackSecret: string | undefined;
+	mjWebhookHmacKey: string | undefined;
+	devGuildId: string | undefined;
+	logLevel: (typeof LOG_LEVELS)[number];
+	/** Time-out of each call to the provider. */
+	mjTimeoutMs: number;
+	/** Interval of the first polls of a job without callbacks; it backs off from there. */
+	pollIntervalMs: number;
+	/** A job still unfinished after this long is marked failed. */
+	jobTimeoutMs: number;
+}
+
+/** Where an operator finds each required value: printed when it is missing. */
+const HELP = {
+	DISCORD_TOKEN: 'the bot token: https://discord.com/developers/applications → your app → Bot → Reset Token',
+	MJ_API_KEY: 'your Midjourney API key: https://kie.ai/api-key (the account that pays for generations)',
+} as const;
+
+const optionalString = z
+	.string()
+	.trim()
+	.transform((value) => (value === '' ? undefined : value))
+	.optional();
+
+const httpUrl = (name: string) =>
+	z
+		.string()
+		.trim()
+		.refine((value) => /^https?:\/\/[^\s/]+/i.test(value) && URL.canParse(value), {
+			message: `${name} must be an http(s) URL`,
+		})
+		.transform((value) => value.replace(/\/+$/, ''));
+
+const snowflake = z.string().regex(/^\d{17,20}$/, { message: 'must be a Discord id (17–20 digits)' });
+
+const positiveInt = (fallback: number) =>
+	z.string().trim().optional().transform((value, ctx) => {
+		if (value === undefined || value === '') return fallback;
+		const number = Number(value);
+		if (!Number.isInteger(number) || number <= 0) {
+			ctx.addIssue({ code: 'custom', message: `must be a positive integer, got "${value}"` });
+			return z.NEVER;
+		}
+		return number;
+	});
+
+const schema = z.object({
+	DISCORD_TOKEN: z.string({ error: `is required: ${HELP.DISCORD_TOKEN}` }).trim().min(1, `is required: ${HELP.DISCORD_TOKEN}`),
+	MJ_API_KEY: z.string({ error: `is required: ${HELP.MJ_API_KEY}` }).trim().min(1, `is required: ${HELP.MJ_API_KEY}`),
+	MJ_API_URL: optionalString.pipe(httpUrl('MJ_API_URL').optional()).default('https://api.kie.ai'),
+	DISCORD_API_URL: optionalString.pipe(httpUrl('DISCORD_API_URL').optional()),
+	PUBLIC_URL: optionalString.pipe(httpUrl('PUBLIC_URL').optional()),
+	PORT: z.string().trim().optional().transform((value, ctx) => {
+		if (value === undefined || value === '') return 3000;
+		const port = Number(value);
+		if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+			ctx.addIssue({ code: 'custom', message: `must be a port number 0–65535, got "${value}"` });
+			return z.NEVER;
+		}
+		return port;
+	}),
+	HOST: optionalString.default('0.0.0.0'),
+	STORE_URL: optionalString
+		.default('sqlite://./data/bot.sqlite')
+		.refine((value) => /^(sqlite|memory|redis|rediss):\/\//.test(value ?? ''), {
+			message: 'must start with sqlite://, memory:// or redis://',
+		}),
+	CALLBACK_SECRET: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+	MJ_WEBHOOK_HMAC_KEY: optionalString,
+	DEV_GUILD_ID: optionalString.pipe(snowflake.optional()),
+	LOG_LEVEL: optionalString.pipe(z.enum(LOG_LEVELS).optional()).default('info'),
+	MJ_TIMEOUT_MS: positiveInt(30_000),
+	POLL_INTERVAL_MS: positiveInt(5_000),
+	JOB_TIMEOUT_MS: positiveInt(30 * 60_000),
+});
+
+export class ConfigError extends Error {
+	public constructor(public readonly problems: string[]) {
+		super(
+			`The bot cannot start: ${problems.length === 1 ? 'a setting needs' : `${problems.length} settings need`} attention.\n` +
+				problems.map((problem) => `  - ${problem}`).join('\n') +
+				'\nSet them in a .env file next to package.json (copy .env.example) or in the environment.',
+		);
+		this.name = 'ConfigError';
+	}
+}
+
+/** Validates the environment. Reports every problem at once; never includes a secret's value in a message. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+	const result = schema.safeParse(env);
+	if (!result.success) {
+		const problems = result.error.issues.map((issue) => `${String(issue.path[0] ?? 'environment')} ${issue.message}`);
+		throw new ConfigError([...new Set(problems)]);
+	}
+	const value = result.data;
+	return {
+		discordToken: value.DISCORD_TOKEN,
+		mjApiKey: value.MJ_API_KEY,
+		mjApiUrl: value.MJ_API_URL ?? 'https://api.kie.ai',
+		discordApiUrl: value.DISCORD_API_URL,
+		publicUrl: value.PUBLIC_URL,
+		port: value.PORT,
+		host: value.HOST ?? '0.0.0.0',
+		storeUrl: value.STORE_URL ?? 'sqlite://./data/bot.sqlite',
+		callbackSecret: value.CALLBACK_SECRET,
+		mjWebhookHmacKey: value.MJ_WEBHOOK_HMAC_KEY,
+		devGuildId: value.DEV_GUILD_ID,
+		logLevel: value.LOG_LEVEL ?? 'info',
+		mjTimeoutMs: value.MJ_TIMEOUT_MS,
+		pollIntervalMs: value.POLL_INTERVAL_MS,
+		jobTimeoutMs: value.JOB_TIMEOUT_MS,
+	};
+}
+
+/** Reads `.env` (when present) into the process environment, then validates it. Only the entry points call this. */
+export function loadConfig(envFile = '.env'): Config {
+	if (existsSync(envFile)) process.loadEnvFile(envFile);
+	return parseConfig(process.env);
+}

@@ -1,0 +1,88 @@
+/**
+ * Turns jobs into Discord message content. Pure functions: no I/O, easy to test.
+ */
+import { MessageFlags, type APIAllowedMentions } from 'discord.js';
+import type { GenerateRequest } from '../api/types.js';
+import type { DownloadResult } from '../jobs/download.js';
+import type { FinishedJob, JobRecord } from '../jobs/types.js';
+
+const CONTENT_LIMIT = 2000;
+
+export const NO_PINGS: APIAllowedMentions = { parse: [] };
+
+export interface RenderedMessage {
+	content: string;
+	allowed_mentions: APIAllowedMentions;
+	flags?: MessageFlags;
+}
+
+/** The parameters as they were sent, named like the slash-command options members typed. */
+export function describeParameters(request: GenerateRequest): string {
+	const parts: string[] = [];
+	const params = new Map<string, unknown>(Object.entries(request.params));
+	const labels: Array<[string, string]> = [
+		['aspectRatio', 'aspect_ratio'],
+		['version', 'version'],
+		['speed', 'speed'],
+		['variety', 'variety'],
+		['stylization', 'stylization'],
+		['weirdness', 'weirdness'],
+		['omniWeight', 'omni_weight'],
+		['motion', 'motion'],
+		['videoBatchSize', 'batch_size'],
+	];
+	for (const [field, label] of labels) {
+		const value = params.get(field);
+		if (value !== undefined) parts.push(`${label}: ${String(value)}`);
+	}
+	if (request.taskType === 'mj_video_hd') parts.push('hd: true');
+	return parts.length > 0 ? parts.map((part) => `\`${part}\``).join(' · ') : '`API defaults`';
+}
+
+function header(job: JobRecord, icon: string, verb: string, at: number): string {
+	return `${icon} **/${job.kind}** for <@${job.target.requesterId}> — ${verb} <t:${Math.floor(at / 1000)}:R>`;
+}
+
+/** Quotes the prompt, shortened so the whole message stays within Discord's limit. */
+function quotePrompt(prompt: string, budget: number): string {
+	const room = Math.max(20, budget);
+	const shown = prompt.length > room ? `${prompt.slice(0, room - 1)}…` : prompt;
+	return shown
+		.split('\n')
+		.map((line) => `> ${line}`)
+		.join('\n');
+}
+
+function compose(lines: { head: string; tail: string[] }, prompt: string): string {
+	const tail = lines.tail.join('\n');
+	// The prompt is the only unbounded part: give it whatever the rest leaves, line markers included.
+	const budget = CONTENT_LIMIT - lines.head.length - tail.length - 10 - prompt.split('\n').length * 2;
+	return [lines.head, quotePrompt(prompt, budget), tail].filter(Boolean).join('\n').slice(0, CONTENT_LIMIT);
+}
+
+export function renderWorking(job: JobRecord): RenderedMessage {
+	return {
+		content: compose({ head: header(job, '⏳', 'started', job.createdAt), tail: [describeParameters(job.request), 'Working on it… this message will update with the result.'] }, job.request.prompt),
+		allowed_mentions: NO_PINGS,
+	};
+}
+
+export function renderFinished(job: FinishedJob, files: DownloadResult[]): RenderedMessage {
+	const { outcome, finishedAt } = job.state;
+	if (outcome.status === 'failed') {
+		return {
+			content: compose(
+				{ head: header(job, '❌', 'failed', finishedAt), tail: [describeParameters(job.request), `**Reason:** ${outcome.reason.slice(0, 500)}`] },
+				job.request.prompt,
+			),
+			allowed_mentions: NO_PINGS,
+		};
+	}
+	const links = files.filter((file) => !file.ok).map((file, index) => `[result ${index + 1}](${file.url})`);
+	const tail = [describeParameters(job.request)];
+	if (links.length > 0) tail.push(`Not uploaded here, open them before the links expire: ${links.join(' ')}`);
+	return {
+		content: compose({ head: header(job, '✅', 'finished', finishedAt), tail }, job.request.prompt),
+		allowed_mentions: NO_PINGS,
+	};
+}

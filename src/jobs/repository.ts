@@ -1,0 +1,68 @@
+import type Keyv from 'keyv';
+import type { Store } from '../store.js';
+import type { JobRecord } from './types.js';
+
+/** Jobs are kept for a while after delivery so buttons and reactions on old results keep working. */
+const FINISHED_JOB_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+
+/**
+ * Jobs in the store. Writes to one job are serialised within the process so a callback and a poll that race
+ * each see the other's result (across processes, see issue 7's atomic claims).
+ */
+export class JobRepository {
+	private readonly jobs: Keyv<JobRecord>;
+	/** Ids of jobs whose delivery is not settled: what restart recovery resumes. */
+	private readonly open: Keyv<number>;
+	private readonly locks = new Map<string, Promise<unknown>>();
+
+	public constructor(store: Store) {
+		this.jobs = store.collection<JobRecord>('jobs');
+		this.open = store.collection<number>('open-jobs');
+	}
+
+	public async get(id: string): Promise<JobRecord | undefined> {
+		return this.jobs.get(id);
+	}
+
+	public async create(job: JobRecord): Promise<void> {
+		await this.jobs.set(job.id, job);
+		await this.open.set(job.id, job.createdAt);
+	}
+
+	/**
+	 * Applies `change` to the current record under the job's lock and stores the result.
+	 * `change` returns the new record, or undefined to leave the job as it is.
+	 */
+	public async update(id: string, change: (job: JobRecord) => JobRecord | undefined): Promise<{ before: JobRecord; after: JobRecord } | undefined> {
+		return this.withLock(id, async () => {
+			const before = await this.jobs.get(id);
+			if (!before) return undefined;
+			const after = change(structuredClone(before));
+			if (!after) return { before, after: before };
+			const settled = after.state.phase === 'finished' && after.state.delivery.state !== 'pending';
+			await this.jobs.set(id, after, settled ? FINISHED_JOB_TTL_MS : undefined);
+			if (settled) await this.open.delete(id);
+			return { before, after };
+		});
+	}
+
+	/** Ids of every job whose result has not been delivered (or definitively failed to be). */
+	public async listOpen(): Promise<string[]> {
+		const ids: string[] = [];
+		if (!this.open.iterator) throw new Error('The store cannot list keys; restart recovery needs an iterable store');
+		for await (const [key] of this.open.iterator(undefined)) ids.push(String(key));
+		return ids;
+	}
+
+	private async withLock<T>(id: string, task: () => Promise<T>): Promise<T> {
+		const previous = this.locks.get(id) ?? Promise.resolve();
+		const run = previous.then(task, task);
+		const tail = run.catch(() => undefined);
+		this.locks.set(id, tail);
+		try {
+			return await run;
+		} finally {
+			if (this.locks.get(id) === tail) this.locks.delete(id);
+		}
+	}
+}

@@ -1,0 +1,94 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { parseCallbackBody, PROVIDER_SIGNATURE_HEADERS, verifyProviderSignature } from '../api/index.js';
+import type { CallbackVerdict } from '../jobs/service.js';
+import type { CallbackReport } from '../api/types.js';
+import type { Logger } from '../logger.js';
+import { isValidJobSignature } from './callbackSigning.js';
+
+/** Callback bodies are a few hundred bytes; anything much larger is not from the provider. */
+export const CALLBACK_BODY_LIMIT_BYTES = 64 * 1024;
+
+export interface AppDependencies {
+	acceptCallback(jobId: string, report: CallbackReport): Promise<CallbackVerdict>;
+	callbackSecret: string;
+	/** The provider's webhook signing key, when the account has signing enabled. */
+	providerWebhookKey: string | undefined;
+	logger: Logger;
+	nowSeconds?: () => number;
+}
+
+const VERDICT_STATUS: Record<CallbackVerdict, 200 | 404 | 409> = {
+	accepted: 200,
+	duplicate: 200,
+	'unknown-job': 404,
+	'task-mismatch': 409,
+};
+
+/** The HTTP app: built from its dependencies, served by the entry point, tested with `app.request()`. */
+export function createApp(deps: AppDependencies): Hono {
+	const app = new Hono();
+	const nowSeconds = deps.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
+
+	app.get('/healthz', (c) => c.json({ status: 'ok' }));
+
+	app.post(
+		'/callbacks/mj/:jobId',
+		// Cheapest check first: a forged URL is refused before its body is read.
+		async (c, next) => {
+			if (!isValidJobSignature(deps.callbackSecret, c.req.param('jobId'), c.req.query('sig'))) {
+				deps.logger.warn({ jobId: c.req.param('jobId').slice(0, 64), reason: 'bad-signature' }, 'Callback rejected');
+				return c.json({ error: 'invalid signature' }, 401);
+			}
+			await next();
+			return undefined;
+		},
+		bodyLimit({
+			maxSize: CALLBACK_BODY_LIMIT_BYTES,
+			onError: (c) => c.json({ error: 'body too large' }, 413),
+		}),
+		async (c) => {
+			const jobId = c.req.param('jobId');
+			const log = deps.logger.child({ jobId });
+			let body: unknown;
+			try {
+				body = JSON.parse(await c.req.text());
+			} catch {
+				log.warn({ reason: 'malformed-json' }, 'Callback rejected');
+				return c.json({ error: 'body is not JSON' }, 400);
+			}
+			const parsed = parseCallbackBody(body);
+			if (!parsed.ok) {
+				log.warn({ reason: 'bad-shape', detail: parsed.error }, 'Callback rejected');
+				return c.json({ error: `unexpected body: ${parsed.error}` }, 400);
+			}
+			const { report } = parsed;
+			if (
+				deps.providerWebhookKey &&
+				!verifyProviderSignature({
+					key: deps.providerWebhookKey,
+					taskId: report.taskId,
+					timestamp: c.req.header(PROVIDER_SIGNATURE_HEADERS.timestamp),
+					signature: c.req.header(PROVIDER_SIGNATURE_HEADERS.signature),
+					nowSeconds: nowSeconds(),
+				})
+			) {
+				log.warn({ taskId: report.taskId, reason: 'bad-provider-signature' }, 'Callback rejected');
+				return c.json({ error: 'invalid provider signature' }, 401);
+			}
+			const verdict = await deps.acceptCallback(jobId, report);
+			const status = VERDICT_STATUS[verdict];
+			(status === 200 ? log.info.bind(log) : log.warn.bind(log))({ taskId: report.taskId, verdict, outcome: report.outcome.status }, 'Callback handled');
+			return c.json({ result: verdict }, status);
+		},
+	);
+
+	app.notFound((c) => c.json({ error: 'not found' }, 404));
+	app.onError((error, c) => {
+		if (error instanceof HTTPException) return error.getResponse();
+		deps.logger.error({ err: error, path: c.req.path }, 'HTTP handler failed');
+		return c.json({ error: 'internal error' }, 500);
+	});
+	return app;
+}

@@ -1,0 +1,61 @@
+/**
+ * The bot's persistent state, on Keyv. Everything another process (or this one after a restart) needs lives here.
+ * Each collection is its own Keyv namespace so it can be iterated (restart recovery lists unfinished jobs).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import KeyvRedis from '@keyv/redis';
+import KeyvSqlite from '@keyv/sqlite';
+import Keyv from 'keyv';
+
+export interface Store {
+	/** Keyv namespace by name, created once per store. */
+	collection<Value>(name: string): Keyv<Value>;
+	close(): Promise<void>;
+}
+
+export function createStore(url: string): Store {
+	const collections = new Map<string, Keyv<unknown>>();
+	const closers: Array<() => Promise<void>> = [];
+
+	const factory = adapterFactory(url, closers);
+
+	return {
+		collection<Value>(name: string): Keyv<Value> {
+			let keyv = collections.get(name);
+			if (!keyv) {
+				keyv = factory(name);
+				collections.set(name, keyv);
+			}
+			return keyv as Keyv<Value>;
+		},
+		async close() {
+			await Promise.allSettled(closers.map(async (close) => close()));
+			collections.clear();
+		},
+	};
+}
+
+function adapterFactory(url: string, closers: Array<() => Promise<void>>): (name: string) => Keyv<unknown> {
+	if (url.startsWith('memory://')) {
+		return (name) => new Keyv<unknown>({ namespace: name });
+	}
+	if (url.startsWith('sqlite://')) {
+		const file = url.slice('sqlite://'.length);
+		if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
+		return (name) => {
+			// One table per collection; busyTimeout because each table's adapter holds its own connection to the file.
+			const adapter = new KeyvSqlite({ uri: url, table: name.replace(/[^a-z0-9_]/gi, '_'), busyTimeout: 10_000 });
+			closers.push(async () => adapter.disconnect());
+			return new Keyv<unknown>({ store: adapter, namespace: name });
+		};
+	}
+	if (url.startsWith('redis://') || url.startsWith('rediss://')) {
+		return (name) => {
+			const adapter = new KeyvRedis(url);
+			closers.push(async () => adapter.disconnect());
+			return new Keyv<unknown>({ store: adapter, namespace: name });
+		};
+	}
+	throw new Error(`Unsupported STORE_URL scheme: ${url.split(':')[0] ?? ''}`);
+}
