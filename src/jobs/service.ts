@@ -109,19 +109,26 @@ export class JobService {
 
 	/** Handles a callback that passed the server's checks. Never throws for a job's state; answers what it did. */
 	public async acceptCallback(jobId: string, report: CallbackReport): Promise<CallbackVerdict> {
-		const { repository } = this.options;
-		const job = await repository.get(jobId);
-		if (!job) return 'unknown-job';
-		if (isFinished(job)) return job.state.taskId === null || job.state.taskId === report.taskId ? 'duplicate' : 'task-mismatch';
-		if (job.state.phase === 'submitted') {
-			if (job.state.taskId !== report.taskId) return 'task-mismatch';
-			this.track(this.confirmAndFinish(jobId));
-			return 'accepted';
-		}
-		await repository.update(jobId, (current) =>
-			current.state.phase === 'recorded' ? { ...current, earlyCallback: { taskId: report.taskId, receivedAt: this.now() } } : undefined,
-		);
-		return 'accepted';
+		let verdict: CallbackVerdict = 'unknown-job';
+		let confirm = false;
+		// Decided under the job's lock: the submit's answer may be being stored at this very moment.
+		await this.options.repository.update(jobId, (current) => {
+			switch (current.state.phase) {
+				case 'finished':
+					verdict = current.state.taskId === null || current.state.taskId === report.taskId ? 'duplicate' : 'task-mismatch';
+					return undefined;
+				case 'submitted':
+					verdict = current.state.taskId === report.taskId ? 'accepted' : 'task-mismatch';
+					confirm = verdict === 'accepted';
+					return undefined;
+				case 'recorded':
+					// The callback beat the submit's answer: keep it, the submit applies it once the task id is known.
+					verdict = 'accepted';
+					return { ...current, earlyCallback: { taskId: report.taskId, receivedAt: this.now() } };
+			}
+		});
+		if (confirm) this.track(this.confirmAndFinish(jobId));
+		return verdict;
 	}
 
 	/** Asks task details (the source of truth) and finishes the job when it is done. */
@@ -175,6 +182,7 @@ export class JobService {
 		const { logger, repository, publisher } = this.options;
 		const log = logger.child({ jobId: job.id, taskId: job.state.taskId, guildId: job.target.guildId, channelId: job.target.channelId });
 		const files = job.state.outcome.status === 'succeeded' ? await this.downloadAll(job, job.state.outcome.resultUrls) : [];
+		log.debug({ files: files.length, outcome: job.state.outcome.status }, 'Delivering');
 		const failedDownloads = files.filter((file) => !file.ok);
 		if (failedDownloads.length > 0) log.warn({ failedDownloads }, 'Some results could not be downloaded; linking them instead');
 		try {
