@@ -1,7 +1,8 @@
 /**
  * Turns jobs into Discord message content. Pure functions: no I/O, easy to test.
  */
-import { MessageFlags, type APIAllowedMentions } from 'discord.js';
+import type { MessageFlags} from 'discord.js';
+import { type APIAllowedMentions } from 'discord.js';
 import type { GenerateRequest } from '../api/types.js';
 import type { DownloadResult } from '../jobs/download.js';
 import type { FinishedJob, JobRecord } from '../jobs/types.js';

@@ -73,7 +73,10 @@ export class JobService {
 			// The reply could not be shown (Discord hiccup): still submit, delivery has its fallbacks.
 			log.warn({ err: error }, 'Could not show the working message');
 		}
-		return this.submit(job.id);
+		// Tracked so a graceful shutdown waits for the submit's answer to be stored (else a paid task could be lost).
+		const submitting = this.submit(job.id);
+		this.track(submitting);
+		return submitting;
 	}
 
 	private async submit(jobId: string): Promise<JobRecord> {

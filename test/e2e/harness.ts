@@ -1,0 +1,155 @@
+/**
+ * One "world" for end-to-end tests: a fake Discord and a fake Midjourney on 127.0.0.1, and the real bot
+ * (discord.js client, Hono server, Keyv on a SQLite file) started by the same `startBot()` the process uses.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { startBot, type Bot } from '../../src/bot.js';
+import { parseConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { startFakeDiscord, type FakeDiscord } from '../fakes/discord.js';
+import { startFakeMidjourney, type FakeMidjourney } from '../fakes/midjourney.js';
+
+export interface WorldOptions {
+	/** Callbacks mode (PUBLIC_URL set) or polling mode. */
+	callbacks?: boolean;
+	webhookKey?: string;
+	env?: Record<string, string>;
+}
+
+export interface World {
+	discord: FakeDiscord;
+	mj: FakeMidjourney;
+	bot: Bot;
+	/** Every log line the bot wrote, parsed. */
+	logs: Array<Record<string, unknown>>;
+	storeFile: string;
+	/** Stops the bot process (as on SIGTERM) and starts a new one on the same store. */
+	restart(): Promise<Bot>;
+	stopBot(): Promise<void>;
+	startBotAgain(): Promise<Bot>;
+	close(): Promise<void>;
+}
+
+export const DISCORD_TOKEN = 'fake-discord-token-e2e-SECRET';
+
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
+	const discord = await startFakeDiscord();
+	const mj = await startFakeMidjourney(options.webhookKey ? { webhookKey: options.webhookKey } : {});
+	const dir = mkdtempSync(join(tmpdir(), 'mjbot-e2e-'));
+	const storeFile = join(dir, 'bot.sqlite');
+	const relay = await startRelay();
+	const logs: Array<Record<string, unknown>> = [];
+
+	const env: Record<string, string> = {
+		DISCORD_TOKEN,
+		MJ_API_KEY: mj.apiKey,
+		MJ_API_URL: mj.baseUrl,
+		DISCORD_API_URL: discord.apiUrl,
+		PORT: '0',
+		HOST: '127.0.0.1',
+		STORE_URL: `sqlite://${storeFile}`,
+		LOG_LEVEL: 'debug',
+		POLL_INTERVAL_MS: '50',
+		MJ_TIMEOUT_MS: '2000',
+		...(options.callbacks ? { PUBLIC_URL: relay.url } : {}),
+		...(options.webhookKey ? { MJ_WEBHOOK_HMAC_KEY: options.webhookKey } : {}),
+		...options.env,
+	};
+
+	const launch = async (): Promise<Bot> => {
+		const identified = discord.waitForIdentify();
+		const bot = await startBot({ config: parseConfig(env), logger: createLogger('debug', logSink(logs)) });
+		await identified;
+		relay.target = bot.port;
+		return bot;
+	};
+
+	let bot: Bot | undefined = await launch();
+	const world: World = {
+		discord,
+		mj,
+		get bot() {
+			if (!bot) throw new Error('The bot is stopped');
+			return bot;
+		},
+		logs,
+		storeFile,
+		async stopBot() {
+			await bot?.stop();
+			bot = undefined;
+		},
+		async startBotAgain() {
+			bot = await launch();
+			return bot;
+		},
+		async restart() {
+			await world.stopBot();
+			return world.startBotAgain();
+		},
+		async close() {
+			await bot?.stop();
+			await Promise.all([discord.close(), mj.close(), relay.close()]);
+			rmSync(dir, { recursive: true, force: true });
+		},
+	};
+	return world;
+}
+
+function logSink(lines: Array<Record<string, unknown>>): Writable {
+	return new Writable({
+		write(chunk: Buffer, _encoding, callback) {
+			for (const line of chunk.toString('utf8').split('\n')) {
+				if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
+			}
+			callback();
+		},
+	});
+}
+
+/**
+ * Stands in for the reverse proxy in front of the bot: PUBLIC_URL must be known before the bot picks its port.
+ */
+async function startRelay(): Promise<{ url: string; target: number; close(): Promise<void> }> {
+	const relay = {
+		url: '',
+		target: 0,
+		close: async () => undefined as void,
+	};
+	const server = http.createServer((req, res) => {
+		const upstream = http.request(
+			{ host: '127.0.0.1', port: relay.target, path: req.url, method: req.method, headers: req.headers },
+			(answer) => {
+				res.writeHead(answer.statusCode ?? 502, answer.headers);
+				answer.pipe(res);
+			},
+		);
+		upstream.on('error', () => {
+			res.writeHead(502).end();
+		});
+		req.pipe(upstream);
+	});
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	relay.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+	relay.close = async () =>
+		new Promise<void>((resolve) => {
+			server.closeAllConnections();
+			server.close(() => resolve());
+		});
+	return relay;
+}
+
+/** Resolves when `check` returns a truthy value, checking every few milliseconds (state in the store has no event to wait on). */
+export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 8000): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const value = await check();
+		if (value) return value;
+		if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+		await new Promise((resolve) => setTimeout(resolve, 5));
+	}
+}
