@@ -49,7 +49,11 @@ export async function startBot({ config, logger, fetch: doFetch }: BotOptions): 
 	});
 
 	const client = new Client({
-		intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessageReactions, GatewayIntentBits.DirectMessageReactions],
+		intents: [
+			GatewayIntentBits.Guilds,
+			GatewayIntentBits.GuildMessageReactions,
+			GatewayIntentBits.DirectMessageReactions,
+		],
 		// Reactions on messages from before a restart arrive as partials.
 		partials: [Partials.Message, Partials.Reaction, Partials.Channel, Partials.User],
 		...(config.discordApiUrl ? { rest: { api: config.discordApiUrl } } : {}),
@@ -85,7 +89,13 @@ export async function startBot({ config, logger, fetch: doFetch }: BotOptions): 
 	await ready;
 
 	try {
-		await registerCommands({ rest: client.rest, applicationId: client.application!.id, guildId: config.devGuildId, store, logger });
+		await registerCommands({
+			rest: client.rest,
+			applicationId: client.application!.id,
+			guildId: config.devGuildId,
+			store,
+			logger,
+		});
 	} catch (error) {
 		// Commands registered earlier still work; a member-facing outage is worse than stale definitions.
 		logger.error({ err: error }, 'Could not register slash commands');
@@ -113,7 +123,11 @@ export async function startBot({ config, logger, fetch: doFetch }: BotOptions): 
 	};
 }
 
-async function listen(fetchHandler: Parameters<typeof serve>[0]['fetch'], port: number, hostname: string): Promise<ServerType> {
+async function listen(
+	fetchHandler: Parameters<typeof serve>[0]['fetch'],
+	port: number,
+	hostname: string,
+): Promise<ServerType> {
 	return new Promise((resolve, reject) => {
 		const server = serve({ fetch: fetchHandler, port, hostname }, () => resolve(server));
 		server.once('error', reject);

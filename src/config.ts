@@ -45,39 +45,59 @@ const httpUrl = (name: string) =>
 	z
 		.string()
 		.trim()
-		.refine((value) => /^https?:\/\/[^\s/]+/i.test(value) && URL.canParse(value), {
-			message: `${name} must be an http(s) URL`,
+		.refine((value) => isPlainHttpUrl(value), {
+			message: `must be an http(s) URL without spaces, query string or fragment (e.g. https://${name === 'PUBLIC_URL' ? 'bot.example.com' : 'api.example.com'})`,
 		})
 		.transform((value) => value.replace(/\/+$/, ''));
+
+function isPlainHttpUrl(value: string): boolean {
+	if (!/^https?:\/\/[^\s/]+/i.test(value) || /\s/.test(value) || !URL.canParse(value)) return false;
+	const url = new URL(value);
+	return url.search === '' && url.hash === '' && !value.includes('?') && !value.includes('#');
+}
 
 const snowflake = z.string().regex(/^\d{17,20}$/, { message: 'must be a Discord id (17–20 digits)' });
 
 const positiveInt = (fallback: number) =>
-	z.string().trim().optional().transform((value, ctx) => {
-		if (value === undefined || value === '') return fallback;
-		const number = Number(value);
-		if (!Number.isInteger(number) || number <= 0) {
-			ctx.addIssue({ code: 'custom', message: `must be a positive integer, got "${value}"` });
-			return z.NEVER;
-		}
-		return number;
-	});
+	z
+		.string()
+		.trim()
+		.optional()
+		.transform((value, ctx) => {
+			if (value === undefined || value === '') return fallback;
+			const number = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+			if (!Number.isSafeInteger(number) || number <= 0) {
+				ctx.addIssue({ code: 'custom', message: `must be a positive integer, got "${value}"` });
+				return z.NEVER;
+			}
+			return number;
+		});
 
 const schema = z.object({
-	DISCORD_TOKEN: z.string({ error: `is required: ${HELP.DISCORD_TOKEN}` }).trim().min(1, `is required: ${HELP.DISCORD_TOKEN}`),
-	MJ_API_KEY: z.string({ error: `is required: ${HELP.MJ_API_KEY}` }).trim().min(1, `is required: ${HELP.MJ_API_KEY}`),
+	DISCORD_TOKEN: z
+		.string({ error: `is required: ${HELP.DISCORD_TOKEN}` })
+		.trim()
+		.min(1, `is required: ${HELP.DISCORD_TOKEN}`),
+	MJ_API_KEY: z
+		.string({ error: `is required: ${HELP.MJ_API_KEY}` })
+		.trim()
+		.min(1, `is required: ${HELP.MJ_API_KEY}`),
 	MJ_API_URL: optionalString.pipe(httpUrl('MJ_API_URL').optional()).default('https://api.kie.ai'),
 	DISCORD_API_URL: optionalString.pipe(httpUrl('DISCORD_API_URL').optional()),
 	PUBLIC_URL: optionalString.pipe(httpUrl('PUBLIC_URL').optional()),
-	PORT: z.string().trim().optional().transform((value, ctx) => {
-		if (value === undefined || value === '') return 3000;
-		const port = Number(value);
-		if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-			ctx.addIssue({ code: 'custom', message: `must be a port number 0–65535, got "${value}"` });
-			return z.NEVER;
-		}
-		return port;
-	}),
+	PORT: z
+		.string()
+		.trim()
+		.optional()
+		.transform((value, ctx) => {
+			if (value === undefined || value === '') return 3000;
+			const port = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+			if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+				ctx.addIssue({ code: 'custom', message: `must be a port number 0–65535, got "${value}"` });
+				return z.NEVER;
+			}
+			return port;
+		}),
 	HOST: optionalString.default('0.0.0.0'),
 	STORE_URL: optionalString
 		.default('sqlite://./data/bot.sqlite')

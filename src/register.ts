@@ -14,13 +14,22 @@ async function main(): Promise<void> {
 	const application = (await rest.get(Routes.currentApplication())) as { id: string };
 	const store = createStore(config.storeUrl);
 	try {
-		await registerCommands({ rest, applicationId: application.id, guildId: config.devGuildId, store, logger, force: true });
+		await registerCommands({
+			rest,
+			applicationId: application.id,
+			guildId: config.devGuildId,
+			store,
+			logger,
+			force: true,
+		});
 	} finally {
 		await store.close();
 	}
 }
 
 main().catch((error: unknown) => {
-	process.stderr.write(`${error instanceof ConfigError ? error.message : `Registration failed: ${error instanceof Error ? error.message : String(error)}`}\n`);
+	process.stderr.write(
+		`${error instanceof ConfigError ? error.message : `Registration failed: ${error instanceof Error ? error.message : String(error)}`}\n`,
+	);
 	process.exit(1);
 });

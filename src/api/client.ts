@@ -1,6 +1,12 @@
 import { MjApiError } from './errors.js';
 import type { GenerateRequest, TaskDetails } from './types.js';
-import { envelopeSchema, generateDataSchema, outcomeFromRecordInfo, recordInfoDataSchema, toGenerateBody } from './wire.js';
+import {
+	envelopeSchema,
+	generateDataSchema,
+	outcomeFromRecordInfo,
+	recordInfoDataSchema,
+	toGenerateBody,
+} from './wire.js';
 import { z } from 'zod';
 
 export interface MjClientOptions {
@@ -57,7 +63,11 @@ export function createMjClient(options: MjClientOptions): MjClient {
 		}
 		const envelope = envelopeSchema.safeParse(json);
 		if (!envelope.success) {
-			throw new MjApiError({ kind: 'invalid-response', httpStatus: response.status, message: 'body has no numeric code' });
+			throw new MjApiError({
+				kind: 'invalid-response',
+				httpStatus: response.status,
+				message: 'body has no numeric code',
+			});
 		}
 		const { code, msg, data } = envelope.data;
 		// HTTP status and body code are not documented to agree: either one signalling failure is a failure.
@@ -71,7 +81,11 @@ export function createMjClient(options: MjClientOptions): MjClient {
 		}
 		const parsed = dataSchema.safeParse(data);
 		if (!parsed.success) {
-			throw new MjApiError({ kind: 'invalid-response', httpStatus: response.status, message: `unexpected data: ${parsed.error.issues[0]?.message ?? 'invalid'}` });
+			throw new MjApiError({
+				kind: 'invalid-response',
+				httpStatus: response.status,
+				message: `unexpected data: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+			});
 		}
 		return parsed.data;
 	}
@@ -82,7 +96,11 @@ export function createMjClient(options: MjClientOptions): MjClient {
 			return { taskId: data.taskId };
 		},
 		async getTask(taskId) {
-			const data = await call('GET', `/api/v1/mj/record-info?taskId=${encodeURIComponent(taskId)}`, recordInfoDataSchema);
+			const data = await call(
+				'GET',
+				`/api/v1/mj/record-info?taskId=${encodeURIComponent(taskId)}`,
+				recordInfoDataSchema,
+			);
 			return { taskId: data.taskId, outcome: outcomeFromRecordInfo(data) };
 		},
 		async getCredits() {

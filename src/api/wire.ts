@@ -124,18 +124,25 @@ export type CallbackParse = { ok: true; report: CallbackReport } | { ok: false; 
 export function parseCallbackBody(body: unknown): CallbackParse {
 	const parsed = callbackSchema.safeParse(body);
 	if (!parsed.success) {
-		return { ok: false, error: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ') };
+		return {
+			ok: false,
+			error: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '),
+		};
 	}
 	const { code, msg, data } = parsed.data;
 	const taskId = (data.taskId || data.task_id)!;
 	const resultUrls = data.resultUrls ?? [];
-	if (code === 200 && resultUrls.length > 0) return { ok: true, report: { taskId, outcome: { status: 'succeeded', resultUrls } } };
+	if (code === 200 && resultUrls.length > 0)
+		return { ok: true, report: { taskId, outcome: { status: 'succeeded', resultUrls } } };
 	const reason = msg?.trim() || 'Generation failed (no reason given by the API).';
 	return {
 		ok: true,
 		report: {
 			taskId,
-			outcome: code === 200 ? { status: 'failed', reason: 'The task succeeded but returned no result files.' } : { status: 'failed', reason, code },
+			outcome:
+				code === 200
+					? { status: 'failed', reason: 'The task succeeded but returned no result files.' }
+					: { status: 'failed', reason, code },
 		},
 	};
 }

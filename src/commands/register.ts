@@ -31,7 +31,9 @@ export async function registerCommands(options: RegisterOptions): Promise<'regis
 		logger.debug({ scope }, 'Slash commands unchanged; not registering');
 		return 'unchanged';
 	}
-	const route = guildId ? Routes.applicationGuildCommands(applicationId, guildId) : Routes.applicationCommands(applicationId);
+	const route = guildId
+		? Routes.applicationGuildCommands(applicationId, guildId)
+		: Routes.applicationCommands(applicationId);
 	await rest.put(route, { body: definitions });
 	await meta.set(key, hash);
 	logger.info({ scope, count: definitions.length }, 'Slash commands registered');

@@ -4,7 +4,10 @@ import { runGeneration } from './runGeneration.js';
 import type { Command } from './types.js';
 
 export default {
-	data: generationCommand('remix', 'Create new images from an image and a prompt', { image: true, options: IMAGE_OPTION_NAMES }),
+	data: generationCommand('remix', 'Create new images from an image and a prompt', {
+		image: true,
+		options: IMAGE_OPTION_NAMES,
+	}),
 	async execute(interaction, context) {
 		await runGeneration(interaction, context, 'remix', IMAGE_OPTION_NAMES);
 	},

@@ -3,9 +3,20 @@
  */
 import { ApplicationCommandOptionType, type ChatInputCommandInteraction } from 'discord.js';
 import { UserError } from '../jobs/errors.js';
-import { IMAGE_ATTACHMENT_OPTION, IMAGE_URL_OPTION, PROMPT_OPTION, type GenerationOptionName } from '../jobs/options.js';
+import {
+	IMAGE_ATTACHMENT_OPTION,
+	IMAGE_URL_OPTION,
+	PROMPT_OPTION,
+	type GenerationOptionName,
+} from '../jobs/options.js';
 import { buildGenerateRequest, type JobInput, type JobKind } from '../jobs/request.js';
-import { assertNoProblems, validateImageSource, validateOptions, validatePrompt, type RawAttachment } from '../jobs/validate.js';
+import {
+	assertNoProblems,
+	validateImageSource,
+	validateOptions,
+	validatePrompt,
+	type RawAttachment,
+} from '../jobs/validate.js';
 import type { CommandContext } from './types.js';
 
 /** Interaction tokens are valid for 15 minutes from the interaction's creation. */
@@ -21,9 +32,14 @@ export async function runGeneration(
 		throw new UserError('Generation commands work in servers only: the server’s Midjourney account pays for them.');
 	}
 	const { values, attachment } = readRawOptions(interaction);
+	if (kind === 'imagine' && attachment) values.set(IMAGE_ATTACHMENT_OPTION.name, attachment.name);
 	const problems: string[] = [];
 	const prompt = validatePrompt(values.get(PROMPT_OPTION.name), problems);
-	const options = validateOptions(optionNames, values, problems);
+	const otherOptions =
+		kind === 'imagine'
+			? [PROMPT_OPTION.name]
+			: [PROMPT_OPTION.name, IMAGE_ATTACHMENT_OPTION.name, IMAGE_URL_OPTION.name];
+	const options = validateOptions(optionNames, values, problems, otherOptions);
 	let input: JobInput;
 	if (kind === 'imagine') {
 		input = { kind, prompt, options };
@@ -53,7 +69,10 @@ export async function runGeneration(
  * Reads options as sent, without discord.js's typed getters: those throw on a type mismatch, and a tampered
  * interaction deserves a clear message, not a crash.
  */
-function readRawOptions(interaction: ChatInputCommandInteraction): { values: Map<string, unknown>; attachment?: RawAttachment } {
+function readRawOptions(interaction: ChatInputCommandInteraction): {
+	values: Map<string, unknown>;
+	attachment?: RawAttachment;
+} {
 	const values = new Map<string, unknown>();
 	let attachment: RawAttachment | undefined;
 	for (const option of interaction.options.data) {

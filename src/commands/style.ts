@@ -4,7 +4,10 @@ import { runGeneration } from './runGeneration.js';
 import type { Command } from './types.js';
 
 export default {
-	data: generationCommand('style', 'Create images in the style of a reference image', { image: true, options: IMAGE_OPTION_NAMES }),
+	data: generationCommand('style', 'Create images in the style of a reference image', {
+		image: true,
+		options: IMAGE_OPTION_NAMES,
+	}),
 	async execute(interaction, context) {
 		await runGeneration(interaction, context, 'style', IMAGE_OPTION_NAMES);
 	},

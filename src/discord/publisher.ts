@@ -27,7 +27,7 @@ const DISCORD_ERRORS = {
 } as const;
 
 interface Payload {
-	body: RenderedMessage & { attachments: Array<{ id: number; filename: string }> };
+	body: RenderedMessage & { attachments: Array<{ id: string; filename: string }> };
 	files: RawFile[];
 }
 
@@ -47,28 +47,57 @@ export class DiscordPublisher implements JobPublisher {
 		return message.id;
 	}
 
-	public async publish(job: FinishedJob, downloads: DownloadResult[]): Promise<{ via: DeliveryRoute; messageId: string }> {
+	public async publish(
+		job: FinishedJob,
+		downloads: DownloadResult[],
+	): Promise<{ via: DeliveryRoute; messageId: string }> {
 		const limit = job.target.uploadLimitBytes ?? DEFAULT_UPLOAD_LIMIT_BYTES;
 		const fitted = fitUploads(downloads, limit);
 		const rendered = renderFinished(job, fitted);
+		const mentioned = renderFinished(job, fitted, { mention: true });
 		const files: RawFile[] = [];
 		for (const download of fitted) {
-			if (download.ok) files.push({ name: download.file.name, data: download.file.data, contentType: download.file.contentType });
+			if (download.ok)
+				files.push({ name: download.file.name, data: download.file.data, contentType: download.file.contentType });
 		}
-		const payload: Payload = { body: { ...rendered, attachments: files.map((file, id) => ({ id, filename: file.name })) }, files };
-		return this.deliver(job, payload);
+		// String ids, as discord.js sends them: the official schema types attachment ids as snowflake strings.
+		const attachments = files.map((file, index) => ({ id: String(index), filename: file.name }));
+		return this.deliver(
+			job,
+			{ body: { ...rendered, attachments }, files },
+			{ body: { ...mentioned, attachments }, files },
+		);
 	}
 
-	private async deliver(job: JobRecord, payload: Payload): Promise<{ via: DeliveryRoute; messageId: string }> {
+	/** `withMention` is the same message addressed to the requester, for routes where they must be pinged. */
+	private async deliver(
+		job: JobRecord,
+		payload: Payload,
+		withMention: Payload,
+	): Promise<{ via: DeliveryRoute; messageId: string }> {
 		const { target } = job;
 		const log = this.logger.child({ jobId: job.id, guildId: target.guildId, channelId: target.channelId });
 
 		if (this.now() < target.tokenExpiresAt - TOKEN_SAFETY_MARGIN_MS) {
 			try {
-				const message = await this.send('PATCH', Routes.webhookMessage(target.applicationId, target.interactionToken, '@original'), payload, false);
+				const message = await this.send(
+					'PATCH',
+					Routes.webhookMessage(target.applicationId, target.interactionToken, '@original'),
+					payload,
+					false,
+				);
 				return { via: 'interaction', messageId: message.id };
 			} catch (error) {
-				if (!isDiscordError(error, DISCORD_ERRORS.invalidWebhookToken, DISCORD_ERRORS.unknownWebhook, DISCORD_ERRORS.unknownMessage) && !hasStatus(error, 401)) throw error;
+				if (
+					!isDiscordError(
+						error,
+						DISCORD_ERRORS.invalidWebhookToken,
+						DISCORD_ERRORS.unknownWebhook,
+						DISCORD_ERRORS.unknownMessage,
+					) &&
+					!hasStatus(error, 401)
+				)
+					throw error;
 				log.info({ code: codeOf(error) }, 'Interaction token unusable; editing as the bot');
 			}
 		}
@@ -76,22 +105,26 @@ export class DiscordPublisher implements JobPublisher {
 		let channelGone = false;
 		if (target.messageId) {
 			try {
-				const message = await this.send('PATCH', Routes.channelMessage(target.channelId, target.messageId), payload, true);
+				const message = await this.send(
+					'PATCH',
+					Routes.channelMessage(target.channelId, target.messageId),
+					payload,
+					true,
+				);
 				return { via: 'channel-edit', messageId: message.id };
 			} catch (error) {
 				channelGone = isChannelUnreachable(error);
 				if (!channelGone && !isDiscordError(error, DISCORD_ERRORS.unknownMessage)) throw error;
-				log.info({ code: codeOf(error) }, channelGone ? 'Channel unreachable; sending by DM' : 'Reply is gone; posting a new message');
+				log.info(
+					{ code: codeOf(error) },
+					channelGone ? 'Channel unreachable; sending by DM' : 'Reply is gone; posting a new message',
+				);
 			}
 		}
 
 		const mentioned: Payload = {
-			...payload,
-			body: {
-				...payload.body,
-				content: `<@${target.requesterId}> ${payload.body.content}`.slice(0, 2000),
-				allowed_mentions: { parse: [], users: [target.requesterId] },
-			},
+			...withMention,
+			body: { ...withMention.body, allowed_mentions: { parse: [], users: [target.requesterId] } },
 		};
 		if (!channelGone) {
 			try {
@@ -103,14 +136,23 @@ export class DiscordPublisher implements JobPublisher {
 			}
 		}
 
-		const dm = (await this.rest.post(Routes.userChannels(), { body: { recipient_id: target.requesterId } })) as { id: string };
+		const dm = (await this.rest.post(Routes.userChannels(), { body: { recipient_id: target.requesterId } })) as {
+			id: string;
+		};
 		const message = await this.send('POST', Routes.channelMessages(dm.id), payload, true);
 		return { via: 'dm', messageId: message.id };
 	}
 
-	private async send(method: 'PATCH' | 'POST', route: `/${string}`, payload: Payload, auth: boolean): Promise<{ id: string }> {
+	private async send(
+		method: 'PATCH' | 'POST',
+		route: `/${string}`,
+		payload: Payload,
+		auth: boolean,
+	): Promise<{ id: string }> {
 		const options = { body: payload.body, files: payload.files, auth };
-		return (await (method === 'PATCH' ? this.rest.patch(route, options) : this.rest.post(route, options))) as { id: string };
+		return (await (method === 'PATCH' ? this.rest.patch(route, options) : this.rest.post(route, options))) as {
+			id: string;
+		};
 	}
 }
 
@@ -134,8 +176,12 @@ function hasStatus(error: unknown, status: number): boolean {
 
 function isChannelUnreachable(error: unknown): boolean {
 	return (
-		isDiscordError(error, DISCORD_ERRORS.unknownChannel, DISCORD_ERRORS.missingAccess, DISCORD_ERRORS.missingPermissions) ||
-		hasStatus(error, 403)
+		isDiscordError(
+			error,
+			DISCORD_ERRORS.unknownChannel,
+			DISCORD_ERRORS.missingAccess,
+			DISCORD_ERRORS.missingPermissions,
+		) || hasStatus(error, 403)
 	);
 }
 

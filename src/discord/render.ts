@@ -1,7 +1,7 @@
 /**
  * Turns jobs into Discord message content. Pure functions: no I/O, easy to test.
  */
-import type { MessageFlags} from 'discord.js';
+import type { MessageFlags } from 'discord.js';
 import { type APIAllowedMentions } from 'discord.js';
 import type { GenerateRequest } from '../api/types.js';
 import type { DownloadResult } from '../jobs/download.js';
@@ -40,14 +40,21 @@ export function describeParameters(request: GenerateRequest): string {
 	return parts.length > 0 ? parts.map((part) => `\`${part}\``).join(' · ') : '`API defaults`';
 }
 
-function header(job: JobRecord, icon: string, verb: string, at: number): string {
-	return `${icon} **/${job.kind}** for <@${job.target.requesterId}> — ${verb} <t:${Math.floor(at / 1000)}:R>`;
+function header(job: JobRecord, icon: string, verb: string, at: number, mention = false): string {
+	// In a fallback message the requester must be pinged (and is, through allowed_mentions); elsewhere it's a label.
+	const prefix = mention ? `<@${job.target.requesterId}> ` : '';
+	return `${prefix}${icon} **/${job.kind}** for <@${job.target.requesterId}> — ${verb} <t:${Math.floor(at / 1000)}:R>`;
 }
 
 /** Quotes the prompt, shortened so the whole message stays within Discord's limit. */
 function quotePrompt(prompt: string, budget: number): string {
 	const room = Math.max(20, budget);
-	const shown = prompt.length > room ? `${prompt.slice(0, room - 1)}…` : prompt;
+	// Cut by code points so an emoji is never split into a broken half.
+	const points = Array.from(prompt);
+	const shown =
+		prompt.length > room
+			? `${points.slice(0, Math.max(1, room - 1 - (prompt.length - points.length))).join('')}…`
+			: prompt;
 	return shown
 		.split('\n')
 		.map((line) => `> ${line}`)
@@ -63,27 +70,56 @@ function compose(lines: { head: string; tail: string[] }, prompt: string): strin
 
 export function renderWorking(job: JobRecord): RenderedMessage {
 	return {
-		content: compose({ head: header(job, '⏳', 'started', job.createdAt), tail: [describeParameters(job.request), 'Working on it… this message will update with the result.'] }, job.request.prompt),
+		content: compose(
+			{
+				head: header(job, '⏳', 'started', job.createdAt),
+				tail: [describeParameters(job.request), 'Working on it… this message will update with the result.'],
+			},
+			job.request.prompt,
+		),
 		allowed_mentions: NO_PINGS,
 	};
 }
 
-export function renderFinished(job: FinishedJob, files: DownloadResult[]): RenderedMessage {
+export function renderFinished(
+	job: FinishedJob,
+	files: DownloadResult[],
+	options: { mention?: boolean } = {},
+): RenderedMessage {
 	const { outcome, finishedAt } = job.state;
 	if (outcome.status === 'failed') {
 		return {
 			content: compose(
-				{ head: header(job, '❌', 'failed', finishedAt), tail: [describeParameters(job.request), `**Reason:** ${outcome.reason.slice(0, 500)}`] },
+				{
+					head: header(job, '❌', 'failed', finishedAt, options.mention),
+					tail: [describeParameters(job.request), `**Reason:** ${outcome.reason.slice(0, 500)}`],
+				},
 				job.request.prompt,
 			),
 			allowed_mentions: NO_PINGS,
 		};
 	}
-	const links = files.filter((file) => !file.ok).map((file, index) => `[result ${index + 1}](${file.url})`);
 	const tail = [describeParameters(job.request)];
-	if (links.length > 0) tail.push(`Not uploaded here, open them before the links expire: ${links.join(' ')}`);
+	const links = linkLine(files);
+	if (links) tail.push(links);
 	return {
-		content: compose({ head: header(job, '✅', 'finished', finishedAt), tail }, job.request.prompt),
+		content: compose({ head: header(job, '✅', 'finished', finishedAt, options.mention), tail }, job.request.prompt),
 		allowed_mentions: NO_PINGS,
 	};
+}
+
+/** Links to results that could not be uploaded, numbered like the results themselves; as many as fit whole. */
+function linkLine(files: DownloadResult[]): string | undefined {
+	const links = files.flatMap((file, index) => (file.ok ? [] : [`[result ${index + 1}](${file.url})`]));
+	if (links.length === 0) return undefined;
+	const LINK_BUDGET = 1200;
+	const shown: string[] = [];
+	let length = 0;
+	for (const link of links) {
+		if (length + link.length + 1 > LINK_BUDGET) break;
+		shown.push(link);
+		length += link.length + 1;
+	}
+	const hidden = links.length - shown.length;
+	return `Not uploaded here, open before the links expire: ${shown.join(' ')}${hidden > 0 ? ` (+${hidden} more, too long to show)` : ''}`;
 }

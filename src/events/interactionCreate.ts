@@ -3,7 +3,8 @@ import { UserError } from '../jobs/errors.js';
 import type { Logger } from '../logger.js';
 import type { Event } from './types.js';
 
-const GENERIC_FAILURE = 'Something went wrong on our side. The bot’s operator has the details in the logs; please try again.';
+const GENERIC_FAILURE =
+	'Something went wrong on our side. The bot’s operator has the details in the logs; please try again.';
 
 export default {
 	name: Events.InteractionCreate,
@@ -18,7 +19,11 @@ export default {
 		const command = context.commands.get(interaction.commandName);
 		if (!command) {
 			log.warn('Unknown command (stale registration?)');
-			await answerError(interaction, 'This command is no longer available. The bot will refresh its commands shortly.', log);
+			await answerError(
+				interaction,
+				'This command is no longer available. The bot will refresh its commands shortly.',
+				log,
+			);
 			return;
 		}
 		try {

@@ -9,7 +9,8 @@ export interface DownloadedFile {
 	data: Buffer;
 }
 
-export type DownloadResult = { ok: true; url: string; file: DownloadedFile } | { ok: false; url: string; reason: string };
+export type DownloadResult =
+	{ ok: true; url: string; file: DownloadedFile } | { ok: false; url: string; reason: string };
 
 export interface DownloadLimits {
 	maxBytes: number;
@@ -32,7 +33,8 @@ export async function downloadResult(
 	limits: DownloadLimits,
 	doFetch: typeof fetch = fetch,
 ): Promise<DownloadResult> {
-	if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) return { ok: false, url, reason: 'not an http(s) URL' };
+	if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
+		return { ok: false, url, reason: 'not an http(s) URL' };
 	const signal = AbortSignal.timeout(limits.timeoutMs);
 	try {
 		const response = await doFetch(url, { signal, redirect: 'follow' });
@@ -63,7 +65,10 @@ export async function downloadResult(
 		const extension = EXTENSIONS[contentType] ?? contentType.split('/')[1]?.replace(/[^a-z0-9]/g, '') ?? 'bin';
 		return { ok: true, url, file: { name: `${baseName}.${extension}`, contentType, data: Buffer.concat(chunks) } };
 	} catch (error) {
-		const reason = error instanceof Error && error.name === 'TimeoutError' ? `timed out after ${limits.timeoutMs} ms` : String(error instanceof Error ? error.message : error);
+		const reason =
+			error instanceof Error && error.name === 'TimeoutError'
+				? `timed out after ${limits.timeoutMs} ms`
+				: String(error instanceof Error ? error.message : error);
 		return { ok: false, url, reason };
 	}
 }

@@ -143,5 +143,11 @@ export const OMNI_OPTION_NAMES = [
 ] as const satisfies readonly GenerationOptionName[];
 
 export const PROMPT_OPTION = { name: 'prompt', description: 'What to generate' } as const;
-export const IMAGE_ATTACHMENT_OPTION = { name: 'image', description: 'The source image (PNG, JPEG, WebP or GIF)' } as const;
-export const IMAGE_URL_OPTION = { name: 'image_url', description: 'Or: a public http(s) link to the source image' } as const;
+export const IMAGE_ATTACHMENT_OPTION = {
+	name: 'image',
+	description: 'The source image (PNG, JPEG, WebP or GIF)',
+} as const;
+export const IMAGE_URL_OPTION = {
+	name: 'image_url',
+	description: 'Or: a public http(s) link to the source image',
+} as const;

@@ -21,7 +21,11 @@ export function explainProviderFailure(error: MjApiError): FailureExplanation {
 				outcomeUnknown: true,
 			};
 		case 'network':
-			return { reason: 'The Midjourney API could not be reached. Please try again in a minute.', retryable: true, outcomeUnknown: false };
+			return {
+				reason: 'The Midjourney API could not be reached. Please try again in a minute.',
+				retryable: true,
+				outcomeUnknown: false,
+			};
 		case 'invalid-response':
 			return {
 				reason: `The Midjourney API sent an unexpected answer (HTTP ${failure.httpStatus}). Please try again later.`,
@@ -46,15 +50,28 @@ function explainCode(code: number, message: string): FailureExplanation {
 		case 404:
 			return terminal('The Midjourney API does not know this task.');
 		case 429:
-			return { reason: 'Midjourney is rate-limiting this bot. Please try again in a moment.', retryable: true, outcomeUnknown: false };
+			return {
+				reason: 'Midjourney is rate-limiting this bot. Please try again in a moment.',
+				retryable: true,
+				outcomeUnknown: false,
+			};
 		case 455:
-			return { reason: 'Midjourney is under maintenance. Please try again later.', retryable: true, outcomeUnknown: false };
+			return {
+				reason: 'Midjourney is under maintenance. Please try again later.',
+				retryable: true,
+				outcomeUnknown: false,
+			};
 		case 501:
 			return terminal(`Generation failed: ${message}`);
 		case 505:
 			return terminal('This feature is disabled on the Midjourney account behind this bot.');
 		default:
-			if (code >= 500) return { reason: `The Midjourney API had an error (${code}). Please try again later.`, retryable: true, outcomeUnknown: false };
+			if (code >= 500)
+				return {
+					reason: `The Midjourney API had an error (${code}). Please try again later.`,
+					retryable: true,
+					outcomeUnknown: false,
+				};
 			return terminal(`The Midjourney API answered with error ${code}: ${message}`);
 	}
 }

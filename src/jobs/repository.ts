@@ -25,15 +25,19 @@ export class JobRepository {
 	}
 
 	public async create(job: JobRecord): Promise<void> {
-		await this.jobs.set(job.id, job);
+		// Open index first: a crash between the two writes leaves a dangling id (skipped on recovery), never a lost job.
 		await this.open.set(job.id, job.createdAt);
+		await this.jobs.set(job.id, job);
 	}
 
 	/**
 	 * Applies `change` to the current record under the job's lock and stores the result.
 	 * `change` returns the new record, or undefined to leave the job as it is.
 	 */
-	public async update(id: string, change: (job: JobRecord) => JobRecord | undefined): Promise<{ before: JobRecord; after: JobRecord } | undefined> {
+	public async update(
+		id: string,
+		change: (job: JobRecord) => JobRecord | undefined,
+	): Promise<{ before: JobRecord; after: JobRecord } | undefined> {
 		return this.withLock(id, async () => {
 			const before = await this.jobs.get(id);
 			if (!before) return undefined;
@@ -44,6 +48,11 @@ export class JobRepository {
 			if (settled) await this.open.delete(id);
 			return { before, after };
 		});
+	}
+
+	/** Drops an id from the open index whose job no longer exists. */
+	public async forgetOpen(id: string): Promise<void> {
+		await this.open.delete(id);
 	}
 
 	/** Ids of every job whose result has not been delivered (or definitively failed to be). */

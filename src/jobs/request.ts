@@ -9,7 +9,12 @@ export type JobKind = (typeof JOB_KINDS)[number];
 /** What a member asked for, validated, before it is turned into the API's request. */
 export type JobInput =
 	| { kind: 'imagine'; prompt: string; options: Partial<GenerationOptionValues> }
-	| { kind: 'remix' | 'style' | 'animate' | 'omni'; prompt: string; imageUrl: string; options: Partial<GenerationOptionValues> };
+	| {
+			kind: 'remix' | 'style' | 'animate' | 'omni';
+			prompt: string;
+			imageUrl: string;
+			options: Partial<GenerationOptionValues>;
+	  };
 
 export function taskTypeOf(input: JobInput): TaskType {
 	switch (input.kind) {

@@ -8,7 +8,14 @@ import { PollTimers, pollDelay, type PollPolicy } from './poller.js';
 import { explainProviderFailure } from './providerErrors.js';
 import type { JobRepository } from './repository.js';
 import type { JobKind } from './request.js';
-import { isFinished, type DeliveryRoute, type FinishedJob, type FinishedOutcome, type JobRecord, type JobTarget } from './types.js';
+import {
+	isFinished,
+	type DeliveryRoute,
+	type FinishedJob,
+	type FinishedOutcome,
+	type JobRecord,
+	type JobTarget,
+} from './types.js';
 
 /** The Discord side of a job, behind an interface so the lifecycle stays free of transport. */
 export interface JobPublisher {
@@ -83,7 +90,12 @@ export class JobService {
 		const { repository, api, logger } = this.options;
 		const job = await repository.get(jobId);
 		if (!job) throw new Error(`Job ${jobId} vanished before submit`);
-		const log = logger.child({ jobId, guildId: job.target.guildId, userId: job.target.requesterId, taskType: job.request.taskType });
+		const log = logger.child({
+			jobId,
+			guildId: job.target.guildId,
+			userId: job.target.requesterId,
+			taskType: job.request.taskType,
+		});
 		const callbackUrl = this.options.callbackUrlFor(jobId);
 		try {
 			const { taskId } = await api.generate(callbackUrl ? { ...job.request, callbackUrl } : job.request);
@@ -105,7 +117,11 @@ export class JobService {
 			if (!(error instanceof MjApiError)) throw error;
 			const explanation = explainProviderFailure(error);
 			log.warn({ failure: error.failure, outcomeUnknown: explanation.outcomeUnknown }, 'Submit failed');
-			const outcome: FinishedOutcome = { status: 'failed', reason: explanation.reason, ...(error.code ? { code: error.code } : {}) };
+			const outcome: FinishedOutcome = {
+				status: 'failed',
+				reason: explanation.reason,
+				...(error.code ? { code: error.code } : {}),
+			};
 			return (await this.finish(jobId, null, outcome)) ?? job;
 		}
 	}
@@ -118,7 +134,8 @@ export class JobService {
 		await this.options.repository.update(jobId, (current) => {
 			switch (current.state.phase) {
 				case 'finished':
-					verdict = current.state.taskId === null || current.state.taskId === report.taskId ? 'duplicate' : 'task-mismatch';
+					verdict =
+						current.state.taskId === null || current.state.taskId === report.taskId ? 'duplicate' : 'task-mismatch';
 					return undefined;
 				case 'submitted':
 					verdict = current.state.taskId === report.taskId ? 'accepted' : 'task-mismatch';
@@ -152,7 +169,10 @@ export class JobService {
 		}
 		if (this.now() - submittedAt > this.options.jobTimeoutMs) {
 			const minutes = Math.round(this.options.jobTimeoutMs / 60_000);
-			await this.finish(jobId, taskId, { status: 'failed', reason: `Midjourney did not finish the job within ${minutes} minutes.` });
+			await this.finish(jobId, taskId, {
+				status: 'failed',
+				reason: `Midjourney did not finish the job within ${minutes} minutes.`,
+			});
 			return;
 		}
 		const attempt = (this.pollAttempts.get(jobId) ?? 0) + 1;
@@ -168,11 +188,24 @@ export class JobService {
 	 * Moves a job to `finished` exactly once (the transition is the claim), then delivers it.
 	 * Returns the finished record, or undefined when another path had already finished it.
 	 */
-	private async finish(jobId: string, taskId: string | null, outcome: FinishedOutcome): Promise<FinishedJob | undefined> {
+	private async finish(
+		jobId: string,
+		taskId: string | null,
+		outcome: FinishedOutcome,
+	): Promise<FinishedJob | undefined> {
 		const changed = await this.options.repository.update(jobId, (current) =>
 			isFinished(current)
 				? undefined
-				: { ...current, state: { phase: 'finished', taskId, outcome, finishedAt: this.now(), delivery: { state: 'pending', attempts: 0 } } },
+				: {
+						...current,
+						state: {
+							phase: 'finished',
+							taskId,
+							outcome,
+							finishedAt: this.now(),
+							delivery: { state: 'pending', attempts: 0 },
+						},
+					},
 		);
 		this.pollAttempts.delete(jobId);
 		if (!changed || isFinished(changed.before) || !isFinished(changed.after)) return undefined;
@@ -183,29 +216,48 @@ export class JobService {
 
 	private async deliver(job: FinishedJob): Promise<void> {
 		const { logger, repository, publisher } = this.options;
-		const log = logger.child({ jobId: job.id, taskId: job.state.taskId, guildId: job.target.guildId, channelId: job.target.channelId });
-		const files = job.state.outcome.status === 'succeeded' ? await this.downloadAll(job, job.state.outcome.resultUrls) : [];
+		const log = logger.child({
+			jobId: job.id,
+			taskId: job.state.taskId,
+			guildId: job.target.guildId,
+			channelId: job.target.channelId,
+		});
+		const files =
+			job.state.outcome.status === 'succeeded' ? await this.downloadAll(job, job.state.outcome.resultUrls) : [];
 		log.debug({ files: files.length, outcome: job.state.outcome.status }, 'Delivering');
 		const failedDownloads = files.filter((file) => !file.ok);
-		if (failedDownloads.length > 0) log.warn({ failedDownloads }, 'Some results could not be downloaded; linking them instead');
+		if (failedDownloads.length > 0)
+			log.warn({ failedDownloads }, 'Some results could not be downloaded; linking them instead');
 		try {
 			const { via, messageId } = await publisher.publish(job, files);
 			await repository.update(job.id, (current) =>
-				isFinished(current) ? { ...current, state: { ...current.state, delivery: { state: 'delivered', at: this.now(), via, messageId } } } : undefined,
+				isFinished(current)
+					? {
+							...current,
+							state: { ...current.state, delivery: { state: 'delivered', at: this.now(), via, messageId } },
+						}
+					: undefined,
 			);
 			log.info({ via, messageId, outcome: job.state.outcome.status }, 'Job delivered');
 		} catch (error) {
 			const reason = error instanceof Error ? error.message : String(error);
 			await repository.update(job.id, (current) =>
-				isFinished(current) ? { ...current, state: { ...current.state, delivery: { state: 'failed', at: this.now(), reason } } } : undefined,
+				isFinished(current)
+					? { ...current, state: { ...current.state, delivery: { state: 'failed', at: this.now(), reason } } }
+					: undefined,
 			);
 			log.error({ err: error }, 'Delivery failed');
 		}
 	}
 
 	private async downloadAll(job: JobRecord, urls: string[]): Promise<DownloadResult[]> {
-		const limits = { ...this.options.download, maxBytes: Math.min(this.options.download.maxBytes, job.target.uploadLimitBytes ?? Number.POSITIVE_INFINITY) };
-		return Promise.all(urls.map(async (url, index) => downloadResult(url, `${job.id}_${index + 1}`, limits, this.options.fetch)));
+		const limits = {
+			...this.options.download,
+			maxBytes: Math.min(this.options.download.maxBytes, job.target.uploadLimitBytes ?? Number.POSITIVE_INFINITY),
+		};
+		return Promise.all(
+			urls.map(async (url, index) => downloadResult(url, `${job.id}_${index + 1}`, limits, this.options.fetch)),
+		);
 	}
 
 	/** Picks up every job a previous process left unfinished. */
@@ -213,7 +265,10 @@ export class JobService {
 		const ids = await this.options.repository.listOpen();
 		for (const id of ids) {
 			const job = await this.options.repository.get(id);
-			if (!job) continue;
+			if (!job) {
+				await this.options.repository.forgetOpen(id);
+				continue;
+			}
 			switch (job.state.phase) {
 				case 'recorded':
 					// The process stopped between recording and submitting: the API may or may not have the task, so it is
@@ -221,7 +276,8 @@ export class JobService {
 					this.track(
 						this.finish(id, null, {
 							status: 'failed',
-							reason: 'The bot restarted before this job was submitted, so it never started and nothing was charged. Please run the command again.',
+							reason:
+								'The bot restarted before this job was submitted, so it never started and nothing was charged. Please run the command again.',
 						}),
 					);
 					break;
@@ -248,7 +304,9 @@ export class JobService {
 	}
 
 	private track(work: Promise<unknown>): void {
-		const tracked = work.catch((error: unknown) => this.options.logger.error({ err: error }, 'Background job work failed'));
+		const tracked = work.catch((error: unknown) =>
+			this.options.logger.error({ err: error }, 'Background job work failed'),
+		);
 		this.inFlight.add(tracked);
 		void tracked.finally(() => this.inFlight.delete(tracked));
 	}

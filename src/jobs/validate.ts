@@ -8,6 +8,7 @@ import {
 	GENERATION_OPTIONS,
 	IMAGE_ATTACHMENT_OPTION,
 	IMAGE_URL_OPTION,
+	PROMPT_OPTION,
 	type GenerationOptionName,
 	type GenerationOptionValues,
 } from './options.js';
@@ -42,6 +43,8 @@ export function validateOptions<N extends GenerationOptionName>(
 	names: readonly N[],
 	raw: ReadonlyMap<string, unknown>,
 	problems: string[],
+	/** The command's other options (prompt, image…), which are valid but checked elsewhere. */
+	otherOptions: readonly string[] = DEFAULT_OTHER_OPTIONS,
 ): Partial<Pick<GenerationOptionValues, N>> {
 	const values: Partial<Record<GenerationOptionName, unknown>> = {};
 	for (const name of names) {
@@ -52,14 +55,14 @@ export function validateOptions<N extends GenerationOptionName>(
 		else values[name] = value;
 	}
 	for (const name of raw.keys()) {
-		if (!(names as readonly string[]).includes(name) && !KNOWN_NON_GENERATION_OPTIONS.has(name)) {
+		if (!(names as readonly string[]).includes(name) && !otherOptions.includes(name)) {
 			problems.push(`\`${name}\` is not an option of this command.`);
 		}
 	}
 	return values as Partial<Pick<GenerationOptionValues, N>>;
 }
 
-const KNOWN_NON_GENERATION_OPTIONS = new Set(['prompt', IMAGE_ATTACHMENT_OPTION.name, IMAGE_URL_OPTION.name]);
+const DEFAULT_OTHER_OPTIONS = [PROMPT_OPTION.name, IMAGE_ATTACHMENT_OPTION.name, IMAGE_URL_OPTION.name];
 
 /** Returns a member-facing problem, or undefined when the value is valid for the option. */
 export function checkOption(name: GenerationOptionName, value: unknown): string | undefined {
@@ -86,11 +89,7 @@ export function checkOption(name: GenerationOptionName, value: unknown): string 
  * Exactly one source image: an uploaded attachment that is an image, or an http(s) URL.
  * Returns the URL the API will fetch.
  */
-export function validateImageSource(
-	attachment: RawAttachment | undefined,
-	url: unknown,
-	problems: string[],
-): string {
+export function validateImageSource(attachment: RawAttachment | undefined, url: unknown, problems: string[]): string {
 	const hasUrl = typeof url === 'string' && url.trim() !== '';
 	if (attachment && hasUrl) {
 		problems.push(`Give either \`${IMAGE_ATTACHMENT_OPTION.name}\` or \`${IMAGE_URL_OPTION.name}\`, not both.`);

@@ -79,7 +79,10 @@ export function createApp(deps: AppDependencies): Hono {
 			}
 			const verdict = await deps.acceptCallback(jobId, report);
 			const status = VERDICT_STATUS[verdict];
-			(status === 200 ? log.info.bind(log) : log.warn.bind(log))({ taskId: report.taskId, verdict, outcome: report.outcome.status }, 'Callback handled');
+			(status === 200 ? log.info.bind(log) : log.warn.bind(log))(
+				{ taskId: report.taskId, verdict, outcome: report.outcome.status },
+				'Callback handled',
+			);
 			return c.json({ result: verdict }, status);
 		},
 	);

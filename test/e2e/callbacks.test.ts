@@ -13,7 +13,10 @@ describe('the callback route refuses anything forged or malformed, without touch
 
 	beforeEach(async () => {
 		world = await startWorld({ callbacks: true });
-		({ token } = world.discord.sendCommand({ name: 'imagine', options: [{ name: 'prompt', type: STRING, value: 'a red fox' }] }));
+		({ token } = world.discord.sendCommand({
+			name: 'imagine',
+			options: [{ name: 'prompt', type: STRING, value: 'a red fox' }],
+		}));
 		const generate = await world.mj.waitForGenerate(0);
 		taskId = generate.taskId!;
 		callbackUrl = String(generate.body.callBackUrl);
@@ -60,20 +63,30 @@ describe('the callback route refuses anything forged or malformed, without touch
 		const before = world.discord.requests.length;
 		expect((await world.mj.sendCallback(taskId, { rawBody: '{"code":200,"data":' })).status).toBe(400);
 		expect((await world.mj.sendCallback(taskId, { body: { hello: 'world' } })).status).toBe(400);
-		expect((await world.mj.sendCallback(taskId, { body: { code: 200, msg: 'success', data: { resultUrls: [] } } })).status).toBe(400);
+		expect(
+			(await world.mj.sendCallback(taskId, { body: { code: 200, msg: 'success', data: { resultUrls: [] } } })).status,
+		).toBe(400);
 		await expectOnlyTheGenuineDelivery(before);
 	});
 
 	it('rejects an oversized body with 413', async () => {
 		const before = world.discord.requests.length;
-		const huge = { code: 200, msg: 'x'.repeat(200 * 1024), data: { taskId, resultUrls: ['https://example.com/a.png'] } };
+		const huge = {
+			code: 200,
+			msg: 'x'.repeat(200 * 1024),
+			data: { taskId, resultUrls: ['https://example.com/a.png'] },
+		};
 		expect((await world.mj.sendCallback(taskId, { body: huge })).status).toBe(413);
 		await expectOnlyTheGenuineDelivery(before);
 	});
 
 	it('rejects a callback naming another task with 409', async () => {
 		const before = world.discord.requests.length;
-		const forged = { code: 200, msg: 'success', data: { taskId: 'not-this-task', resultUrls: ['https://example.com/evil.png'] } };
+		const forged = {
+			code: 200,
+			msg: 'success',
+			data: { taskId: 'not-this-task', resultUrls: ['https://example.com/evil.png'] },
+		};
 		expect((await world.mj.sendCallback(taskId, { body: forged })).status).toBe(409);
 		await expectOnlyTheGenuineDelivery(before);
 	});
@@ -91,7 +104,11 @@ describe('the callback route refuses anything forged or malformed, without touch
 
 	it('delivers a repeated callback exactly once', async () => {
 		const before = world.discord.requests.length;
-		const answers = await Promise.all([world.mj.sendCallback(taskId), world.mj.sendCallback(taskId), world.mj.sendCallback(taskId)]);
+		const answers = await Promise.all([
+			world.mj.sendCallback(taskId),
+			world.mj.sendCallback(taskId),
+			world.mj.sendCallback(taskId),
+		]);
 		expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
 		await world.discord.waitForRequest(isResultEdit);
 		await world.bot.jobs.idle();
@@ -113,7 +130,10 @@ describe('provider webhook signing (MJ_WEBHOOK_HMAC_KEY)', () => {
 	});
 
 	it('accepts a correctly signed callback and refuses one without the provider headers', async () => {
-		const { token } = world.discord.sendCommand({ name: 'imagine', options: [{ name: 'prompt', type: STRING, value: 'owl' }] });
+		const { token } = world.discord.sendCommand({
+			name: 'imagine',
+			options: [{ name: 'prompt', type: STRING, value: 'owl' }],
+		});
 		const generate = await world.mj.waitForGenerate(0);
 		world.mj.succeed(generate.taskId!);
 		const unsigned = await world.mj.sendCallback(generate.taskId!, {

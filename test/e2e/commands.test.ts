@@ -92,11 +92,18 @@ describe('slash command → generate → callback → the original reply shows t
 				{ name: 'image', type: ATTACHMENT, value: '900000000000000001' },
 				{ name: 'speed', type: STRING, value: 'relaxed' },
 			],
-			attachments: [{ id: '900000000000000001', filename: 'source.png', content_type: 'image/png', url: SOURCE_IMAGE, size: 1234 }],
+			attachments: [
+				{ id: '900000000000000001', filename: 'source.png', content_type: 'image/png', url: SOURCE_IMAGE, size: 1234 },
+			],
 		});
 		const { generate } = await runToResult(token, 4, 'image/png');
 		const { callBackUrl: _callback, ...body } = generate.body;
-		expect(body).toEqual({ taskType: 'mj_img2img', prompt: 'make it winter', fileUrls: [SOURCE_IMAGE], speed: 'relaxed' });
+		expect(body).toEqual({
+			taskType: 'mj_img2img',
+			prompt: 'make it winter',
+			fileUrls: [SOURCE_IMAGE],
+			speed: 'relaxed',
+		});
 	});
 
 	it('/style sends a style reference from image_url', async () => {
@@ -176,7 +183,10 @@ describe('slash command → generate → callback → the original reply shows t
 
 	it('edits the reply into a failure message when the callback reports a failure', async () => {
 		const { discord, mj } = world;
-		const { token } = discord.sendCommand({ name: 'imagine', options: [{ name: 'prompt', type: STRING, value: 'forbidden thing' }] });
+		const { token } = discord.sendCommand({
+			name: 'imagine',
+			options: [{ name: 'prompt', type: STRING, value: 'forbidden thing' }],
+		});
 		const { taskId } = await mj.waitForGenerate(0);
 		mj.fail(taskId!, 'Prompt rejected by content policy');
 		expect((await mj.sendCallback(taskId!)).status).toBe(200);

@@ -144,7 +144,11 @@ async function startRelay(): Promise<{ url: string; target: number; close(): Pro
 }
 
 /** Resolves when `check` returns a truthy value, checking every few milliseconds (state in the store has no event to wait on). */
-export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 8000): Promise<T> {
+export async function eventually<T>(
+	check: () => T | undefined | false | Promise<T | undefined | false>,
+	what: string,
+	timeoutMs = 8000,
+): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		const value = await check();

@@ -13,7 +13,10 @@ describe('polling mode (no PUBLIC_URL)', () => {
 
 	it('sends no callBackUrl, polls task details and edits the reply with the results', async () => {
 		const { discord, mj } = world;
-		const { token } = discord.sendCommand({ name: 'imagine', options: [{ name: 'prompt', type: 3, value: 'a koi pond' }] });
+		const { token } = discord.sendCommand({
+			name: 'imagine',
+			options: [{ name: 'prompt', type: 3, value: 'a koi pond' }],
+		});
 		const generate = await mj.waitForGenerate(0);
 		expect(generate.body).not.toHaveProperty('callBackUrl');
 		const taskId = generate.taskId!;
@@ -38,7 +41,10 @@ describe('polling mode (no PUBLIC_URL)', () => {
 		const { taskId } = await mj.waitForGenerate(0);
 		mj.fail(taskId!, 'Internal generation error', 501);
 		const failure = await discord.waitForRequest(
-			(r) => r.method === 'PATCH' && r.path.endsWith(`/${token}/messages/@original`) && String((r.body as { content?: string }).content).includes('❌'),
+			(r) =>
+				r.method === 'PATCH' &&
+				r.path.endsWith(`/${token}/messages/@original`) &&
+				String((r.body as { content?: string }).content).includes('❌'),
 		);
 		expect(String((failure.body as { content: string }).content)).toContain('Internal generation error');
 	});

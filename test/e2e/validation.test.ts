@@ -20,20 +20,119 @@ interface BadInput {
 const prompt = (value: string): CommandOptionInput => ({ name: 'prompt', type: STRING, value });
 
 const BAD_INPUTS: BadInput[] = [
-	{ name: 'a 2,001-character prompt', command: 'imagine', options: [prompt('a'.repeat(2001))], says: /2001 characters.*limit is 2000/ },
+	{
+		name: 'a 2,001-character prompt',
+		command: 'imagine',
+		options: [prompt('a'.repeat(2001))],
+		says: /2001 characters.*limit is 2000/,
+	},
 	{ name: 'a blank prompt', command: 'imagine', options: [prompt('   ')], says: /`prompt` is required/ },
-	{ name: 'variety above its range', command: 'imagine', options: [prompt('x'), { name: 'variety', type: INTEGER, value: 101 }], says: /`variety` must be a whole number from 0 to 100/ },
-	{ name: 'weirdness below its range', command: 'imagine', options: [prompt('x'), { name: 'weirdness', type: INTEGER, value: -1 }], says: /`weirdness` must be a whole number from 0 to 3000/ },
-	{ name: 'an omni weight of 0', command: 'omni', options: [prompt('x'), { name: 'image_url', type: STRING, value: 'https://e.com/a.png' }, { name: 'omni_weight', type: INTEGER, value: 0 }], says: /`omni_weight` must be a whole number from 1 to 1000/ },
-	{ name: 'an unknown aspect ratio', command: 'imagine', options: [prompt('x'), { name: 'aspect_ratio', type: STRING, value: '7:3' }], says: /`aspect_ratio` must be one of/ },
-	{ name: 'an unknown speed', command: 'remix', options: [prompt('x'), { name: 'image_url', type: STRING, value: 'https://e.com/a.png' }, { name: 'speed', type: STRING, value: 'ludicrous' }], says: /`speed` must be one of/ },
-	{ name: 'a batch size of 3', command: 'animate', options: [prompt('x'), { name: 'image_url', type: STRING, value: 'https://e.com/a.png' }, { name: 'batch_size', type: INTEGER, value: 3 }], says: /`batch_size` must be one of 1, 2, 4/ },
-	{ name: 'speed sent to /animate', command: 'animate', options: [prompt('x'), { name: 'image_url', type: STRING, value: 'https://e.com/a.png' }, { name: 'speed', type: STRING, value: 'fast' }], says: /`speed` is not an option of this command/ },
+	{
+		name: 'variety above its range',
+		command: 'imagine',
+		options: [prompt('x'), { name: 'variety', type: INTEGER, value: 101 }],
+		says: /`variety` must be a whole number from 0 to 100/,
+	},
+	{
+		name: 'weirdness below its range',
+		command: 'imagine',
+		options: [prompt('x'), { name: 'weirdness', type: INTEGER, value: -1 }],
+		says: /`weirdness` must be a whole number from 0 to 3000/,
+	},
+	{
+		name: 'an omni weight of 0',
+		command: 'omni',
+		options: [
+			prompt('x'),
+			{ name: 'image_url', type: STRING, value: 'https://e.com/a.png' },
+			{ name: 'omni_weight', type: INTEGER, value: 0 },
+		],
+		says: /`omni_weight` must be a whole number from 1 to 1000/,
+	},
+	{
+		name: 'an unknown aspect ratio',
+		command: 'imagine',
+		options: [prompt('x'), { name: 'aspect_ratio', type: STRING, value: '7:3' }],
+		says: /`aspect_ratio` must be one of/,
+	},
+	{
+		name: 'an unknown speed',
+		command: 'remix',
+		options: [
+			prompt('x'),
+			{ name: 'image_url', type: STRING, value: 'https://e.com/a.png' },
+			{ name: 'speed', type: STRING, value: 'ludicrous' },
+		],
+		says: /`speed` must be one of/,
+	},
+	{
+		name: 'a batch size of 3',
+		command: 'animate',
+		options: [
+			prompt('x'),
+			{ name: 'image_url', type: STRING, value: 'https://e.com/a.png' },
+			{ name: 'batch_size', type: INTEGER, value: 3 },
+		],
+		says: /`batch_size` must be one of 1, 2, 4/,
+	},
+	{
+		name: 'speed sent to /animate',
+		command: 'animate',
+		options: [
+			prompt('x'),
+			{ name: 'image_url', type: STRING, value: 'https://e.com/a.png' },
+			{ name: 'speed', type: STRING, value: 'fast' },
+		],
+		says: /`speed` is not an option of this command/,
+	},
 	{ name: 'a missing image', command: 'remix', options: [prompt('x')], says: /needs a source image/ },
-	{ name: 'a non-image attachment', command: 'style', options: [prompt('x'), { name: 'image', type: ATTACHMENT, value: '900000000000000009' }], attachments: [{ id: '900000000000000009', filename: 'notes.txt', content_type: 'text/plain', url: 'https://cdn.discordapp.com/attachments/1/2/notes.txt', size: 10 }], says: /`notes.txt` is text\/plain, not an image/ },
-	{ name: 'a URL that is not http(s)', command: 'animate', options: [prompt('x'), { name: 'image_url', type: STRING, value: 'ftp://example.com/a.png' }], says: /must be a public http\(s\) link/ },
-	{ name: 'both an attachment and a URL', command: 'omni', options: [prompt('x'), { name: 'image', type: ATTACHMENT, value: '900000000000000010' }, { name: 'image_url', type: STRING, value: 'https://e.com/a.png' }], attachments: [{ id: '900000000000000010', filename: 'a.png', content_type: 'image/png', url: 'https://cdn.discordapp.com/attachments/1/2/a.png', size: 10 }], says: /either `image` or `image_url`, not both/ },
-	{ name: 'a command from a DM', command: 'imagine', options: [prompt('x')], guildId: null, says: /work in servers only/ },
+	{
+		name: 'a non-image attachment',
+		command: 'style',
+		options: [prompt('x'), { name: 'image', type: ATTACHMENT, value: '900000000000000009' }],
+		attachments: [
+			{
+				id: '900000000000000009',
+				filename: 'notes.txt',
+				content_type: 'text/plain',
+				url: 'https://cdn.discordapp.com/attachments/1/2/notes.txt',
+				size: 10,
+			},
+		],
+		says: /`notes.txt` is text\/plain, not an image/,
+	},
+	{
+		name: 'a URL that is not http(s)',
+		command: 'animate',
+		options: [prompt('x'), { name: 'image_url', type: STRING, value: 'ftp://example.com/a.png' }],
+		says: /must be a public http\(s\) link/,
+	},
+	{
+		name: 'both an attachment and a URL',
+		command: 'omni',
+		options: [
+			prompt('x'),
+			{ name: 'image', type: ATTACHMENT, value: '900000000000000010' },
+			{ name: 'image_url', type: STRING, value: 'https://e.com/a.png' },
+		],
+		attachments: [
+			{
+				id: '900000000000000010',
+				filename: 'a.png',
+				content_type: 'image/png',
+				url: 'https://cdn.discordapp.com/attachments/1/2/a.png',
+				size: 10,
+			},
+		],
+		says: /either `image` or `image_url`, not both/,
+	},
+	{
+		name: 'a command from a DM',
+		command: 'imagine',
+		options: [prompt('x')],
+		guildId: null,
+		says: /work in servers only/,
+	},
 ];
 
 describe('bad input gets an ephemeral message saying what to fix, and nothing is submitted', () => {
@@ -52,7 +151,9 @@ describe('bad input gets an ephemeral message saying what to fix, and nothing is
 			...(attachments ? { attachments } : {}),
 			...(guildId === null ? { guildId: null } : {}),
 		});
-		const reply = await world.discord.waitForRequest((r: RecordedRequest) => r.path === `/interactions/${id}/${token}/callback`);
+		const reply = await world.discord.waitForRequest(
+			(r: RecordedRequest) => r.path === `/interactions/${id}/${token}/callback`,
+		);
 		const body = reply.body as { type: number; data: { content: string; flags: number } };
 		expect(body.type).toBe(4);
 		expect(body.data.flags & 64).toBe(64);
@@ -65,7 +166,11 @@ describe('bad input gets an ephemeral message saying what to fix, and nothing is
 	it('lists every problem at once', async () => {
 		const { id, token } = world.discord.sendCommand({
 			name: 'imagine',
-			options: [prompt('a'.repeat(2500)), { name: 'variety', type: INTEGER, value: 500 }, { name: 'version', type: STRING, value: '99' }],
+			options: [
+				prompt('a'.repeat(2500)),
+				{ name: 'variety', type: INTEGER, value: 500 },
+				{ name: 'version', type: STRING, value: '99' },
+			],
 		});
 		const reply = await world.discord.waitForRequest((r) => r.path === `/interactions/${id}/${token}/callback`);
 		const content = (reply.body as { data: { content: string } }).data.content;

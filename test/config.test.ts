@@ -1,0 +1,288 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../src/config.js';
+
+const MINIMAL = { DISCORD_TOKEN: 'discord-token', MJ_API_KEY: 'mj-key' } as const;
+
+/** Runs `parseConfig`, which must throw a ConfigError, and returns it. */
+function configErrorOf(env: Record<string, string | undefined>): ConfigError {
+	let thrown: unknown;
+	try {
+		parseConfig(env);
+	} catch (error) {
+		thrown = error;
+	}
+	expect(thrown).toBeInstanceOf(ConfigError);
+	return thrown as ConfigError;
+}
+
+/** The problem naming `variable`, which must be reported exactly once. */
+function problemAbout(error: ConfigError, variable: string): string {
+	const matching = error.problems.filter((problem) => problem.startsWith(`${variable} `));
+	expect(matching, `problems: ${JSON.stringify(error.problems)}`).toHaveLength(1);
+	return matching[0]!;
+}
+
+describe('parseConfig: defaults', () => {
+	it('needs only the bot token and the API key, and fills in the documented defaults', () => {
+		const config = parseConfig({ ...MINIMAL });
+		expect(config).toEqual({
+			discordToken: 'discord-token',
+			mjApiKey: 'mj-key',
+			mjApiUrl: 'https://api.kie.ai',
+			discordApiUrl: undefined,
+			publicUrl: undefined,
+			port: 3000,
+			host: '0.0.0.0',
+			storeUrl: 'sqlite://./data/bot.sqlite',
+			callbackSecret: undefined,
+			mjWebhookHmacKey: undefined,
+			devGuildId: undefined,
+			logLevel: 'info',
+			mjTimeoutMs: 30_000,
+			pollIntervalMs: 5_000,
+			jobTimeoutMs: 30 * 60_000,
+		});
+	});
+
+	it('treats empty values (as left by copying .env.example) as unset', () => {
+		const config = parseConfig({
+			...MINIMAL,
+			MJ_API_URL: '',
+			DISCORD_API_URL: '',
+			PUBLIC_URL: '   ',
+			PORT: '',
+			HOST: '',
+			STORE_URL: '',
+			CALLBACK_SECRET: '',
+			MJ_WEBHOOK_HMAC_KEY: '',
+			DEV_GUILD_ID: '',
+			LOG_LEVEL: '',
+			MJ_TIMEOUT_MS: '',
+			POLL_INTERVAL_MS: '',
+			JOB_TIMEOUT_MS: '',
+		});
+		expect(config).toEqual(parseConfig({ ...MINIMAL }));
+	});
+
+	it('without PUBLIC_URL there is no public URL, so results are polled', () => {
+		expect(parseConfig({ ...MINIMAL }).publicUrl).toBeUndefined();
+		expect(parseConfig({ ...MINIMAL, PUBLIC_URL: 'https://bot.example.com' }).publicUrl).toBe(
+			'https://bot.example.com',
+		);
+	});
+
+	it('trims the secrets and reads every optional setting', () => {
+		const config = parseConfig({
+			DISCORD_TOKEN: '  discord-token \n',
+			MJ_API_KEY: '\tmj-key ',
+			MJ_API_URL: 'http://127.0.0.1:8080',
+			DISCORD_API_URL: 'http://127.0.0.1:9090/api',
+			PUBLIC_URL: 'https://bot.example.com',
+			PORT: '8080',
+			HOST: '127.0.0.1',
+			STORE_URL: 'redis://localhost:6379',
+			CALLBACK_SECRET: 'sixteen-chars-ok',
+			MJ_WEBHOOK_HMAC_KEY: 'hmac',
+			DEV_GUILD_ID: '123456789012345678',
+			LOG_LEVEL: 'debug',
+			MJ_TIMEOUT_MS: '1000',
+			POLL_INTERVAL_MS: '250',
+			JOB_TIMEOUT_MS: '60000',
+		});
+		expect(config).toEqual({
+			discordToken: 'discord-token',
+			mjApiKey: 'mj-key',
+			mjApiUrl: 'http://127.0.0.1:8080',
+			discordApiUrl: 'http://127.0.0.1:9090/api',
+			publicUrl: 'https://bot.example.com',
+			port: 8080,
+			host: '127.0.0.1',
+			storeUrl: 'redis://localhost:6379',
+			callbackSecret: 'sixteen-chars-ok',
+			mjWebhookHmacKey: 'hmac',
+			devGuildId: '123456789012345678',
+			logLevel: 'debug',
+			mjTimeoutMs: 1000,
+			pollIntervalMs: 250,
+			jobTimeoutMs: 60_000,
+		});
+	});
+
+	it.each([
+		'sqlite://./data/bot.sqlite',
+		'sqlite://:memory:',
+		'memory://',
+		'redis://u:p@host:6379',
+		'rediss://host:6380',
+	])('accepts STORE_URL %s', (storeUrl) => {
+		expect(parseConfig({ ...MINIMAL, STORE_URL: storeUrl }).storeUrl).toBe(storeUrl);
+	});
+
+	it.each(['0', '1', '65535'])('accepts PORT %s', (port) => {
+		expect(parseConfig({ ...MINIMAL, PORT: port }).port).toBe(Number(port));
+	});
+
+	it('strips trailing slashes from every URL', () => {
+		const config = parseConfig({
+			...MINIMAL,
+			MJ_API_URL: 'http://127.0.0.1:8080///',
+			DISCORD_API_URL: 'http://127.0.0.1:9090/api/',
+			PUBLIC_URL: ' https://bot.example.com/ ',
+		});
+		expect(config.mjApiUrl).toBe('http://127.0.0.1:8080');
+		expect(config.discordApiUrl).toBe('http://127.0.0.1:9090/api');
+		expect(config.publicUrl).toBe('https://bot.example.com');
+	});
+});
+
+describe('parseConfig: problems', () => {
+	it('reports both missing secrets at once, each with where to get it', () => {
+		const error = configErrorOf({});
+		expect(error.problems).toHaveLength(2);
+		expect(problemAbout(error, 'DISCORD_TOKEN')).toMatch(/required.*https:\/\/discord\.com\/developers\/applications/);
+		expect(problemAbout(error, 'MJ_API_KEY')).toMatch(/required.*https:\/\/kie\.ai\/api-key/);
+		expect(error.message).toContain('2 settings need attention');
+		expect(error.message).toContain('DISCORD_TOKEN');
+		expect(error.message).toContain('MJ_API_KEY');
+		expect(error.message).toContain('.env');
+	});
+
+	it('treats a blank secret as missing', () => {
+		const error = configErrorOf({ DISCORD_TOKEN: '   ', MJ_API_KEY: '' });
+		expect(problemAbout(error, 'DISCORD_TOKEN')).toContain('required');
+		expect(problemAbout(error, 'MJ_API_KEY')).toContain('required');
+	});
+
+	it('reports every problem in one ConfigError', () => {
+		const error = configErrorOf({
+			MJ_API_KEY: 'mj-key',
+			PORT: 'http',
+			PUBLIC_URL: 'bot.example.com',
+			STORE_URL: 'postgres://db',
+			DEV_GUILD_ID: 'my-server',
+			LOG_LEVEL: 'verbose',
+			MJ_TIMEOUT_MS: '-5',
+			CALLBACK_SECRET: 'too-short',
+		});
+		const named = error.problems.map((problem) => problem.split(' ')[0]).sort();
+		expect(named).toEqual(
+			[
+				'CALLBACK_SECRET',
+				'DEV_GUILD_ID',
+				'DISCORD_TOKEN',
+				'LOG_LEVEL',
+				'MJ_TIMEOUT_MS',
+				'PORT',
+				'PUBLIC_URL',
+				'STORE_URL',
+			].sort(),
+		);
+		expect(error.message).toContain('8 settings need attention');
+		for (const problem of error.problems) expect(error.message).toContain(`  - ${problem}`);
+	});
+
+	it('a single problem is worded in the singular', () => {
+		expect(configErrorOf({ ...MINIMAL, PORT: 'x' }).message).toContain('a setting needs attention');
+	});
+
+	it.each(['abc', '-1', '65536', '80.5', '3000abc'])('refuses PORT=%s, quoting it', (port) => {
+		const problem = problemAbout(configErrorOf({ ...MINIMAL, PORT: port }), 'PORT');
+		expect(problem).toContain('0–65535');
+		expect(problem).toContain(`"${port}"`);
+	});
+
+	it.each(['0', '-100', '1.5', 'soon'])('refuses a non-positive or non-integer duration (%s)', (value) => {
+		const error = configErrorOf({ ...MINIMAL, MJ_TIMEOUT_MS: value, POLL_INTERVAL_MS: value, JOB_TIMEOUT_MS: value });
+		for (const variable of ['MJ_TIMEOUT_MS', 'POLL_INTERVAL_MS', 'JOB_TIMEOUT_MS']) {
+			expect(problemAbout(error, variable)).toContain('positive integer');
+		}
+	});
+
+	it.each(['bot.example.com', 'ftp://bot.example.com', 'https://', 'javascript:alert(1)', 'http:///path'])(
+		'refuses PUBLIC_URL=%s',
+		(url) => {
+			expect(problemAbout(configErrorOf({ ...MINIMAL, PUBLIC_URL: url }), 'PUBLIC_URL')).toContain('http(s) URL');
+		},
+	);
+
+	it.each(['MJ_API_URL', 'DISCORD_API_URL'])('refuses a non-http(s) %s', (variable) => {
+		expect(problemAbout(configErrorOf({ ...MINIMAL, [variable]: 'localhost:8080' }), variable)).toContain(
+			'http(s) URL',
+		);
+	});
+
+	it.each(['postgres://db/bot', './data/bot.sqlite', 'sqlite:bot.sqlite', 'SQLITE://x'])(
+		'refuses STORE_URL=%s',
+		(url) => {
+			expect(problemAbout(configErrorOf({ ...MINIMAL, STORE_URL: url }), 'STORE_URL')).toMatch(
+				/sqlite:\/\/.*memory:\/\/.*redis:\/\//,
+			);
+		},
+	);
+
+	it.each(['12345', '123456789012345678901', 'my-guild', '1234567890123456a'])('refuses DEV_GUILD_ID=%s', (id) => {
+		expect(problemAbout(configErrorOf({ ...MINIMAL, DEV_GUILD_ID: id }), 'DEV_GUILD_ID')).toContain('Discord id');
+	});
+
+	it.each(['verbose', 'warning', '10'])('refuses LOG_LEVEL=%s, listing the levels', (level) => {
+		const problem = problemAbout(configErrorOf({ ...MINIMAL, LOG_LEVEL: level }), 'LOG_LEVEL');
+		for (const known of ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+			expect(problem).toContain(known);
+	});
+
+	it('refuses a CALLBACK_SECRET shorter than 16 characters', () => {
+		expect(
+			problemAbout(configErrorOf({ ...MINIMAL, CALLBACK_SECRET: '15-characters!!' }), 'CALLBACK_SECRET'),
+		).toContain('16 characters');
+	});
+
+	it('never puts a secret’s value in the error', () => {
+		const secrets = {
+			DISCORD_TOKEN: 'MTA5ODc2NTQzMjEwOTg3NjU0.GhIjKl.recognisable-bot-token',
+			MJ_API_KEY: 'sk-recognisable-api-key-0123456789',
+			MJ_WEBHOOK_HMAC_KEY: 'recognisable-webhook-key',
+			CALLBACK_SECRET: 'short-secret',
+		};
+		const error = configErrorOf({ ...secrets, PORT: 'not-a-port', STORE_URL: 'nope://', LOG_LEVEL: 'loud' });
+		expect(error.problems.length).toBeGreaterThanOrEqual(4);
+		const everything = [error.message, ...error.problems, String(error.stack)].join('\n');
+		for (const value of Object.values(secrets)) expect(everything).not.toContain(value);
+	});
+});
+
+describe('the entry point with an empty environment', () => {
+	it('exits with status 1 and a plain message naming both missing secrets', async () => {
+		const cwd = await mkdtemp(join(tmpdir(), 'mj-bot-config-'));
+		try {
+			const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
+			const tsx = import.meta.resolve('tsx');
+			const child = spawn(process.execPath, ['--import', tsx, entry], {
+				cwd,
+				env: { PATH: process.env.PATH },
+				stdio: ['ignore', 'pipe', 'pipe'],
+			});
+			let stdout = '';
+			let stderr = '';
+			child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+			child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+			const code = await new Promise<number | null>((resolve, reject) => {
+				child.once('error', reject);
+				child.once('close', resolve);
+			});
+			expect(code, `stderr: ${stderr}`).toBe(1);
+			expect(stderr).toContain('DISCORD_TOKEN');
+			expect(stderr).toContain('MJ_API_KEY');
+			expect(stderr).toContain('https://discord.com/developers/applications');
+			expect(stderr).toContain('https://kie.ai/api-key');
+			expect(stderr).not.toMatch(/^\s+at /m);
+			expect(stdout).toBe('');
+		} finally {
+			await rm(cwd, { recursive: true, force: true });
+		}
+	});
+});

@@ -1,0 +1,298 @@
+import { ChannelType, Locale, PermissionFlagsBits } from 'discord-api-types/v10';
+import type {
+	APIDMChannel,
+	APIGuild,
+	APIGuildMember,
+	APIInteractionGuildMember,
+	APIRole,
+	APITextChannel,
+	APIUser,
+	ChannelFlags,
+	GatewayGuildCreateDispatchData,
+	GuildMemberFlags,
+	GuildSystemChannelFlags,
+	RoleFlags,
+	UserFlags,
+} from 'discord-api-types/v10';
+import { ALL_PERMISSIONS, BOT_PERMISSIONS, EVERYONE_PERMISSIONS, FAKE_IDS, JOINED_AT, SEEDS } from './ids.js';
+import type { UserSeed } from './ids.js';
+
+function role(
+	roleId: string,
+	name: string,
+	permissions: bigint,
+	position: number,
+	extra: Partial<APIRole> = {},
+): APIRole {
+	return {
+		id: roleId,
+		name,
+		color: 0,
+		colors: { primary_color: 0, secondary_color: null, tertiary_color: null },
+		hoist: false,
+		icon: null,
+		unicode_emoji: null,
+		position,
+		permissions: permissions.toString(),
+		managed: false,
+		mentionable: false,
+		flags: 0 as RoleFlags,
+		...extra,
+	};
+}
+
+const P = PermissionFlagsBits;
+
+/** The fake's guild, its members, roles and channels, and builders for their API objects. */
+export class World {
+	readonly ids = FAKE_IDS;
+	readonly roles: APIRole[] = [
+		role(FAKE_IDS.everyoneRole, '@everyone', EVERYONE_PERMISSIONS, 0),
+		role(FAKE_IDS.adminRole, 'admin', P.ManageGuild, 3),
+		role(FAKE_IDS.moderatorRole, 'moderator', P.ManageMessages, 2),
+		role(FAKE_IDS.botRole, 'fakebot', BOT_PERMISSIONS, 1, { managed: true, tags: { bot_id: FAKE_IDS.bot } }),
+	];
+
+	readonly #users = new Map<string, UserSeed>(SEEDS.map((seed) => [seed.id, seed]));
+	readonly #textChannels = new Map<string, APITextChannel>();
+	readonly #dmChannels = new Map<string, APIDMChannel>();
+	readonly #dmByUser = new Map<string, string>();
+	readonly #newId: () => string;
+
+	constructor(newId: () => string) {
+		this.#newId = newId;
+		this.#textChannels.set(FAKE_IDS.channel, this.#textChannel(FAKE_IDS.channel, 'general', 0));
+		this.#textChannels.set(FAKE_IDS.otherChannel, this.#textChannel(FAKE_IDS.otherChannel, 'random', 1));
+	}
+
+	#textChannel(channelId: string, name: string, position: number): APITextChannel {
+		return {
+			id: channelId,
+			type: ChannelType.GuildText,
+			guild_id: FAKE_IDS.guild,
+			name,
+			position,
+			permission_overwrites: [],
+			nsfw: false,
+			topic: null,
+			last_message_id: null,
+			last_pin_timestamp: null,
+			rate_limit_per_user: 0,
+			parent_id: null,
+			flags: 0 as ChannelFlags,
+			default_thread_rate_limit_per_user: 0,
+			default_auto_archive_duration: 1440,
+		};
+	}
+
+	user(userId: string): APIUser | undefined {
+		const seed = this.#users.get(userId);
+		if (!seed) return undefined;
+		return {
+			id: seed.id,
+			username: seed.username,
+			discriminator: '0',
+			global_name: seed.globalName,
+			avatar: null,
+			...(seed.bot ? { bot: true } : {}),
+			public_flags: 0 as UserFlags,
+			flags: 0 as UserFlags,
+			banner: null,
+			accent_color: null,
+			avatar_decoration_data: null,
+			collectibles: null,
+			primary_guild: null,
+		};
+	}
+
+	/** A user object for an id the fake knows, or a plausible stranger for any other id. */
+	userOrStranger(userId: string): APIUser {
+		return (
+			this.user(userId) ?? {
+				id: userId,
+				username: `user${userId.slice(-4)}`,
+				discriminator: '0',
+				global_name: null,
+				avatar: null,
+			}
+		);
+	}
+
+	isMember(userId: string): boolean {
+		return this.#users.has(userId);
+	}
+
+	memberIds(): string[] {
+		return [...this.#users.keys()];
+	}
+
+	member(userId: string): APIGuildMember | undefined {
+		const seed = this.#users.get(userId);
+		const user = this.user(userId);
+		if (!seed || !user) return undefined;
+		return {
+			user,
+			nick: null,
+			avatar: null,
+			banner: null,
+			roles: [...seed.roles],
+			joined_at: JOINED_AT,
+			premium_since: null,
+			deaf: false,
+			mute: false,
+			flags: 0 as GuildMemberFlags,
+			pending: false,
+			communication_disabled_until: null,
+		};
+	}
+
+	/** Guild-level permissions of a member, computed from @everyone and their roles (owner and Administrator: all). */
+	permissionsOf(userId: string): bigint {
+		if (userId === FAKE_IDS.owner) return ALL_PERMISSIONS;
+		const roleIds = new Set([FAKE_IDS.everyoneRole, ...(this.#users.get(userId)?.roles ?? [])]);
+		const permissions = this.roles
+			.filter((entry) => roleIds.has(entry.id))
+			.reduce((all, entry) => all | BigInt(entry.permissions), 0n);
+		return permissions & P.Administrator ? ALL_PERMISSIONS : permissions;
+	}
+
+	interactionMember(userId: string, permissions?: string): APIInteractionGuildMember {
+		const member = this.member(userId);
+		const user = this.userOrStranger(userId);
+		return {
+			user,
+			nick: null,
+			avatar: null,
+			banner: null,
+			roles: member?.roles ?? [],
+			joined_at: member?.joined_at ?? JOINED_AT,
+			premium_since: null,
+			deaf: false,
+			mute: false,
+			flags: 0 as GuildMemberFlags,
+			pending: false,
+			communication_disabled_until: null,
+			permissions: permissions ?? this.permissionsOf(userId).toString(),
+		};
+	}
+
+	textChannel(channelId: string): APITextChannel | undefined {
+		return this.#textChannels.get(channelId);
+	}
+
+	textChannels(): APITextChannel[] {
+		return [...this.#textChannels.values()];
+	}
+
+	dmChannel(channelId: string): APIDMChannel | undefined {
+		return this.#dmChannels.get(channelId);
+	}
+
+	/** The DM channel with a user, created on first use (same id every time, as on Discord). */
+	dmChannelFor(userId: string): APIDMChannel {
+		const existing = this.#dmByUser.get(userId);
+		const found = existing === undefined ? undefined : this.#dmChannels.get(existing);
+		if (found) return found;
+		const channel: APIDMChannel = {
+			id: this.#newId(),
+			type: ChannelType.DM,
+			last_message_id: null,
+			recipients: [this.userOrStranger(userId)],
+			flags: 0 as ChannelFlags,
+			name: null,
+		};
+		this.#dmChannels.set(channel.id, channel);
+		this.#dmByUser.set(userId, channel.id);
+		return channel;
+	}
+
+	/** Any channel the fake knows: a guild text channel or a DM channel. */
+	channel(channelId: string): APITextChannel | APIDMChannel | undefined {
+		return this.#textChannels.get(channelId) ?? this.#dmChannels.get(channelId);
+	}
+
+	/** The guild a channel belongs to, or null for DMs. */
+	guildOf(channelId: string): string | null {
+		return this.#textChannels.has(channelId) ? FAKE_IDS.guild : null;
+	}
+
+	addTextChannel(name: string): APITextChannel {
+		const channel = this.#textChannel(this.#newId(), name, this.#textChannels.size);
+		this.#textChannels.set(channel.id, channel);
+		return channel;
+	}
+
+	removeChannel(channelId: string): APITextChannel | APIDMChannel | undefined {
+		const channel = this.channel(channelId);
+		this.#textChannels.delete(channelId);
+		this.#dmChannels.delete(channelId);
+		for (const [userId, dmId] of this.#dmByUser) if (dmId === channelId) this.#dmByUser.delete(userId);
+		return channel;
+	}
+
+	guild(): APIGuild {
+		return {
+			id: FAKE_IDS.guild,
+			name: 'Fake Guild',
+			icon: null,
+			splash: null,
+			discovery_splash: null,
+			owner_id: FAKE_IDS.owner,
+			region: 'us-west',
+			afk_channel_id: null,
+			afk_timeout: 300,
+			widget_enabled: false,
+			widget_channel_id: null,
+			verification_level: 1,
+			default_message_notifications: 1,
+			explicit_content_filter: 2,
+			roles: this.roles.map((entry) => ({ ...entry })),
+			emojis: [],
+			features: [],
+			mfa_level: 0,
+			application_id: null,
+			system_channel_id: FAKE_IDS.channel,
+			system_channel_flags: 0 as GuildSystemChannelFlags,
+			rules_channel_id: null,
+			max_presences: null,
+			max_members: 500_000,
+			vanity_url_code: null,
+			description: null,
+			banner: null,
+			premium_tier: 0,
+			premium_subscription_count: 0,
+			preferred_locale: Locale.EnglishUS,
+			public_updates_channel_id: null,
+			max_video_channel_users: 25,
+			max_stage_video_channel_users: 50,
+			nsfw_level: 0,
+			stickers: [],
+			premium_progress_bar_enabled: false,
+			hub_type: null,
+			safety_alerts_channel_id: null,
+			incidents_data: null,
+		};
+	}
+
+	guildCreate(): GatewayGuildCreateDispatchData {
+		const members = this.memberIds().flatMap((userId) => {
+			const member = this.member(userId);
+			return member ? [member] : [];
+		});
+		return {
+			...this.guild(),
+			joined_at: JOINED_AT,
+			large: false,
+			unavailable: false,
+			member_count: members.length,
+			voice_states: [],
+			members,
+			channels: this.textChannels(),
+			threads: [],
+			presences: [],
+			stage_instances: [],
+			guild_scheduled_events: [],
+			soundboard_sounds: [],
+		};
+	}
+}
