@@ -57,9 +57,11 @@ export async function runGeneration(
 			guildId: interaction.guildId,
 			channelId: interaction.channelId,
 			requesterId: interaction.user.id,
-			applicationId: interaction.applicationId,
-			interactionToken: interaction.token,
-			tokenExpiresAt: interaction.createdTimestamp + INTERACTION_TOKEN_LIFETIME_MS,
+			interaction: {
+				applicationId: interaction.applicationId,
+				token: interaction.token,
+				expiresAt: interaction.createdTimestamp + INTERACTION_TOKEN_LIFETIME_MS,
+			},
 			...(interaction.attachmentSizeLimit ? { uploadLimitBytes: interaction.attachmentSizeLimit } : {}),
 		},
 	});

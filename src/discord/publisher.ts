@@ -4,10 +4,10 @@
  * channel that mentions the requester, then a DM. discord.js's REST client already retries 5xx and network errors
  * and waits out 429s, so this module only decides *where* to deliver.
  */
-import { DiscordAPIError, Routes, type REST, type RawFile } from 'discord.js';
+import { DiscordAPIError, Routes, type APIMessage, type REST, type RawFile } from 'discord.js';
 import type { DownloadResult } from '../jobs/download.js';
-import type { JobPublisher } from '../jobs/service.js';
-import type { DeliveryRoute, FinishedJob, JobRecord } from '../jobs/types.js';
+import type { JobPublisher, PublishedMessage } from '../jobs/service.js';
+import type { DeliveredAttachment, DeliveryRoute, FinishedJob, JobRecord } from '../jobs/types.js';
 import type { Logger } from '../logger.js';
 import { renderFinished, renderWorking, type RenderedMessage } from './render.js';
 
@@ -29,6 +29,8 @@ const DISCORD_ERRORS = {
 interface Payload {
 	body: RenderedMessage & { attachments: Array<{ id: string; filename: string }> };
 	files: RawFile[];
+	/** Uploaded file name → the result's index, to map Discord's attachments back to results. */
+	resultIndexes: Map<string, number>;
 }
 
 export class DiscordPublisher implements JobPublisher {
@@ -39,54 +41,65 @@ export class DiscordPublisher implements JobPublisher {
 	) {}
 
 	public async showWorking(job: JobRecord): Promise<string> {
-		const { applicationId, interactionToken } = job.target;
-		const message = (await this.rest.patch(Routes.webhookMessage(applicationId, interactionToken, '@original'), {
-			body: renderWorking(job),
-			auth: false,
-		})) as { id: string };
+		const { interaction, channelId, replyTo, requesterId } = job.target;
+		const rendered = renderWorking(job);
+		if (interaction) {
+			const message = (await this.rest.patch(
+				Routes.webhookMessage(interaction.applicationId, interaction.token, '@original'),
+				{
+					body: rendered,
+					auth: false,
+				},
+			)) as APIMessage;
+			return message.id;
+		}
+		// Started by a reaction: no interaction to answer, so the bot posts its own reply under the source result.
+		const message = (await this.rest.post(Routes.channelMessages(channelId), {
+			body: {
+				...rendered,
+				allowed_mentions: { parse: [], users: [requesterId], replied_user: false },
+				...(replyTo ? { message_reference: { message_id: replyTo, fail_if_not_exists: false } } : {}),
+			},
+		})) as APIMessage;
 		return message.id;
 	}
 
-	public async publish(
-		job: FinishedJob,
-		downloads: DownloadResult[],
-	): Promise<{ via: DeliveryRoute; messageId: string }> {
+	public async publish(job: FinishedJob, downloads: DownloadResult[]): Promise<PublishedMessage> {
 		const limit = job.target.uploadLimitBytes ?? DEFAULT_UPLOAD_LIMIT_BYTES;
 		const fitted = fitUploads(downloads, limit);
 		const rendered = renderFinished(job, fitted);
 		const mentioned = renderFinished(job, fitted, { mention: true });
 		const files: RawFile[] = [];
-		for (const download of fitted) {
-			if (download.ok)
-				files.push({ name: download.file.name, data: download.file.data, contentType: download.file.contentType });
+		const resultIndexes = new Map<string, number>();
+		for (const [index, download] of fitted.entries()) {
+			if (!download.ok) continue;
+			files.push({ name: download.file.name, data: download.file.data, contentType: download.file.contentType });
+			resultIndexes.set(download.file.name, index);
 		}
 		// String ids, as discord.js sends them: the official schema types attachment ids as snowflake strings.
 		const attachments = files.map((file, index) => ({ id: String(index), filename: file.name }));
 		return this.deliver(
 			job,
-			{ body: { ...rendered, attachments }, files },
-			{ body: { ...mentioned, attachments }, files },
+			{ body: { ...rendered, attachments }, files, resultIndexes },
+			{ body: { ...mentioned, attachments }, files, resultIndexes },
 		);
 	}
 
 	/** `withMention` is the same message addressed to the requester, for routes where they must be pinged. */
-	private async deliver(
-		job: JobRecord,
-		payload: Payload,
-		withMention: Payload,
-	): Promise<{ via: DeliveryRoute; messageId: string }> {
+	private async deliver(job: JobRecord, payload: Payload, withMention: Payload): Promise<PublishedMessage> {
 		const { target } = job;
 		const log = this.logger.child({ jobId: job.id, guildId: target.guildId, channelId: target.channelId });
 
-		if (this.now() < target.tokenExpiresAt - TOKEN_SAFETY_MARGIN_MS) {
+		if (target.interaction && this.now() < target.interaction.expiresAt - TOKEN_SAFETY_MARGIN_MS) {
+			const { applicationId, token } = target.interaction;
 			try {
 				const message = await this.send(
 					'PATCH',
-					Routes.webhookMessage(target.applicationId, target.interactionToken, '@original'),
+					Routes.webhookMessage(applicationId, token, '@original'),
 					payload,
 					false,
 				);
-				return { via: 'interaction', messageId: message.id };
+				return published('interaction', message, payload);
 			} catch (error) {
 				if (
 					!isDiscordError(
@@ -111,7 +124,7 @@ export class DiscordPublisher implements JobPublisher {
 					payload,
 					true,
 				);
-				return { via: 'channel-edit', messageId: message.id };
+				return published('channel-edit', message, payload);
 			} catch (error) {
 				channelGone = isChannelUnreachable(error);
 				if (!channelGone && !isDiscordError(error, DISCORD_ERRORS.unknownMessage)) throw error;
@@ -129,7 +142,7 @@ export class DiscordPublisher implements JobPublisher {
 		if (!channelGone) {
 			try {
 				const message = await this.send('POST', Routes.channelMessages(target.channelId), mentioned, true);
-				return { via: 'channel-message', messageId: message.id };
+				return published('channel-message', message, payload);
 			} catch (error) {
 				if (!isChannelUnreachable(error)) throw error;
 				log.info({ code: codeOf(error) }, 'Channel unreachable; sending by DM');
@@ -140,7 +153,7 @@ export class DiscordPublisher implements JobPublisher {
 			id: string;
 		};
 		const message = await this.send('POST', Routes.channelMessages(dm.id), payload, true);
-		return { via: 'dm', messageId: message.id };
+		return published('dm', message, payload);
 	}
 
 	private async send(
@@ -148,12 +161,28 @@ export class DiscordPublisher implements JobPublisher {
 		route: `/${string}`,
 		payload: Payload,
 		auth: boolean,
-	): Promise<{ id: string }> {
+	): Promise<APIMessage> {
 		const options = { body: payload.body, files: payload.files, auth };
-		return (await (method === 'PATCH' ? this.rest.patch(route, options) : this.rest.post(route, options))) as {
-			id: string;
-		};
+		return (await (method === 'PATCH'
+			? this.rest.patch(route, options)
+			: this.rest.post(route, options))) as APIMessage;
 	}
+}
+
+/** What was posted, with the files as Discord now hosts them (their URLs outlive the provider's). */
+function published(via: DeliveryRoute, message: APIMessage, payload: Payload): PublishedMessage {
+	const attachments: DeliveredAttachment[] = [];
+	for (const attachment of message.attachments) {
+		const sent = payload.resultIndexes.get(attachment.filename);
+		if (sent === undefined) continue;
+		attachments.push({
+			index: sent,
+			url: attachment.url,
+			filename: attachment.filename,
+			contentType: attachment.content_type ?? null,
+		});
+	}
+	return { via, messageId: message.id, attachments };
 }
 
 /** Keeps downloads within one message's upload limit; the rest become links. */

@@ -10,6 +10,7 @@ import type { JobRepository } from './repository.js';
 import type { JobKind } from './request.js';
 import {
 	isFinished,
+	type DeliveredAttachment,
 	type DeliveryRoute,
 	type FinishedJob,
 	type FinishedOutcome,
@@ -22,7 +23,13 @@ export interface JobPublisher {
 	/** Edits the member's reply into the "working" state. Returns the reply's message id. */
 	showWorking(job: JobRecord): Promise<string>;
 	/** Delivers a finished job (result or failure) by whatever route Discord allows. */
-	publish(job: FinishedJob, files: DownloadResult[]): Promise<{ via: DeliveryRoute; messageId: string }>;
+	publish(job: FinishedJob, files: DownloadResult[]): Promise<PublishedMessage>;
+}
+
+export interface PublishedMessage {
+	via: DeliveryRoute;
+	messageId: string;
+	attachments: DeliveredAttachment[];
 }
 
 export interface JobServiceOptions {
@@ -45,6 +52,7 @@ export interface NewJob {
 	kind: JobKind;
 	target: JobTarget;
 	request: GenerateRequest;
+	parent?: { jobId: string; imageIndex?: number };
 }
 
 /** The job lifecycle: record → submit → (callback | poll) → confirm → deliver. */
@@ -69,6 +77,7 @@ export class JobService {
 			target: newJob.target,
 			request: newJob.request,
 			state: { phase: 'recorded' },
+			...(newJob.parent ? { parent: newJob.parent } : {}),
 		};
 		// Record before submit: whatever happens next, the job can be found and reported.
 		await repository.create(job);
@@ -229,12 +238,15 @@ export class JobService {
 		if (failedDownloads.length > 0)
 			log.warn({ failedDownloads }, 'Some results could not be downloaded; linking them instead');
 		try {
-			const { via, messageId } = await publisher.publish(job, files);
+			const { via, messageId, attachments } = await publisher.publish(job, files);
 			await repository.update(job.id, (current) =>
 				isFinished(current)
 					? {
 							...current,
-							state: { ...current.state, delivery: { state: 'delivered', at: this.now(), via, messageId } },
+							state: {
+								...current.state,
+								delivery: { state: 'delivered', at: this.now(), via, messageId, attachments },
+							},
 						}
 					: undefined,
 			);

@@ -3,16 +3,23 @@ import type { JobKind } from './request.js';
 
 export type FinishedOutcome = Exclude<TaskOutcome, { status: 'pending' }>;
 
+/** The interaction a job was started by: lets us edit its reply without any permission for 15 minutes. */
+export interface InteractionHandle {
+	applicationId: string;
+	token: string;
+	/** Epoch ms after which the token must not be used. */
+	expiresAt: number;
+}
+
 /** Where a job's result goes: the member's reply, and what is needed to reach it once the token has died. */
 export interface JobTarget {
 	guildId: string;
 	channelId: string;
 	requesterId: string;
-	applicationId: string;
-	/** Interaction token: lets us edit the reply without any permission for 15 minutes. */
-	interactionToken: string;
-	/** Epoch ms after which the token must not be used. */
-	tokenExpiresAt: number;
+	/** Absent for jobs started by a reaction: those post their own message as the bot. */
+	interaction?: InteractionHandle;
+	/** The message a reaction-started job replies to (the result it came from). */
+	replyTo?: string;
 	/** The reply's message id, known once the "working…" message has been posted. */
 	messageId?: string;
 	/** Discord's upload limit for this guild, from the interaction; undefined = the default. */
@@ -21,8 +28,16 @@ export interface JobTarget {
 
 export type Delivery =
 	| { state: 'pending'; attempts: number }
-	| { state: 'delivered'; at: number; via: DeliveryRoute; messageId: string }
+	| { state: 'delivered'; at: number; via: DeliveryRoute; messageId: string; attachments: DeliveredAttachment[] }
 	| { state: 'failed'; at: number; reason: string };
+
+/** A file as Discord hosts it after delivery; `index` is the result's position (0-based) among the job's results. */
+export interface DeliveredAttachment {
+	index: number;
+	url: string;
+	filename: string;
+	contentType: string | null;
+}
 
 export type DeliveryRoute = 'interaction' | 'channel-edit' | 'channel-message' | 'dm';
 
@@ -45,6 +60,8 @@ export interface JobRecord {
 	target: JobTarget;
 	request: GenerateRequest;
 	state: JobPhase;
+	/** The result this job was started from (a reaction or button on it), for lineage. */
+	parent?: { jobId: string; imageIndex?: number };
 	/** A callback that named this job before its submit had returned; applied once the task id is known. */
 	earlyCallback?: { taskId: string; receivedAt: number };
 }

@@ -18,9 +18,11 @@ function jobRecord(id: string, createdAt = T0): JobRecord {
 			guildId: '100000000000000001',
 			channelId: '100000000000000002',
 			requesterId: '100000000000000003',
-			applicationId: '100000000000000004',
-			interactionToken: 'interaction-token',
-			tokenExpiresAt: createdAt + 15 * 60_000,
+			interaction: {
+				applicationId: '100000000000000004',
+				token: 'interaction-token',
+				expiresAt: createdAt + 15 * 60_000,
+			},
 		},
 		request: { taskType: 'mj_txt2img', prompt: 'a lighthouse at dusk', params: { speed: 'fast', aspectRatio: '16:9' } },
 		state: { phase: 'recorded' },
@@ -137,12 +139,12 @@ describe('JobRepository on a SQLite file', () => {
 				Array.from({ length: 5 }, async () =>
 					repository.update(id, (job) => ({
 						...job,
-						target: { ...job.target, tokenExpiresAt: job.target.tokenExpiresAt + 1 },
+						target: { ...job.target, uploadLimitBytes: (job.target.uploadLimitBytes ?? 0) + 1 },
 					})),
 				),
 			),
 		);
-		for (const id of ids) expect((await repository.get(id))?.target.tokenExpiresAt).toBe(T0 + 15 * 60_000 + 5);
+		for (const id of ids) expect((await repository.get(id))?.target.uploadLimitBytes).toBe(5);
 	});
 
 	it('a change that throws rejects that update only; later updates still run', async () => {
@@ -166,7 +168,10 @@ describe('JobRepository on a SQLite file', () => {
 	});
 
 	it.each<[string, Delivery]>([
-		['delivered', { state: 'delivered', at: T0 + 70_000, via: 'interaction', messageId: '100000000000000009' }],
+		[
+			'delivered',
+			{ state: 'delivered', at: T0 + 70_000, via: 'interaction', messageId: '100000000000000009', attachments: [] },
+		],
 		['failed', { state: 'failed', at: T0 + 70_000, reason: 'channel deleted' }],
 	])('a finished job whose delivery is %s leaves listOpen() but stays readable', async (_label, delivery) => {
 		await repository.create(jobRecord('job-1'));
@@ -181,7 +186,7 @@ describe('JobRepository on a SQLite file', () => {
 		await repository.create(jobRecord('settled'));
 		await repository.create(jobRecord('unsettled'));
 		await repository.update('settled', (job) =>
-			finished(job, { state: 'delivered', at: T0, via: 'dm', messageId: '1' }),
+			finished(job, { state: 'delivered', at: T0, via: 'dm', messageId: '1', attachments: [] }),
 		);
 		vi.setSystemTime(T0 + 29 * DAY);
 		expect(await repository.get('settled')).toBeDefined();
