@@ -67,8 +67,11 @@ export async function startBot({ config, logger, fetch: doFetch }: BotOptions): 
 		publisher: new DiscordPublisher(client.rest, logger),
 		logger,
 		callbackUrlFor: (jobId) => (publicUrl ? callbackUrlFor(publicUrl, callbackSecret, jobId) : undefined),
-		poll: { firstDelayMs: config.pollIntervalMs, callbackGraceMs: 3 * 60_000, maxDelayMs: 30_000 },
+		poll: { firstDelayMs: config.pollIntervalMs, callbackGraceMs: config.callbackGraceMs, maxDelayMs: 30_000 },
 		jobTimeoutMs: config.jobTimeoutMs,
+		submitLimit: config.submitLimit,
+		queryRatePerSecond: config.queryRatePerSecond,
+		retryBaseMs: config.retryBaseMs,
 		download: { maxBytes: DEFAULT_UPLOAD_LIMIT_BYTES * 5, timeoutMs: 60_000 },
 		...(doFetch ? { fetch: doFetch } : {}),
 	});

@@ -27,6 +27,14 @@ export interface Config {
 	pollIntervalMs: number;
 	/** A job still unfinished after this long is marked failed. */
 	jobTimeoutMs: number;
+	/** With callbacks on, a job whose callback is this late is polled as a safety net. */
+	callbackGraceMs: number;
+	/** The provider's limit on new tasks: at most `limit` per `windowMs`. */
+	submitLimit: { limit: number; windowMs: number };
+	/** The provider's limit on status queries, per second. */
+	queryRatePerSecond: number;
+	/** First back-off after a 429/455/5xx from the provider; later ones grow from it. */
+	retryBaseMs: number;
 }
 
 /** Where an operator finds each required value: printed when it is missing. */
@@ -111,6 +119,11 @@ const schema = z.object({
 	MJ_TIMEOUT_MS: positiveInt(30_000),
 	POLL_INTERVAL_MS: positiveInt(5_000),
 	JOB_TIMEOUT_MS: positiveInt(30 * 60_000),
+	CALLBACK_GRACE_MS: positiveInt(3 * 60_000),
+	MJ_SUBMIT_LIMIT: positiveInt(20),
+	MJ_SUBMIT_WINDOW_MS: positiveInt(10_000),
+	MJ_QUERY_RATE: positiveInt(10),
+	MJ_RETRY_BASE_MS: positiveInt(2_000),
 });
 
 export class ConfigError extends Error {
@@ -148,6 +161,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 		mjTimeoutMs: value.MJ_TIMEOUT_MS,
 		pollIntervalMs: value.POLL_INTERVAL_MS,
 		jobTimeoutMs: value.JOB_TIMEOUT_MS,
+		callbackGraceMs: value.CALLBACK_GRACE_MS,
+		submitLimit: { limit: value.MJ_SUBMIT_LIMIT, windowMs: value.MJ_SUBMIT_WINDOW_MS },
+		queryRatePerSecond: value.MJ_QUERY_RATE,
+		retryBaseMs: value.MJ_RETRY_BASE_MS,
 	};
 }
 

@@ -46,6 +46,10 @@ describe('parseConfig: defaults', () => {
 			mjTimeoutMs: 30_000,
 			pollIntervalMs: 5_000,
 			jobTimeoutMs: 30 * 60_000,
+			callbackGraceMs: 3 * 60_000,
+			submitLimit: { limit: 20, windowMs: 10_000 },
+			queryRatePerSecond: 10,
+			retryBaseMs: 2_000,
 		});
 	});
 
@@ -93,6 +97,11 @@ describe('parseConfig: defaults', () => {
 			MJ_TIMEOUT_MS: '1000',
 			POLL_INTERVAL_MS: '250',
 			JOB_TIMEOUT_MS: '60000',
+			CALLBACK_GRACE_MS: '5000',
+			MJ_SUBMIT_LIMIT: '2',
+			MJ_SUBMIT_WINDOW_MS: '1000',
+			MJ_QUERY_RATE: '5',
+			MJ_RETRY_BASE_MS: '10',
 		});
 		expect(config).toEqual({
 			discordToken: 'discord-token',
@@ -110,6 +119,10 @@ describe('parseConfig: defaults', () => {
 			mjTimeoutMs: 1000,
 			pollIntervalMs: 250,
 			jobTimeoutMs: 60_000,
+			callbackGraceMs: 5000,
+			submitLimit: { limit: 2, windowMs: 1000 },
+			queryRatePerSecond: 5,
+			retryBaseMs: 10,
 		});
 	});
 

@@ -4,8 +4,9 @@
  * channel that mentions the requester, then a DM. discord.js's REST client already retries 5xx and network errors
  * and waits out 429s, so this module only decides *where* to deliver.
  */
-import { DiscordAPIError, Routes, type APIMessage, type REST, type RawFile } from 'discord.js';
+import { DiscordAPIError, HTTPError, Routes, type APIMessage, type REST, type RawFile } from 'discord.js';
 import type { DownloadResult } from '../jobs/download.js';
+import { DeliveryError } from '../jobs/errors.js';
 import type { JobPublisher, PublishedMessage } from '../jobs/service.js';
 import type { DeliveredAttachment, DeliveryRoute, FinishedJob, JobRecord } from '../jobs/types.js';
 import type { Logger } from '../logger.js';
@@ -40,9 +41,19 @@ export class DiscordPublisher implements JobPublisher {
 		private readonly now: () => number = Date.now,
 	) {}
 
-	public async showWorking(job: JobRecord): Promise<string> {
+	public async showWorking(job: JobRecord, queuePosition?: number): Promise<string> {
 		const { interaction, channelId, replyTo, requesterId } = job.target;
-		const rendered = renderWorking(job);
+		const rendered = renderWorking(job, queuePosition);
+		// Once the reply exists, later status edits go to it (as the bot when the token has expired).
+		if (
+			job.target.messageId &&
+			(!job.target.interaction || this.now() >= job.target.interaction.expiresAt - TOKEN_SAFETY_MARGIN_MS)
+		) {
+			const message = (await this.rest.patch(Routes.channelMessage(job.target.channelId, job.target.messageId), {
+				body: rendered,
+			})) as APIMessage;
+			return message.id;
+		}
 		if (interaction) {
 			const message = (await this.rest.patch(
 				Routes.webhookMessage(interaction.applicationId, interaction.token, '@original'),
@@ -65,6 +76,14 @@ export class DiscordPublisher implements JobPublisher {
 	}
 
 	public async publish(job: FinishedJob, downloads: DownloadResult[]): Promise<PublishedMessage> {
+		try {
+			return await this.publishOnce(job, downloads);
+		} catch (error) {
+			throw new DeliveryError(describeError(error), isTransient(error), { cause: error });
+		}
+	}
+
+	private async publishOnce(job: FinishedJob, downloads: DownloadResult[]): Promise<PublishedMessage> {
 		const limit = job.target.uploadLimitBytes ?? DEFAULT_UPLOAD_LIMIT_BYTES;
 		const fitted = fitUploads(downloads, limit);
 		const rendered = renderFinished(job, fitted);
@@ -212,6 +231,18 @@ function isChannelUnreachable(error: unknown): boolean {
 			DISCORD_ERRORS.missingPermissions,
 		) || hasStatus(error, 403)
 	);
+}
+
+/** Discord 5xx (after discord.js's own retries) and network failures may pass; 4xx answers will not. */
+function isTransient(error: unknown): boolean {
+	if (error instanceof DiscordAPIError) return error.status >= 500;
+	if (error instanceof HTTPError) return error.status >= 500 || error.status === 0;
+	return true;
+}
+
+function describeError(error: unknown): string {
+	if (error instanceof DiscordAPIError) return `Discord refused (${error.status}/${error.code}): ${error.message}`;
+	return error instanceof Error ? error.message : String(error);
 }
 
 function codeOf(error: unknown): number | string | undefined {

@@ -68,12 +68,17 @@ function compose(lines: { head: string; tail: string[] }, prompt: string): strin
 	return [lines.head, quotePrompt(prompt, budget), tail].filter(Boolean).join('\n').slice(0, CONTENT_LIMIT);
 }
 
-export function renderWorking(job: JobRecord): RenderedMessage {
+/** The reply while a job waits (`queuePosition` ≥ 1: its place in the submission queue) or is being generated. */
+export function renderWorking(job: JobRecord, queuePosition?: number): RenderedMessage {
+	const status =
+		queuePosition !== undefined && queuePosition > 0
+			? `🕒 Queued — position ${queuePosition}. Midjourney accepts a limited number of jobs per minute; yours starts automatically.`
+			: 'Working on it… this message will update with the result.';
 	return {
 		content: compose(
 			{
 				head: header(job, '⏳', 'started', job.createdAt),
-				tail: [describeParameters(job.request), 'Working on it… this message will update with the result.'],
+				tail: [describeParameters(job.request), status],
 			},
 			job.request.prompt,
 		),

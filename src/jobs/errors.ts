@@ -8,3 +8,15 @@ export class UserError extends Error {
 		this.name = 'UserError';
 	}
 }
+
+/** A delivery to Discord that failed; `transient` failures (5xx, network) are worth retrying later. */
+export class DeliveryError extends Error {
+	public constructor(
+		message: string,
+		public readonly transient: boolean,
+		options?: { cause?: unknown },
+	) {
+		super(message, options);
+		this.name = 'DeliveryError';
+	}
+}

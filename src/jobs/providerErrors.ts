@@ -75,3 +75,25 @@ function explainCode(code: number, message: string): FailureExplanation {
 			return terminal(`The Midjourney API answered with error ${code}: ${message}`);
 	}
 }
+
+/** Attempts (the first included) before a retryable failure becomes final. */
+const MAX_ATTEMPTS = { rateLimited: 8, maintenance: 4, serverError: 3 } as const;
+
+/**
+ * How long to wait before trying a submit again after `error`, given the attempts made so far; undefined when it
+ * must not be retried (a final answer, or a time-out whose task may exist and would be paid twice).
+ */
+export function submitRetryDelay(error: MjApiError, attempts: number, baseMs: number): number | undefined {
+	const failure = error.failure;
+	const backoff = (factor: number, capMs: number) => Math.min(capMs, baseMs * factor * 2 ** (attempts - 1));
+	if (failure.kind === 'timeout') return undefined;
+	if (failure.kind === 'network' || failure.kind === 'invalid-response') {
+		return attempts < MAX_ATTEMPTS.serverError ? backoff(1, 30_000) : undefined;
+	}
+	if (failure.code === 429) return attempts < MAX_ATTEMPTS.rateLimited ? backoff(1, 30_000) : undefined;
+	if (failure.code === 455) return attempts < MAX_ATTEMPTS.maintenance ? backoff(5, 120_000) : undefined;
+	if (failure.code >= 500 && failure.code !== 501 && failure.code !== 505) {
+		return attempts < MAX_ATTEMPTS.serverError ? backoff(1, 30_000) : undefined;
+	}
+	return undefined;
+}

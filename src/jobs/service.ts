@@ -4,10 +4,14 @@ import { MjApiError } from '../api/errors.js';
 import type { CallbackReport, GenerateRequest } from '../api/types.js';
 import type { Logger } from '../logger.js';
 import { downloadResult, type DownloadLimits, type DownloadResult } from './download.js';
-import { PollTimers, pollDelay, type PollPolicy } from './poller.js';
-import { explainProviderFailure } from './providerErrors.js';
+import { DeliveryError } from './errors.js';
+import { PollScheduler } from './pollScheduler.js';
+import { pollDelay, type PollPolicy } from './poller.js';
+import { explainProviderFailure, submitRetryDelay } from './providerErrors.js';
+import { SlidingWindowLimiter } from './rateLimit.js';
 import type { JobRepository } from './repository.js';
 import type { JobKind } from './request.js';
+import { SubmitQueue, type SubmitResult } from './submitQueue.js';
 import {
 	isFinished,
 	type DeliveredAttachment,
@@ -20,9 +24,9 @@ import {
 
 /** The Discord side of a job, behind an interface so the lifecycle stays free of transport. */
 export interface JobPublisher {
-	/** Edits the member's reply into the "working" state. Returns the reply's message id. */
-	showWorking(job: JobRecord): Promise<string>;
-	/** Delivers a finished job (result or failure) by whatever route Discord allows. */
+	/** Shows the job as waiting (`queuePosition` ≥ 1) or working. Returns the reply's message id. */
+	showWorking(job: JobRecord, queuePosition?: number): Promise<string>;
+	/** Delivers a finished job (result or failure) by whatever route Discord allows; throws {@link DeliveryError}. */
 	publish(job: FinishedJob, files: DownloadResult[]): Promise<PublishedMessage>;
 }
 
@@ -42,6 +46,9 @@ export interface JobServiceOptions {
 	poll: PollPolicy;
 	jobTimeoutMs: number;
 	download: DownloadLimits;
+	submitLimit: { limit: number; windowMs: number };
+	queryRatePerSecond: number;
+	retryBaseMs: number;
 	fetch?: typeof fetch;
 	now?: () => number;
 }
@@ -55,19 +62,36 @@ export interface NewJob {
 	parent?: { jobId: string; imageIndex?: number };
 }
 
-/** The job lifecycle: record → submit → (callback | poll) → confirm → deliver. */
+/** Back-off of deliveries that failed for a transient reason (Discord 5xx, network). */
+const DELIVERY_RETRY_DELAYS_MS = [1_000, 5_000, 25_000] as const;
+/** A member's queue position is edited at most this often. */
+const POSITION_EDIT_INTERVAL_MS = 2_000;
+
+/** The job lifecycle: record → queue → submit → (callback | poll) → confirm → deliver. */
 export class JobService {
-	private readonly timers: PollTimers;
+	private readonly polls: PollScheduler;
+	private readonly queue: SubmitQueue;
 	private readonly pollAttempts = new Map<string, number>();
+	private readonly shownPositions = new Map<string, { position: number; at: number }>();
 	private readonly inFlight = new Set<Promise<unknown>>();
+	private readonly retryTimers = new Set<NodeJS.Timeout>();
 	private readonly now: () => number;
+	private stopped = false;
 
 	public constructor(private readonly options: JobServiceOptions) {
 		this.now = options.now ?? Date.now;
-		this.timers = new PollTimers((jobId) => this.track(this.pollOnce(jobId)));
+		this.polls = new PollScheduler(new SlidingWindowLimiter(options.queryRatePerSecond, 1_000), (jobId) =>
+			this.track(this.confirmAndFinish(jobId)),
+		);
+		this.queue = new SubmitQueue({
+			limiter: new SlidingWindowLimiter(options.submitLimit.limit, options.submitLimit.windowMs),
+			submit: async (jobId) => this.submit(jobId),
+			onMoved: (positions) => this.showPositions(positions),
+			onError: (error, jobId) => options.logger.error({ err: error, jobId }, 'Submission failed unexpectedly'),
+		});
 	}
 
-	/** Records the job, shows the member it is working, then submits it. Resolves when the submit has been answered. */
+	/** Records the job, shows the member it is working (or waiting), then queues its submission. */
 	public async start(newJob: NewJob): Promise<JobRecord> {
 		const { repository, logger } = this.options;
 		const job: JobRecord = {
@@ -76,29 +100,41 @@ export class JobService {
 			createdAt: this.now(),
 			target: newJob.target,
 			request: newJob.request,
-			state: { phase: 'recorded' },
+			state: { phase: 'queued', attempts: 0 },
 			...(newJob.parent ? { parent: newJob.parent } : {}),
 		};
 		// Record before submit: whatever happens next, the job can be found and reported.
 		await repository.create(job);
 		const log = logger.child({ jobId: job.id, guildId: job.target.guildId, userId: job.target.requesterId });
+		const position = this.queue.busy ? this.queue.length + 1 : undefined;
 		try {
-			const messageId = await this.options.publisher.showWorking(job);
+			const messageId = await this.options.publisher.showWorking(job, position);
 			await repository.update(job.id, (current) => ({ ...current, target: { ...current.target, messageId } }));
+			if (position) this.shownPositions.set(job.id, { position, at: this.now() });
 		} catch (error) {
 			// The reply could not be shown (Discord hiccup): still submit, delivery has its fallbacks.
 			log.warn({ err: error }, 'Could not show the working message');
 		}
-		// Tracked so a graceful shutdown waits for the submit's answer to be stored (else a paid task could be lost).
-		const submitting = this.submit(job.id);
-		this.track(submitting);
-		return submitting;
+		this.queue.enqueue(job.id);
+		return job;
 	}
 
-	private async submit(jobId: string): Promise<JobRecord> {
+	/** Where a job waits in the submission queue (1-based), if it does. */
+	public queuePosition(jobId: string): number | undefined {
+		return this.queue.position(jobId);
+	}
+
+	/** One submission attempt, called by the queue under the provider's rate limit. */
+	private async submit(jobId: string): Promise<SubmitResult> {
 		const { repository, api, logger } = this.options;
-		const job = await repository.get(jobId);
-		if (!job) throw new Error(`Job ${jobId} vanished before submit`);
+		let attempts = 0;
+		const claimed = await repository.update(jobId, (current) => {
+			if (current.state.phase !== 'queued') return undefined;
+			attempts = current.state.attempts + 1;
+			return { ...current, state: { phase: 'submitting', attempts, since: this.now() } };
+		});
+		const job = claimed?.after;
+		if (!job || job.state.phase !== 'submitting') return { kind: 'done' };
 		const log = logger.child({
 			jobId,
 			guildId: job.target.guildId,
@@ -108,30 +144,55 @@ export class JobService {
 		const callbackUrl = this.options.callbackUrlFor(jobId);
 		try {
 			const { taskId } = await api.generate(callbackUrl ? { ...job.request, callbackUrl } : job.request);
-			log.info({ taskId }, 'Job submitted');
+			log.info({ taskId, attempts }, 'Job submitted');
 			const updated = await repository.update(jobId, (current) =>
-				current.state.phase === 'recorded'
+				current.state.phase === 'submitting'
 					? { ...current, state: { phase: 'submitted', taskId, submittedAt: this.now() } }
 					: undefined,
 			);
-			const after = updated?.after ?? job;
-			if (after.earlyCallback?.taskId === taskId) {
+			if (this.shownPositions.delete(jobId) && updated) {
+				// The member last saw a queue position: tell them it is now being generated.
+				this.track(this.options.publisher.showWorking(updated.after));
+			}
+			if (updated?.after.earlyCallback?.taskId === taskId) {
 				// The callback beat the submit's answer: apply it now rather than waiting for a poll.
 				this.track(this.confirmAndFinish(jobId));
 			} else {
-				this.timers.schedule(jobId, pollDelay(this.options.poll, 0, callbackUrl !== undefined));
+				this.polls.schedule(jobId, pollDelay(this.options.poll, 0, callbackUrl !== undefined));
 			}
-			return after;
+			return { kind: 'done' };
 		} catch (error) {
 			if (!(error instanceof MjApiError)) throw error;
+			const retryAfterMs = this.stopped ? undefined : submitRetryDelay(error, attempts, this.options.retryBaseMs);
+			if (retryAfterMs !== undefined) {
+				log.warn({ failure: error.failure, attempts, retryAfterMs }, 'Submit refused for now; retrying');
+				await repository.update(jobId, (current) =>
+					current.state.phase === 'submitting' ? { ...current, state: { phase: 'queued', attempts } } : undefined,
+				);
+				return { kind: 'retry', afterMs: retryAfterMs };
+			}
 			const explanation = explainProviderFailure(error);
-			log.warn({ failure: error.failure, outcomeUnknown: explanation.outcomeUnknown }, 'Submit failed');
-			const outcome: FinishedOutcome = {
+			log.warn({ failure: error.failure, attempts, outcomeUnknown: explanation.outcomeUnknown }, 'Submit failed');
+			await this.finish(jobId, null, {
 				status: 'failed',
 				reason: explanation.reason,
 				...(error.code ? { code: error.code } : {}),
-			};
-			return (await this.finish(jobId, null, outcome)) ?? job;
+			});
+			return { kind: 'done' };
+		}
+	}
+
+	private showPositions(positions: ReadonlyMap<string, number>): void {
+		for (const [jobId, position] of positions) {
+			const shown = this.shownPositions.get(jobId);
+			if (!shown || shown.position === position || this.now() - shown.at < POSITION_EDIT_INTERVAL_MS) continue;
+			this.shownPositions.set(jobId, { position, at: this.now() });
+			this.track(
+				(async () => {
+					const job = await this.options.repository.get(jobId);
+					if (job?.state.phase === 'queued') await this.options.publisher.showWorking(job, position);
+				})(),
+			);
 		}
 	}
 
@@ -150,17 +211,21 @@ export class JobService {
 					verdict = current.state.taskId === report.taskId ? 'accepted' : 'task-mismatch';
 					confirm = verdict === 'accepted';
 					return undefined;
-				case 'recorded':
+				case 'queued':
+				case 'submitting':
 					// The callback beat the submit's answer: keep it, the submit applies it once the task id is known.
 					verdict = 'accepted';
 					return { ...current, earlyCallback: { taskId: report.taskId, receivedAt: this.now() } };
 			}
 		});
-		if (confirm) this.track(this.confirmAndFinish(jobId));
+		if (confirm) {
+			this.polls.cancel(jobId);
+			this.track(this.confirmAndFinish(jobId));
+		}
 		return verdict;
 	}
 
-	/** Asks task details (the source of truth) and finishes the job when it is done. */
+	/** Asks task details (the source of truth) and finishes the job when it is done; else polls again later. */
 	private async confirmAndFinish(jobId: string): Promise<void> {
 		const job = await this.options.repository.get(jobId);
 		if (!job || job.state.phase !== 'submitted') return;
@@ -169,7 +234,7 @@ export class JobService {
 		try {
 			const details = await this.options.api.getTask(taskId);
 			if (details.outcome.status !== 'pending') {
-				this.timers.cancel(jobId);
+				this.polls.cancel(jobId);
 				await this.finish(jobId, taskId, details.outcome);
 				return;
 			}
@@ -186,22 +251,14 @@ export class JobService {
 		}
 		const attempt = (this.pollAttempts.get(jobId) ?? 0) + 1;
 		this.pollAttempts.set(jobId, attempt);
-		this.timers.schedule(jobId, pollDelay(this.options.poll, attempt, false));
-	}
-
-	private async pollOnce(jobId: string): Promise<void> {
-		await this.confirmAndFinish(jobId);
+		this.polls.schedule(jobId, pollDelay(this.options.poll, attempt, false));
 	}
 
 	/**
 	 * Moves a job to `finished` exactly once (the transition is the claim), then delivers it.
 	 * Returns the finished record, or undefined when another path had already finished it.
 	 */
-	private async finish(
-		jobId: string,
-		taskId: string | null,
-		outcome: FinishedOutcome,
-	): Promise<FinishedJob | undefined> {
+	private async finish(jobId: string, taskId: string | null, outcome: FinishedOutcome): Promise<void> {
 		const changed = await this.options.repository.update(jobId, (current) =>
 			isFinished(current)
 				? undefined
@@ -217,10 +274,9 @@ export class JobService {
 					},
 		);
 		this.pollAttempts.delete(jobId);
-		if (!changed || isFinished(changed.before) || !isFinished(changed.after)) return undefined;
+		this.shownPositions.delete(jobId);
+		if (!changed || isFinished(changed.before) || !isFinished(changed.after)) return;
 		await this.deliver(changed.after);
-		const final = await this.options.repository.get(jobId);
-		return final && isFinished(final) ? final : changed.after;
 	}
 
 	private async deliver(job: FinishedJob): Promise<void> {
@@ -233,7 +289,6 @@ export class JobService {
 		});
 		const files =
 			job.state.outcome.status === 'succeeded' ? await this.downloadAll(job, job.state.outcome.resultUrls) : [];
-		log.debug({ files: files.length, outcome: job.state.outcome.status }, 'Delivering');
 		const failedDownloads = files.filter((file) => !file.ok);
 		if (failedDownloads.length > 0)
 			log.warn({ failedDownloads }, 'Some results could not be downloaded; linking them instead');
@@ -253,12 +308,31 @@ export class JobService {
 			log.info({ via, messageId, outcome: job.state.outcome.status }, 'Job delivered');
 		} catch (error) {
 			const reason = error instanceof Error ? error.message : String(error);
+			const attempts = job.state.delivery.state === 'pending' ? job.state.delivery.attempts + 1 : 1;
+			const retryIn =
+				error instanceof DeliveryError && error.transient && !this.stopped
+					? DELIVERY_RETRY_DELAYS_MS[attempts - 1]
+					: undefined;
+			if (retryIn !== undefined) {
+				const updated = await repository.update(job.id, (current) =>
+					isFinished(current)
+						? { ...current, state: { ...current.state, delivery: { state: 'pending', attempts } } }
+						: undefined,
+				);
+				log.warn({ err: error, attempts, retryIn }, 'Delivery failed for now; retrying');
+				const timer = setTimeout(() => {
+					this.retryTimers.delete(timer);
+					if (updated && isFinished(updated.after)) this.track(this.deliver(updated.after));
+				}, retryIn);
+				this.retryTimers.add(timer);
+				return;
+			}
 			await repository.update(job.id, (current) =>
 				isFinished(current)
 					? { ...current, state: { ...current.state, delivery: { state: 'failed', at: this.now(), reason } } }
 					: undefined,
 			);
-			log.error({ err: error }, 'Delivery failed');
+			log.error({ err: error, attempts }, 'Delivery failed');
 		}
 	}
 
@@ -272,7 +346,7 @@ export class JobService {
 		);
 	}
 
-	/** Picks up every job a previous process left unfinished. */
+	/** Picks up every job a previous process left unfinished. Returns how many. */
 	public async resume(): Promise<number> {
 		const ids = await this.options.repository.listOpen();
 		for (const id of ids) {
@@ -282,19 +356,22 @@ export class JobService {
 				continue;
 			}
 			switch (job.state.phase) {
-				case 'recorded':
-					// The process stopped between recording and submitting: the API may or may not have the task, so it is
-					// reported, never silently resubmitted.
+				case 'queued':
+					// Never sent (or refused with a retryable error): submitting it now is its first paid submission.
+					this.queue.enqueue(id);
+					break;
+				case 'submitting':
+					// The process died while the submit was in flight: the task may exist. Report, never resubmit blindly.
 					this.track(
 						this.finish(id, null, {
 							status: 'failed',
 							reason:
-								'The bot restarted before this job was submitted, so it never started and nothing was charged. Please run the command again.',
+								'The bot restarted while submitting this job, so it is unknown whether it started. It was not resubmitted, to avoid paying twice; please run the command again if no result appears.',
 						}),
 					);
 					break;
 				case 'submitted':
-					this.timers.schedule(id, 0);
+					this.polls.schedule(id, 0);
 					break;
 				case 'finished':
 					if (job.state.delivery.state === 'pending') this.track(this.deliver(job as FinishedJob));
@@ -304,10 +381,14 @@ export class JobService {
 		return ids.length;
 	}
 
-	/** Stops scheduling and waits for work already running (bounded by the caller). */
+	/** Stops submitting and polling, and waits for work already running (bounded by the caller). */
 	public async stop(): Promise<void> {
-		this.timers.stop();
-		await Promise.allSettled([...this.inFlight]);
+		this.stopped = true;
+		this.polls.stop();
+		for (const timer of this.retryTimers) clearTimeout(timer);
+		this.retryTimers.clear();
+		await this.queue.stop();
+		await this.idle();
 	}
 
 	/** Resolves when no background work is running: for tests and graceful shutdown. */

@@ -43,12 +43,15 @@ export type DeliveryRoute = 'interaction' | 'channel-edit' | 'channel-message' |
 
 /**
  * A job's life, in order. Each phase holds exactly the facts known by then:
- * - `recorded`: stored, not yet accepted by the API (the process may have died before submitting);
+ * - `queued` / `submitting`: stored, not yet accepted by the API;
  * - `submitted`: the API returned a task id; waiting for a callback or a poll;
  * - `finished`: the outcome is known (confirmed with task details) and is being or has been delivered.
  */
 export type JobPhase =
-	| { phase: 'recorded' }
+	/** Waiting in the submission queue: never sent, or refused with a retryable error. Safe to submit. */
+	| { phase: 'queued'; attempts: number }
+	/** A submit request is in flight: if the process dies now, whether the task exists is unknown. */
+	| { phase: 'submitting'; attempts: number; since: number }
 	| { phase: 'submitted'; taskId: string; submittedAt: number }
 	| { phase: 'finished'; taskId: string | null; outcome: FinishedOutcome; finishedAt: number; delivery: Delivery };
 

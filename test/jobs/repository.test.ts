@@ -25,7 +25,7 @@ function jobRecord(id: string, createdAt = T0): JobRecord {
 			},
 		},
 		request: { taskType: 'mj_txt2img', prompt: 'a lighthouse at dusk', params: { speed: 'fast', aspectRatio: '16:9' } },
-		state: { phase: 'recorded' },
+		state: { phase: 'queued', attempts: 0 },
 	};
 }
 

@@ -1,0 +1,103 @@
+/**
+ * One queue for every submission to the provider, under its rate limit. Members waiting in it see their place.
+ * The queue itself lives in memory; each queued job is also marked `queued` in the store, so a restart re-queues it.
+ */
+import type { SlidingWindowLimiter } from './rateLimit.js';
+
+/** What a submission attempt asks of the queue. */
+export type SubmitResult = { kind: 'done' } | { kind: 'retry'; afterMs: number };
+
+export interface SubmitQueueOptions {
+	limiter: SlidingWindowLimiter;
+	submit: (jobId: string) => Promise<SubmitResult>;
+	/** Called after the queue moved, with each waiting job's 1-based position. */
+	onMoved: (positions: ReadonlyMap<string, number>) => void;
+	/** Submissions in flight at once (a slow answer must not stall everyone behind it). */
+	concurrency?: number;
+	onError: (error: unknown, jobId: string) => void;
+}
+
+export class SubmitQueue {
+	private readonly waiting: string[] = [];
+	private readonly inFlight = new Map<string, Promise<void>>();
+	private pausedUntil = 0;
+	private timer: NodeJS.Timeout | undefined;
+	private stopped = false;
+
+	public constructor(private readonly options: SubmitQueueOptions) {}
+
+	/** Adds a job at the back (or front, for a retry). Returns its 1-based position. */
+	public enqueue(jobId: string, front = false): number {
+		if (this.stopped || this.waiting.includes(jobId) || this.inFlight.has(jobId)) return this.position(jobId) ?? 0;
+		if (front) this.waiting.unshift(jobId);
+		else this.waiting.push(jobId);
+		this.pump();
+		return this.position(jobId) ?? 0;
+	}
+
+	/** 1-based place among waiting jobs; undefined once it is being submitted. */
+	public position(jobId: string): number | undefined {
+		const index = this.waiting.indexOf(jobId);
+		return index === -1 ? undefined : index + 1;
+	}
+
+	/** Jobs waiting, not counting those being submitted. */
+	public get length(): number {
+		return this.waiting.length;
+	}
+
+	/** Whether a job added now would have to wait. */
+	public get busy(): boolean {
+		return this.waiting.length > 0 || this.options.limiter.delay() > 0 || Date.now() < this.pausedUntil;
+	}
+
+	/** Stops starting submissions and waits for those in flight. Waiting jobs stay `queued` in the store. */
+	public async stop(): Promise<void> {
+		this.stopped = true;
+		if (this.timer) clearTimeout(this.timer);
+		await Promise.allSettled([...this.inFlight.values()]);
+	}
+
+	private pump(): void {
+		if (this.stopped || this.timer) return;
+		const concurrency = this.options.concurrency ?? 4;
+		let moved = false;
+		while (this.waiting.length > 0 && this.inFlight.size < concurrency) {
+			const wait = Math.max(this.options.limiter.delay(), this.pausedUntil - Date.now());
+			if (wait > 0) {
+				this.timer = setTimeout(() => {
+					this.timer = undefined;
+					this.pump();
+				}, wait);
+				break;
+			}
+			const jobId = this.waiting.shift()!;
+			this.options.limiter.tryTake();
+			moved = true;
+			this.inFlight.set(jobId, this.run(jobId));
+		}
+		if (moved) this.options.onMoved(this.positions());
+	}
+
+	private async run(jobId: string): Promise<void> {
+		try {
+			const result = await this.options.submit(jobId);
+			if (result.kind === 'retry') {
+				// A rate limit or maintenance applies to the whole account: hold everyone, keep this job first in line.
+				this.pausedUntil = Math.max(this.pausedUntil, Date.now() + result.afterMs);
+				this.inFlight.delete(jobId);
+				this.waiting.unshift(jobId);
+				this.options.onMoved(this.positions());
+			}
+		} catch (error) {
+			this.options.onError(error, jobId);
+		} finally {
+			this.inFlight.delete(jobId);
+			this.pump();
+		}
+	}
+
+	private positions(): Map<string, number> {
+		return new Map(this.waiting.map((jobId, index) => [jobId, index + 1]));
+	}
+}
