@@ -84,7 +84,8 @@ export class JobService {
 			this.track(this.confirmAndFinish(jobId)),
 		);
 		this.queue = new SubmitQueue({
-			limiter: new SlidingWindowLimiter(options.submitLimit.limit, options.submitLimit.windowMs),
+			// 10% margin: the provider counts arrivals, and network jitter can bunch up requests sent a window apart.
+			limiter: new SlidingWindowLimiter(options.submitLimit.limit, Math.round(options.submitLimit.windowMs * 1.1)),
 			submit: async (jobId) => this.submit(jobId),
 			onMoved: (positions) => this.showPositions(positions),
 			onError: (error, jobId) => options.logger.error({ err: error, jobId }, 'Submission failed unexpectedly'),
@@ -115,7 +116,12 @@ export class JobService {
 			// The reply could not be shown (Discord hiccup): still submit, delivery has its fallbacks.
 			log.warn({ err: error }, 'Could not show the working message');
 		}
-		this.queue.enqueue(job.id);
+		const waiting = this.queue.enqueue(job.id);
+		if (waiting > 0 && !this.shownPositions.has(job.id)) {
+			// It turned out to wait after all: show its place now, so it is updated as the queue moves.
+			this.shownPositions.set(job.id, { position: waiting, at: this.now() });
+			this.track(this.showQueued(job.id, waiting));
+		}
 		return job;
 	}
 
@@ -187,13 +193,13 @@ export class JobService {
 			const shown = this.shownPositions.get(jobId);
 			if (!shown || shown.position === position || this.now() - shown.at < POSITION_EDIT_INTERVAL_MS) continue;
 			this.shownPositions.set(jobId, { position, at: this.now() });
-			this.track(
-				(async () => {
-					const job = await this.options.repository.get(jobId);
-					if (job?.state.phase === 'queued') await this.options.publisher.showWorking(job, position);
-				})(),
-			);
+			this.track(this.showQueued(jobId, position));
 		}
+	}
+
+	private async showQueued(jobId: string, position: number): Promise<void> {
+		const job = await this.options.repository.get(jobId);
+		if (job?.state.phase === 'queued') await this.options.publisher.showWorking(job, position);
 	}
 
 	/** Handles a callback that passed the server's checks. Never throws for a job's state; answers what it did. */
