@@ -1,0 +1,60 @@
+/**
+ * A throwaway redis-server on 127.0.0.1 for tests that need the Redis store. `.ci/run` installs redis-server from
+ * Debian's packages; each test run starts its own instance with persistence off and stops it afterwards.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import net from 'node:net';
+
+export interface RedisServer {
+	url: string;
+	stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+	const server = net.createServer();
+	server.listen(0, '127.0.0.1');
+	await once(server, 'listening');
+	const { port } = server.address() as net.AddressInfo;
+	await new Promise<void>((resolve) => server.close(() => resolve()));
+	return port;
+}
+
+async function answersPing(port: number): Promise<boolean> {
+	return new Promise((resolve) => {
+		const socket = net.connect(port, '127.0.0.1');
+		socket.once('error', () => resolve(false));
+		socket.once('connect', () => socket.write('PING\r\n'));
+		socket.once('data', (data) => {
+			socket.destroy();
+			resolve(data.toString().startsWith('+PONG'));
+		});
+	});
+}
+
+export async function startRedis(): Promise<RedisServer> {
+	const port = await freePort();
+	const child: ChildProcess = spawn(
+		'redis-server',
+		['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'],
+		{ stdio: 'ignore' },
+	);
+	const failed = once(child, 'error').then(([error]) => {
+		throw new Error(`redis-server could not start (is it installed? .ci/run installs it): ${String(error)}`);
+	});
+	const deadline = Date.now() + 10_000;
+	for (;;) {
+		const ready = await Promise.race([answersPing(port), failed]);
+		if (ready) break;
+		if (Date.now() > deadline) throw new Error('redis-server did not answer within 10 s');
+		await new Promise((resolve) => setTimeout(resolve, 20));
+	}
+	return {
+		url: `redis://127.0.0.1:${port}`,
+		async stop() {
+			if (child.exitCode !== null) return;
+			child.kill('SIGTERM');
+			await once(child, 'exit');
+		},
+	};
+}
