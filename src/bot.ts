@@ -81,6 +81,16 @@ export async function startBot({ config, logger, fetch: doFetch }: BotOptions): 
 		callbackSecret,
 		providerWebhookKey: config.mjWebhookHmacKey,
 		logger,
+		readiness: async () => ({
+			gateway: client.isReady(),
+			store: await store
+				.collection<number>('meta')
+				.set('readyz', Date.now())
+				.then(
+					() => true,
+					() => false,
+				),
+		}),
 	});
 	const server = await listen(app.fetch, config.port, config.host);
 	const port = (server.address() as AddressInfo).port;

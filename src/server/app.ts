@@ -16,6 +16,8 @@ export interface AppDependencies {
 	/** The provider's webhook signing key, when the account has signing enabled. */
 	providerWebhookKey: string | undefined;
 	logger: Logger;
+	/** Readiness checks for `/readyz`, e.g. gateway connected and store reachable. */
+	readiness?: () => Promise<Record<string, boolean>>;
 	nowSeconds?: () => number;
 }
 
@@ -31,7 +33,13 @@ export function createApp(deps: AppDependencies): Hono {
 	const app = new Hono();
 	const nowSeconds = deps.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
 
+	// Liveness: the process answers. Readiness: it can do its work (for load balancers and orchestrators).
 	app.get('/healthz', (c) => c.json({ status: 'ok' }));
+	app.get('/readyz', async (c) => {
+		const checks = deps.readiness ? await deps.readiness().catch(() => ({ readiness: false })) : {};
+		const ready = Object.values(checks).every(Boolean);
+		return c.json({ status: ready ? 'ready' : 'not ready', checks }, ready ? 200 : 503);
+	});
 
 	app.post(
 		'/callbacks/mj/:jobId',

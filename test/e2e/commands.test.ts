@@ -196,6 +196,14 @@ describe('slash command → generate → callback → the original reply shows t
 		expect(discord.violations).toEqual([]);
 	});
 
+	it('reports itself healthy and ready on the HTTP server', async () => {
+		const base = `http://127.0.0.1:${world.bot.port}`;
+		expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
+		const ready = await fetch(`${base}/readyz`);
+		expect(ready.status).toBe(200);
+		expect(await ready.json()).toEqual({ status: 'ready', checks: { gateway: true, store: true } });
+	});
+
 	it('never leaks the bot token or API key into logs', async () => {
 		const { discord, mj } = world;
 		const { token } = discord.sendCommand({ name: 'imagine', options: [{ name: 'prompt', type: STRING, value: 'x' }] });
