@@ -18,6 +18,7 @@ import type { Logger } from './logger.js';
 import { createApp } from './server/app.js';
 import { callbackUrlFor, resolveCallbackSecret } from './server/callbackSigning.js';
 import { createStore, type Store } from './store.js';
+import { createClaims } from './claims.js';
 
 export interface BotOptions {
 	config: Config;
@@ -61,8 +62,10 @@ export async function startBot({ config, logger, fetch: doFetch }: BotOptions): 
 	client.on('error', (error) => logger.error({ err: error }, 'Discord client error'));
 
 	const publicUrl = config.publicUrl;
+	const claims = createClaims(config.storeUrl);
 	const jobs = new JobService({
 		repository: new JobRepository(store),
+		claims,
 		api,
 		publisher: new DiscordPublisher(client.rest, logger),
 		logger,
@@ -128,7 +131,7 @@ export async function startBot({ config, logger, fetch: doFetch }: BotOptions): 
 				await new Promise<void>((resolve) => server.close(() => resolve()));
 				await client.destroy();
 				await Promise.race([jobs.stop(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
-				await store.close();
+				await Promise.all([store.close(), claims.close()]);
 				logger.info('Stopped');
 			})();
 			return stopping;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { MjClient } from '../api/client.js';
 import { MjApiError } from '../api/errors.js';
 import type { CallbackReport, GenerateRequest } from '../api/types.js';
+import type { Claims } from '../claims.js';
 import type { Logger } from '../logger.js';
 import { downloadResult, type DownloadLimits, type DownloadResult } from './download.js';
 import { DeliveryError } from './errors.js';
@@ -38,6 +39,8 @@ export interface PublishedMessage {
 
 export interface JobServiceOptions {
 	repository: JobRepository;
+	/** Atomic claims shared by every process on the store: what makes "exactly once" hold across processes. */
+	claims: Claims;
 	api: MjClient;
 	publisher: JobPublisher;
 	logger: Logger;
@@ -64,6 +67,10 @@ export interface NewJob {
 
 /** Back-off of deliveries that failed for a transient reason (Discord 5xx, network). */
 const DELIVERY_RETRY_DELAYS_MS = [1_000, 5_000, 25_000] as const;
+/** Held for a day: a submit claim only guards one attempt number of one job. */
+const SUBMIT_CLAIM_TTL_MS = 24 * 60 * 60_000;
+/** If the claimant dies before storing the outcome, another process may finish the job after this long. */
+const FINISH_CLAIM_TTL_MS = 10 * 60_000;
 /** A member's queue position is edited at most this often. */
 const POSITION_EDIT_INTERVAL_MS = 2_000;
 
@@ -133,6 +140,12 @@ export class JobService {
 	/** One submission attempt, called by the queue under the provider's rate limit. */
 	private async submit(jobId: string): Promise<SubmitResult> {
 		const { repository, api, logger } = this.options;
+		const before = await repository.get(jobId);
+		if (before?.state.phase !== 'queued') return { kind: 'done' };
+		// Another process sharing the store may have queued the same job after a restart: one of them submits.
+		if (!(await this.options.claims.claim(`submit:${jobId}:${before.state.attempts}`, SUBMIT_CLAIM_TTL_MS))) {
+			return { kind: 'done' };
+		}
 		let attempts = 0;
 		const claimed = await repository.update(jobId, (current) => {
 			if (current.state.phase !== 'queued') return undefined;
@@ -265,6 +278,8 @@ export class JobService {
 	 * Returns the finished record, or undefined when another path had already finished it.
 	 */
 	private async finish(jobId: string, taskId: string | null, outcome: FinishedOutcome): Promise<void> {
+		// The in-process lock orders this process's writes; the claim makes one process, of all, the one that finishes.
+		if (!(await this.options.claims.claim(`finish:${jobId}`, FINISH_CLAIM_TTL_MS))) return;
 		const changed = await this.options.repository.update(jobId, (current) =>
 			isFinished(current)
 				? undefined

@@ -1,0 +1,74 @@
+/**
+ * Two bot processes (each its own discord.js client and HTTP server) sharing one Redis store, as two replicas behind
+ * one public URL would: the same callback delivered to both at once produces exactly one Discord delivery.
+ */
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBot, type Bot } from '../../src/bot.js';
+import { parseConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { startFakeDiscord, type FakeDiscord } from '../fakes/discord.js';
+import { startFakeMidjourney, type FakeMidjourney } from '../fakes/midjourney.js';
+import { startRedis, type RedisServer } from '../support/redis.js';
+
+const redisAvailable = ((): boolean => {
+	try {
+		execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
+		return true;
+	} catch {
+		return false;
+	}
+})();
+
+describe.runIf(redisAvailable || process.env.CI)('two processes on one Redis store', () => {
+	let redis: RedisServer;
+	let discord: FakeDiscord;
+	let mj: FakeMidjourney;
+	const bots: Bot[] = [];
+
+	beforeAll(async () => {
+		[redis, discord, mj] = await Promise.all([startRedis(), startFakeDiscord(), startFakeMidjourney()]);
+		for (let index = 0; index < 2; index++) {
+			const identified = discord.waitForIdentify();
+			const config = parseConfig({
+				DISCORD_TOKEN: 'fake-token',
+				MJ_API_KEY: mj.apiKey,
+				MJ_API_URL: mj.baseUrl,
+				DISCORD_API_URL: discord.apiUrl,
+				PORT: '0',
+				HOST: '127.0.0.1',
+				STORE_URL: `${redis.url}/0`,
+				// Both replicas sit behind one public URL; the test addresses each directly.
+				PUBLIC_URL: 'http://127.0.0.1:9',
+				CALLBACK_SECRET: 'shared-secret-of-the-replicas',
+			});
+			bots.push(await startBot({ config, logger: createLogger('silent') }));
+			await identified;
+		}
+	});
+	afterAll(async () => {
+		for (const bot of bots) await bot.stop();
+		await Promise.all([discord?.close(), mj?.close(), redis?.stop()]);
+	});
+
+	it('delivers a callback that reaches both processes at the same moment exactly once', async () => {
+		const { token } = discord.sendCommand({ name: 'imagine', options: [{ name: 'prompt', type: 3, value: 'twins' }] });
+		const generate = await mj.waitForGenerate(0);
+		const taskId = generate.taskId!;
+		await Promise.all(bots.map(async (bot) => bot.jobs.idle()));
+		mj.succeed(taskId);
+		const path = new URL(String(generate.body.callBackUrl));
+		const urls = bots.map((bot) => `http://127.0.0.1:${bot.port}${path.pathname}${path.search}`);
+		const answers = await Promise.all(urls.map(async (url) => mj.sendCallback(taskId, { url })));
+		expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+		const isResult = (r: { method: string; path: string; files: unknown[] }) =>
+			r.method === 'PATCH' && r.path.endsWith(`/${token}/messages/@original`) && r.files.length > 0;
+		await discord.waitForRequest(isResult);
+		await Promise.all(bots.map(async (bot) => bot.jobs.idle()));
+		// The provider retries later, to either replica.
+		await Promise.all(urls.map(async (url) => mj.sendCallback(taskId, { url })));
+		await Promise.all(bots.map(async (bot) => bot.jobs.idle()));
+		expect(discord.requests.filter(isResult)).toHaveLength(1);
+		expect(mj.generateRequests).toHaveLength(1);
+	});
+});
