@@ -19,6 +19,7 @@ import { createApp } from './server/app.js';
 import { callbackUrlFor, resolveCallbackSecret } from './server/callbackSigning.js';
 import { createStore, type Store } from './store.js';
 import { createClaims } from './claims.js';
+import { createMetrics } from './metrics.js';
 
 export interface BotOptions {
 	config: Config;
@@ -63,9 +64,11 @@ export async function startBot({ config, logger, fetch: doFetch }: BotOptions): 
 
 	const publicUrl = config.publicUrl;
 	const claims = createClaims(config.storeUrl);
+	const metrics = createMetrics();
 	const jobs = new JobService({
 		repository: new JobRepository(store),
 		claims,
+		metrics,
 		api,
 		publisher: new DiscordPublisher(client.rest, logger),
 		logger,
@@ -84,6 +87,7 @@ export async function startBot({ config, logger, fetch: doFetch }: BotOptions): 
 		callbackSecret,
 		providerWebhookKey: config.mjWebhookHmacKey,
 		logger,
+		metrics,
 		readiness: async () => ({
 			gateway: client.isReady(),
 			store: await store

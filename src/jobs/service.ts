@@ -4,6 +4,7 @@ import { MjApiError } from '../api/errors.js';
 import type { CallbackReport, GenerateRequest } from '../api/types.js';
 import type { Claims } from '../claims.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import { downloadResult, type DownloadLimits, type DownloadResult } from './download.js';
 import { DeliveryError } from './errors.js';
 import { PollScheduler } from './pollScheduler.js';
@@ -41,6 +42,7 @@ export interface JobServiceOptions {
 	repository: JobRepository;
 	/** Atomic claims shared by every process on the store: what makes "exactly once" hold across processes. */
 	claims: Claims;
+	metrics?: Metrics;
 	api: MjClient;
 	publisher: JobPublisher;
 	logger: Logger;
@@ -94,7 +96,10 @@ export class JobService {
 			// 10% margin: the provider counts arrivals, and network jitter can bunch up requests sent a window apart.
 			limiter: new SlidingWindowLimiter(options.submitLimit.limit, Math.round(options.submitLimit.windowMs * 1.1)),
 			submit: async (jobId) => this.submit(jobId),
-			onMoved: (positions) => this.showPositions(positions),
+			onMoved: (positions) => {
+				options.metrics?.queueLength.set(positions.size);
+				this.showPositions(positions);
+			},
 			onError: (error, jobId) => options.logger.error({ err: error, jobId }, 'Submission failed unexpectedly'),
 		});
 	}
@@ -124,6 +129,7 @@ export class JobService {
 			log.warn({ err: error }, 'Could not show the working message');
 		}
 		const waiting = this.queue.enqueue(job.id);
+		this.options.metrics?.queueLength.set(this.queue.length);
 		if (waiting > 0 && !this.shownPositions.has(job.id)) {
 			// It turned out to wait after all: show its place now, so it is updated as the queue moves.
 			this.shownPositions.set(job.id, { position: waiting, at: this.now() });
@@ -164,6 +170,7 @@ export class JobService {
 		try {
 			const { taskId } = await api.generate(callbackUrl ? { ...job.request, callbackUrl } : job.request);
 			log.info({ taskId, attempts }, 'Job submitted');
+			this.options.metrics?.jobsSubmitted.inc({ task_type: job.request.taskType });
 			const updated = await repository.update(jobId, (current) =>
 				current.state.phase === 'submitting'
 					? { ...current, state: { phase: 'submitted', taskId, submittedAt: this.now() } }
@@ -182,6 +189,7 @@ export class JobService {
 			return { kind: 'done' };
 		} catch (error) {
 			if (!(error instanceof MjApiError)) throw error;
+			this.options.metrics?.providerErrors.inc({ code: String(error.code ?? error.failure.kind) });
 			const retryAfterMs = this.stopped ? undefined : submitRetryDelay(error, attempts, this.options.retryBaseMs);
 			if (retryAfterMs !== undefined) {
 				log.warn({ failure: error.failure, attempts, retryAfterMs }, 'Submit refused for now; retrying');
@@ -251,6 +259,7 @@ export class JobService {
 		const { taskId, submittedAt } = job.state;
 		const log = this.options.logger.child({ jobId, taskId, guildId: job.target.guildId });
 		try {
+			this.options.metrics?.polls.inc();
 			const details = await this.options.api.getTask(taskId);
 			if (details.outcome.status !== 'pending') {
 				this.polls.cancel(jobId);
@@ -258,6 +267,8 @@ export class JobService {
 				return;
 			}
 		} catch (error) {
+			if (error instanceof MjApiError)
+				this.options.metrics?.providerErrors.inc({ code: String(error.code ?? error.failure.kind) });
 			log.warn({ err: error }, 'Task details unavailable; will poll again');
 		}
 		if (this.now() - submittedAt > this.options.jobTimeoutMs) {
@@ -297,6 +308,7 @@ export class JobService {
 		this.pollAttempts.delete(jobId);
 		this.shownPositions.delete(jobId);
 		if (!changed || isFinished(changed.before) || !isFinished(changed.after)) return;
+		this.options.metrics?.jobsFinished.inc({ task_type: changed.after.request.taskType, outcome: outcome.status });
 		await this.deliver(changed.after);
 	}
 
@@ -327,6 +339,8 @@ export class JobService {
 					: undefined,
 			);
 			log.info({ via, messageId, outcome: job.state.outcome.status }, 'Job delivered');
+			this.options.metrics?.deliveries.inc({ via });
+			this.options.metrics?.deliveryLatency.observe(Math.max(0, this.now() - job.state.finishedAt) / 1000);
 		} catch (error) {
 			const reason = error instanceof Error ? error.message : String(error);
 			const attempts = job.state.delivery.state === 'pending' ? job.state.delivery.attempts + 1 : 1;
@@ -334,6 +348,7 @@ export class JobService {
 				error instanceof DeliveryError && error.transient && !this.stopped
 					? DELIVERY_RETRY_DELAYS_MS[attempts - 1]
 					: undefined;
+			this.options.metrics?.deliveryFailures.inc({ kind: retryIn === undefined ? 'final' : 'transient' });
 			if (retryIn !== undefined) {
 				const updated = await repository.update(job.id, (current) =>
 					isFinished(current)

@@ -5,6 +5,7 @@ import { parseCallbackBody, PROVIDER_SIGNATURE_HEADERS, verifyProviderSignature 
 import type { CallbackVerdict } from '../jobs/service.js';
 import type { CallbackReport } from '../api/types.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import { isValidJobSignature } from './callbackSigning.js';
 
 /** Callback bodies are a few hundred bytes; anything much larger is not from the provider. */
@@ -16,6 +17,8 @@ export interface AppDependencies {
 	/** The provider's webhook signing key, when the account has signing enabled. */
 	providerWebhookKey: string | undefined;
 	logger: Logger;
+	/** Prometheus metrics: served at `/metrics`, and counts callbacks by result. */
+	metrics?: Metrics;
 	/** Readiness checks for `/readyz`, e.g. gateway connected and store reachable. */
 	readiness?: () => Promise<Record<string, boolean>>;
 	nowSeconds?: () => number;
@@ -35,6 +38,12 @@ export function createApp(deps: AppDependencies): Hono {
 
 	// Liveness: the process answers. Readiness: it can do its work (for load balancers and orchestrators).
 	app.get('/healthz', (c) => c.json({ status: 'ok' }));
+	app.get('/metrics', async (c) => {
+		if (!deps.metrics) return c.json({ error: 'not found' }, 404);
+		return c.body(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType });
+	});
+	const rejected = (reason: string) => deps.metrics?.callbacks.inc({ result: reason });
+
 	app.get('/readyz', async (c) => {
 		const checks = deps.readiness ? await deps.readiness().catch(() => ({ readiness: false })) : {};
 		const ready = Object.values(checks).every(Boolean);
@@ -47,6 +56,7 @@ export function createApp(deps: AppDependencies): Hono {
 		async (c, next) => {
 			if (!isValidJobSignature(deps.callbackSecret, c.req.param('jobId'), c.req.query('sig'))) {
 				deps.logger.warn({ jobId: c.req.param('jobId').slice(0, 64), reason: 'bad-signature' }, 'Callback rejected');
+				rejected('bad-signature');
 				return c.json({ error: 'invalid signature' }, 401);
 			}
 			await next();
@@ -54,7 +64,10 @@ export function createApp(deps: AppDependencies): Hono {
 		},
 		bodyLimit({
 			maxSize: CALLBACK_BODY_LIMIT_BYTES,
-			onError: (c) => c.json({ error: 'body too large' }, 413),
+			onError: (c) => {
+				rejected('too-large');
+				return c.json({ error: 'body too large' }, 413);
+			},
 		}),
 		async (c) => {
 			const jobId = c.req.param('jobId');
@@ -64,11 +77,13 @@ export function createApp(deps: AppDependencies): Hono {
 				body = JSON.parse(await c.req.text());
 			} catch {
 				log.warn({ reason: 'malformed-json' }, 'Callback rejected');
+				rejected('malformed-json');
 				return c.json({ error: 'body is not JSON' }, 400);
 			}
 			const parsed = parseCallbackBody(body);
 			if (!parsed.ok) {
 				log.warn({ reason: 'bad-shape', detail: parsed.error }, 'Callback rejected');
+				rejected('bad-shape');
 				return c.json({ error: `unexpected body: ${parsed.error}` }, 400);
 			}
 			const { report } = parsed;
@@ -83,10 +98,12 @@ export function createApp(deps: AppDependencies): Hono {
 				})
 			) {
 				log.warn({ taskId: report.taskId, reason: 'bad-provider-signature' }, 'Callback rejected');
+				rejected('bad-provider-signature');
 				return c.json({ error: 'invalid provider signature' }, 401);
 			}
 			const verdict = await deps.acceptCallback(jobId, report);
 			const status = VERDICT_STATUS[verdict];
+			deps.metrics?.callbacks.inc({ result: verdict });
 			(status === 200 ? log.info.bind(log) : log.warn.bind(log))(
 				{ taskId: report.taskId, verdict, outcome: report.outcome.status },
 				'Callback handled',

@@ -204,6 +204,28 @@ describe('slash command → generate → callback → the original reply shows t
 		expect(await ready.json()).toEqual({ status: 'ready', checks: { gateway: true, store: true } });
 	});
 
+	it('counts a submitted and a failed job and a rejected callback in /metrics', async () => {
+		const { discord, mj } = world;
+		const { token } = discord.sendCommand({
+			name: 'imagine',
+			options: [{ name: 'prompt', type: STRING, value: 'metered' }],
+		});
+		const generate = await mj.waitForGenerate(0);
+		mj.fail(generate.taskId!, 'nope', 501);
+		const forged = new URL(String(generate.body.callBackUrl));
+		forged.searchParams.set('sig', '0'.repeat(64));
+		expect((await mj.sendCallback(generate.taskId!, { url: forged.toString() })).status).toBe(401);
+		expect((await mj.sendCallback(generate.taskId!)).status).toBe(200);
+		await discord.waitForRequest((r) => isOriginalEdit(token)(r) && contentOf(r).includes('❌'));
+		await world.bot.jobs.idle();
+		const text = await (await fetch(`http://127.0.0.1:${world.bot.port}/metrics`)).text();
+		expect(text).toMatch(/mjbot_jobs_submitted_total\{task_type="mj_txt2img"\} 1/);
+		expect(text).toMatch(/mjbot_jobs_finished_total\{task_type="mj_txt2img",outcome="failed"\} 1/);
+		expect(text).toMatch(/mjbot_callbacks_total\{result="bad-signature"\} 1/);
+		expect(text).toMatch(/mjbot_callbacks_total\{result="accepted"\} 1/);
+		expect(text).toMatch(/mjbot_deliveries_total\{via="interaction"\} 1/);
+	});
+
 	it('never leaks the bot token or API key into logs', async () => {
 		const { discord, mj } = world;
 		const { token } = discord.sendCommand({ name: 'imagine', options: [{ name: 'prompt', type: STRING, value: 'x' }] });
