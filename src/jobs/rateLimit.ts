@@ -14,10 +14,40 @@ export class SlidingWindowLimiter {
 		if (!Number.isInteger(limit) || limit < 1) throw new RangeError('limit must be a positive integer');
 	}
 
+	/** Grants that could be taken right now. */
+	public available(): number {
+		const cutoff = this.now() - this.windowMs;
+		return this.limit - this.grants.filter((at) => at > cutoff).length;
+	}
+
 	/** Milliseconds until a grant is allowed (0 = now). */
 	public delay(): number {
 		if (this.grants.length < this.limit) return 0;
 		return Math.max(0, this.grants[0]! + this.windowMs - this.now());
+	}
+
+	private tail: Promise<void> = Promise.resolve();
+
+	/** Waits for a grant, first come first served, and takes it. Rejects (taking nothing) when `signal` aborts. */
+	public async acquire(signal?: AbortSignal): Promise<void> {
+		const turn = this.tail.then(async () => {
+			for (let wait = this.delay(); wait > 0; wait = this.delay()) {
+				signal?.throwIfAborted();
+				await new Promise<void>((resolve) => {
+					const timer = setTimeout(done, wait);
+					function done() {
+						clearTimeout(timer);
+						signal?.removeEventListener('abort', done);
+						resolve();
+					}
+					signal?.addEventListener('abort', done, { once: true });
+				});
+			}
+			signal?.throwIfAborted();
+			this.tryTake();
+		});
+		this.tail = turn.catch(() => undefined);
+		return turn;
 	}
 
 	/** Takes a grant if one is available now. */

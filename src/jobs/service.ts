@@ -95,7 +95,7 @@ export class JobService {
 		this.queue = new SubmitQueue({
 			// 10% margin: the provider counts arrivals, and network jitter can bunch up requests sent a window apart.
 			limiter: new SlidingWindowLimiter(options.submitLimit.limit, Math.round(options.submitLimit.windowMs * 1.1)),
-			submit: async (jobId) => this.submit(jobId),
+			submit: async (jobId, takeGrant) => this.submit(jobId, takeGrant),
 			onMoved: (positions) => {
 				options.metrics?.queueLength.set(positions.size);
 				this.showPositions(positions);
@@ -144,7 +144,7 @@ export class JobService {
 	}
 
 	/** One submission attempt, called by the queue under the provider's rate limit. */
-	private async submit(jobId: string): Promise<SubmitResult> {
+	private async submit(jobId: string, takeGrant: () => Promise<void>): Promise<SubmitResult> {
 		const { repository, api, logger } = this.options;
 		const before = await repository.get(jobId);
 		if (before?.state.phase !== 'queued') return { kind: 'done' };
@@ -167,6 +167,17 @@ export class JobService {
 			taskType: job.request.taskType,
 		});
 		const callbackUrl = this.options.callbackUrlFor(jobId);
+		try {
+			await takeGrant();
+		} catch {
+			// Shutting down before the request left: nothing was sent, so the job simply stays queued for the next start.
+			await repository.update(jobId, (current) =>
+				current.state.phase === 'submitting'
+					? { ...current, state: { phase: 'queued', attempts: attempts - 1 } }
+					: undefined,
+			);
+			return { kind: 'done' };
+		}
 		try {
 			const { taskId } = await api.generate(callbackUrl ? { ...job.request, callbackUrl } : job.request);
 			log.info({ taskId, attempts }, 'Job submitted');

@@ -4,12 +4,17 @@
  */
 import type { SlidingWindowLimiter } from './rateLimit.js';
 
-/** What a submission attempt asks of the queue. */
+/**
+ * What a submission attempt asks of the queue. The limiter here only paces how fast jobs leave the queue; the
+ * submit function takes the actual grant immediately before sending, so store latency in between can never bunch
+ * requests up at the provider.
+ */
 export type SubmitResult = { kind: 'done' } | { kind: 'retry'; afterMs: number };
 
 export interface SubmitQueueOptions {
 	limiter: SlidingWindowLimiter;
-	submit: (jobId: string) => Promise<SubmitResult>;
+	/** Submits one job; calls `takeGrant` right before its request leaves (it waits for the rate limit). */
+	submit: (jobId: string, takeGrant: () => Promise<void>) => Promise<SubmitResult>;
 	/** Called after the queue moved, with each waiting job's 1-based position. */
 	onMoved: (positions: ReadonlyMap<string, number>) => void;
 	/** Submissions in flight at once (a slow answer must not stall everyone behind it). */
@@ -23,6 +28,9 @@ export class SubmitQueue {
 	private pausedUntil = 0;
 	private timer: NodeJS.Timeout | undefined;
 	private stopped = false;
+	/** Jobs taken out of the line that have not yet taken their grant: they count against the limit already. */
+	private awaitingGrant = 0;
+	private readonly stopping = new AbortController();
 
 	public constructor(private readonly options: SubmitQueueOptions) {}
 
@@ -54,6 +62,7 @@ export class SubmitQueue {
 	/** Stops starting submissions and waits for those in flight. Waiting jobs stay `queued` in the store. */
 	public async stop(): Promise<void> {
 		this.stopped = true;
+		this.stopping.abort();
 		if (this.timer) clearTimeout(this.timer);
 		await Promise.allSettled([...this.inFlight.values()]);
 	}
@@ -64,6 +73,8 @@ export class SubmitQueue {
 		let moved = false;
 		while (this.waiting.length > 0 && this.inFlight.size < concurrency) {
 			const wait = Math.max(this.options.limiter.delay(), this.pausedUntil - Date.now());
+			// No room in the window for one more: wait for a grant to be taken or to expire.
+			if (wait === 0 && this.awaitingGrant >= this.options.limiter.available()) break;
 			if (wait > 0) {
 				this.timer = setTimeout(() => {
 					this.timer = undefined;
@@ -72,7 +83,8 @@ export class SubmitQueue {
 				break;
 			}
 			const jobId = this.waiting.shift()!;
-			this.options.limiter.tryTake();
+			// The grant itself is taken by `submit`, right before the request leaves (see JobService.submit).
+			this.awaitingGrant += 1;
 			moved = true;
 			this.inFlight.set(jobId, this.run(jobId));
 		}
@@ -80,8 +92,15 @@ export class SubmitQueue {
 	}
 
 	private async run(jobId: string): Promise<void> {
+		let granted = false;
+		const takeGrant = async (): Promise<void> => {
+			if (granted) return;
+			await this.options.limiter.acquire(this.stopping.signal);
+			granted = true;
+			this.awaitingGrant -= 1;
+		};
 		try {
-			const result = await this.options.submit(jobId);
+			const result = await this.options.submit(jobId, takeGrant);
 			if (result.kind === 'retry') {
 				// A rate limit or maintenance applies to the whole account: hold everyone, keep this job first in line.
 				this.pausedUntil = Math.max(this.pausedUntil, Date.now() + result.afterMs);
@@ -92,6 +111,7 @@ export class SubmitQueue {
 		} catch (error) {
 			this.options.onError(error, jobId);
 		} finally {
+			if (!granted) this.awaitingGrant -= 1;
 			this.inFlight.delete(jobId);
 			this.pump();
 		}
