@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { Client, GatewayIntentBits, Partials } from 'discord.js';
+import { createResultActions, ResultIndexingPublisher } from './actions/index.js';
 import { createMjClient } from './api/client.js';
 import { commandMap } from './commands/index.js';
 import { registerCommands } from './commands/register.js';
@@ -17,6 +18,7 @@ import { JobService } from './jobs/service.js';
 import type { Logger } from './logger.js';
 import { createApp } from './server/app.js';
 import { callbackUrlFor, resolveCallbackSecret } from './server/callbackSigning.js';
+import { SettingsService } from './settings/service.js';
 import { createStore, type Store } from './store.js';
 import { createClaims } from './claims.js';
 import { createMetrics } from './metrics.js';
@@ -31,6 +33,8 @@ export interface BotOptions {
 export interface Bot {
 	client: Client;
 	jobs: JobService;
+	/** Server and member settings, and the rules and limits every job passes. */
+	settings: SettingsService;
 	store: Store;
 	/** The HTTP port actually bound (useful with PORT=0). */
 	port: number;
@@ -70,7 +74,7 @@ export async function startBot({ config, logger, fetch: doFetch }: BotOptions): 
 		claims,
 		metrics,
 		api,
-		publisher: new DiscordPublisher(client.rest, logger),
+		publisher: new ResultIndexingPublisher(new DiscordPublisher(client.rest, logger), store, logger),
 		logger,
 		callbackUrlFor: (jobId) => (publicUrl ? callbackUrlFor(publicUrl, callbackSecret, jobId) : undefined),
 		poll: { firstDelayMs: config.pollIntervalMs, callbackGraceMs: config.callbackGraceMs, maxDelayMs: 30_000 },
@@ -103,7 +107,19 @@ export async function startBot({ config, logger, fetch: doFetch }: BotOptions): 
 	const port = (server.address() as AddressInfo).port;
 	logger.info({ port, host: config.host, mode: publicUrl ? 'callbacks' : 'polling' }, 'HTTP server listening');
 
-	registerEvents(client, { jobs, logger, commands: commandMap() });
+	// Reads jobs only (for limits and /jobs), so its own repository instance needs no shared lock.
+	const settings = new SettingsService(store, new JobRepository(store), logger);
+	// Jobs started from results pass the same rules and limits as commands.
+	const actions = createResultActions({
+		store,
+		claims,
+		jobs,
+		rest: client.rest,
+		logger,
+		gate: settings,
+		...(doFetch ? { fetch: doFetch } : {}),
+	});
+	registerEvents(client, { jobs, logger, commands: commandMap(), actions, settings, api });
 	const ready = once(client, 'clientReady');
 	await client.login(config.discordToken);
 	await ready;
@@ -127,6 +143,7 @@ export async function startBot({ config, logger, fetch: doFetch }: BotOptions): 
 	return {
 		client,
 		jobs,
+		settings,
 		store,
 		port,
 		async stop() {

@@ -1,7 +1,12 @@
 /**
  * Slash-command options generated from the option table in `jobs/options.ts`, so choices and ranges are declared once.
  */
-import { SlashCommandBuilder } from '@discordjs/builders';
+import {
+	SlashCommandBuilder,
+	type SlashCommandBooleanOption,
+	type SlashCommandIntegerOption,
+	type SlashCommandStringOption,
+} from '@discordjs/builders';
 import { InteractionContextType } from 'discord.js';
 import { PROMPT_MAX_LENGTH } from '../api/spec.js';
 import {
@@ -41,7 +46,14 @@ export function generationCommand(
 	return builder;
 }
 
-function addGenerationOption(builder: SlashCommandBuilder, name: GenerationOptionName): void {
+/** What a generation option can be added to: a command, or a sub-command such as `/settings set`. */
+export interface GenerationOptionTarget {
+	addStringOption(input: (option: SlashCommandStringOption) => SlashCommandStringOption): unknown;
+	addIntegerOption(input: (option: SlashCommandIntegerOption) => SlashCommandIntegerOption): unknown;
+	addBooleanOption(input: (option: SlashCommandBooleanOption) => SlashCommandBooleanOption): unknown;
+}
+
+export function addGenerationOption(builder: GenerationOptionTarget, name: GenerationOptionName): void {
 	const def = GENERATION_OPTIONS[name];
 	switch (def.kind) {
 		case 'string-choice': {

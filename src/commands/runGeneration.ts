@@ -39,7 +39,14 @@ export async function runGeneration(
 		kind === 'imagine'
 			? [PROMPT_OPTION.name]
 			: [PROMPT_OPTION.name, IMAGE_ATTACHMENT_OPTION.name, IMAGE_URL_OPTION.name];
-	const options = validateOptions(optionNames, values, problems, otherOptions);
+	const explicit = validateOptions(optionNames, values, problems, otherOptions);
+	const effective = await context.settings.resolveOptions(
+		interaction.guildId,
+		interaction.user.id,
+		explicit,
+		optionNames,
+	);
+	const options = effective.values;
 	let input: JobInput;
 	if (kind === 'imagine') {
 		input = { kind, prompt, options };
@@ -49,22 +56,46 @@ export async function runGeneration(
 	}
 	assertNoProblems(problems);
 
-	await interaction.deferReply();
-	await context.jobs.start({
+	// The server's rules and limits decide before anything is acknowledged, so a refusal is private.
+	const authorization = await context.settings.authorizeJob({
+		guildId: interaction.guildId,
+		channelId: interaction.channelId,
+		parentChannelId: interaction.channel?.isThread() ? interaction.channel.parentId : null,
+		userId: interaction.user.id,
+		roleIds: memberRoleIds(interaction),
 		kind,
 		request: buildGenerateRequest(input),
-		target: {
-			guildId: interaction.guildId,
-			channelId: interaction.channelId,
-			requesterId: interaction.user.id,
-			interaction: {
-				applicationId: interaction.applicationId,
-				token: interaction.token,
-				expiresAt: interaction.createdTimestamp + INTERACTION_TOKEN_LIFETIME_MS,
-			},
-			...(interaction.attachmentSizeLimit ? { uploadLimitBytes: interaction.attachmentSizeLimit } : {}),
-		},
+		sources: effective.sources,
 	});
+	if (!authorization.ok) throw new UserError(`Nothing was submitted. ${authorization.message}`);
+
+	try {
+		await interaction.deferReply();
+		const job = await context.jobs.start({
+			kind,
+			request: authorization.request,
+			target: {
+				guildId: interaction.guildId,
+				channelId: interaction.channelId,
+				requesterId: interaction.user.id,
+				interaction: {
+					applicationId: interaction.applicationId,
+					token: interaction.token,
+					expiresAt: interaction.createdTimestamp + INTERACTION_TOKEN_LIFETIME_MS,
+				},
+				...(interaction.attachmentSizeLimit ? { uploadLimitBytes: interaction.attachmentSizeLimit } : {}),
+			},
+		});
+		await authorization.started(job);
+	} finally {
+		authorization.release();
+	}
+}
+
+/** The member's role ids, whether discord.js gave a cached member or the raw API member. */
+function memberRoleIds(interaction: ChatInputCommandInteraction<'cached' | 'raw'>): readonly string[] {
+	const { roles } = interaction.member;
+	return Array.isArray(roles) ? roles : [...roles.cache.keys()];
 }
 
 /**

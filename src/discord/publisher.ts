@@ -10,6 +10,7 @@ import { DeliveryError } from '../jobs/errors.js';
 import type { JobPublisher, PublishedMessage } from '../jobs/service.js';
 import type { DeliveredAttachment, DeliveryRoute, FinishedJob, JobRecord } from '../jobs/types.js';
 import type { Logger } from '../logger.js';
+import { withResultActions } from './components.js';
 import { renderFinished, renderWorking, type RenderedMessage } from './render.js';
 
 /** Don't start an edit with a token that is about to expire. */
@@ -86,8 +87,9 @@ export class DiscordPublisher implements JobPublisher {
 	private async publishOnce(job: FinishedJob, downloads: DownloadResult[]): Promise<PublishedMessage> {
 		const limit = job.target.uploadLimitBytes ?? DEFAULT_UPLOAD_LIMIT_BYTES;
 		const fitted = fitUploads(downloads, limit);
-		const rendered = renderFinished(job, fitted);
-		const mentioned = renderFinished(job, fitted, { mention: true });
+		// Succeeded results carry their buttons and a hint of the reactions (see `actions/`).
+		const rendered = withResultActions(job, renderFinished(job, fitted));
+		const mentioned = withResultActions(job, renderFinished(job, fitted, { mention: true }));
 		const files: RawFile[] = [];
 		const resultIndexes = new Map<string, number>();
 		for (const [index, download] of fitted.entries()) {

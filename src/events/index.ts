@@ -1,9 +1,11 @@
 import type { Client, ClientEvents } from 'discord.js';
 import clientReady from './clientReady.js';
+import guildDelete from './guildDelete.js';
 import interactionCreate from './interactionCreate.js';
+import messageReactionAdd from './messageReactionAdd.js';
 import type { Event, EventContext } from './types.js';
 
-export const EVENTS = [clientReady, interactionCreate] as const;
+export const EVENTS = [clientReady, interactionCreate, messageReactionAdd, guildDelete] as const;
 
 /** Attaches every event; a throwing handler is logged, never allowed to crash the process. */
 export function registerEvents(client: Client, context: EventContext): void {

@@ -9,6 +9,17 @@ const GENERIC_FAILURE =
 export default {
 	name: Events.InteractionCreate,
 	async execute(context, interaction: Interaction) {
+		if (interaction.isButton() || interaction.isModalSubmit()) {
+			// Buttons and modals on results: their custom ids name the job, resolved through the store.
+			const log = context.logger.child({
+				interactionId: interaction.id,
+				customId: interaction.customId,
+				guildId: interaction.guildId,
+				userId: interaction.user.id,
+			});
+			await funnel(interaction, log, async () => context.actions.handleInteraction(interaction, log));
+			return;
+		}
 		if (!interaction.isChatInputCommand()) return;
 		const log = context.logger.child({
 			interactionId: interaction.id,
@@ -26,19 +37,24 @@ export default {
 			);
 			return;
 		}
-		try {
-			await command.execute(interaction, { ...context, logger: log });
-		} catch (error) {
-			if (error instanceof UserError) {
-				log.info({ reason: error.message }, 'Command refused');
-				await answerError(interaction, error.message, log);
-			} else {
-				log.error({ err: error }, 'Command failed');
-				await answerError(interaction, GENERIC_FAILURE, log);
-			}
-		}
+		await funnel(interaction, log, async () => command.execute(interaction, { ...context, logger: log }));
 	},
 } satisfies Event<Events.InteractionCreate>;
+
+/** Runs a handler; a `UserError` is shown to the member as-is, anything else is logged and apologised for. */
+async function funnel(interaction: RepliableInteraction, log: Logger, handle: () => Promise<void>): Promise<void> {
+	try {
+		await handle();
+	} catch (error) {
+		if (error instanceof UserError) {
+			log.info({ reason: error.message }, 'Interaction refused');
+			await answerError(interaction, error.message, log);
+		} else {
+			log.error({ err: error }, 'Interaction failed');
+			await answerError(interaction, GENERIC_FAILURE, log);
+		}
+	}
+}
 
 /** The one error funnel: ephemeral when possible, never throws. */
 async function answerError(interaction: RepliableInteraction, message: string, log: Logger): Promise<void> {

@@ -27,7 +27,11 @@ interface OptionJson {
 	max_length?: number;
 }
 
-const definitions = commandDefinitions();
+const allDefinitions = commandDefinitions();
+/** The five generating commands; the settings commands and /jobs are checked in test/settings/definitions.test.ts. */
+const definitions = allDefinitions.filter((definition) =>
+	['imagine', 'remix', 'animate', 'style', 'omni'].includes(definition.name),
+);
 const byName = new Map(definitions.map((definition) => [definition.name, definition]));
 
 function optionsOf(command: string): OptionJson[] {
@@ -60,15 +64,10 @@ describe('slash-command definitions', () => {
 		for (const command of COMMANDS) expect(() => command.data.toJSON()).not.toThrow();
 	});
 
-	it('the commands are exactly imagine, remix, animate, style and omni', () => {
-		expect(definitions.map((definition) => definition.name).sort()).toEqual([
-			'animate',
-			'imagine',
-			'omni',
-			'remix',
-			'style',
-		]);
-		expect([...commandMap().keys()].sort()).toEqual(['animate', 'imagine', 'omni', 'remix', 'style']);
+	it('the commands are exactly the five generating ones, /settings, /server-settings and /jobs', () => {
+		const expected = ['animate', 'imagine', 'jobs', 'omni', 'remix', 'server-settings', 'settings', 'style'];
+		expect(allDefinitions.map((definition) => definition.name).sort()).toEqual(expected);
+		expect([...commandMap().keys()].sort()).toEqual(expected);
 	});
 
 	describe.each(definitions.map((definition) => [definition.name, definition] as const))('/%s', (name, definition) => {

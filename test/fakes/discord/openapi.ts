@@ -19,10 +19,25 @@ const DOC_ID = 'https://fake-discord.local/openapi.json';
  * as possible and names its source; delete an entry to validate strictly against the document again.
  */
 /**
- * Corrections to the official document, each with its reason. Empty: the bot sends attachment ids as strings, which the
- * document accepts (Discord's prose also allows numbers, which the document does not).
+ * Corrections to the official document, each with its reason. (The bot sends attachment ids as strings, which the
+ * document accepts; Discord's prose also allows numbers, which the document does not.)
  */
-export const SCHEMA_OVERRIDES: ReadonlyArray<{ pointer: string[]; schema: unknown; reason: string }> = [];
+const PERMISSIONS_BIT_SET = {
+	oneOf: [{ type: 'string', pattern: '^[0-9]{1,20}$' }, { type: 'integer', minimum: 0 }, { type: 'null' }],
+};
+const PERMISSIONS_REASON =
+	'The document types `default_member_permissions` as an integer; Discord documents a string (the bit set, as every ' +
+	'permission field), which is what @discordjs/builders sends. Discord: "Our API accepts ints in string fields and ' +
+	'strings in int fields (as long as they can be parsed as ints)" (discord/discord-api-spec#11).';
+export const SCHEMA_OVERRIDES: ReadonlyArray<{ pointer: string[]; schema: unknown; reason: string }> = [
+	'ApplicationCommandCreateRequest',
+	'ApplicationCommandUpdateRequest',
+	'ApplicationCommandPatchRequestPartial',
+].map((schema) => ({
+	pointer: ['components', 'schemas', schema, 'properties', 'default_member_permissions'],
+	schema: PERMISSIONS_BIT_SET,
+	reason: PERMISSIONS_REASON,
+}));
 const METHODS = ['get', 'put', 'post', 'patch', 'delete'] as const;
 
 /** Timings of the validator, for the curious (and for the report). */

@@ -1,0 +1,62 @@
+/**
+ * ✉️: sends the member the result's files by DM (the picked image only, on a pick's post), re-uploaded so the
+ * copy does not depend on links that expire. Files past the upload limit are sent as links.
+ */
+import { DiscordAPIError, Routes, type APIChannel } from 'discord.js';
+import { DEFAULT_UPLOAD_LIMIT_BYTES } from '../discord/publisher.js';
+import { UserError } from '../jobs/errors.js';
+import type { ActionDeps } from './deps.js';
+import type { Invocation, OutgoingFile } from './invocation.js';
+import { fileAt, withFreshUrls, type ActionableResult } from './result.js';
+import { fetchFiles, jumpLink, quotePrompt } from './text.js';
+
+const CANNOT_SEND_TO_USER = 50007;
+const PROMPT_SHOWN = 1200;
+
+export async function sendByDm(
+	deps: ActionDeps,
+	invocation: Invocation,
+	result: ActionableResult,
+	index?: number,
+): Promise<void> {
+	await invocation.responder.defer('private');
+	const all = withFreshUrls(result.files, await invocation.attachments());
+	const wanted = index === undefined ? all : [fileAt({ ...result, files: all }, index)];
+	if (wanted.length === 0) throw new UserError('This result has no files to send.');
+	const downloads = await fetchFiles(wanted, DEFAULT_UPLOAD_LIMIT_BYTES, deps.fetch);
+	const files: OutgoingFile[] = downloads.flatMap((download) => (download.ok ? [download.file] : []));
+	const links = downloads.flatMap((download, position) =>
+		download.ok ? [] : [`[file ${(wanted[position]?.index ?? position) + 1}](${download.url})`],
+	);
+	const { job } = result;
+	const lines = [
+		`✉️ **/${job.kind}** for <@${job.target.requesterId}> — from ${jumpLink(invocation.guildId, invocation.channelId, invocation.messageId)}`,
+		quotePrompt(job.request.prompt, PROMPT_SHOWN),
+	];
+	if (links.length > 0) lines.push(`Not attached (too large or unavailable): ${links.join(' ')}`);
+
+	try {
+		const channel = (await deps.rest.post(Routes.userChannels(), {
+			body: { recipient_id: invocation.userId },
+		})) as APIChannel;
+		await deps.rest.post(Routes.channelMessages(channel.id), {
+			body: {
+				content: lines.join('\n').slice(0, 2000),
+				allowed_mentions: { parse: [] },
+				...(files.length > 0
+					? { attachments: files.map((file, position) => ({ id: String(position), filename: file.name })) }
+					: {}),
+			},
+			files,
+		});
+	} catch (error) {
+		if (error instanceof DiscordAPIError && Number(error.code) === CANNOT_SEND_TO_USER) {
+			throw new UserError(
+				'I can’t send you direct messages. Allow DMs from members of this server (Privacy Settings) and try again.',
+			);
+		}
+		throw error;
+	}
+	invocation.log.info({ jobId: job.id, files: files.length, links: links.length }, 'Result sent by DM');
+	await invocation.responder.tell('✉️ Sent to your DMs.');
+}

@@ -1,0 +1,75 @@
+/**
+ * Buttons and modals on results. Refusals are thrown as `UserError` and answered ephemerally by the one error
+ * funnel in `events/interactionCreate.ts`; they are all decided before the interaction is acknowledged.
+ */
+import { PermissionFlagsBits, type ButtonInteraction, type ModalSubmitInteraction } from 'discord.js';
+import { PROMPT_INPUT_ID, remixModal } from '../discord/components.js';
+import { UserError } from '../jobs/errors.js';
+import { assertNoProblems, validatePrompt } from '../jobs/validate.js';
+import type { Logger } from '../logger.js';
+import { decodeActionId } from './customId.js';
+import type { ActionDeps } from './deps.js';
+import { InteractionResponder, type Invocation } from './invocation.js';
+import { perform } from './perform.js';
+import { fileAt, loadResult } from './result.js';
+
+export const STALE_BUTTON = 'This button is no longer supported. Run the command again for a fresh result.';
+
+export async function handleActionInteraction(
+	deps: ActionDeps,
+	interaction: ButtonInteraction | ModalSubmitInteraction,
+	log: Logger,
+): Promise<void> {
+	const id = decodeActionId(interaction.customId);
+	const message = interaction.message;
+	if (!id || !message) throw new UserError(STALE_BUTTON);
+	const invocation: Invocation = {
+		userId: interaction.user.id,
+		guildId: interaction.guildId,
+		channelId: interaction.channelId ?? message.channelId,
+		messageId: message.id,
+		attachments: async () => message.attachments.map((attachment) => ({ name: attachment.name, url: attachment.url })),
+		parentChannelId: interaction.channel?.isThread() ? interaction.channel.parentId : null,
+		canManageMessages: async () => interaction.memberPermissions?.has(PermissionFlagsBits.ManageMessages) ?? false,
+		roleIds: async () => roleIdsOf(interaction),
+		responder: new InteractionResponder(interaction),
+		log: log.child({ action: id.action, jobId: id.jobId, messageId: message.id }),
+	};
+
+	if (interaction.isButton()) {
+		if (id.action === 'prompt') throw new UserError(STALE_BUTTON);
+		if (id.action === 'remix') {
+			// The button lets the member edit the prompt first; the reaction remixes with the prompt as it was.
+			const result = await loadResult(deps.repository, id.jobId);
+			if (result.shape !== 'grid' && result.shape !== 'single') throw new UserError('Only images can be remixed.');
+			const index = id.index ?? 0;
+			fileAt(result, index);
+			await interaction.showModal(remixModal(id.jobId, index, result.job.request.prompt));
+			return;
+		}
+		await perform(deps, invocation, { ...id, action: id.action });
+		return;
+	}
+
+	if (id.action !== 'prompt' || id.index === undefined) throw new UserError(STALE_BUTTON);
+	const problems: string[] = [];
+	const prompt = validatePrompt(readPrompt(interaction), problems);
+	assertNoProblems(problems);
+	await perform(deps, invocation, { action: 'remix', jobId: id.jobId, index: id.index, prompt });
+}
+
+function readPrompt(interaction: ModalSubmitInteraction): string | undefined {
+	try {
+		return interaction.fields.getTextInputValue(PROMPT_INPUT_ID);
+	} catch {
+		// A tampered or outdated modal without the field: validatePrompt explains what is missing.
+		return undefined;
+	}
+}
+
+/** The member's role ids, whether discord.js gave a cached member or the raw API member. */
+function roleIdsOf(interaction: ButtonInteraction | ModalSubmitInteraction): readonly string[] {
+	const roles = interaction.member?.roles;
+	if (!roles) return [];
+	return Array.isArray(roles) ? roles : [...roles.cache.keys()];
+}

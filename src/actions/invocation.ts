@@ -1,0 +1,159 @@
+/**
+ * One member acting on one result message, by button or by reaction, and how to answer them either way.
+ * Handlers are written once against this; only the answering differs: a button has an interaction to defer and
+ * reply to, a reaction has none, so the bot posts its own reply in the channel (or stays silent).
+ */
+import {
+	MessageFlags,
+	Routes,
+	type APIMessage,
+	type ButtonInteraction,
+	type ModalSubmitInteraction,
+	type REST,
+} from 'discord.js';
+import { INTERACTION_TOKEN_LIFETIME_MS } from '../commands/runGeneration.js';
+import type { ButtonRow } from '../discord/components.js';
+import type { JobTarget } from '../jobs/types.js';
+import type { Logger } from '../logger.js';
+
+export interface OutgoingFile {
+	name: string;
+	data: Buffer;
+	contentType: string;
+}
+
+/** A message an action posts. */
+export interface OutgoingMessage {
+	content: string;
+	components?: ButtonRow[];
+	files?: OutgoingFile[];
+}
+
+/** What a posted message became on Discord. */
+export interface PostedMessage {
+	id: string;
+	attachments: Array<{ filename: string; url: string }>;
+}
+
+export interface Responder {
+	/** Acknowledges before slow work: a public reply, or a private one only the member sees. */
+	defer(visibility: 'public' | 'private'): Promise<void>;
+	/** Where a job started by this action shows its progress and result. */
+	jobTarget(): Pick<JobTarget, 'interaction' | 'replyTo' | 'uploadLimitBytes'>;
+	/** Posts a message: the (deferred) reply to the button, or a reply to the result in the channel. */
+	post(message: OutgoingMessage): Promise<PostedMessage>;
+	/**
+	 * Tells the member something: privately for a button; for a reaction, as a reply in the channel when
+	 * `inChannel`, else not at all (there is nowhere private to say it).
+	 */
+	tell(text: string, options?: { inChannel?: boolean }): Promise<void>;
+}
+
+export interface Invocation {
+	userId: string;
+	guildId: string | null;
+	channelId: string;
+	/** The result message the member acted on. */
+	messageId: string;
+	/** The files on that message, as Discord signs them now (fresher than the stored URLs), when known. */
+	attachments(): Promise<ReadonlyArray<{ name: string; url: string }> | undefined>;
+	/** When the result is in a thread: the thread's channel (server rules allow a channel's threads). */
+	parentChannelId: string | null;
+	/** Whether the member has Manage Messages where the result is. */
+	canManageMessages(): Promise<boolean>;
+	/** The member's role ids (for the server's role rule), fetched only when needed. */
+	roleIds(): Promise<readonly string[]>;
+	responder: Responder;
+	log: Logger;
+}
+
+const NO_PINGS = { parse: [] as [] };
+
+export class InteractionResponder implements Responder {
+	public constructor(private readonly interaction: ButtonInteraction | ModalSubmitInteraction) {}
+
+	public async defer(visibility: 'public' | 'private'): Promise<void> {
+		if (this.interaction.deferred || this.interaction.replied) return;
+		await this.interaction.deferReply(visibility === 'private' ? { flags: MessageFlags.Ephemeral } : {});
+	}
+
+	public jobTarget(): Pick<JobTarget, 'interaction' | 'uploadLimitBytes'> {
+		const { interaction } = this;
+		return {
+			interaction: {
+				applicationId: interaction.applicationId,
+				token: interaction.token,
+				expiresAt: interaction.createdTimestamp + INTERACTION_TOKEN_LIFETIME_MS,
+			},
+			...(interaction.attachmentSizeLimit ? { uploadLimitBytes: interaction.attachmentSizeLimit } : {}),
+		};
+	}
+
+	public async post(message: OutgoingMessage): Promise<PostedMessage> {
+		await this.defer('public');
+		const sent = await this.interaction.editReply({
+			content: message.content,
+			components: message.components ?? [],
+			files: (message.files ?? []).map((file) => ({ attachment: file.data, name: file.name })),
+			allowedMentions: NO_PINGS,
+		});
+		return {
+			id: sent.id,
+			attachments: sent.attachments.map((attachment) => ({ filename: attachment.name, url: attachment.url })),
+		};
+	}
+
+	public async tell(text: string): Promise<void> {
+		const { interaction } = this;
+		const content = text.slice(0, 2000);
+		if (interaction.deferred && !interaction.replied) {
+			await interaction.editReply({ content, allowedMentions: NO_PINGS });
+		} else if (interaction.replied) {
+			await interaction.followUp({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS });
+		} else {
+			await interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS });
+		}
+	}
+}
+
+export class ReactionResponder implements Responder {
+	public constructor(
+		private readonly rest: REST,
+		private readonly channelId: string,
+		private readonly messageId: string,
+		private readonly log: Logger,
+	) {}
+
+	public async defer(): Promise<void> {
+		// Nothing to acknowledge: a reaction has no interaction waiting for an answer.
+	}
+
+	public jobTarget(): Pick<JobTarget, 'replyTo'> {
+		return { replyTo: this.messageId };
+	}
+
+	public async post(message: OutgoingMessage): Promise<PostedMessage> {
+		const files = message.files ?? [];
+		const sent = (await this.rest.post(Routes.channelMessages(this.channelId), {
+			body: {
+				content: message.content,
+				...(message.components ? { components: message.components } : {}),
+				...(files.length > 0
+					? { attachments: files.map((file, index) => ({ id: String(index), filename: file.name })) }
+					: {}),
+				allowed_mentions: { ...NO_PINGS, replied_user: false },
+				message_reference: { message_id: this.messageId, fail_if_not_exists: false },
+			},
+			files,
+		})) as APIMessage;
+		return {
+			id: sent.id,
+			attachments: sent.attachments.map((attachment) => ({ filename: attachment.filename, url: attachment.url })),
+		};
+	}
+
+	public async tell(text: string, options: { inChannel?: boolean } = {}): Promise<void> {
+		if (options.inChannel) await this.post({ content: text.slice(0, 2000) });
+		else this.log.debug({ text }, 'Nothing to tell a reacting member (no private channel)');
+	}
+}

@@ -1,0 +1,38 @@
+/**
+ * ❌: removes a result message (a job's result, or a picked image's post). Only its requester (for a pick, also
+ * the member who picked it) or a member with Manage Messages may.
+ */
+import { DiscordAPIError, Routes } from 'discord.js';
+import { UserError } from '../jobs/errors.js';
+import type { ActionDeps } from './deps.js';
+import type { Invocation } from './invocation.js';
+
+const UNKNOWN_MESSAGE = 10008;
+export const ONLY_REQUESTER = 'Only the requester can delete this.';
+
+/** Deletes the message the member acted on. `index` is set when that message shows a picked image. */
+export async function deleteResult(
+	deps: ActionDeps,
+	invocation: Invocation,
+	subject: { jobId: string; index?: number },
+): Promise<void> {
+	const job = await deps.repository.get(subject.jobId);
+	const pick = subject.index === undefined ? undefined : await deps.records.pick(subject.jobId, subject.index);
+	const owners = [job?.target.requesterId, pick?.messageId === invocation.messageId ? pick.pickedBy : undefined];
+	if (!owners.includes(invocation.userId) && !(await invocation.canManageMessages())) {
+		throw new UserError(
+			job
+				? ONLY_REQUESTER
+				: 'The bot no longer knows who asked for this result, so only members with Manage Messages can delete it.',
+		);
+	}
+	await invocation.responder.defer('private');
+	try {
+		await deps.rest.delete(Routes.channelMessage(invocation.channelId, invocation.messageId));
+	} catch (error) {
+		if (!(error instanceof DiscordAPIError && Number(error.code) === UNKNOWN_MESSAGE)) throw error;
+	}
+	await deps.records.forgetMessage(invocation.messageId);
+	invocation.log.info({ jobId: subject.jobId, messageId: invocation.messageId }, 'Result deleted');
+	await invocation.responder.tell('🗑️ Deleted.');
+}

@@ -1,0 +1,97 @@
+/**
+ * A finished job seen as something to act on: its shape (grid, single image, video) and its files, best source
+ * first. Discord's copy of a file outlives the provider's link, so it is preferred.
+ */
+import { isVideoTask } from '../api/spec.js';
+import { UserError } from '../jobs/errors.js';
+import type { JobRepository } from '../jobs/repository.js';
+import { isFinished, type FinishedJob, type JobRecord } from '../jobs/types.js';
+
+export type ResultShape = 'grid' | 'single' | 'video' | 'empty';
+
+/** One file of a result. */
+export interface ResultFile {
+	/** 0-based, as among the job's results. */
+	index: number;
+	/** Where to fetch it: Discord's copy when there is one, else the provider's link. */
+	url: string;
+	/** The provider's link, for when Discord's copy cannot be fetched. */
+	providerUrl?: string;
+	/** The file's name as posted (matches the attachment on the result message). */
+	filename: string;
+	/** Whether Discord hosts it (false: only the provider's link, which expires). */
+	hosted: boolean;
+}
+
+export type SucceededJob = FinishedJob & {
+	state: { outcome: { status: 'succeeded'; resultUrls: string[] } };
+};
+
+export interface ActionableResult {
+	job: SucceededJob;
+	shape: ResultShape;
+	files: ResultFile[];
+}
+
+export function isSucceeded(job: JobRecord): job is SucceededJob {
+	return isFinished(job) && job.state.outcome.status === 'succeeded';
+}
+
+export function shapeOf(job: SucceededJob): ResultShape {
+	if (isVideoTask(job.request.taskType)) return 'video';
+	const count = job.state.outcome.resultUrls.length;
+	return count === 0 ? 'empty' : count === 1 ? 'single' : 'grid';
+}
+
+/** The result's files, in result order. */
+export function filesOf(job: SucceededJob): ResultFile[] {
+	const delivered = job.state.delivery.state === 'delivered' ? job.state.delivery.attachments : [];
+	return job.state.outcome.resultUrls.map((providerUrl, index) => {
+		const hosted = delivered.find((attachment) => attachment.index === index);
+		return hosted
+			? { index, url: hosted.url, providerUrl, filename: hosted.filename, hosted: true }
+			: { index, url: providerUrl, filename: `${job.id}_${index + 1}${extensionOf(providerUrl)}`, hosted: false };
+	});
+}
+
+/**
+ * Prefers the URLs of the message the member acted on: Discord signs attachment URLs for a limited time, and a
+ * message fetched now carries freshly signed ones.
+ */
+export function withFreshUrls(
+	files: ResultFile[],
+	attachments: ReadonlyArray<{ name: string; url: string }> | undefined,
+): ResultFile[] {
+	if (!attachments?.length) return files;
+	return files.map((file) => {
+		const fresh = attachments.find((attachment) => attachment.name === file.filename);
+		return fresh ? { ...file, url: fresh.url, hosted: true } : file;
+	});
+}
+
+/** Loads a job as an actionable result, or explains to the member why it cannot be acted on. */
+export async function loadResult(jobs: JobRepository, jobId: string): Promise<ActionableResult> {
+	const job = await jobs.get(jobId);
+	if (!job) {
+		throw new UserError(
+			'The bot no longer has the record of this result (results are kept for 30 days), so its buttons and reactions no longer work. Run the command again to make a new one.',
+		);
+	}
+	if (!isFinished(job)) throw new UserError('This job has not finished yet; try again once its result is posted.');
+	if (!isSucceeded(job)) throw new UserError('This job failed, so there is no result to act on.');
+	return { job, shape: shapeOf(job), files: filesOf(job) };
+}
+
+/** The file at `index`, or a clear refusal when it is gone. */
+export function fileAt(result: ActionableResult, index: number): ResultFile {
+	const file = result.files[index];
+	if (!file) {
+		throw new UserError(`Image #${index + 1} of this result is no longer available.`);
+	}
+	return file;
+}
+
+function extensionOf(url: string): string {
+	const match = URL.canParse(url) ? /\.(\w{2,5})$/.exec(new URL(url).pathname) : null;
+	return match ? `.${match[1]!.toLowerCase()}` : '';
+}

@@ -1,0 +1,233 @@
+/**
+ * `/server-settings`: what a server's admins decide. Registered for Manage Server by default, and checked again
+ * here: Discord's default permission is only advice to clients, and a server can override it.
+ */
+import { MessageFlags, PermissionFlagsBits, type ChatInputCommandInteraction } from 'discord.js';
+import { UserError } from '../jobs/errors.js';
+import { describeCredits, describeDefaults, describeRules, describeUsage, formatValue } from '../settings/describe.js';
+import { listSpeeds, listTaskTypes } from '../settings/rules.js';
+import { nextUtcMidnight } from '../settings/time.js';
+import { EMOJI_ACTIONS, emptyServerSettings, type ServerSettings } from '../settings/types.js';
+import {
+	GENERATION_OPTION_NAMES,
+	MAX_CHANNELS,
+	checkDefaults,
+	checkLimit,
+	checkSnowflake,
+	checkWatermark,
+	crossCheck,
+	parseEmoji,
+	parsePickEmoji,
+	parseSpeeds,
+	parseTaskTypes,
+} from '../settings/validate.js';
+import {
+	DEFAULT_EMOJI,
+	EMOJI_OPTIONS,
+	LIMIT_FIELDS,
+	LIMIT_NAMES,
+	RESET_CHOICES,
+	SET_OPTIONS,
+	serverSettingsData as data,
+} from './serverSettingsData.js';
+import { assertKnownOptions, assertNothingWrong, readSubcommand, type SubcommandInput } from './subcommand.js';
+import type { Command, CommandContext } from './types.js';
+
+export default {
+	data,
+	async execute(interaction, context) {
+		if (!interaction.inGuild()) throw new UserError('Server settings exist in servers only.');
+		if (!interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild)) {
+			throw new UserError('Only members with the **Manage Server** permission can use `/server-settings`.');
+		}
+		const input = readSubcommand(interaction);
+		await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+		switch (input.name) {
+			case 'show':
+				await show(interaction, context);
+				return;
+			case 'set':
+				assertKnownOptions(input, SET_OPTIONS);
+				await set(interaction, context, input);
+				return;
+			case 'emoji':
+				assertKnownOptions(input, EMOJI_OPTIONS);
+				await setEmoji(interaction, context, input);
+				return;
+			case 'reset':
+				assertKnownOptions(input, ['setting']);
+				await reset(interaction, context, input.values.get('setting'));
+				return;
+			default:
+				throw new UserError(`\`/server-settings ${input.name}\` does not exist.`);
+		}
+	},
+} satisfies Command;
+
+type GuildInteraction = ChatInputCommandInteraction<'cached' | 'raw'>;
+
+async function show(interaction: GuildInteraction, context: CommandContext): Promise<void> {
+	const guildId = interaction.guildId;
+	const [server, usage, credits] = await Promise.all([
+		context.settings.settings.server(guildId),
+		context.settings.guildUsage(guildId),
+		context.api.getCredits().catch((error: unknown) => {
+			context.logger.warn({ err: error }, 'Could not read the remaining credits');
+			return undefined;
+		}),
+	]);
+	const content = [
+		'**Server settings**',
+		`**Defaults**: ${describeDefaults(server.defaults)}`,
+		...describeRules(server),
+		describeUsage(usage, server.limits.serverDaily, nextUtcMidnight(Date.now())),
+		describeCredits(credits),
+	].join('\n');
+	await interaction.editReply({ content: content.slice(0, 2000), allowedMentions: { parse: [] } });
+}
+
+async function set(interaction: GuildInteraction, context: CommandContext, input: SubcommandInput): Promise<void> {
+	const { values } = input;
+	if (values.size === 0)
+		throw new UserError('Give at least one setting to change, e.g. `allowed_speeds:relaxed,fast`.');
+	const problems: string[] = [];
+	const defaults = checkDefaults(values, problems);
+	const read = <T>(name: string, parse: (value: unknown) => T | undefined): T | undefined =>
+		values.has(name) ? parse(values.get(name)) : undefined;
+	const taskTypes = read('allowed_commands', (value) => parseTaskTypes(String(value), problems));
+	const speeds = read('allowed_speeds', (value) => parseSpeeds(String(value), problems));
+	const addChannel = read('add_channel', (value) => checkSnowflake('add_channel', value, problems));
+	const removeChannel = read('remove_channel', (value) => checkSnowflake('remove_channel', value, problems));
+	const role = read('required_role', (value) => checkSnowflake('required_role', value, problems));
+	const watermark = read('watermark', (value) => checkWatermark(value, problems));
+	const limits = LIMIT_NAMES.flatMap((name) => {
+		const value = read(name, (raw) => checkLimit(name, raw, problems));
+		return value === undefined ? [] : [[name, value] as const];
+	});
+	if (role === interaction.guildId) {
+		problems.push(
+			'Everyone has the @everyone role: to let everyone generate, use `/server-settings reset required_role`.',
+		);
+	}
+	if (addChannel && addChannel === removeChannel)
+		problems.push('`add_channel` and `remove_channel` name the same channel.');
+	assertNothingWrong(problems);
+
+	await context.settings.settings.updateServer(interaction.guildId, (current) => {
+		const next: ServerSettings = { ...current, defaults: { ...current.defaults, ...defaults } };
+		if (taskTypes === 'all') delete next.allowedTaskTypes;
+		else if (taskTypes) next.allowedTaskTypes = taskTypes;
+		if (speeds === 'all') delete next.allowedSpeeds;
+		else if (speeds) next.allowedSpeeds = speeds;
+		if (addChannel && !next.channels.includes(addChannel)) {
+			if (next.channels.length >= MAX_CHANNELS) problems.push(`At most ${MAX_CHANNELS} channels can be listed.`);
+			next.channels = [...next.channels, addChannel];
+		}
+		if (removeChannel) {
+			if (!next.channels.includes(removeChannel)) problems.push(`<#${removeChannel}> is not on the list of channels.`);
+			next.channels = next.channels.filter((id) => id !== removeChannel);
+		}
+		if (role) next.requiredRoleId = role;
+		if (watermark) next.watermark = watermark;
+		next.limits = { ...next.limits };
+		for (const [name, value] of limits) next.limits[LIMIT_FIELDS[name]] = value;
+		problems.push(...crossCheck(next));
+		assertNothingWrong(problems);
+		return next;
+	});
+
+	const saved: string[] = [];
+	for (const name of GENERATION_OPTION_NAMES) {
+		if (defaults[name] !== undefined) saved.push(`default ${name} ${formatValue(defaults[name])}`);
+	}
+	if (taskTypes) saved.push(`allowed commands: ${taskTypes === 'all' ? 'all' : listTaskTypes(taskTypes)}`);
+	if (speeds) saved.push(`allowed speeds: ${speeds === 'all' ? 'all' : listSpeeds(speeds)}`);
+	if (addChannel) saved.push(`works in <#${addChannel}>`);
+	if (removeChannel) saved.push(`no longer works in <#${removeChannel}>`);
+	if (role) saved.push(`requires <@&${role}>`);
+	if (watermark) saved.push(`watermark ${formatValue(watermark)}`);
+	for (const [name, value] of limits) saved.push(`${name} ${value}`);
+	await interaction.editReply({
+		content: `Saved: ${saved.join('; ')}. See everything with \`/server-settings show\`.`.slice(0, 2000),
+		allowedMentions: { parse: [] },
+	});
+}
+
+async function setEmoji(interaction: GuildInteraction, context: CommandContext, input: SubcommandInput): Promise<void> {
+	const { values } = input;
+	if (values.size === 0) throw new UserError('Give at least one action’s emoji, e.g. `reroll:🔄`.');
+	const problems: string[] = [];
+	const changes: ServerSettings['emoji'] = {};
+	const restore: string[] = [];
+	for (const [name, value] of values) {
+		if (typeof value === 'string' && value.trim().toLowerCase() === DEFAULT_EMOJI) {
+			restore.push(name);
+		} else if (name === 'pick') {
+			const pick = parsePickEmoji(value, problems);
+			if (pick) changes.pick = pick;
+		} else if (name !== 'pick' && (EMOJI_ACTIONS as readonly string[]).includes(name)) {
+			const action = name as Exclude<(typeof EMOJI_ACTIONS)[number], 'pick'>;
+			const emoji = parseEmoji(action, value, problems);
+			if (emoji) changes[action] = emoji;
+		}
+	}
+	assertNothingWrong(problems);
+	const { after } = await context.settings.settings.updateServer(interaction.guildId, (current) => {
+		const emoji: Record<string, unknown> = { ...current.emoji, ...changes };
+		for (const name of restore) delete emoji[name];
+		const next: ServerSettings = { ...current, emoji: emoji as ServerSettings['emoji'] };
+		assertNothingWrong(crossCheck(next));
+		return next;
+	});
+	await interaction.editReply({
+		content: `Saved. ${describeRules(after).at(-1) ?? ''}`,
+		allowedMentions: { parse: [] },
+	});
+}
+
+async function reset(interaction: GuildInteraction, context: CommandContext, setting: unknown): Promise<void> {
+	if (!(RESET_CHOICES as readonly unknown[]).includes(setting)) {
+		throw new UserError(`Nothing was changed: \`${String(setting)}\` is not a setting.`);
+	}
+	const name = setting as (typeof RESET_CHOICES)[number];
+	await context.settings.settings.updateServer(interaction.guildId, (current) => {
+		if (name === 'all') return emptyServerSettings();
+		const next: ServerSettings = { ...current, defaults: { ...current.defaults }, limits: { ...current.limits } };
+		switch (name) {
+			case 'allowed_commands':
+				delete next.allowedTaskTypes;
+				break;
+			case 'allowed_speeds':
+				delete next.allowedSpeeds;
+				break;
+			case 'channels':
+				next.channels = [];
+				break;
+			case 'required_role':
+				delete next.requiredRoleId;
+				break;
+			case 'watermark':
+				delete next.watermark;
+				break;
+			case 'emoji':
+				next.emoji = {};
+				break;
+			case 'member_running_limit':
+			case 'member_daily_limit':
+			case 'server_daily_limit':
+				delete next.limits[LIMIT_FIELDS[name]];
+				break;
+			default:
+				delete next.defaults[name];
+		}
+		assertNothingWrong(crossCheck(next));
+		return next;
+	});
+	await interaction.editReply({
+		content:
+			name === 'all'
+				? 'Every server setting is back to its default: no defaults, rules or limits.'
+				: `\`${name}\` is back to its default.`,
+		allowedMentions: { parse: [] },
+	});
+}

@@ -1,0 +1,38 @@
+/**
+ * Reads a sub-command and its options as sent. discord.js's typed getters throw on a type mismatch; a tampered
+ * interaction deserves a clear message instead, so values are read raw and checked by the handler.
+ */
+import { ApplicationCommandOptionType, type ChatInputCommandInteraction } from 'discord.js';
+import { UserError } from '../jobs/errors.js';
+
+export interface SubcommandInput {
+	name: string;
+	values: Map<string, unknown>;
+}
+
+export function readSubcommand(interaction: ChatInputCommandInteraction): SubcommandInput {
+	const sub = interaction.options.data[0];
+	if (!sub || sub.type !== ApplicationCommandOptionType.Subcommand) {
+		throw new UserError(`Pick what to do: \`/${interaction.commandName}\` has sub-commands.`);
+	}
+	const values = new Map<string, unknown>();
+	for (const option of sub.options ?? []) values.set(option.name, option.value);
+	return { name: sub.name, values };
+}
+
+/** Refuses options the sub-command does not have (a stale or tampered definition). */
+export function assertKnownOptions(input: SubcommandInput, known: readonly string[]): void {
+	const unknown = [...input.values.keys()].filter((name) => !known.includes(name));
+	if (unknown.length > 0) {
+		throw new UserError(
+			`Nothing was changed: ${unknown.map((name) => `\`${name}\``).join(', ')} is not an option here.`,
+		);
+	}
+}
+
+/** One `UserError` listing every problem, so everything can be fixed in one go. */
+export function assertNothingWrong(problems: readonly string[]): void {
+	if (problems.length === 0) return;
+	const list = problems.length === 1 ? problems[0]! : problems.map((problem) => `• ${problem}`).join('\n');
+	throw new UserError(`Nothing was changed.\n${list}`);
+}

@@ -1,0 +1,144 @@
+/**
+ * The buttons on results and the one-line hint of the reactions. Pure functions: the custom ids name the job
+ * (and the image), so a button works whenever it is clicked, resolved through the store.
+ */
+import {
+	ButtonStyle,
+	ComponentType,
+	TextInputStyle,
+	type APIActionRowComponent,
+	type APIButtonComponentWithCustomId,
+	type APIModalInteractionResponseCallbackData,
+} from 'discord.js';
+import { encodeActionId } from '../actions/customId.js';
+import { ACTION_EMOJI, parseEmoji, type ActionEmojiSet } from '../actions/emoji.js';
+import { isSucceeded, shapeOf, type ResultShape } from '../actions/result.js';
+import { PROMPT_MAX_LENGTH } from '../api/spec.js';
+import type { FinishedJob } from '../jobs/types.js';
+import type { RenderedMessage } from './render.js';
+
+export type ButtonRow = APIActionRowComponent<APIButtonComponentWithCustomId>;
+
+const CONTENT_LIMIT = 2000;
+/** The modal's text input holding the prompt. */
+export const PROMPT_INPUT_ID = 'prompt';
+/** Discord shows at most four pick buttons per grid (the emoji go to 4️⃣ as well). */
+const MAX_PICKS = 4;
+
+function button(customId: string, emoji: string, label?: string): APIButtonComponentWithCustomId {
+	const { id, name } = parseEmoji(emoji);
+	return {
+		type: ComponentType.Button,
+		style: ButtonStyle.Secondary,
+		custom_id: customId,
+		emoji: id === null ? { name } : { id, name },
+		...(label ? { label } : {}),
+	};
+}
+
+function row(...buttons: APIButtonComponentWithCustomId[]): ButtonRow {
+	return { type: ComponentType.ActionRow, components: buttons };
+}
+
+/** Remix, animate, reroll, delete for one image: image `index` of job `jobId`; `picked` when it was posted by a pick. */
+function singleImageRow(jobId: string, index: number, picked: boolean, emoji: ActionEmojiSet): ButtonRow {
+	const own = picked ? { index } : {};
+	return row(
+		button(encodeActionId({ action: 'remix', jobId, index }), emoji.remix, 'Remix'),
+		button(encodeActionId({ action: 'animate', jobId, index }), emoji.animate, 'Animate'),
+		button(encodeActionId({ action: 'reroll', jobId, ...own }), emoji.reroll),
+		button(encodeActionId({ action: 'delete', jobId, ...own }), emoji.delete),
+	);
+}
+
+/** The buttons of a job's result message. */
+export function resultComponents(
+	jobId: string,
+	shape: ResultShape,
+	imageCount: number,
+	emoji: ActionEmojiSet = ACTION_EMOJI,
+): ButtonRow[] {
+	const common = [
+		button(encodeActionId({ action: 'reroll', jobId }), emoji.reroll),
+		button(encodeActionId({ action: 'delete', jobId }), emoji.delete),
+	];
+	switch (shape) {
+		case 'grid': {
+			const picks = Array.from({ length: Math.min(imageCount, MAX_PICKS) }, (_, index) =>
+				button(encodeActionId({ action: 'pick', jobId, index }), emoji.pick[index]!, String(index + 1)),
+			);
+			return [row(...picks), row(...common)];
+		}
+		case 'single':
+			return [singleImageRow(jobId, 0, false, emoji)];
+		case 'video':
+		case 'empty':
+			return [row(...common)];
+	}
+}
+
+/** The buttons of a picked image's own message. */
+export function pickComponents(jobId: string, index: number, emoji: ActionEmojiSet = ACTION_EMOJI): ButtonRow[] {
+	return [singleImageRow(jobId, index, true, emoji)];
+}
+
+/** One line (Discord's small text) telling members which reactions do what here. */
+export function reactionHint(shape: ResultShape, imageCount = MAX_PICKS, emoji: ActionEmojiSet = ACTION_EMOJI): string {
+	const tail = `${emoji.reroll} reroll · ${emoji.delete} delete · ${emoji.dm} DM me`;
+	switch (shape) {
+		case 'grid': {
+			const last = emoji.pick[Math.min(imageCount, MAX_PICKS) - 1] ?? emoji.pick[0];
+			return `-# React ${emoji.pick[0]}–${last} pick · ${tail}`;
+		}
+		case 'single':
+			return `-# React ${emoji.remix} remix · ${emoji.animate} animate · ${tail}`;
+		case 'video':
+		case 'empty':
+			return `-# React ${tail}`;
+	}
+}
+
+/** Adds a line to a message's content when it fits within Discord's limit (the line is a nicety, the content is not). */
+export function appendLine(content: string, line: string): string {
+	return content.length + 1 + line.length <= CONTENT_LIMIT ? `${content}\n${line}` : content;
+}
+
+/** A finished job's message with its buttons and reaction hint; failures are left as they are. */
+export function withResultActions<Message extends RenderedMessage>(
+	job: FinishedJob,
+	rendered: Message,
+	emoji: ActionEmojiSet = ACTION_EMOJI,
+): Message & { components?: ButtonRow[] } {
+	if (!isSucceeded(job)) return rendered;
+	const shape = shapeOf(job);
+	const count = job.state.outcome.resultUrls.length;
+	return {
+		...rendered,
+		content: appendLine(rendered.content, reactionHint(shape, count, emoji)),
+		components: resultComponents(job.id, shape, count, emoji),
+	};
+}
+
+/** The 🎨 button's modal: the source prompt, editable, before the remix is submitted. */
+export function remixModal(jobId: string, index: number, prompt: string): APIModalInteractionResponseCallbackData {
+	return {
+		custom_id: encodeActionId({ action: 'prompt', jobId, index }),
+		title: `Remix image #${index + 1}`,
+		components: [
+			{
+				type: ComponentType.Label,
+				label: 'Prompt',
+				description: 'Edit the prompt for the new images; the image and parameters stay the same.',
+				component: {
+					type: ComponentType.TextInput,
+					custom_id: PROMPT_INPUT_ID,
+					style: TextInputStyle.Paragraph,
+					required: true,
+					min_length: 1,
+					max_length: PROMPT_MAX_LENGTH,
+					value: prompt.slice(0, PROMPT_MAX_LENGTH),
+				},
+			},
+		],
+	};
+}

@@ -1,0 +1,13 @@
+import { Events, type Guild } from 'discord.js';
+import type { Event } from './types.js';
+
+/**
+ * The bot left (or was removed from) a server: its settings and usage go with it. discord.js emits this only for a
+ * real leave; an outage (`unavailable: true`) is `guildUnavailable` instead.
+ */
+export default {
+	name: Events.GuildDelete,
+	async execute(context, guild: Guild) {
+		await context.settings.removeGuild(guild.id);
+	},
+} satisfies Event<Events.GuildDelete>;

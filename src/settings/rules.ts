@@ -1,0 +1,120 @@
+/**
+ * A server's rules about what may be generated, where and by whom. Pure checks: each answers with the rule that
+ * refused and a message naming the admin setting that controls it, so nobody is left guessing.
+ */
+import type { Speed, TaskType } from '../api/spec.js';
+import type { GenerateRequest } from '../api/types.js';
+import type { GenerationOptionName } from '../jobs/options.js';
+import { implicitSpeed } from './resolve.js';
+import type { ServerSettings, ValueSource } from './types.js';
+
+export type RuleName = 'channel' | 'role' | 'task-type' | 'speed' | 'member-running' | 'member-daily' | 'server-daily';
+
+export type RuleVerdict = { ok: true } | { ok: false; rule: RuleName; message: string };
+
+const OK: RuleVerdict = { ok: true };
+
+/** How members and admins name each task type (`allowed_commands`). */
+export const TASK_TYPE_NAMES: Readonly<Record<TaskType, string>> = {
+	mj_txt2img: 'imagine',
+	mj_img2img: 'remix',
+	mj_video: 'animate',
+	mj_video_hd: 'animate_hd',
+	mj_style_reference: 'style',
+	mj_omni_reference: 'omni',
+};
+
+/** Task types that take a `speed`. */
+const SPEED_TASK_TYPES: readonly TaskType[] = ['mj_txt2img', 'mj_img2img', 'mj_style_reference'];
+
+export function listTaskTypes(types: readonly TaskType[]): string {
+	return types.length === 0 ? 'none' : types.map((type) => `\`${TASK_TYPE_NAMES[type]}\``).join(', ');
+}
+
+export function listSpeeds(speeds: readonly Speed[]): string {
+	return speeds.map((speed) => `\`${speed}\``).join(', ');
+}
+
+export function checkChannel(server: ServerSettings, channelId: string, parentChannelId?: string | null): RuleVerdict {
+	if (server.channels.length === 0) return OK;
+	if (server.channels.includes(channelId) || (parentChannelId && server.channels.includes(parentChannelId))) return OK;
+	const where = server.channels.map((id) => `<#${id}>`).join(', ');
+	return {
+		ok: false,
+		rule: 'channel',
+		message: `This server uses the bot only in ${where}. A server admin controls this with \`/server-settings set\` \`add_channel\` / \`remove_channel\`.`,
+	};
+}
+
+export function checkRole(server: ServerSettings, roleIds: readonly string[]): RuleVerdict {
+	if (!server.requiredRoleId || roleIds.includes(server.requiredRoleId)) return OK;
+	return {
+		ok: false,
+		rule: 'role',
+		message: `This server lets only members with the <@&${server.requiredRoleId}> role generate. A server admin controls this with \`/server-settings set required_role\`.`,
+	};
+}
+
+export function checkTaskType(server: ServerSettings, taskType: TaskType): RuleVerdict {
+	const allowed = server.allowedTaskTypes;
+	if (!allowed || allowed.includes(taskType)) return OK;
+	const hint =
+		taskType === 'mj_video_hd' && allowed.includes('mj_video') ? ' Try again without `hd` for a standard video.' : '';
+	return {
+		ok: false,
+		rule: 'task-type',
+		message: `This server does not allow \`${TASK_TYPE_NAMES[taskType]}\` jobs (\`${taskType}\`); allowed here: ${listTaskTypes(allowed)}.${hint} A server admin controls this with \`/server-settings set allowed_commands\`.`,
+	};
+}
+
+const SOURCE_HINTS: Partial<Record<ValueSource, string>> = {
+	member: ' It comes from your own `/settings`: change it with `/settings set speed` or `/settings reset`.',
+	server: ' It is the server’s default speed.',
+	option: '',
+};
+
+export function checkSpeed(
+	server: ServerSettings,
+	speed: Speed | undefined,
+	source: ValueSource = 'option',
+): RuleVerdict {
+	const allowed = server.allowedSpeeds;
+	if (!allowed || speed === undefined || allowed.includes(speed)) return OK;
+	return {
+		ok: false,
+		rule: 'speed',
+		message: `This server does not allow the \`${speed}\` speed (allowed: ${listSpeeds(allowed)}).${SOURCE_HINTS[source] ?? ''} A server admin controls this with \`/server-settings set allowed_speeds\`.`,
+	};
+}
+
+export function speedOf(request: GenerateRequest): Speed | undefined {
+	return 'speed' in request.params ? request.params.speed : undefined;
+}
+
+/**
+ * Checks the request against the server's task-type and speed rules, and returns the request as it will be sent:
+ * the server's watermark (or none), and the slowest allowed speed where nobody chose one.
+ */
+export function applyRequestRules(
+	server: ServerSettings,
+	request: GenerateRequest,
+	sources: Partial<Record<GenerationOptionName, ValueSource>> = {},
+): { ok: true; request: GenerateRequest } | Extract<RuleVerdict, { ok: false }> {
+	const taskVerdict = checkTaskType(server, request.taskType);
+	if (!taskVerdict.ok) return taskVerdict;
+	let sent = request;
+	if (SPEED_TASK_TYPES.includes(request.taskType)) {
+		const speedVerdict = checkSpeed(server, speedOf(request), sources.speed);
+		if (!speedVerdict.ok) return speedVerdict;
+		const speed = speedOf(request) ?? implicitSpeed(server);
+		if (
+			speed &&
+			(sent.taskType === 'mj_txt2img' || sent.taskType === 'mj_img2img' || sent.taskType === 'mj_style_reference')
+		) {
+			sent = { ...sent, params: { ...sent.params, speed } };
+		}
+	}
+	const { watermark: _previous, ...rest } = sent;
+	sent = server.watermark ? { ...rest, watermark: server.watermark } : rest;
+	return { ok: true, request: sent };
+}

@@ -1,0 +1,109 @@
+/**
+ * Server and member settings in the store: one entry per server, one per member of a server. Reads normalise what
+ * is stored, so a value the option table no longer accepts is dropped rather than sent to the API.
+ */
+import type Keyv from 'keyv';
+import { SPEEDS, TASK_TYPES } from '../api/spec.js';
+import type { Store } from '../store.js';
+import { KeyedLock } from './keyedLock.js';
+import { emptyServerSettings, type OptionDefaults, type ServerSettings } from './types.js';
+import { sanitizeDefaults } from './validate.js';
+
+export class SettingsStore {
+	private readonly servers: Keyv<ServerSettings>;
+	private readonly members: Keyv<OptionDefaults>;
+	private readonly lock = new KeyedLock();
+
+	public constructor(store: Store) {
+		this.servers = store.collection<ServerSettings>('server-settings');
+		this.members = store.collection<OptionDefaults>('member-settings');
+	}
+
+	public async server(guildId: string): Promise<ServerSettings> {
+		return sanitizeServerSettings(await this.servers.get(guildId));
+	}
+
+	/**
+	 * Applies `change` to the server's current settings under a lock and stores the result. `change` may throw
+	 * (a cross-check failed): then nothing is stored.
+	 */
+	public async updateServer(
+		guildId: string,
+		change: (current: ServerSettings) => ServerSettings,
+	): Promise<{ before: ServerSettings; after: ServerSettings }> {
+		return this.lock.run(`server:${guildId}`, async () => {
+			const before = await this.server(guildId);
+			const after = change(structuredClone(before));
+			await this.servers.set(guildId, after);
+			return { before, after };
+		});
+	}
+
+	public async member(guildId: string, userId: string): Promise<OptionDefaults> {
+		return sanitizeDefaults(await this.members.get(memberKey(guildId, userId)));
+	}
+
+	public async updateMember(
+		guildId: string,
+		userId: string,
+		change: (current: OptionDefaults) => OptionDefaults,
+	): Promise<{ before: OptionDefaults; after: OptionDefaults }> {
+		const key = memberKey(guildId, userId);
+		return this.lock.run(`member:${key}`, async () => {
+			const before = await this.member(guildId, userId);
+			const after = change({ ...before });
+			if (Object.keys(after).length === 0) await this.members.delete(key);
+			else await this.members.set(key, after);
+			return { before, after };
+		});
+	}
+
+	/** Forgets a server's settings and its members' settings (the bot left the server). */
+	public async removeGuild(guildId: string): Promise<number> {
+		await this.lock.run(`server:${guildId}`, async () => this.servers.delete(guildId));
+		return deleteWithPrefix(this.members, `${guildId}:`);
+	}
+}
+
+function memberKey(guildId: string, userId: string): string {
+	return `${guildId}:${userId}`;
+}
+
+/** Deletes every key of a collection that starts with `prefix`; returns how many. */
+export async function deleteWithPrefix(collection: Keyv<unknown>, prefix: string): Promise<number> {
+	if (!collection.iterator)
+		throw new Error('The store cannot list keys; removing a server’s data needs an iterable store');
+	const keys: string[] = [];
+	for await (const [key] of collection.iterator(undefined)) {
+		if (String(key).startsWith(prefix)) keys.push(String(key));
+	}
+	if (keys.length > 0) await collection.deleteMany(keys);
+	return keys.length;
+}
+
+/** What is stored, made safe to use: unknown task types, speeds and defaults are dropped. */
+export function sanitizeServerSettings(stored: unknown): ServerSettings {
+	const settings = emptyServerSettings();
+	if (typeof stored !== 'object' || stored === null) return settings;
+	const raw = stored as Partial<Record<keyof ServerSettings, unknown>>;
+	settings.defaults = sanitizeDefaults(raw.defaults);
+	if (Array.isArray(raw.allowedTaskTypes)) {
+		settings.allowedTaskTypes = TASK_TYPES.filter((type) => (raw.allowedTaskTypes as unknown[]).includes(type));
+	}
+	if (Array.isArray(raw.allowedSpeeds)) {
+		const speeds = SPEEDS.filter((speed) => (raw.allowedSpeeds as unknown[]).includes(speed));
+		if (speeds.length > 0) settings.allowedSpeeds = speeds;
+	}
+	if (Array.isArray(raw.channels)) settings.channels = raw.channels.filter((id) => typeof id === 'string');
+	if (typeof raw.requiredRoleId === 'string') settings.requiredRoleId = raw.requiredRoleId;
+	if (typeof raw.watermark === 'string' && raw.watermark !== '') settings.watermark = raw.watermark;
+	if (typeof raw.limits === 'object' && raw.limits !== null) {
+		for (const [name, value] of Object.entries(raw.limits)) {
+			if ((name === 'memberRunning' || name === 'memberDaily' || name === 'serverDaily') && typeof value === 'number') {
+				settings.limits[name] = value;
+			}
+		}
+	}
+	if (typeof raw.emoji === 'object' && raw.emoji !== null) settings.emoji = raw.emoji as ServerSettings['emoji'];
+	return settings;
+}

@@ -1,0 +1,67 @@
+/**
+ * What servers and members configure, as stored. Everything is optional: an absent value means "not set here",
+ * so the next source (server, then the API) decides.
+ */
+import type { Speed, TaskType } from '../api/spec.js';
+import type { GenerationOptionValues } from '../jobs/options.js';
+
+/** A member's or a server's own defaults for the generation options. */
+export type OptionDefaults = Partial<GenerationOptionValues>;
+
+/** The result actions that have an emoji (1️⃣–4️⃣ are one entry: a pick of image 1 to 4). */
+export const EMOJI_ACTIONS = ['pick', 'remix', 'animate', 'reroll', 'delete', 'dm'] as const;
+export type EmojiAction = (typeof EMOJI_ACTIONS)[number];
+
+/** The emoji of each action; `pick` holds the four emoji of images 1 to 4. */
+export interface ActionEmoji {
+	pick: readonly [string, string, string, string];
+	remix: string;
+	animate: string;
+	reroll: string;
+	delete: string;
+	dm: string;
+}
+
+/** Per-member and server-wide job limits; absent means unlimited. */
+export interface Limits {
+	/** Jobs one member may have queued or generating at once. */
+	memberRunning?: number;
+	/** Jobs one member may start per UTC day (failed jobs are given back). */
+	memberDaily?: number;
+	/** Jobs the whole server may start per UTC day (failed jobs are given back). */
+	serverDaily?: number;
+}
+
+export interface ServerSettings {
+	defaults: OptionDefaults;
+	/** Task types members may start; absent = all. */
+	allowedTaskTypes?: TaskType[];
+	/** Speeds members may use; absent = all. */
+	allowedSpeeds?: Speed[];
+	/** Channels the bot generates in (threads of them too); empty = all. */
+	channels: string[];
+	/** A role a member needs to generate; absent = anyone. */
+	requiredRoleId?: string;
+	/** Sent to the API as `waterMark`. */
+	watermark?: string;
+	limits: Limits;
+	/** The server's own emoji for result actions; absent actions keep the defaults. */
+	emoji: Partial<ActionEmoji>;
+}
+
+export function emptyServerSettings(): ServerSettings {
+	return { defaults: {}, channels: [], limits: {}, emoji: {} };
+}
+
+/** Where an effective option value comes from, in order of precedence. */
+export type ValueSource =
+	/** Typed in the command (or carried over from the result an action started from). */
+	| 'option'
+	/** The member's `/settings`. */
+	| 'member'
+	/** The server's defaults in `/server-settings`. */
+	| 'server'
+	/** Chosen by a server rule (e.g. the slowest allowed speed, since the API's own default may not be allowed). */
+	| 'rule'
+	/** Not sent: the API decides (or, for `motion`, the value the bot must send). */
+	| 'api';

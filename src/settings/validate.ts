@@ -1,0 +1,202 @@
+/**
+ * Checks what admins and members send to the settings commands. Generation defaults go through the very same
+ * `checkOption` as the generating commands (one table of ranges and choices); the server's own settings (lists,
+ * limits, watermark, emoji) have their checks here. Each check adds a member-facing problem instead of throwing, so
+ * one reply lists everything to fix and nothing is saved until all of it is valid.
+ */
+import { SPEEDS, TASK_TYPES, type Speed, type TaskType } from '../api/spec.js';
+import { GENERATION_OPTIONS, type GenerationOptionName } from '../jobs/options.js';
+import { checkOption } from '../jobs/validate.js';
+import { TASK_TYPE_NAMES, listSpeeds, listTaskTypes } from './rules.js';
+import {
+	EMOJI_ACTIONS,
+	type ActionEmoji,
+	type EmojiAction,
+	type OptionDefaults,
+	type ServerSettings,
+} from './types.js';
+
+/** Inclusive ranges of the limits; the slash-command builder and the checks both read them. */
+export const LIMIT_RANGES = {
+	member_running_limit: { min: 1, max: 50 },
+	member_daily_limit: { min: 1, max: 1000 },
+	server_daily_limit: { min: 1, max: 100_000 },
+} as const;
+export type LimitName = keyof typeof LIMIT_RANGES;
+
+export const WATERMARK_MAX_LENGTH = 64;
+export const MAX_CHANNELS = 50;
+
+/** The emoji DESIGN.md gives each result action. */
+export const DEFAULT_ACTION_EMOJI: ActionEmoji = {
+	pick: ['1️⃣', '2️⃣', '3️⃣', '4️⃣'],
+	remix: '🎨',
+	animate: '🎬',
+	reroll: '🔁',
+	delete: '❌',
+	dm: '✉️',
+};
+
+export const GENERATION_OPTION_NAMES = Object.keys(GENERATION_OPTIONS) as GenerationOptionName[];
+
+/** Checks each given generation default against the option table; returns the valid ones. */
+export function checkDefaults(raw: ReadonlyMap<string, unknown>, problems: string[]): OptionDefaults {
+	const values: Partial<Record<GenerationOptionName, unknown>> = {};
+	for (const name of GENERATION_OPTION_NAMES) {
+		const value = raw.get(name);
+		if (value === undefined || value === null) continue;
+		const problem = checkOption(name, value);
+		if (problem) problems.push(problem);
+		else values[name] = value;
+	}
+	return values as OptionDefaults;
+}
+
+/** Drops stored defaults the option table no longer accepts (a version the API retired, say). */
+export function sanitizeDefaults(stored: unknown): OptionDefaults {
+	if (typeof stored !== 'object' || stored === null) return {};
+	const raw = new Map(Object.entries(stored));
+	return checkDefaults(raw, []);
+}
+
+function tokens(text: string): string[] {
+	return text
+		.toLowerCase()
+		.split(/[\s,;]+/)
+		.filter((token) => token !== '');
+}
+
+const TASK_TYPE_BY_NAME = new Map<string, TaskType>([
+	...TASK_TYPES.map((type): [string, TaskType] => [type, type]),
+	...TASK_TYPES.map((type): [string, TaskType] => [TASK_TYPE_NAMES[type], type]),
+	['animate-hd', 'mj_video_hd'],
+	['hd', 'mj_video_hd'],
+]);
+
+/** `imagine, remix, animate_hd` → task types; `all` → no restriction; `none` → nothing allowed. */
+export function parseTaskTypes(text: string, problems: string[]): TaskType[] | 'all' | undefined {
+	const words = tokens(text);
+	if (words.length === 1 && words[0] === 'all') return 'all';
+	if (words.length === 1 && words[0] === 'none') return [];
+	const unknown = words.filter((word) => !TASK_TYPE_BY_NAME.has(word));
+	if (words.length === 0 || unknown.length > 0) {
+		const names = TASK_TYPES.map((type) => `\`${TASK_TYPE_NAMES[type]}\``).join(', ');
+		const got = unknown.length > 0 ? ` (not a command: ${unknown.map((word) => `\`${word}\``).join(', ')})` : '';
+		problems.push(`\`allowed_commands\` takes a comma-separated list of ${names}, or \`all\` or \`none\`${got}.`);
+		return undefined;
+	}
+	const chosen = new Set(words.map((word) => TASK_TYPE_BY_NAME.get(word)!));
+	return TASK_TYPES.filter((type) => chosen.has(type));
+}
+
+/** `relaxed, fast` → speeds; `all` → no restriction. At least one speed stays allowed. */
+export function parseSpeeds(text: string, problems: string[]): Speed[] | 'all' | undefined {
+	const words = tokens(text);
+	if (words.length === 1 && words[0] === 'all') return 'all';
+	const unknown = words.filter((word) => !(SPEEDS as readonly string[]).includes(word));
+	if (words.length === 0 || unknown.length > 0) {
+		const got = unknown.length > 0 ? ` (not a speed: ${unknown.map((word) => `\`${word}\``).join(', ')})` : '';
+		problems.push(
+			`\`allowed_speeds\` takes a comma-separated list of ${listSpeeds(SPEEDS)}, or \`all\`${got}. To stop image jobs altogether, use \`allowed_commands\`.`,
+		);
+		return undefined;
+	}
+	return SPEEDS.filter((speed) => words.includes(speed));
+}
+
+export function checkWatermark(value: unknown, problems: string[]): string | undefined {
+	const text = typeof value === 'string' ? value.trim() : '';
+	if (text === '' || text.length > WATERMARK_MAX_LENGTH || /\p{Cc}/u.test(text)) {
+		problems.push(
+			`\`watermark\` must be 1 to ${WATERMARK_MAX_LENGTH} characters on one line (to remove it, use \`/server-settings reset watermark\`).`,
+		);
+		return undefined;
+	}
+	return text;
+}
+
+export function checkLimit(name: LimitName, value: unknown, problems: string[]): number | undefined {
+	const { min, max } = LIMIT_RANGES[name];
+	if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value;
+	problems.push(
+		`\`${name}\` must be a whole number from ${min} to ${max} (got \`${String(value)}\`); to remove the limit, use \`/server-settings reset ${name}\`.`,
+	);
+	return undefined;
+}
+
+const SNOWFLAKE = /^\d{17,20}$/;
+
+export function checkSnowflake(name: string, value: unknown, problems: string[]): string | undefined {
+	if (typeof value === 'string' && SNOWFLAKE.test(value)) return value;
+	problems.push(`\`${name}\` must be picked from Discord’s list.`);
+	return undefined;
+}
+
+const CUSTOM_EMOJI = /^<a?:\w{2,32}:\d{17,20}>$/;
+const UNICODE_EMOJI = new RegExp('^\\p{RGI_Emoji}$', 'v');
+
+/** One emoji: a standard one (with or without its variation selector) or a custom `<:name:id>` emoji. */
+export function normalizeEmojiInput(text: string): string | undefined {
+	const trimmed = text.trim();
+	if (CUSTOM_EMOJI.test(trimmed)) return trimmed;
+	if (UNICODE_EMOJI.test(trimmed)) return trimmed;
+	// Some keyboards drop the variation selector (✉ for ✉️): Discord treats both as the same reaction.
+	if (UNICODE_EMOJI.test(`${trimmed}\uFE0F`)) return `${trimmed}\uFE0F`;
+	return undefined;
+}
+
+export function parseEmoji(
+	action: Exclude<EmojiAction, 'pick'>,
+	value: unknown,
+	problems: string[],
+): string | undefined {
+	const emoji = typeof value === 'string' ? normalizeEmojiInput(value) : undefined;
+	if (!emoji)
+		problems.push(`\`${action}\` must be one emoji: a standard one or one of this server’s (\`<:name:id>\`).`);
+	return emoji;
+}
+
+export function parsePickEmoji(value: unknown, problems: string[]): ActionEmoji['pick'] | undefined {
+	const parts = typeof value === 'string' ? value.trim().split(/\s+/) : [];
+	const emoji = parts.map(normalizeEmojiInput);
+	if (emoji.length !== 4 || emoji.some((entry) => entry === undefined)) {
+		problems.push('`pick` takes four emoji separated by spaces, for images 1 to 4 (e.g. `1️⃣ 2️⃣ 3️⃣ 4️⃣`).');
+		return undefined;
+	}
+	return emoji as unknown as ActionEmoji['pick'];
+}
+
+export function effectiveEmoji(settings: ServerSettings): ActionEmoji {
+	return { ...DEFAULT_ACTION_EMOJI, ...settings.emoji };
+}
+
+/** Problems of the settings as a whole: each value may be valid on its own and still contradict another. */
+export function crossCheck(settings: ServerSettings): string[] {
+	const problems: string[] = [];
+	const { defaults, allowedSpeeds, allowedTaskTypes } = settings;
+	if (defaults.speed && allowedSpeeds && !allowedSpeeds.includes(defaults.speed)) {
+		problems.push(
+			`The server’s default speed \`${defaults.speed}\` would not be allowed (allowed: ${listSpeeds(allowedSpeeds)}). Set \`speed\` to an allowed one too, or reset it.`,
+		);
+	}
+	if (defaults.hd && allowedTaskTypes && !allowedTaskTypes.includes('mj_video_hd')) {
+		problems.push(
+			`The server’s default \`hd: true\` makes every /animate an \`animate_hd\` job, which would not be allowed (allowed: ${listTaskTypes(allowedTaskTypes)}). Set \`hd\` to false too, or allow \`animate_hd\`.`,
+		);
+	}
+	const emoji = effectiveEmoji(settings);
+	const all = EMOJI_ACTIONS.flatMap((action) => (action === 'pick' ? [...emoji.pick] : [emoji[action]]));
+	const seen = new Set<string>();
+	const repeated = new Set<string>();
+	for (const entry of all) {
+		const key = entry.replaceAll('\uFE0F', '');
+		if (seen.has(key)) repeated.add(entry);
+		seen.add(key);
+	}
+	if (repeated.size > 0) {
+		problems.push(
+			`Each action needs its own emoji, but ${[...repeated].join(' ')} would stand for two actions. Pick another one.`,
+		);
+	}
+	return problems;
+}

@@ -1,0 +1,103 @@
+import { ComponentType } from 'discord.js';
+import { describe, expect, it } from 'vitest';
+import { decodeActionId } from '../../src/actions/customId.js';
+import { ACTION_EMOJI } from '../../src/actions/emoji.js';
+import {
+	appendLine,
+	pickComponents,
+	reactionHint,
+	remixModal,
+	resultComponents,
+	withResultActions,
+	type ButtonRow,
+} from '../../src/discord/components.js';
+import { NO_PINGS } from '../../src/discord/render.js';
+import { finishedJob, JOB_ID, VIDEO } from '../actions/fixtures.js';
+
+const idsOf = (rows: ButtonRow[] | undefined) => (rows ?? []).map((row) => row.components.map((b) => b.custom_id));
+
+describe('result buttons', () => {
+	it('grid: 1–4 pick on the first row, reroll and delete on the second', () => {
+		expect(idsOf(resultComponents(JOB_ID, 'grid', 4))).toStrictEqual([
+			[1, 2, 3, 4].map((n) => `mj:pick:${JOB_ID}:${n}`),
+			[`mj:reroll:${JOB_ID}`, `mj:delete:${JOB_ID}`],
+		]);
+	});
+
+	it('single image: remix, animate, reroll, delete; a pick’s buttons name its image', () => {
+		expect(idsOf(resultComponents(JOB_ID, 'single', 1))).toStrictEqual([
+			[`mj:remix:${JOB_ID}:1`, `mj:animate:${JOB_ID}:1`, `mj:reroll:${JOB_ID}`, `mj:delete:${JOB_ID}`],
+		]);
+		expect(idsOf(pickComponents(JOB_ID, 2))).toStrictEqual([
+			[`mj:remix:${JOB_ID}:3`, `mj:animate:${JOB_ID}:3`, `mj:reroll:${JOB_ID}:3`, `mj:delete:${JOB_ID}:3`],
+		]);
+	});
+
+	it('video: reroll and delete only', () => {
+		expect(idsOf(resultComponents(JOB_ID, 'video', 2))).toStrictEqual([[`mj:reroll:${JOB_ID}`, `mj:delete:${JOB_ID}`]]);
+	});
+
+	it('every button is a decodable custom id within Discord’s limits (≤ 5 per row, ≤ 100 chars)', () => {
+		for (const rows of [
+			resultComponents(JOB_ID, 'grid', 4),
+			resultComponents(JOB_ID, 'single', 1),
+			pickComponents(JOB_ID, 3),
+		]) {
+			for (const row of rows) {
+				expect(row.type).toBe(ComponentType.ActionRow);
+				expect(row.components.length).toBeLessThanOrEqual(5);
+				for (const button of row.components) {
+					expect(button.custom_id.length).toBeLessThanOrEqual(100);
+					expect(decodeActionId(button.custom_id)).toBeDefined();
+					expect(button.label ?? button.emoji?.name).toBeTruthy();
+				}
+			}
+		}
+	});
+});
+
+describe('a server’s own emoji', () => {
+	it('appear on the buttons and in the hint', () => {
+		const set = { ...ACTION_EMOJI, reroll: '<:spin:123456789012345678>', delete: '🗑️' };
+		const [, common] = resultComponents(JOB_ID, 'grid', 4, set);
+		expect(common?.components.map((button) => button.emoji)).toStrictEqual([
+			{ id: '123456789012345678', name: 'spin' },
+			{ name: '🗑️' },
+		]);
+		expect(reactionHint('video', 1, set)).toBe('-# React <:spin:123456789012345678> reroll · 🗑️ delete · ✉️ DM me');
+	});
+});
+
+describe('withResultActions', () => {
+	const rendered = { content: '✅ **/imagine** done', allowed_mentions: NO_PINGS };
+
+	it('adds buttons and the reaction hint to a succeeded result', () => {
+		const message = withResultActions(finishedJob(), rendered);
+		expect(message.content).toBe(`✅ **/imagine** done\n${reactionHint('grid')}`);
+		expect(idsOf(message.components)[0]).toHaveLength(4);
+		expect(withResultActions(finishedJob({ request: VIDEO, count: 1 }), rendered).content).toContain('🔁 reroll');
+	});
+
+	it('leaves failures alone', () => {
+		const failed = finishedJob({ outcome: { status: 'failed', reason: 'no' } });
+		expect(withResultActions(failed, rendered)).toStrictEqual(rendered);
+	});
+
+	it('drops the hint rather than exceed 2000 characters', () => {
+		const long = 'x'.repeat(1990);
+		expect(appendLine(long, reactionHint('grid'))).toBe(long);
+		expect(withResultActions(finishedJob(), { ...rendered, content: long }).content).toBe(long);
+	});
+});
+
+describe('remixModal', () => {
+	it('prefills the prompt, limited to the API’s 2000 characters, under a 45-character title', () => {
+		const modal = remixModal(JOB_ID, 1, 'a lighthouse');
+		expect(modal.custom_id).toBe(`mj:prompt:${JOB_ID}:2`);
+		expect(modal.title.length).toBeLessThanOrEqual(45);
+		expect(modal.components[0]).toMatchObject({
+			type: ComponentType.Label,
+			component: { type: ComponentType.TextInput, custom_id: 'prompt', value: 'a lighthouse', max_length: 2000 },
+		});
+	});
+});

@@ -1,0 +1,567 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { JobRepository } from '../../src/jobs/repository.js';
+import type { RecordedRequest } from '../fakes/discord.js';
+import { eventually, startWorld, type World } from './harness.js';
+
+const STRING = 3;
+const INTEGER = 4;
+const PROMPT = 'a lighthouse at dawn, oil painting';
+/** A message id the bot never posted a result as. */
+const NOT_A_RESULT = '1234567890123456789';
+
+interface Result {
+	/** The /imagine interaction's token. */
+	token: string;
+	jobId: string;
+	/** The result message. */
+	messageId: string;
+	/** The generate body as the provider received it, without the per-job callback URL. */
+	body: Record<string, unknown>;
+}
+
+const emoji = (name: string) => ({ id: null, name });
+const bodyOf = (r: RecordedRequest) => (r.body ?? {}) as Record<string, unknown>;
+const contentOf = (r: RecordedRequest) => String(bodyOf(r)['content'] ?? '');
+const withoutCallback = ({ callBackUrl: _callback, ...body }: Record<string, unknown>) => body;
+const jobIdOf = (generate: { body: Record<string, unknown> }) =>
+	/\/callbacks\/mj\/([\w-]+)\?/.exec(String(generate.body['callBackUrl']))![1]!;
+const customIdsOf = (r: RecordedRequest): string[] =>
+	((bodyOf(r)['components'] ?? []) as Array<{ components: Array<{ custom_id: string }> }>).flatMap((row) =>
+		row.components.map((button) => button.custom_id),
+	);
+const isCallback = (id: string) => (r: RecordedRequest) =>
+	r.method === 'POST' && r.path.startsWith(`/interactions/${id}/`);
+const isChannelPost = (r: RecordedRequest) => r.method === 'POST' && /^\/channels\/\d+\/messages$/.test(r.path);
+const isReactionRemoval = (messageId: string, name: string, userId: string) => (r: RecordedRequest) =>
+	r.method === 'DELETE' && r.path.endsWith(`/messages/${messageId}/reactions/${name}/${userId}`);
+
+describe.each([
+	{ when: 'right away', restart: false },
+	{ when: 'after a restart, with the original interaction token expired', restart: true },
+])('acting on results $when', ({ restart }) => {
+	let world: World;
+	beforeEach(async () => {
+		world = await startWorld({ callbacks: true });
+	});
+	afterEach(async (context) => {
+		if (context.task.result?.state === 'fail') console.log(world.logs.map((line) => JSON.stringify(line)).join('\n'));
+		await world.close();
+	});
+
+	async function waitForLog(match: (line: Record<string, unknown>) => boolean, what: string) {
+		return eventually(() => world.logs.find(match), what);
+	}
+
+	/** Runs /imagine to a delivered result (four images, or `count`). */
+	async function imagine(options: { count?: number; prompt?: string; extra?: object[] } = {}): Promise<Result> {
+		const { discord, mj } = world;
+		const { token } = discord.sendCommand({
+			name: 'imagine',
+			options: [{ name: 'prompt', type: STRING, value: options.prompt ?? PROMPT }, ...(options.extra ?? [])] as never,
+		});
+		const generate = await mj.waitForGenerate();
+		const jobId = jobIdOf(generate);
+		mj.succeed(generate.taskId!, options.count === undefined ? {} : { count: options.count });
+		expect((await mj.sendCallback(generate.taskId!)).status).toBe(200);
+		const delivered = await waitForLog((l) => l['msg'] === 'Job delivered' && l['jobId'] === jobId, 'delivery');
+		return { token, jobId, messageId: String(delivered['messageId']), body: withoutCallback(generate.body) };
+	}
+
+	/** In the second run, everything from here on happens in a new process, long after the command. */
+	async function later(...results: Result[]): Promise<void> {
+		if (!restart) return;
+		for (const result of results) world.discord.expireToken(result.token);
+		await world.restart();
+	}
+
+	/** Generate bodies after the first `from`, without callback URLs. */
+	const generatesFrom = (from: number) => world.mj.generateRequests.slice(from).map((g) => withoutCallback(g.body));
+
+	async function bytesOf(url: string): Promise<Buffer> {
+		const response = await fetch(url);
+		expect(response.status).toBe(200);
+		return Buffer.from(await response.arrayBuffer());
+	}
+
+	/** The bytes of image `n` (1-based) of a result message, as the fake Discord holds them. */
+	function imageOf(messageId: string, n: number): Buffer {
+		const file = world.discord.messages.get(messageId)?.files[n - 1];
+		expect(file).toBeDefined();
+		return file!.data;
+	}
+
+	it('grid results carry pick, reroll and delete buttons and the reaction hint', async () => {
+		const grid = await imagine();
+		const message = world.discord.messages.get(grid.messageId)!;
+		const ids = (message.components ?? []).flatMap((row) =>
+			'components' in row ? row.components.map((c) => ('custom_id' in c ? c.custom_id : '')) : [],
+		);
+		expect(ids).toEqual(
+			[1, 2, 3, 4]
+				.map((n) => `mj:pick:${grid.jobId}:${n}`)
+				.concat(`mj:reroll:${grid.jobId}`, `mj:delete:${grid.jobId}`),
+		);
+		expect(message.content).toContain('React 1️⃣–4️⃣ pick');
+		expect(world.discord.violations).toEqual([]);
+	});
+
+	it('pick by reaction posts that image once, as a reply; a second pick points to it; nothing is generated', async () => {
+		const grid = await imagine();
+		await later(grid);
+		const { discord, mj } = world;
+		const { user, admin } = discord.ids;
+
+		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('2️⃣') });
+		const post = await discord.waitForRequest((r) => isChannelPost(r) && r.files.length === 1);
+		expect(bodyOf(post)['message_reference']).toMatchObject({ message_id: grid.messageId });
+		expect(post.files[0]!.data.equals(imageOf(grid.messageId, 2))).toBe(true);
+		expect(customIdsOf(post)).toEqual([
+			`mj:remix:${grid.jobId}:2`,
+			`mj:animate:${grid.jobId}:2`,
+			`mj:reroll:${grid.jobId}:2`,
+			`mj:delete:${grid.jobId}:2`,
+		]);
+		expect(contentOf(post)).toContain('Image #2');
+		const pickId = (post.response.body as { id: string }).id;
+		// The member's reaction is taken off, so they can use it again.
+		await discord.waitForRequest(isReactionRemoval(grid.messageId, '2️⃣', user));
+		await waitForLog((l) => l['msg'] === 'Image picked', 'the pick to be recorded');
+
+		const second = discord.sendComponent({
+			messageId: grid.messageId,
+			customId: `mj:pick:${grid.jobId}:2`,
+			userId: admin,
+		});
+		const pointer = await discord.waitForRequest(isCallback(second.id));
+		expect(bodyOf(pointer)).toMatchObject({ type: 4, data: { flags: 64 } });
+		expect(JSON.stringify(pointer.body)).toContain(pickId);
+
+		expect(discord.requests.filter((r) => r.files.length === 1 && isChannelPost(r))).toHaveLength(1);
+		expect(mj.generateRequests).toHaveLength(1);
+		expect(discord.violations).toEqual([]);
+	});
+
+	it('pick by button replies with that image; a later reaction for it points to the post', async () => {
+		const grid = await imagine();
+		await later(grid);
+		const { discord, mj } = world;
+
+		const click = discord.sendComponent({ messageId: grid.messageId, customId: `mj:pick:${grid.jobId}:3` });
+		const posted = await discord.waitForRequest(
+			(r) => r.method === 'PATCH' && r.path.endsWith(`/${click.token}/messages/@original`) && r.files.length === 1,
+		);
+		expect(posted.files[0]!.data.equals(imageOf(grid.messageId, 3))).toBe(true);
+		expect(customIdsOf(posted)).toContain(`mj:remix:${grid.jobId}:3`);
+		const pickId = (posted.response.body as { id: string }).id;
+		await waitForLog((l) => l['msg'] === 'Image picked', 'the pick to be recorded');
+
+		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('3️⃣'), userId: discord.ids.moderator });
+		const pointer = await discord.waitForRequest((r) => isChannelPost(r) && contentOf(r).includes('already posted'));
+		expect(contentOf(pointer)).toContain(pickId);
+		expect(pointer.files).toHaveLength(0);
+		expect(mj.generateRequests).toHaveLength(1);
+		expect(discord.violations).toEqual([]);
+	});
+
+	it('🎨 on a picked image remixes exactly that image with the original prompt and parameters', async () => {
+		const grid = await imagine({
+			extra: [
+				{ name: 'aspect_ratio', type: STRING, value: '16:9' },
+				{ name: 'speed', type: STRING, value: 'fast' },
+				{ name: 'stylization', type: INTEGER, value: 250 },
+			],
+		});
+		const { discord, mj } = world;
+		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('1️⃣') });
+		const post = await discord.waitForRequest((r) => isChannelPost(r) && r.files.length === 1);
+		const pickId = (post.response.body as { id: string }).id;
+		await waitForLog((l) => l['msg'] === 'Image picked', 'the pick to be recorded');
+		await later(grid);
+
+		world.discord.sendReaction({ messageId: pickId, emoji: emoji('🎨'), userId: discord.ids.moderator });
+		const generate = await world.mj.waitForGenerate();
+		const body = withoutCallback(generate.body);
+		expect(body).toEqual({
+			taskType: 'mj_img2img',
+			prompt: PROMPT,
+			fileUrls: [expect.any(String)],
+			aspectRatio: '16:9',
+			speed: 'fast',
+			stylization: 250,
+		});
+		const [url] = body['fileUrls'] as string[];
+		expect((await bytesOf(url!)).equals(imageOf(grid.messageId, 1))).toBe(true);
+		// The moderator's job: a new reply under the picked image, recorded with its parent.
+		const working = await discord.waitForRequest((r) => isChannelPost(r) && contentOf(r).includes('/remix'));
+		expect(bodyOf(working)['message_reference']).toMatchObject({ message_id: pickId });
+		const derived = await new JobRepository(world.bot.store).get(jobIdOf(generate));
+		expect(derived).toMatchObject({
+			kind: 'remix',
+			parent: { jobId: grid.jobId, imageIndex: 0 },
+			target: { requesterId: discord.ids.moderator, replyTo: pickId },
+		});
+		expect(mj.violations).toEqual([]);
+		expect(discord.violations).toEqual([]);
+	});
+
+	it('🎨 button opens the prompt in a modal and submits the edited prompt', async () => {
+		const single = await imagine({ count: 1 });
+		await later(single);
+		const { discord } = world;
+		const message = world.discord.messages.get(single.messageId)!;
+		expect(JSON.stringify(message.components)).toContain(`mj:remix:${single.jobId}:1`);
+
+		const click = discord.sendComponent({ messageId: single.messageId, customId: `mj:remix:${single.jobId}:1` });
+		const modal = await discord.waitForRequest(isCallback(click.id));
+		expect(bodyOf(modal)['type']).toBe(9);
+		expect(JSON.stringify(modal.body)).toContain(JSON.stringify(PROMPT));
+
+		const submit = discord.sendModalSubmit({
+			customId: `mj:prompt:${single.jobId}:1`,
+			fields: { prompt: 'the same lighthouse, in winter' },
+		});
+		const generate = await world.mj.waitForGenerate();
+		expect(withoutCallback(generate.body)).toEqual({
+			taskType: 'mj_img2img',
+			prompt: 'the same lighthouse, in winter',
+			fileUrls: [expect.any(String)],
+		});
+		const [url] = generate.body['fileUrls'] as string[];
+		expect((await bytesOf(url!)).equals(imageOf(single.messageId, 1))).toBe(true);
+		// The job is the member's own new reply (deferred, then edited into "working").
+		const deferred = await discord.waitForRequest(isCallback(submit.id));
+		expect(bodyOf(deferred)['type']).toBe(5);
+		await discord.waitForRequest((r) => r.method === 'PATCH' && r.path.endsWith(`/${submit.token}/messages/@original`));
+		expect(discord.violations).toEqual([]);
+	});
+
+	it('🎬 by reaction and by button animates exactly that image with a motion', async () => {
+		const single = await imagine({ count: 1 });
+		const grid = await imagine();
+		const { discord } = world;
+		const click = discord.sendComponent({ messageId: grid.messageId, customId: `mj:pick:${grid.jobId}:4` });
+		const posted = await discord.waitForRequest(
+			(r) => r.method === 'PATCH' && r.path.endsWith(`/${click.token}/messages/@original`) && r.files.length === 1,
+		);
+		const pickId = (posted.response.body as { id: string }).id;
+		await waitForLog((l) => l['msg'] === 'Image picked', 'the pick to be recorded');
+		await later(single, grid);
+		const before = world.mj.generateRequests.length;
+
+		world.discord.sendReaction({ messageId: single.messageId, emoji: emoji('🎬') });
+		const byReaction = withoutCallback((await world.mj.waitForGenerate()).body);
+		expect(byReaction).toEqual({
+			taskType: 'mj_video',
+			prompt: PROMPT,
+			fileUrls: [expect.any(String)],
+			motion: 'high',
+		});
+		expect((await bytesOf((byReaction['fileUrls'] as string[])[0]!)).equals(imageOf(single.messageId, 1))).toBe(true);
+
+		world.discord.sendComponent({ messageId: pickId, customId: `mj:animate:${grid.jobId}:4` });
+		const byButton = withoutCallback((await world.mj.waitForGenerate()).body);
+		expect(byButton).toEqual({ taskType: 'mj_video', prompt: PROMPT, fileUrls: [expect.any(String)], motion: 'high' });
+		expect((await bytesOf((byButton['fileUrls'] as string[])[0]!)).equals(imageOf(grid.messageId, 4))).toBe(true);
+
+		expect(world.mj.generateRequests).toHaveLength(before + 2);
+		expect(world.mj.violations).toEqual([]);
+		expect(world.discord.violations).toEqual([]);
+	});
+
+	it('🔁 by reaction and by button sends the same generate body again', async () => {
+		const grid = await imagine({ extra: [{ name: 'version', type: STRING, value: '6.1' }] });
+		await later(grid);
+		const { discord } = world;
+
+		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('🔁') });
+		const byReaction = await world.mj.waitForGenerate();
+		discord.sendComponent({
+			messageId: grid.messageId,
+			customId: `mj:reroll:${grid.jobId}`,
+			userId: discord.ids.admin,
+		});
+		const byButton = await world.mj.waitForGenerate();
+		expect(withoutCallback(byReaction.body)).toEqual(grid.body);
+		expect(withoutCallback(byButton.body)).toEqual(grid.body);
+		const repository = new JobRepository(world.bot.store);
+		expect(await repository.get(jobIdOf(byButton))).toMatchObject({
+			kind: 'imagine',
+			parent: { jobId: grid.jobId },
+			target: { requesterId: discord.ids.admin },
+		});
+		expect(generatesFrom(0)).toHaveLength(3);
+	});
+
+	it('❌ deletes for the requester and a moderator, and is refused to anyone else', async () => {
+		const first = await imagine();
+		const second = await imagine();
+		await later(first, second);
+		const { discord } = world;
+
+		const byOther = discord.sendComponent({
+			messageId: first.messageId,
+			customId: `mj:delete:${first.jobId}`,
+			userId: discord.ids.admin,
+		});
+		const refusal = await discord.waitForRequest(isCallback(byOther.id));
+		expect(bodyOf(refusal)).toMatchObject({ type: 4, data: { flags: 64 } });
+		expect(JSON.stringify(refusal.body)).toContain('Only the requester can delete this.');
+		discord.sendReaction({ messageId: first.messageId, emoji: emoji('❌'), userId: discord.ids.admin });
+		await discord.waitForRequest(isReactionRemoval(first.messageId, '❌', discord.ids.admin));
+		expect(discord.messages.has(first.messageId)).toBe(true);
+
+		discord.sendComponent({ messageId: first.messageId, customId: `mj:delete:${first.jobId}` });
+		await discord.waitForRequest((r) => r.method === 'DELETE' && r.path.endsWith(`/messages/${first.messageId}`));
+		expect(discord.messages.has(first.messageId)).toBe(false);
+
+		discord.sendReaction({ messageId: second.messageId, emoji: emoji('❌'), userId: discord.ids.moderator });
+		await discord.waitForRequest((r) => r.method === 'DELETE' && r.path.endsWith(`/messages/${second.messageId}`));
+		expect(discord.messages.has(second.messageId)).toBe(false);
+		expect(world.mj.generateRequests).toHaveLength(2);
+		expect(discord.violations).toEqual([]);
+	});
+
+	it('❌ on a picked image removes only that post, and the image can be picked again', async () => {
+		const grid = await imagine();
+		const { discord } = world;
+		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('2️⃣'), userId: discord.ids.moderator });
+		const first = await discord.waitForRequest((r) => isChannelPost(r) && r.files.length === 1);
+		const pickId = (first.response.body as { id: string }).id;
+		await waitForLog((l) => l['msg'] === 'Image picked', 'the pick to be recorded');
+		await later(grid);
+
+		// The member who picked it may remove it, though the grid is someone else's.
+		world.discord.sendComponent({
+			messageId: pickId,
+			customId: `mj:delete:${grid.jobId}:2`,
+			userId: discord.ids.moderator,
+		});
+		await discord.waitForRequest((r) => r.method === 'DELETE' && r.path.endsWith(`/messages/${pickId}`));
+		expect(discord.messages.has(pickId)).toBe(false);
+		expect(discord.messages.has(grid.messageId)).toBe(true);
+
+		const before = discord.requests.length;
+		world.discord.sendReaction({ messageId: grid.messageId, emoji: emoji('2️⃣') });
+		const again = await discord.waitForRequest((r) => isChannelPost(r) && r.files.length === 1, 5000, before);
+		expect((again.response.body as { id: string }).id).not.toBe(pickId);
+		expect(discord.violations).toEqual([]);
+	});
+
+	it('✉️ sends the member the result’s images by DM', async () => {
+		const grid = await imagine();
+		await later(grid);
+		const { discord } = world;
+		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('✉️'), userId: discord.ids.moderator });
+		const dmChannel = discord.dmChannelId(discord.ids.moderator);
+		const dm = await discord.waitForRequest((r) => r.method === 'POST' && r.path === `/channels/${dmChannel}/messages`);
+		expect(dm.files).toHaveLength(4);
+		for (const [index, file] of dm.files.entries())
+			expect(file.data.equals(imageOf(grid.messageId, index + 1))).toBe(true);
+		expect(contentOf(dm)).toContain(grid.messageId);
+		await discord.waitForRequest(isReactionRemoval(grid.messageId, '✉️', discord.ids.moderator));
+		expect(world.mj.generateRequests).toHaveLength(1);
+		expect(discord.violations).toEqual([]);
+	});
+
+	it('ignores bots, messages that are not results, meaningless emoji and a repeated reaction', async () => {
+		const grid = await imagine();
+		await later(grid);
+		const { discord, mj } = world;
+		const ignored = async (reason: string) =>
+			waitForLog((l) => l['msg'] === 'Reaction ignored' && l['reason'] === reason, `a reaction ignored (${reason})`);
+
+		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('🔁'), bot: true });
+		await ignored('reaction by a bot');
+		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('🔁'), userId: discord.ids.bot });
+		await ignored('the bot’s own reaction');
+		discord.sendReaction({ messageId: NOT_A_RESULT, emoji: emoji('🔁') });
+		await ignored('not a result message');
+		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('👍') });
+		await ignored('emoji means nothing');
+		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('🎨') });
+		await ignored('emoji means nothing on this result');
+		expect(mj.generateRequests).toHaveLength(1);
+
+		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('🔁') });
+		await mj.waitForGenerate();
+		await discord.waitForRequest(isReactionRemoval(grid.messageId, '🔁', discord.ids.user));
+		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('🔁') });
+		await ignored('repeated within the window');
+		expect(mj.generateRequests).toHaveLength(2);
+		expect(discord.violations).toEqual([]);
+	});
+});
+
+describe('acting on results fails safely', () => {
+	let world: World;
+	beforeEach(async () => {
+		world = await startWorld({ callbacks: true });
+	});
+	afterEach(async (context) => {
+		if (context.task.result?.state === 'fail') console.log(world.logs.map((line) => JSON.stringify(line)).join('\n'));
+		await world.close();
+	});
+
+	async function waitForLog(match: (line: Record<string, unknown>) => boolean, what: string) {
+		return eventually(() => world.logs.find(match), what);
+	}
+
+	async function run(
+		command: { name: string; options: object[] },
+		succeed: Parameters<World['mj']['succeed']>[1] = {},
+	): Promise<Result> {
+		const { token } = world.discord.sendCommand(command as never);
+		const generate = await world.mj.waitForGenerate();
+		const jobId = jobIdOf(generate);
+		world.mj.succeed(generate.taskId!, succeed);
+		expect((await world.mj.sendCallback(generate.taskId!)).status).toBe(200);
+		const delivered = await waitForLog((l) => l['msg'] === 'Job delivered' && l['jobId'] === jobId, 'delivery');
+		return { token, jobId, messageId: String(delivered['messageId']), body: withoutCallback(generate.body) };
+	}
+	const imagine = async (succeed?: Parameters<World['mj']['succeed']>[1]) =>
+		run({ name: 'imagine', options: [{ name: 'prompt', type: STRING, value: PROMPT }] }, succeed);
+
+	async function ephemeralAnswer(interactionId: string): Promise<string> {
+		const answer = await world.discord.waitForRequest(isCallback(interactionId));
+		expect(bodyOf(answer)).toMatchObject({ type: 4, data: { flags: 64 } });
+		return String((bodyOf(answer)['data'] as { content?: unknown }).content);
+	}
+
+	it('answers buttons on a result the store has lost with a clear message, and ignores reactions on it', async () => {
+		const grid = await imagine();
+		await world.bot.store.collection('jobs').delete(grid.jobId);
+		const { discord, mj } = world;
+
+		const pick = discord.sendComponent({ messageId: grid.messageId, customId: `mj:pick:${grid.jobId}:1` });
+		expect(await ephemeralAnswer(pick.id)).toContain('no longer has the record of this result');
+		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('🔁') });
+		await waitForLog((l) => l['msg'] === 'Reaction on a result that cannot be acted on', 'the reaction to be dropped');
+
+		// Nobody is known to own it any more: only a moderator may delete it.
+		const byRequester = discord.sendComponent({ messageId: grid.messageId, customId: `mj:delete:${grid.jobId}` });
+		expect(await ephemeralAnswer(byRequester.id)).toContain('only members with Manage Messages');
+		discord.sendComponent({
+			messageId: grid.messageId,
+			customId: `mj:delete:${grid.jobId}`,
+			userId: discord.ids.moderator,
+		});
+		await discord.waitForRequest((r) => r.method === 'DELETE' && r.path.endsWith(`/messages/${grid.messageId}`));
+		expect(mj.generateRequests).toHaveLength(1);
+		expect(discord.violations).toEqual([]);
+	});
+
+	it('says so when the picked image is gone', async () => {
+		const gone = [1, 2, 3, 4].map((n) => `${world.mj.baseUrl}/files/expired_${n}.png`);
+		const grid = await imagine({ resultUrls: gone });
+		const { discord } = world;
+
+		const click = discord.sendComponent({ messageId: grid.messageId, customId: `mj:pick:${grid.jobId}:1` });
+		const answer = await discord.waitForRequest(
+			(r) => r.method === 'PATCH' && r.path.endsWith(`/${click.token}/messages/@original`),
+		);
+		expect(contentOf(answer)).toContain('Image #1 of this result is no longer available');
+		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('2️⃣') });
+		const refused = await waitForLog((l) => l['msg'] === 'Reaction refused', 'the reaction to be refused');
+		expect(String(refused['reason'])).toContain('Image #2 of this result is no longer available');
+		expect(discord.requests.filter((r) => isChannelPost(r) && r.files.length > 0)).toHaveLength(0);
+		expect(discord.violations).toEqual([]);
+	});
+
+	it('refuses an emptied prompt in the remix modal and an outdated button', async () => {
+		const single = await imagine({ count: 1 });
+		const { discord, mj } = world;
+		discord.sendComponent({ messageId: single.messageId, customId: `mj:remix:${single.jobId}:1` });
+		await discord.waitForRequest((r) => bodyOf(r)['type'] === 9);
+		const submit = discord.sendModalSubmit({ customId: `mj:prompt:${single.jobId}:1`, fields: { prompt: '   ' } });
+		expect(await ephemeralAnswer(submit.id)).toContain('`prompt` is required');
+
+		const stale = discord.sendComponent({ messageId: single.messageId, customId: 'U1::abcdef' });
+		expect(await ephemeralAnswer(stale.id)).toContain('no longer supported');
+		expect(mj.generateRequests).toHaveLength(1);
+		expect(discord.violations).toEqual([]);
+	});
+
+	it('still acts when it may not remove the member’s reaction, and logs why', async () => {
+		const grid = await imagine();
+		const { discord, mj } = world;
+		discord.failNext((r) => r.method === 'DELETE' && r.path.includes('/reactions/'), {
+			status: 403,
+			body: { message: 'Missing Permissions', code: 50013 },
+		});
+		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('🔁') });
+		expect(withoutCallback((await mj.waitForGenerate()).body)).toEqual(grid.body);
+		await waitForLog((l) => l['msg'] === 'Could not remove the member’s reaction', 'the refusal to be logged');
+	});
+
+	it('logs, and sends nothing else, when the member does not accept DMs', async () => {
+		const grid = await imagine();
+		const { discord } = world;
+		const dmChannel = discord.dmChannelId(discord.ids.user);
+		discord.failNext((r) => r.method === 'POST' && r.path === `/channels/${dmChannel}/messages`, {
+			status: 403,
+			body: { message: 'Cannot send messages to this user', code: 50007 },
+		});
+		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('✉️') });
+		const refused = await waitForLog((l) => l['msg'] === 'Reaction refused', 'the DM to be refused');
+		expect(String(refused['reason'])).toContain('can’t send you direct messages');
+		// Nothing is said in the channel instead: a reaction has no private answer.
+		expect(discord.requests.filter((r) => r.path === `/channels/${discord.ids.channel}/messages`)).toHaveLength(0);
+	});
+
+	it('gives video results reroll and delete only; 🎨 on a video means nothing', async () => {
+		const video = await run({
+			name: 'animate',
+			options: [
+				{ name: 'prompt', type: STRING, value: 'waves roll in' },
+				{ name: 'image_url', type: STRING, value: 'https://example.com/beach.png' },
+			],
+		});
+		const { discord, mj } = world;
+		const message = discord.messages.get(video.messageId)!;
+		expect(message.attachments.map((a) => a.content_type)).toEqual(['video/mp4']);
+		expect(JSON.stringify(message.components)).not.toContain('mj:pick');
+		expect(JSON.stringify(message.components)).not.toContain('mj:remix');
+		expect(message.content).toContain('React 🔁 reroll · ❌ delete');
+
+		discord.sendReaction({ messageId: video.messageId, emoji: emoji('🎨') });
+		await waitForLog((l) => l['reason'] === 'emoji means nothing on this result', 'the reaction to be ignored');
+		discord.sendReaction({ messageId: video.messageId, emoji: emoji('🔁') });
+		expect(withoutCallback((await mj.waitForGenerate()).body)).toEqual(video.body);
+		expect(discord.violations).toEqual([]);
+	});
+
+	it('holds jobs started from results to the member’s limits, like commands', async () => {
+		const grid = await imagine();
+		const { discord, mj } = world;
+		await world.bot.settings.settings.updateServer(discord.ids.guild, (current) => ({
+			...current,
+			limits: { ...current.limits, memberDaily: 1 },
+		}));
+
+		const click = discord.sendComponent({ messageId: grid.messageId, customId: `mj:reroll:${grid.jobId}` });
+		expect(await ephemeralAnswer(click.id)).toContain('Nothing was submitted.');
+		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('🔁') });
+		const refused = await waitForLog((l) => l['msg'] === 'Reaction refused', 'the reaction to be refused');
+		expect(String(refused['reason'])).toContain('Nothing was submitted.');
+		expect(mj.generateRequests).toHaveLength(1);
+
+		// Another member's job counts against their own limit, not the requester's.
+		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('🔁'), userId: discord.ids.moderator });
+		expect(withoutCallback((await mj.waitForGenerate()).body)).toEqual(grid.body);
+	});
+
+	it('posts an image once when it is picked by a reaction and a button at the same moment', async () => {
+		const grid = await imagine();
+		const { discord } = world;
+		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('1️⃣') });
+		discord.sendComponent({
+			messageId: grid.messageId,
+			customId: `mj:pick:${grid.jobId}:1`,
+			userId: discord.ids.moderator,
+		});
+		await waitForLog((l) => l['msg'] === 'Image picked', 'the pick');
+		await discord.waitForRequest((r) => contentOf(r).includes('already posted'));
+		expect(discord.requests.filter((r) => r.files.length === 1 && r.method !== 'GET')).toHaveLength(1);
+		expect(discord.violations).toEqual([]);
+	});
+});
