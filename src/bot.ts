@@ -68,13 +68,19 @@ export async function startBot({ config, logger, fetch: doFetch }: BotOptions): 
 
 	const publicUrl = config.publicUrl;
 	const claims = createClaims(config.storeUrl);
+	// Reads jobs only (for limits and /jobs), so its own repository instance needs no shared lock.
+	const settings = new SettingsService(store, new JobRepository(store), logger);
 	const metrics = createMetrics();
 	const jobs = new JobService({
 		repository: new JobRepository(store),
 		claims,
 		metrics,
 		api,
-		publisher: new ResultIndexingPublisher(new DiscordPublisher(client.rest, logger), store, logger),
+		publisher: new ResultIndexingPublisher(
+			new DiscordPublisher(client.rest, logger, async (guildId) => settings.emojiFor(guildId)),
+			store,
+			logger,
+		),
 		logger,
 		callbackUrlFor: (jobId) => (publicUrl ? callbackUrlFor(publicUrl, callbackSecret, jobId) : undefined),
 		poll: { firstDelayMs: config.pollIntervalMs, callbackGraceMs: config.callbackGraceMs, maxDelayMs: 30_000 },
@@ -107,8 +113,6 @@ export async function startBot({ config, logger, fetch: doFetch }: BotOptions): 
 	const port = (server.address() as AddressInfo).port;
 	logger.info({ port, host: config.host, mode: publicUrl ? 'callbacks' : 'polling' }, 'HTTP server listening');
 
-	// Reads jobs only (for limits and /jobs), so its own repository instance needs no shared lock.
-	const settings = new SettingsService(store, new JobRepository(store), logger);
 	// Jobs started from results pass the same rules and limits as commands.
 	const actions = createResultActions({
 		store,
@@ -117,6 +121,7 @@ export async function startBot({ config, logger, fetch: doFetch }: BotOptions): 
 		rest: client.rest,
 		logger,
 		gate: settings,
+		emojiFor: async (guildId) => settings.emojiFor(guildId),
 		...(doFetch ? { fetch: doFetch } : {}),
 	});
 	registerEvents(client, { jobs, logger, commands: commandMap(), actions, settings, api });

@@ -10,6 +10,7 @@ import { DeliveryError } from '../jobs/errors.js';
 import type { JobPublisher, PublishedMessage } from '../jobs/service.js';
 import type { DeliveredAttachment, DeliveryRoute, FinishedJob, JobRecord } from '../jobs/types.js';
 import type { Logger } from '../logger.js';
+import type { ActionEmojiSet } from '../actions/emoji.js';
 import { withResultActions } from './components.js';
 import { renderFinished, renderWorking, type RenderedMessage } from './render.js';
 
@@ -39,6 +40,8 @@ export class DiscordPublisher implements JobPublisher {
 	public constructor(
 		private readonly rest: REST,
 		private readonly logger: Logger,
+		/** The emoji a server gives the result actions (its buttons and reaction hint); default: the standard set. */
+		private readonly emojiFor?: (guildId: string) => Promise<ActionEmojiSet>,
 		private readonly now: () => number = Date.now,
 	) {}
 
@@ -88,8 +91,12 @@ export class DiscordPublisher implements JobPublisher {
 		const limit = job.target.uploadLimitBytes ?? DEFAULT_UPLOAD_LIMIT_BYTES;
 		const fitted = fitUploads(downloads, limit);
 		// Succeeded results carry their buttons and a hint of the reactions (see `actions/`).
-		const rendered = withResultActions(job, renderFinished(job, fitted));
-		const mentioned = withResultActions(job, renderFinished(job, fitted, { mention: true }));
+		const emoji = await this.emojiFor?.(job.target.guildId).catch((error: unknown) => {
+			this.logger.warn({ err: error, guildId: job.target.guildId }, 'Server emoji unavailable; using the defaults');
+			return undefined;
+		});
+		const rendered = withResultActions(job, renderFinished(job, fitted), emoji);
+		const mentioned = withResultActions(job, renderFinished(job, fitted, { mention: true }), emoji);
 		const files: RawFile[] = [];
 		const resultIndexes = new Map<string, number>();
 		for (const [index, download] of fitted.entries()) {

@@ -463,3 +463,29 @@ describe('settings are kept in the store', () => {
 		expectClean();
 	});
 });
+
+describe('a server’s own emoji for result actions', () => {
+	it('shows them on results and acts on reactions with them', async () => {
+		await open();
+		const saved = await serverSettings('emoji', [str('reroll', '♻️')]);
+		expect(saved.content).toContain('Saved');
+		const job = await imagine();
+		const result = await finish(job, 'succeed');
+		const body = result.body as {
+			content: string;
+			components?: Array<{ components: Array<{ emoji?: { name?: string } }> }>;
+		};
+		expect(body.content).toContain('♻️');
+		const emojis = (body.components ?? []).flatMap((row) => row.components.map((button) => button.emoji?.name));
+		expect(emojis).toContain('♻️');
+		expect(emojis).not.toContain('🔁');
+
+		const messageId = (result.response.body as { id: string }).id;
+		const before = world.mj.generateRequests.length;
+		world.discord.sendReaction({ messageId, emoji: { id: null, name: '♻️' } });
+		const reroll = await world.mj.waitForGenerate(before);
+		const { callBackUrl: _callback, ...rerolled } = reroll.body;
+		expect(rerolled).toEqual(job.body);
+		expectClean();
+	});
+});
