@@ -1,20 +1,11 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClaims, type Claims } from '../src/claims.js';
-import { startRedis, type RedisServer } from './support/redis.js';
+import { REDIS_TESTS_ENABLED, startRedis, type RedisServer } from './support/redis.js';
 
-const redisAvailable = ((): boolean => {
-	try {
-		execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
-		return true;
-	} catch {
-		return false;
-	}
-})();
-const KINDS = redisAvailable || process.env.CI ? (['sqlite', 'redis'] as const) : (['sqlite'] as const);
+const KINDS = REDIS_TESTS_ENABLED ? (['sqlite', 'redis'] as const) : (['sqlite'] as const);
 
 let redis: RedisServer | undefined;
 let dir: string;

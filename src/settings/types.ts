@@ -2,6 +2,7 @@
  * What servers and members configure, as stored. Everything is optional: an absent value means "not set here",
  * so the next source (server, then the API) decides.
  */
+import type { ActionEmojiSet } from '../actions/emoji.js';
 import type { Speed, TaskType } from '../api/spec.js';
 import type { GenerationOptionValues } from '../jobs/options.js';
 
@@ -12,15 +13,8 @@ export type OptionDefaults = Partial<GenerationOptionValues>;
 export const EMOJI_ACTIONS = ['pick', 'remix', 'animate', 'reroll', 'delete', 'dm'] as const;
 export type EmojiAction = (typeof EMOJI_ACTIONS)[number];
 
-/** The emoji of each action; `pick` holds the four emoji of images 1 to 4. */
-export interface ActionEmoji {
-	pick: readonly [string, string, string, string];
-	remix: string;
-	animate: string;
-	reroll: string;
-	delete: string;
-	dm: string;
-}
+/** The emoji of each action; `pick` holds the four emoji of images 1 to 4. One shape, defined with the actions. */
+export type ActionEmoji = ActionEmojiSet;
 
 /** Per-member and server-wide job limits; absent means unlimited. */
 export interface Limits {

@@ -1,3 +1,4 @@
+import { ACTION_EMOJI } from '../actions/emoji.js';
 /**
  * Checks what admins and members send to the settings commands. Generation defaults go through the very same
  * `checkOption` as the generating commands (one table of ranges and choices); the server's own settings (lists,
@@ -27,15 +28,8 @@ export type LimitName = keyof typeof LIMIT_RANGES;
 export const WATERMARK_MAX_LENGTH = 64;
 export const MAX_CHANNELS = 50;
 
-/** The emoji DESIGN.md gives each result action. */
-export const DEFAULT_ACTION_EMOJI: ActionEmoji = {
-	pick: ['1️⃣', '2️⃣', '3️⃣', '4️⃣'],
-	remix: '🎨',
-	animate: '🎬',
-	reroll: '🔁',
-	delete: '❌',
-	dm: '✉️',
-};
+/** The emoji DESIGN.md gives each result action (one definition, with the actions). */
+export const DEFAULT_ACTION_EMOJI: ActionEmoji = ACTION_EMOJI;
 
 export const GENERATION_OPTION_NAMES = Object.keys(GENERATION_OPTIONS) as GenerationOptionName[];
 

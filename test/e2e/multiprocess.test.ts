@@ -2,25 +2,15 @@
  * Two bot processes (each its own discord.js client and HTTP server) sharing one Redis store, as two replicas behind
  * one public URL would: the same callback delivered to both at once produces exactly one Discord delivery.
  */
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBot, type Bot } from '../../src/bot.js';
 import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startFakeDiscord, type FakeDiscord } from '../fakes/discord.js';
 import { startFakeMidjourney, type FakeMidjourney } from '../fakes/midjourney.js';
-import { startRedis, type RedisServer } from '../support/redis.js';
+import { REDIS_TESTS_ENABLED, startRedis, type RedisServer } from '../support/redis.js';
 
-const redisAvailable = ((): boolean => {
-	try {
-		execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
-		return true;
-	} catch {
-		return false;
-	}
-})();
-
-describe.runIf(redisAvailable || process.env.CI)('two processes on one Redis store', () => {
+describe.runIf(REDIS_TESTS_ENABLED)('two processes on one Redis store', () => {
 	let redis: RedisServer;
 	let discord: FakeDiscord;
 	let mj: FakeMidjourney;

@@ -2,25 +2,12 @@
  * The state scenarios (duplicates, restart recovery by callback and by polling) on every persistent store the bot
  * supports: the embedded SQLite file and Redis.
  */
-import { execFileSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordedRequest } from '../fakes/discord.js';
-import { startRedis, type RedisServer } from '../support/redis.js';
+import { REDIS_TESTS_ENABLED, startRedis, type RedisServer } from '../support/redis.js';
 import { startWorld, type World } from './harness.js';
 
-/**
- * Redis runs where redis-server is installed, and always in CI (where its absence fails the run). On a fresh machine
- * with Node only, `npm test` still passes and says what it left out.
- */
-const redisAvailable = ((): boolean => {
-	try {
-		execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
-		return true;
-	} catch {
-		return false;
-	}
-})();
-const STORES = redisAvailable || process.env.CI ? (['sqlite', 'redis'] as const) : (['sqlite'] as const);
+const STORES = REDIS_TESTS_ENABLED ? (['sqlite', 'redis'] as const) : (['sqlite'] as const);
 if (STORES.length === 1)
 	console.warn('redis-server is not installed: the Redis store scenarios are not run (CI runs them).');
 

@@ -2,7 +2,7 @@
  * A throwaway redis-server on 127.0.0.1 for tests that need the Redis store. `.ci/run` installs redis-server from
  * Debian's packages; each test run starts its own instance with persistence off and stops it afterwards.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
 
@@ -58,3 +58,16 @@ export async function startRedis(): Promise<RedisServer> {
 		},
 	};
 }
+
+/**
+ * Whether the Redis scenarios run: where redis-server is installed, and always in CI (where its absence then fails the
+ * run). On a fresh machine with Node only, `npm test` still passes and warns what it left out.
+ */
+export const REDIS_TESTS_ENABLED = ((): boolean => {
+	try {
+		execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
+		return true;
+	} catch {
+		return Boolean(process.env.CI);
+	}
+})();
