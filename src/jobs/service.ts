@@ -5,8 +5,8 @@ import type { CallbackReport, GenerateRequest } from '../api/types.js';
 import type { Claims } from '../claims.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { downloadResult, type DownloadLimits, type DownloadResult } from './download.js';
-import { DeliveryError } from './errors.js';
+import type { DownloadLimits, DownloadResult } from './download.js';
+import { JobDelivery } from './delivery.js';
 import { PollScheduler } from './pollScheduler.js';
 import { pollDelay, type PollPolicy } from './poller.js';
 import { explainProviderFailure, submitRetryDelay } from './providerErrors.js';
@@ -67,8 +67,6 @@ export interface NewJob {
 	parent?: { jobId: string; imageIndex?: number };
 }
 
-/** Back-off of deliveries that failed for a transient reason (Discord 5xx, network). */
-const DELIVERY_RETRY_DELAYS_MS = [1_000, 5_000, 25_000] as const;
 /** Held for a day: a submit claim only guards one attempt number of one job. */
 const SUBMIT_CLAIM_TTL_MS = 24 * 60 * 60_000;
 /** If the claimant dies before storing the outcome, another process may finish the job after this long. */
@@ -83,12 +81,13 @@ export class JobService {
 	private readonly pollAttempts = new Map<string, number>();
 	private readonly shownPositions = new Map<string, { position: number; at: number }>();
 	private readonly inFlight = new Set<Promise<unknown>>();
-	private readonly retryTimers = new Set<NodeJS.Timeout>();
+	private readonly delivery: JobDelivery;
 	private readonly now: () => number;
 	private stopped = false;
 
 	public constructor(private readonly options: JobServiceOptions) {
 		this.now = options.now ?? Date.now;
+		this.delivery = new JobDelivery({ ...options, now: this.now, track: (work) => this.track(work) });
 		this.polls = new PollScheduler(new SlidingWindowLimiter(options.queryRatePerSecond, 1_000), (jobId) =>
 			this.track(this.confirmAndFinish(jobId)),
 		);
@@ -320,77 +319,7 @@ export class JobService {
 		this.shownPositions.delete(jobId);
 		if (!changed || isFinished(changed.before) || !isFinished(changed.after)) return;
 		this.options.metrics?.jobsFinished.inc({ task_type: changed.after.request.taskType, outcome: outcome.status });
-		await this.deliver(changed.after);
-	}
-
-	private async deliver(job: FinishedJob): Promise<void> {
-		const { logger, repository, publisher } = this.options;
-		const log = logger.child({
-			jobId: job.id,
-			taskId: job.state.taskId,
-			guildId: job.target.guildId,
-			channelId: job.target.channelId,
-		});
-		const files =
-			job.state.outcome.status === 'succeeded' ? await this.downloadAll(job, job.state.outcome.resultUrls) : [];
-		const failedDownloads = files.filter((file) => !file.ok);
-		if (failedDownloads.length > 0)
-			log.warn({ failedDownloads }, 'Some results could not be downloaded; linking them instead');
-		try {
-			const { via, messageId, attachments } = await publisher.publish(job, files);
-			await repository.update(job.id, (current) =>
-				isFinished(current)
-					? {
-							...current,
-							state: {
-								...current.state,
-								delivery: { state: 'delivered', at: this.now(), via, messageId, attachments },
-							},
-						}
-					: undefined,
-			);
-			log.info({ via, messageId, outcome: job.state.outcome.status }, 'Job delivered');
-			this.options.metrics?.deliveries.inc({ via });
-			this.options.metrics?.deliveryLatency.observe(Math.max(0, this.now() - job.state.finishedAt) / 1000);
-		} catch (error) {
-			const reason = error instanceof Error ? error.message : String(error);
-			const attempts = job.state.delivery.state === 'pending' ? job.state.delivery.attempts + 1 : 1;
-			const retryIn =
-				error instanceof DeliveryError && error.transient && !this.stopped
-					? DELIVERY_RETRY_DELAYS_MS[attempts - 1]
-					: undefined;
-			this.options.metrics?.deliveryFailures.inc({ kind: retryIn === undefined ? 'final' : 'transient' });
-			if (retryIn !== undefined) {
-				const updated = await repository.update(job.id, (current) =>
-					isFinished(current)
-						? { ...current, state: { ...current.state, delivery: { state: 'pending', attempts } } }
-						: undefined,
-				);
-				log.warn({ err: error, attempts, retryIn }, 'Delivery failed for now; retrying');
-				const timer = setTimeout(() => {
-					this.retryTimers.delete(timer);
-					if (updated && isFinished(updated.after)) this.track(this.deliver(updated.after));
-				}, retryIn);
-				this.retryTimers.add(timer);
-				return;
-			}
-			await repository.update(job.id, (current) =>
-				isFinished(current)
-					? { ...current, state: { ...current.state, delivery: { state: 'failed', at: this.now(), reason } } }
-					: undefined,
-			);
-			log.error({ err: error, attempts }, 'Delivery failed');
-		}
-	}
-
-	private async downloadAll(job: JobRecord, urls: string[]): Promise<DownloadResult[]> {
-		const limits = {
-			...this.options.download,
-			maxBytes: Math.min(this.options.download.maxBytes, job.target.uploadLimitBytes ?? Number.POSITIVE_INFINITY),
-		};
-		return Promise.all(
-			urls.map(async (url, index) => downloadResult(url, `${job.id}_${index + 1}`, limits, this.options.fetch)),
-		);
+		await this.delivery.deliver(changed.after);
 	}
 
 	/** Picks up every job a previous process left unfinished. Returns how many. */
@@ -421,7 +350,7 @@ export class JobService {
 					this.polls.schedule(id, 0);
 					break;
 				case 'finished':
-					if (job.state.delivery.state === 'pending') this.track(this.deliver(job as FinishedJob));
+					if (job.state.delivery.state === 'pending') this.track(this.delivery.deliver(job as FinishedJob));
 					break;
 			}
 		}
@@ -432,8 +361,7 @@ export class JobService {
 	public async stop(): Promise<void> {
 		this.stopped = true;
 		this.polls.stop();
-		for (const timer of this.retryTimers) clearTimeout(timer);
-		this.retryTimers.clear();
+		this.delivery.stop();
 		await this.queue.stop();
 		await this.idle();
 	}
