@@ -5,6 +5,7 @@
 import type { GenerateRequest } from '../api/types.js';
 import { UserError } from '../jobs/errors.js';
 import type { JobKind } from '../jobs/request.js';
+import type { FinishedJob } from '../jobs/types.js';
 import type { ActionDeps } from './deps.js';
 import type { Invocation } from './invocation.js';
 import { animateRequest, remixRequest, rerollRequest } from './requests.js';
@@ -13,7 +14,7 @@ import { fileAt, withFreshUrls, type ActionableResult } from './result.js';
 async function startDerived(
 	deps: ActionDeps,
 	invocation: Invocation,
-	source: ActionableResult,
+	source: { job: FinishedJob },
 	job: { kind: JobKind; request: GenerateRequest; imageIndex?: number },
 ): Promise<void> {
 	const guildId = invocation.guildId ?? source.job.target.guildId;
@@ -86,7 +87,8 @@ export async function startAnimate(
 export async function startReroll(
 	deps: ActionDeps,
 	invocation: Invocation,
-	source: ActionableResult,
+	/** A result, or a failed job: 🔁 on a failure is its "try again". */
+	source: { job: FinishedJob },
 	index?: number,
 ): Promise<void> {
 	const request = rerollRequest(source.job.request);

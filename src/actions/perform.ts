@@ -9,7 +9,7 @@ import { sendByDm } from './dm.js';
 import type { Invocation } from './invocation.js';
 import { pickImage } from './pick.js';
 import { deleteResult } from './remove.js';
-import { loadResult } from './result.js';
+import { loadResult, loadFinished } from './result.js';
 
 export interface ActionRequest {
 	action: Exclude<ResultAction, 'prompt'>;
@@ -23,6 +23,10 @@ export interface ActionRequest {
 export async function perform(deps: ActionDeps, invocation: Invocation, request: ActionRequest): Promise<void> {
 	// Deleting needs no result: a moderator can still remove a message whose job the store has forgotten.
 	if (request.action === 'delete') return deleteResult(deps, invocation, request);
+	// Rerolling needs only the request, so it also retries a failed job.
+	if (request.action === 'reroll' && request.index === undefined) {
+		return startReroll(deps, invocation, await loadFinished(deps.repository, request.jobId));
+	}
 	const result = await loadResult(deps.repository, request.jobId);
 	switch (request.action) {
 		case 'pick':

@@ -82,6 +82,18 @@ export async function loadResult(jobs: JobRepository, jobId: string): Promise<Ac
 	return { job, shape: shapeOf(job), files: filesOf(job) };
 }
 
+/** Loads a finished job, succeeded or failed: what 🔁 needs (a failure's "try again" sends the same request). */
+export async function loadFinished(jobs: JobRepository, jobId: string): Promise<{ job: FinishedJob }> {
+	const job = await jobs.get(jobId);
+	if (!job) {
+		throw new UserError(
+			'The bot no longer has the record of this job (jobs are kept for 30 days). Run the command again to make a new one.',
+		);
+	}
+	if (!isFinished(job)) throw new UserError('This job has not finished yet; try again once its result is posted.');
+	return { job };
+}
+
 /** The file at `index`, or a clear refusal when it is gone. */
 export function fileAt(result: ActionableResult, index: number): ResultFile {
 	const file = result.files[index];

@@ -109,7 +109,13 @@ export function withResultActions<Message extends RenderedMessage>(
 	rendered: Message,
 	emoji: ActionEmojiSet = ACTION_EMOJI,
 ): Message & { components?: ButtonRow[] } {
-	if (!isSucceeded(job)) return rendered;
+	if (!isSucceeded(job)) {
+		// A failure offers to try again: the same request as a new job (the 🔁 action).
+		return {
+			...rendered,
+			components: [row(button(encodeActionId({ action: 'reroll', jobId: job.id }), emoji.reroll, 'Try again'))],
+		};
+	}
 	const shape = shapeOf(job);
 	const count = job.state.outcome.resultUrls.length;
 	return {

@@ -78,9 +78,13 @@ describe('withResultActions', () => {
 		expect(withResultActions(finishedJob({ request: VIDEO, count: 1 }), rendered).content).toContain('🔁 reroll');
 	});
 
-	it('leaves failures alone', () => {
+	it('gives a failure only a Try again button, and no reaction hint', () => {
 		const failed = finishedJob({ outcome: { status: 'failed', reason: 'no' } });
-		expect(withResultActions(failed, rendered)).toStrictEqual(rendered);
+		const withActions = withResultActions(failed, rendered);
+		expect(withActions.content).toBe(rendered.content);
+		const buttons = (withActions.components ?? []).flatMap((row) => row.components);
+		expect(buttons).toHaveLength(1);
+		expect(buttons[0]).toMatchObject({ label: 'Try again', custom_id: `mj:reroll:${failed.id}` });
 	});
 
 	it('drops the hint rather than exceed 2000 characters', () => {

@@ -239,3 +239,39 @@ describe('slash command → generate → callback → the original reply shows t
 		expect(text).not.toContain(token);
 	});
 });
+
+describe('a failed job offers to try again', () => {
+	let world: World;
+	beforeEach(async () => {
+		world = await startWorld({ callbacks: true });
+	});
+	afterEach(async () => {
+		await world.close();
+	});
+
+	it('shows a Try again button that submits the same request as a new job', async () => {
+		const { discord, mj } = world;
+		const { token } = discord.sendCommand({
+			name: 'imagine',
+			options: [{ name: 'prompt', type: STRING, value: 'retry me' }],
+		});
+		const first = await mj.waitForGenerate(0);
+		mj.fail(first.taskId!, 'Internal error', 500);
+		await mj.sendCallback(first.taskId!);
+		const failure = await discord.waitForRequest((r) => isOriginalEdit(token)(r) && contentOf(r).includes('❌'));
+		const buttons = (
+			(failure.body as { components?: Array<{ components: Array<{ custom_id: string; label?: string }> }> })
+				.components ?? []
+		).flatMap((row) => row.components);
+		const retry = buttons.find((button) => button.label === 'Try again');
+		expect(retry).toBeDefined();
+
+		const messageId = (failure.response.body as { id: string }).id;
+		discord.sendComponent({ messageId, customId: retry!.custom_id });
+		const second = await mj.waitForGenerate(1);
+		const { callBackUrl: _a, ...again } = second.body;
+		const { callBackUrl: _b, ...original } = first.body;
+		expect(again).toEqual(original);
+		expect(discord.violations).toEqual([]);
+	});
+});
