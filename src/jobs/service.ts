@@ -88,7 +88,8 @@ export class JobService {
 	public constructor(private readonly options: JobServiceOptions) {
 		this.now = options.now ?? Date.now;
 		this.delivery = new JobDelivery({ ...options, now: this.now, track: (work) => this.track(work) });
-		this.polls = new PollScheduler(new SlidingWindowLimiter(options.queryRatePerSecond, 1_000), (jobId) =>
+		// Same 10% margin as submits: the provider counts queries as they arrive, after any jitter on the way.
+		this.polls = new PollScheduler(new SlidingWindowLimiter(options.queryRatePerSecond, 1_100), (jobId) =>
 			this.track(this.confirmAndFinish(jobId)),
 		);
 		this.queue = new SubmitQueue({
