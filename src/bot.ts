@@ -100,13 +100,7 @@ export async function startBot({ config, logger, fetch: doFetch }: BotOptions): 
 		metrics,
 		readiness: async () => ({
 			gateway: client.isReady(),
-			store: await store
-				.collection<number>('meta')
-				.set('readyz', Date.now())
-				.then(
-					() => true,
-					() => false,
-				),
+			store: await storeAnswers(store),
 		}),
 	});
 	const server = await listen(app.fetch, config.port, config.host);
@@ -163,6 +157,26 @@ export async function startBot({ config, logger, fetch: doFetch }: BotOptions): 
 			return stopping;
 		},
 	};
+}
+
+/** Whether the store takes a write within a second (a Redis client that lost its server queues commands forever). */
+async function storeAnswers(store: Store): Promise<boolean> {
+	const write = store
+		.collection<number>('meta')
+		.set('readyz', Date.now())
+		.then(
+			() => true,
+			() => false,
+		);
+	let timer: NodeJS.Timeout | undefined;
+	const timeout = new Promise<boolean>((resolve) => {
+		timer = setTimeout(() => resolve(false), 1_000);
+	});
+	try {
+		return await Promise.race([write, timeout]);
+	} finally {
+		clearTimeout(timer);
+	}
 }
 
 async function listen(

@@ -8,6 +8,7 @@ import net from 'node:net';
 
 export interface RedisServer {
 	url: string;
+	port: number;
 	stop(): Promise<void>;
 }
 
@@ -32,8 +33,9 @@ async function answersPing(port: number): Promise<boolean> {
 	});
 }
 
-export async function startRedis(): Promise<RedisServer> {
-	const port = await freePort();
+/** Starts redis-server on a free loopback port, or on `port` (to bring a stopped server back where clients expect it). */
+export async function startRedis(port?: number): Promise<RedisServer> {
+	port ??= await freePort();
 	const child: ChildProcess = spawn(
 		'redis-server',
 		['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'],
@@ -51,6 +53,7 @@ export async function startRedis(): Promise<RedisServer> {
 	}
 	return {
 		url: `redis://127.0.0.1:${port}`,
+		port,
 		async stop() {
 			if (child.exitCode !== null) return;
 			child.kill('SIGTERM');
