@@ -4,6 +4,8 @@ import type { JobRecord } from './types.js';
 
 /** Jobs are kept for a while after delivery so buttons and reactions on old results keep working. */
 const FINISHED_JOB_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+/** An early callback only matters until its submit's answer is stored, seconds later. */
+const EARLY_CALLBACK_TTL_MS = 60 * 60 * 1000;
 
 /**
  * Jobs in the store. Writes to one job are serialised within the process so a callback and a poll that race
@@ -13,11 +15,14 @@ export class JobRepository {
 	private readonly jobs: Keyv<JobRecord>;
 	/** Ids of jobs whose delivery is not settled: what restart recovery resumes. */
 	private readonly open: Keyv<number>;
+	/** Callbacks that arrived before their job's submit was answered (job id → task id), kept apart from the job. */
+	private readonly early: Keyv<string>;
 	private readonly locks = new Map<string, Promise<unknown>>();
 
 	public constructor(store: Store) {
 		this.jobs = store.collection<JobRecord>('jobs');
 		this.open = store.collection<number>('open-jobs');
+		this.early = store.collection<string>('early-callbacks');
 	}
 
 	public async get(id: string): Promise<JobRecord | undefined> {
@@ -48,6 +53,16 @@ export class JobRepository {
 			if (settled) await this.open.delete(id);
 			return { before, after };
 		});
+	}
+
+	/** Notes the task id of a callback that arrived before the job's submit was answered. */
+	public async setEarlyCallback(jobId: string, taskId: string): Promise<void> {
+		await this.early.set(jobId, taskId, EARLY_CALLBACK_TTL_MS);
+	}
+
+	/** The task id of a callback that arrived before the submit was answered, if one did. */
+	public async earlyCallback(jobId: string): Promise<string | undefined> {
+		return this.early.get(jobId);
 	}
 
 	/** Drops an id from the open index whose job no longer exists. */

@@ -191,7 +191,7 @@ export class JobService {
 				// The member last saw a queue position: tell them it is now being generated.
 				this.track(this.options.publisher.showWorking(updated.after));
 			}
-			if (updated?.after.earlyCallback?.taskId === taskId) {
+			if ((await repository.earlyCallback(jobId)) === taskId) {
 				// The callback beat the submit's answer: apply it now rather than waiting for a poll.
 				this.track(this.confirmAndFinish(jobId));
 			} else {
@@ -236,26 +236,31 @@ export class JobService {
 
 	/** Handles a callback that passed the server's checks. Never throws for a job's state; answers what it did. */
 	public async acceptCallback(jobId: string, report: CallbackReport): Promise<CallbackVerdict> {
-		let verdict: CallbackVerdict = 'unknown-job';
-		let confirm = false;
-		// Decided under the job's lock: the submit's answer may be being stored at this very moment.
-		await this.options.repository.update(jobId, (current) => {
+		const { repository } = this.options;
+		const verdictFor = (current: JobRecord | undefined): CallbackVerdict | 'early' => {
+			if (!current) return 'unknown-job';
 			switch (current.state.phase) {
 				case 'finished':
-					verdict =
-						current.state.taskId === null || current.state.taskId === report.taskId ? 'duplicate' : 'task-mismatch';
-					return undefined;
+					return current.state.taskId === null || current.state.taskId === report.taskId
+						? 'duplicate'
+						: 'task-mismatch';
 				case 'submitted':
-					verdict = current.state.taskId === report.taskId ? 'accepted' : 'task-mismatch';
-					confirm = verdict === 'accepted';
-					return undefined;
+					return current.state.taskId === report.taskId ? 'accepted' : 'task-mismatch';
 				case 'queued':
 				case 'submitting':
-					// The callback beat the submit's answer: keep it, the submit applies it once the task id is known.
-					verdict = 'accepted';
-					return { ...current, earlyCallback: { taskId: report.taskId, receivedAt: this.now() } };
+					return 'early';
 			}
-		});
+		};
+		let verdict = verdictFor(await repository.get(jobId));
+		if (verdict === 'early') {
+			// The callback beat the submit's answer. It is kept beside the job, never written into the job record, so it
+			// cannot overwrite the answer another process may be storing this very moment; whichever of the two looks
+			// last sees the other and confirms the result.
+			await repository.setEarlyCallback(jobId, report.taskId);
+			verdict = verdictFor(await repository.get(jobId));
+			if (verdict === 'early') return 'accepted';
+		}
+		const confirm = verdict === 'accepted';
 		if (confirm) {
 			this.polls.cancel(jobId);
 			this.track(this.confirmAndFinish(jobId));

@@ -65,8 +65,6 @@ export interface JobRecord {
 	state: JobPhase;
 	/** The result this job was started from (a reaction or button on it), for lineage. */
 	parent?: { jobId: string; imageIndex?: number };
-	/** A callback that named this job before its submit had returned; applied once the task id is known. */
-	earlyCallback?: { taskId: string; receivedAt: number };
 }
 
 export type SubmittedJob = JobRecord & { state: Extract<JobPhase, { phase: 'submitted' }> };

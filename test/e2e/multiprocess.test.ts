@@ -61,4 +61,25 @@ describe.runIf(REDIS_TESTS_ENABLED)('two processes on one Redis store', () => {
 		expect(discord.requests.filter(isResult)).toHaveLength(1);
 		expect(mj.generateRequests).toHaveLength(1);
 	});
+
+	it('delivers a callback that reaches the other process before the submit’s answer was stored', async () => {
+		const before = mj.generateRequests.length;
+		const { token } = discord.sendCommand({ name: 'imagine', options: [{ name: 'prompt', type: 3, value: 'early' }] });
+		// The provider has the task, and calls back at once, to the replica that did not submit it.
+		const generate = await mj.waitForGenerate(before);
+		const taskId = generate.taskId!;
+		mj.succeed(taskId);
+		const path = new URL(String(generate.body.callBackUrl));
+		const answers = await Promise.all(
+			bots.map(async (bot) =>
+				mj.sendCallback(taskId, { url: `http://127.0.0.1:${bot.port}${path.pathname}${path.search}` }),
+			),
+		);
+		expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+		const isResult = (r: { method: string; path: string; files: unknown[] }) =>
+			r.method === 'PATCH' && r.path.endsWith(`/${token}/messages/@original`) && r.files.length > 0;
+		await discord.waitForRequest(isResult, 10_000);
+		await Promise.all(bots.map(async (bot) => bot.jobs.idle()));
+		expect(discord.requests.filter(isResult)).toHaveLength(1);
+	});
 });
