@@ -44,6 +44,8 @@ function sqliteClaims(file: string, now: () => number): Claims {
 	if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
 	const db = new sqlite3.Database(file);
 	db.configure('busyTimeout', 10_000);
+	// The same journal settings as the store's connections (see store.ts): WAL, synced at checkpoints.
+	db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;', () => undefined);
 	const ready = new Promise<void>((resolveReady, reject) =>
 		db.run('CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)', (error) =>
 			error ? reject(error) : resolveReady(),

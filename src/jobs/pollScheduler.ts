@@ -24,9 +24,12 @@ export class PollScheduler {
 		private readonly now: () => number = Date.now,
 	) {}
 
+	/** Polls the job after `delayMs`, or sooner if it is already due sooner (a callback's "now" beats a later poll). */
 	public schedule(jobId: string, delayMs: number): void {
 		if (this.stopped) return;
 		const dueAt = this.now() + Math.max(0, delayMs);
+		const current = this.due.get(jobId);
+		if (current !== undefined && current <= dueAt) return;
 		this.due.set(jobId, dueAt);
 		this.push({ jobId, dueAt });
 		this.arm();

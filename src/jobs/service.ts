@@ -262,8 +262,9 @@ export class JobService {
 		}
 		const confirm = verdict === 'accepted';
 		if (confirm) {
-			this.polls.cancel(jobId);
-			this.track(this.confirmAndFinish(jobId));
+			// Confirmed through the poll scheduler: at once, but within the provider's query limit, however many
+			// callbacks arrive together.
+			this.polls.schedule(jobId, 0);
 		}
 		return verdict;
 	}

@@ -55,7 +55,8 @@ export function createApp(deps: AppDependencies): Hono {
 		// Cheapest check first: a forged URL is refused before its body is read.
 		async (c, next) => {
 			if (!isValidJobSignature(deps.callbackSecret, c.req.param('jobId'), c.req.query('sig'))) {
-				deps.logger.warn({ jobId: c.req.param('jobId').slice(0, 64), reason: 'bad-signature' }, 'Callback rejected');
+				// Debug only: a flood of forged calls must not cost a log write each; /metrics counts them.
+				deps.logger.debug({ jobId: c.req.param('jobId').slice(0, 64), reason: 'bad-signature' }, 'Callback rejected');
 				rejected('bad-signature');
 				return c.json({ error: 'invalid signature' }, 401);
 			}
