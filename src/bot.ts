@@ -12,6 +12,7 @@ import { commandMap } from './commands/index.js';
 import { registerCommands } from './commands/register.js';
 import type { Config } from './config.js';
 import { DEFAULT_UPLOAD_LIMIT_BYTES, DiscordPublisher } from './discord/publisher.js';
+import { shardingOptions } from './discord/sharding.js';
 import { registerEvents } from './events/index.js';
 import { JobRepository } from './jobs/repository.js';
 import { JobService } from './jobs/service.js';
@@ -62,6 +63,7 @@ export async function startBot({ config, logger, fetch: doFetch }: BotOptions): 
 		],
 		// Reactions on messages from before a restart arrive as partials.
 		partials: [Partials.Message, Partials.Reaction, Partials.Channel, Partials.User],
+		...shardingOptions(config.shards),
 		...(config.discordApiUrl ? { rest: { api: config.discordApiUrl } } : {}),
 	});
 	client.on('error', (error) => logger.error({ err: error }, 'Discord client error'));

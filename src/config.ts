@@ -35,7 +35,14 @@ export interface Config {
 	queryRatePerSecond: number;
 	/** First back-off after a 429/455/5xx from the provider; later ones grow from it. */
 	retryBaseMs: number;
+	/**
+	 * The gateway shards this process runs: `auto` = as many as Discord recommends, all here; otherwise `ids` (sorted,
+	 * by default all of 0…count−1) out of `count` shards across every process of the bot.
+	 */
+	shards: ShardPlan;
 }
+
+export type ShardPlan = 'auto' | { count: number; ids: number[] };
 
 /** Where an operator finds each required value: printed when it is missing. */
 const HELP = {
@@ -126,6 +133,60 @@ const schema = z.object({
 	MJ_RETRY_BASE_MS: positiveInt(2_000),
 });
 
+/** SHARD_COUNT and SHARD_IDS, checked together (each on its own first, then against each other). */
+const shardSchema = z
+	.object({
+		SHARD_COUNT: z
+			.string()
+			.trim()
+			.optional()
+			.transform((value, ctx): number | 'auto' => {
+				if (value === undefined || value === '' || value.toLowerCase() === 'auto') return 'auto';
+				const number = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+				if (!Number.isSafeInteger(number) || number <= 0) {
+					ctx.addIssue({ code: 'custom', message: `must be a positive integer or "auto", got "${value}"` });
+					return z.NEVER;
+				}
+				return number;
+			}),
+		SHARD_IDS: z
+			.string()
+			.trim()
+			.optional()
+			.transform((value, ctx): number[] | undefined => {
+				if (value === undefined || value === '') return undefined;
+				const parts = value.split(',').map((part) => part.trim());
+				if (!parts.every((part) => /^\d+$/.test(part) && Number.isSafeInteger(Number(part)))) {
+					ctx.addIssue({
+						code: 'custom',
+						message: `must be a comma-separated list of shard ids such as "0,1", got "${value}"`,
+					});
+					return z.NEVER;
+				}
+				return parts.map(Number);
+			}),
+	})
+	.transform(({ SHARD_COUNT: count, SHARD_IDS: ids }, ctx): ShardPlan => {
+		const problem = (message: string): typeof z.NEVER => {
+			ctx.addIssue({ code: 'custom', path: ['SHARD_IDS'], message });
+			return z.NEVER;
+		};
+		if (count === 'auto') {
+			if (ids === undefined) return 'auto';
+			return problem(
+				'needs an explicit SHARD_COUNT (the number of shards across all processes, not "auto"): shard ids mean nothing without it',
+			);
+		}
+		if (ids === undefined) return { count, ids: Array.from({ length: count }, (_, id) => id) };
+		const outOfRange = ids.filter((id) => id >= count);
+		if (outOfRange.length > 0) {
+			return problem(`lists ${outOfRange.join(', ')}, but SHARD_COUNT=${count} means shard ids 0–${count - 1}`);
+		}
+		const repeated = ids.filter((id, index) => ids.indexOf(id) !== index);
+		if (repeated.length > 0) return problem(`lists ${[...new Set(repeated)].join(', ')} more than once`);
+		return { count, ids: [...ids].sort((a, b) => a - b) };
+	});
+
 export class ConfigError extends Error {
 	public constructor(public readonly problems: string[]) {
 		super(
@@ -140,8 +201,10 @@ export class ConfigError extends Error {
 /** Validates the environment. Reports every problem at once; never includes a secret's value in a message. */
 export function parseConfig(env: Record<string, string | undefined>): Config {
 	const result = schema.safeParse(env);
-	if (!result.success) {
-		const problems = result.error.issues.map((issue) => `${String(issue.path[0] ?? 'environment')} ${issue.message}`);
+	const shards = shardSchema.safeParse(env);
+	if (!result.success || !shards.success) {
+		const issues = [...(result.error?.issues ?? []), ...(shards.error?.issues ?? [])];
+		const problems = issues.map((issue) => `${String(issue.path[0] ?? 'environment')} ${issue.message}`);
 		throw new ConfigError([...new Set(problems)]);
 	}
 	const value = result.data;
@@ -165,6 +228,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 		submitLimit: { limit: value.MJ_SUBMIT_LIMIT, windowMs: value.MJ_SUBMIT_WINDOW_MS },
 		queryRatePerSecond: value.MJ_QUERY_RATE,
 		retryBaseMs: value.MJ_RETRY_BASE_MS,
+		shards: shards.data,
 	};
 }
 

@@ -50,6 +50,7 @@ describe('parseConfig: defaults', () => {
 			submitLimit: { limit: 20, windowMs: 10_000 },
 			queryRatePerSecond: 10,
 			retryBaseMs: 2_000,
+			shards: 'auto',
 		});
 	});
 
@@ -102,6 +103,8 @@ describe('parseConfig: defaults', () => {
 			MJ_SUBMIT_WINDOW_MS: '1000',
 			MJ_QUERY_RATE: '5',
 			MJ_RETRY_BASE_MS: '10',
+			SHARD_COUNT: '4',
+			SHARD_IDS: '2,3',
 		});
 		expect(config).toEqual({
 			discordToken: 'discord-token',
@@ -123,6 +126,7 @@ describe('parseConfig: defaults', () => {
 			submitLimit: { limit: 2, windowMs: 1000 },
 			queryRatePerSecond: 5,
 			retryBaseMs: 10,
+			shards: { count: 4, ids: [2, 3] },
 		});
 	});
 
@@ -297,5 +301,65 @@ describe('the entry point with an empty environment', () => {
 		} finally {
 			await rm(cwd, { recursive: true, force: true });
 		}
+	});
+});
+
+describe('parseConfig: gateway shards (SHARD_COUNT, SHARD_IDS)', () => {
+	it.each([
+		[{}, 'auto'],
+		[{ SHARD_COUNT: '' }, 'auto'],
+		[{ SHARD_COUNT: 'auto' }, 'auto'],
+		[{ SHARD_COUNT: ' AUTO ' }, 'auto'],
+		[{ SHARD_COUNT: '1' }, { count: 1, ids: [0] }],
+		[{ SHARD_COUNT: '3' }, { count: 3, ids: [0, 1, 2] }],
+		[
+			{ SHARD_COUNT: '4', SHARD_IDS: '3, 1' },
+			{ count: 4, ids: [1, 3] },
+		],
+		[
+			{ SHARD_COUNT: '2', SHARD_IDS: '1' },
+			{ count: 2, ids: [1] },
+		],
+		[
+			{ SHARD_COUNT: '2', SHARD_IDS: ' ' },
+			{ count: 2, ids: [0, 1] },
+		],
+	])('%j → %j', (env, shards) => {
+		expect(parseConfig({ ...MINIMAL, ...env }).shards).toEqual(shards);
+	});
+
+	it.each(['0', '-1', '1.5', 'two', '2 shards'])('rejects SHARD_COUNT=%j', (value) => {
+		const error = configErrorOf({ ...MINIMAL, SHARD_COUNT: value });
+		expect(problemAbout(error, 'SHARD_COUNT')).toBe(`SHARD_COUNT must be a positive integer or "auto", got "${value}"`);
+		expect(error.problems).toHaveLength(1);
+	});
+
+	it.each(['0,,1', '0-3', 'a', '1;2', '-1'])('rejects SHARD_IDS=%j', (value) => {
+		const error = configErrorOf({ ...MINIMAL, SHARD_COUNT: '4', SHARD_IDS: value });
+		expect(problemAbout(error, 'SHARD_IDS')).toContain('must be a comma-separated list of shard ids');
+		expect(error.problems).toHaveLength(1);
+	});
+
+	it.each([{}, { SHARD_COUNT: 'auto' }])('needs an explicit SHARD_COUNT for SHARD_IDS (%j)', (env) => {
+		const error = configErrorOf({ ...MINIMAL, ...env, SHARD_IDS: '0' });
+		expect(problemAbout(error, 'SHARD_IDS')).toMatch(/needs an explicit SHARD_COUNT/);
+	});
+
+	it('rejects shard ids beyond the count, and ids listed twice', () => {
+		expect(problemAbout(configErrorOf({ ...MINIMAL, SHARD_COUNT: '2', SHARD_IDS: '0,2,5' }), 'SHARD_IDS')).toBe(
+			'SHARD_IDS lists 2, 5, but SHARD_COUNT=2 means shard ids 0–1',
+		);
+		expect(problemAbout(configErrorOf({ ...MINIMAL, SHARD_COUNT: '3', SHARD_IDS: '1,1,2' }), 'SHARD_IDS')).toBe(
+			'SHARD_IDS lists 1 more than once',
+		);
+	});
+
+	it('reports shard problems together with every other problem', () => {
+		const error = configErrorOf({ PORT: 'http', SHARD_IDS: '7' });
+		expect(error.problems.map((problem) => problem.split(' ')[0]).sort()).toEqual(
+			['DISCORD_TOKEN', 'MJ_API_KEY', 'PORT', 'SHARD_IDS'].sort(),
+		);
+		const both = configErrorOf({ ...MINIMAL, SHARD_COUNT: 'many', SHARD_IDS: 'x' });
+		expect(both.problems.map((problem) => problem.split(' ')[0]).sort()).toEqual(['SHARD_COUNT', 'SHARD_IDS']);
 	});
 });

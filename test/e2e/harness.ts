@@ -11,7 +11,7 @@ import { Writable } from 'node:stream';
 import { startBot, type Bot } from '../../src/bot.js';
 import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { startFakeDiscord, type FakeDiscord } from '../fakes/discord.js';
+import { startFakeDiscord, type FakeDiscord, type FakeDiscordOptions } from '../fakes/discord.js';
 import { startFakeMidjourney, type FakeMidjourney } from '../fakes/midjourney.js';
 
 export interface WorldOptions {
@@ -19,6 +19,8 @@ export interface WorldOptions {
 	callbacks?: boolean;
 	webhookKey?: string;
 	env?: Record<string, string>;
+	/** Options of the fake Discord, e.g. `{ shards: 2 }`. */
+	discord?: FakeDiscordOptions;
 }
 
 export interface World {
@@ -38,7 +40,7 @@ export interface World {
 export const DISCORD_TOKEN = 'fake-discord-token-e2e-SECRET';
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
-	const discord = await startFakeDiscord();
+	const discord = await startFakeDiscord(options.discord);
 	const mj = await startFakeMidjourney(options.webhookKey ? { webhookKey: options.webhookKey } : {});
 	const dir = mkdtempSync(join(tmpdir(), 'mjbot-e2e-'));
 	const storeFile = join(dir, 'bot.sqlite');
@@ -62,8 +64,12 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
 	};
 
 	const launch = async (): Promise<Bot> => {
-		const identified = discord.waitForIdentify();
-		const bot = await startBot({ config: parseConfig(env), logger: createLogger('debug', logSink(logs)) });
+		const config = parseConfig(env);
+		// One IDENTIFY per shard the bot runs.
+		const identified = discord.waitForIdentify(
+			config.shards === 'auto' ? discord.shardCount : config.shards.ids.length,
+		);
+		const bot = await startBot({ config, logger: createLogger('debug', logSink(logs)) });
 		await identified;
 		relay.target = bot.port;
 		return bot;

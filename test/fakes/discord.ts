@@ -19,7 +19,7 @@
 export { startFakeDiscord } from './discord/server.js';
 export { DEFAULT_OPENAPI_PATH, SCHEMA_OVERRIDES, openApiValidator } from './discord/openapi.js';
 export type { OpenApiTimings } from './discord/openapi.js';
-export { FAKE_IDS } from './discord/ids.js';
+export { FAKE_IDS, shardOf } from './discord/ids.js';
 export type {
 	AttachmentInput,
 	CommandOptionInput,
@@ -27,6 +27,7 @@ export type {
 	FakeDiscord,
 	FakeDiscordOptions,
 	FakeIds,
+	GatewaySession,
 	HostedAttachment,
 	InteractionHandle,
 	RecordedFile,

@@ -16,8 +16,13 @@ export function addApplicationRoutes(routes: RouteTable, state: FakeState): void
 			GET: () =>
 				json(200, {
 					url: gatewayUrl(),
-					shards: 1,
-					session_start_limit: { total: 1000, remaining: 1000, reset_after: 86_400_000, max_concurrency: 1 },
+					shards: state.gatewayBot.shards,
+					session_start_limit: {
+						total: 1000,
+						remaining: 1000,
+						reset_after: 86_400_000,
+						max_concurrency: state.gatewayBot.maxConcurrency,
+					},
 				}),
 		},
 	});
@@ -64,7 +69,7 @@ export function addApplicationRoutes(routes: RouteTable, state: FakeState): void
 					redirect_uris: [],
 					interactions_endpoint_url: null,
 					integration_types_config: { '0': {} },
-					approximate_guild_count: 1,
+					approximate_guild_count: world.guildIds().length,
 					tags: [],
 				}),
 		},
@@ -73,7 +78,7 @@ export function addApplicationRoutes(routes: RouteTable, state: FakeState): void
 	const checkApplication = (context: RouteContext): FakeResponse | undefined =>
 		param(context, 'application_id') === world.ids.application ? undefined : ERRORS.unknownApplication();
 	const checkGuild = (context: RouteContext): FakeResponse | undefined =>
-		context.params['guild_id'] === undefined || context.params['guild_id'] === world.ids.guild
+		context.params['guild_id'] === undefined || world.hasGuild(context.params['guild_id'])
 			? undefined
 			: ERRORS.unknownGuild();
 	const rejectCommands = (problems: string[]): FakeResponse | undefined => {
@@ -151,7 +156,7 @@ export function addApplicationRoutes(routes: RouteTable, state: FakeState): void
 			GET: (context) => {
 				const failed = checkGuild(context);
 				if (failed) return failed;
-				const guild: Record<string, unknown> = { ...world.guild() };
+				const guild: Record<string, unknown> = { ...world.guild(param(context, 'guild_id')) };
 				if (context.query.get('with_counts') === 'true') {
 					guild['approximate_member_count'] = world.memberIds().length;
 					guild['approximate_presence_count'] = 1;
@@ -164,7 +169,7 @@ export function addApplicationRoutes(routes: RouteTable, state: FakeState): void
 		auth: 'bot',
 		handlers: {
 			GET: (context) => {
-				const member = world.member(param(context, 'user_id'));
+				const member = world.member(param(context, 'user_id'), param(context, 'guild_id'));
 				return checkGuild(context) ?? (member ? json(200, member) : ERRORS.unknownMember());
 			},
 		},
@@ -180,17 +185,19 @@ export function addApplicationRoutes(routes: RouteTable, state: FakeState): void
 					.filter((userId) => BigInt(userId) > BigInt(after))
 					.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))
 					.slice(0, Number.isFinite(limit) ? limit : 1)
-					.flatMap((userId) => world.member(userId) ?? []);
+					.flatMap((userId) => world.member(userId, param(context, 'guild_id')) ?? []);
 				return checkGuild(context) ?? json(200, members);
 			},
 		},
 	});
 	routes.add('/guilds/{guild_id}/roles', {
 		auth: 'bot',
-		handlers: { GET: (context) => checkGuild(context) ?? json(200, world.roles) },
+		handlers: { GET: (context) => checkGuild(context) ?? json(200, world.rolesOf(param(context, 'guild_id'))) },
 	});
 	routes.add('/guilds/{guild_id}/channels', {
 		auth: 'bot',
-		handlers: { GET: (context) => checkGuild(context) ?? json(200, world.textChannels()) },
+		handlers: {
+			GET: (context) => checkGuild(context) ?? json(200, world.textChannels(param(context, 'guild_id'))),
+		},
 	});
 }

@@ -24,11 +24,24 @@ export interface FakeIds {
 	adminRole: string;
 	moderatorRole: string;
 	botRole: string;
+	/**
+	 * A second guild, on shard 1 of 2 (`ids.guild` is on shard 0): the same members with the same kinds of roles,
+	 * and one text channel. With one shard, both guilds are on it.
+	 */
+	guild2: string;
+	/** The second guild's text channel (`#general`). */
+	channel2: string;
 }
 
 const WORLD_EPOCH = Date.UTC(2023, 5, 1);
 const id = (n: number): string => snowflakeAt(WORLD_EPOCH + n * 1000, n);
+/**
+ * Discord puts a guild on shard `(guild_id >> 22) % shard_count`: the id's timestamp in ms since its epoch. `id(n)`
+ * timestamps are whole seconds (even); one more millisecond puts the second guild on the odd shard.
+ */
+const oddId = (n: number): string => snowflakeAt(WORLD_EPOCH + n * 1000 + 1, n);
 const GUILD_ID = id(2);
+const GUILD2_ID = oddId(30);
 
 export const FAKE_IDS: Readonly<FakeIds> = Object.freeze({
 	application: id(1),
@@ -45,7 +58,22 @@ export const FAKE_IDS: Readonly<FakeIds> = Object.freeze({
 	adminRole: id(20),
 	moderatorRole: id(21),
 	botRole: id(22),
+	guild2: GUILD2_ID,
+	channel2: id(31),
 });
+
+/** Role ids of the second guild, standing for the first guild's roles (its @everyone role is the guild's id). */
+export const GUILD2_ROLES: Readonly<Record<string, string>> = Object.freeze({
+	[FAKE_IDS.everyoneRole]: GUILD2_ID,
+	[FAKE_IDS.adminRole]: id(32),
+	[FAKE_IDS.moderatorRole]: id(33),
+	[FAKE_IDS.botRole]: id(34),
+});
+
+/** The shard a guild's events go to: Discord's `(guild_id >> 22) % shard_count`. */
+export function shardOf(guildId: string, shardCount: number): number {
+	return Number((BigInt(guildId) >> 22n) % BigInt(shardCount));
+}
 
 const P = PermissionFlagsBits;
 export const EVERYONE_PERMISSIONS =

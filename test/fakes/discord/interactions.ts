@@ -110,7 +110,7 @@ export class Interactions {
 			channel_id: context.channelId,
 		};
 		if (context.guildId !== null) {
-			const member = world.interactionMember(context.userId, context.memberPermissions);
+			const member = world.interactionMember(context.userId, context.memberPermissions, context.guildId);
 			const channel = world.textChannel(context.channelId);
 			Object.assign(base, {
 				guild_id: context.guildId,
@@ -158,7 +158,8 @@ export class Interactions {
 			return { userId, channelId: input.channelId, guildId };
 		}
 		const guildId = input.guildId === undefined ? world.ids.guild : input.guildId;
-		return { userId, channelId: guildId === null ? world.dmChannelFor(userId).id : world.ids.channel, guildId };
+		if (guildId === null) return { userId, channelId: world.dmChannelFor(userId).id, guildId };
+		return { userId, channelId: world.textChannels(guildId)[0]?.id ?? world.ids.channel, guildId };
 	}
 
 	command(input: SendCommandInput): { record: InteractionRecord; payload: APIChatInputApplicationCommandInteraction } {
@@ -208,7 +209,12 @@ export class Interactions {
 				if (!user) continue;
 				(resolved.users ??= {})[user.id] = user;
 				if (context.guildId !== null) {
-					const { user: _user, deaf: _deaf, mute: _mute, ...member } = this.#world.interactionMember(user.id);
+					const {
+						user: _user,
+						deaf: _deaf,
+						mute: _mute,
+						...member
+					} = this.#world.interactionMember(user.id, undefined, context.guildId);
 					(resolved.members ??= {})[user.id] = member;
 				}
 			}
@@ -216,7 +222,7 @@ export class Interactions {
 				option.type === ApplicationCommandOptionType.Role ||
 				option.type === ApplicationCommandOptionType.Mentionable
 			) {
-				const role = this.#world.roles.find((entry) => entry.id === option.value);
+				const role = this.#world.rolesOf(context.guildId ?? undefined).find((entry) => entry.id === option.value);
 				if (role) (resolved.roles ??= {})[role.id] = role;
 			}
 			if (option.type === ApplicationCommandOptionType.Channel) {
@@ -226,7 +232,7 @@ export class Interactions {
 						id: channel.id,
 						type: ChannelType.GuildText,
 						name: channel.name,
-						permissions: this.#world.permissionsOf(context.userId).toString(),
+						permissions: this.#world.permissionsOf(context.userId, context.guildId ?? undefined).toString(),
 					};
 				}
 			}

@@ -87,7 +87,7 @@ export function reactionEvent(
 	const payload: Record<string, unknown> = { ...base, type: 0, burst: false, burst_colors: [] };
 	if (message) payload['message_author_id'] = message.author.id;
 	if (guildId !== null) {
-		const { permissions: _permissions, ...member } = world.interactionMember(userId);
+		const { permissions: _permissions, ...member } = world.interactionMember(userId, undefined, guildId);
 		payload['member'] = input.bot ? { ...member, user: { ...member.user, bot: true } } : member;
 	}
 	return { t: 'MESSAGE_REACTION_ADD', payload: payload as unknown as GatewayMessageReactionAddDispatchData };

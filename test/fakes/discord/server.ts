@@ -7,6 +7,7 @@ import { addChannelRoutes } from './channelRoutes.js';
 import { Cdn } from './cdn.js';
 import { CommandStore } from './commands.js';
 import { Gateway } from './gateway.js';
+import { shardOf } from './ids.js';
 import { addInteractionRoutes } from './interactionRoutes.js';
 import { DEFAULT_UPLOAD_LIMIT_BYTES, Interactions } from './interactions.js';
 import { MessageStore } from './messages.js';
@@ -50,6 +51,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 			? undefined
 			: openApiValidator(options.openApiPath ?? process.env['DISCORD_OPENAPI_PATH'] ?? DEFAULT_OPENAPI_PATH);
 	const uploadLimit = options.uploadLimitBytes ?? DEFAULT_UPLOAD_LIMIT_BYTES;
+	const shardCount = options.shards ?? 1;
+	if (!Number.isInteger(shardCount) || shardCount < 1)
+		throw new Error('Fake Discord: shards must be a positive integer');
 	const newId = createSnowflakes();
 	let baseUrl = '';
 	const world = new World(newId);
@@ -75,6 +79,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 		baseUrl: () => baseUrl,
 		warnings,
 		violations,
+		gatewayBot: { shards: shardCount, maxConcurrency: options.maxConcurrency ?? shardCount },
 		reactions: new Map(),
 	};
 	const routes = new PathMatcher<RouteDefinition>();
@@ -216,9 +221,14 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 		get identifyCount() {
 			return gateway.identifyCount;
 		},
-		waitForIdentify: () => gateway.waitForIdentify(),
+		shardCount,
+		shardOf: (guildId) => (guildId === null ? 0 : shardOf(guildId, shardCount)),
+		get sessions() {
+			return gateway.sessions;
+		},
+		waitForIdentify: (count) => gateway.waitForIdentify(count),
 		waitForResume: () => gateway.waitForResume(),
-		dropConnection: (code) => gateway.drop(code),
+		dropConnection: (code, shardId) => gateway.drop(code, shardId),
 		waitForRequest(predicate, timeoutMs = 5000, fromIndex = 0) {
 			const existing = requests.slice(fromIndex).find(predicate);
 			if (existing) return Promise.resolve(existing);
@@ -285,9 +295,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 			if (attachment.height !== undefined && attachment.height !== null) hosted.height = attachment.height;
 			return hosted;
 		},
-		addTextChannel(name) {
-			const channel = world.addTextChannel(name);
-			if (gateway.hasSession) gateway.dispatch('CHANNEL_CREATE', channel);
+		addTextChannel(name, guildId) {
+			const channel = world.addTextChannel(name, guildId);
+			if (gateway.hasSessionFor(channel.guild_id ?? null)) gateway.dispatch('CHANNEL_CREATE', channel);
 			return channel.id;
 		},
 		removeChannel(channelId) {
@@ -295,7 +305,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 			if (!channel) throw new Error(`Fake Discord: removeChannel: unknown channel ${channelId}`);
 			for (const [messageId, message] of store.messages)
 				if (message.channel_id === channelId) store.messages.delete(messageId);
-			if ('guild_id' in channel && gateway.hasSession) gateway.dispatch('CHANNEL_DELETE', channel);
+			if ('guild_id' in channel && gateway.hasSessionFor(channel.guild_id ?? null))
+				gateway.dispatch('CHANNEL_DELETE', channel);
 		},
 		dmChannelId: (userId) => world.dmChannelFor(userId).id,
 		async close() {

@@ -17,6 +17,8 @@ export interface FakeState {
 	warnings: string[];
 	/** Problems Discord would reject, beyond what the OpenAPI schema expresses. */
 	violations: string[];
+	/** What `GET /gateway/bot` recommends: the shard count, and how many shards may identify at once. */
+	gatewayBot: { shards: number; maxConcurrency: number };
 	/** Reaction users per message and emoji key. */
 	reactions: Map<string, Map<string, { emoji: { id: string | null; name: string }; users: Set<string> }>>;
 }

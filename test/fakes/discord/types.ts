@@ -39,6 +39,21 @@ export interface FakeDiscordOptions {
 	heartbeatIntervalMs?: number;
 	/** Largest accepted file in bytes, also sent as interactions' `attachment_size_limit` (default 20 MiB); beyond it 413 / 40005. */
 	uploadLimitBytes?: number;
+	/**
+	 * The shard count `GET /gateway/bot` recommends (default 1). Guilds are on shard `(guild_id >> 22) % count` of
+	 * the count each client identifies with: with 2, `ids.guild` is on shard 0 and `ids.guild2` on shard 1.
+	 */
+	shards?: number;
+	/** `session_start_limit.max_concurrency`: how many shards may identify at once (default: `shards`, so none waits). */
+	maxConcurrency?: number;
+}
+
+/** An identified gateway shard. */
+export interface GatewaySession {
+	/** `[shard_id, num_shards]`, as the client identified. */
+	shard: [number, number];
+	/** Its socket is open (false while it is down, waiting for the client to resume). */
+	connected: boolean;
 }
 
 /** A message the fake holds: the APIMessage it last returned, plus the bytes of its attachments. */
@@ -145,16 +160,25 @@ export interface FakeDiscord {
 	readonly messages: Map<string, StoredMessage>;
 	/** Application commands registered with PUT/POST, global and per guild. */
 	readonly commands: { global: APIApplicationCommand[]; guild: Map<string, APIApplicationCommand[]> };
-	/** Resolves once the first client has identified and READY + GUILD_CREATE were dispatched. */
+	/** Resolves once the first client (shard) has identified and READY + GUILD_CREATE were dispatched. */
 	readonly identified: Promise<void>;
-	/** How many IDENTIFYs the gateway has handled. */
+	/** How many IDENTIFYs the gateway has handled (one per shard a client runs). */
 	readonly identifyCount: number;
-	/** Resolves on the next IDENTIFY (after READY + GUILD_CREATE were dispatched). */
-	waitForIdentify(): Promise<void>;
+	/** The shard count `GET /gateway/bot` recommends (`FakeDiscordOptions.shards`). */
+	readonly shardCount: number;
+	/** The shard that receives a guild's events with `shardCount` shards (null, for DMs: 0). */
+	shardOf(guildId: string | null): number;
+	/** The identified shards, by shard id; the gateway sends each event to the one owning its guild. */
+	readonly sessions: GatewaySession[];
+	/** Resolves after the next `count` (default 1) IDENTIFYs, each once its READY + GUILD_CREATEs were dispatched. */
+	waitForIdentify(count?: number): Promise<void>;
 	/** Resolves on the next RESUME (after RESUMED was dispatched). */
 	waitForResume(): Promise<void>;
-	/** Closes the client's socket with this code (default 4000, resumable), as Discord does on a hiccup. */
-	dropConnection(code?: number): void;
+	/**
+	 * Closes a shard's socket (default: the lowest connected shard) with this code (default 4000, resumable), as
+	 * Discord does on a hiccup.
+	 */
+	dropConnection(code?: number, shardId?: number): void;
 	/**
 	 * Resolves with the first recorded request at or after `fromIndex` (default 0) that matches, or the next one;
 	 * rejects after `timeoutMs` (default 5000) listing recent requests.
@@ -164,7 +188,10 @@ export interface FakeDiscord {
 		timeoutMs?: number,
 		fromIndex?: number,
 	): Promise<RecordedRequest>;
-	/** Gateway dispatch with increasing seq; false when dropped because the client lacks the intent. */
+	/**
+	 * Gateway dispatch with increasing seq, to the shard owning the event's `guild_id` (for GUILD_CREATE/UPDATE/DELETE
+	 * its `id`; DMs: shard 0); false when dropped because the client lacks the intent.
+	 */
 	dispatch(t: string, d: unknown): boolean;
 	sendCommand(input: SendCommandInput): InteractionHandle;
 	sendComponent(input: SendComponentInput): InteractionHandle;
@@ -179,8 +206,8 @@ export interface FakeDiscord {
 	failNext(predicate: (request: RecordedRequest) => boolean, response: FailureSpec, times?: number): void;
 	/** Hosts bytes on the fake CDN (e.g. a user's upload for an attachment option). */
 	hostAttachment(input: { filename: string; data: Buffer; contentType?: string }): HostedAttachment;
-	/** Adds a guild text channel (dispatches CHANNEL_CREATE when a client is connected). */
-	addTextChannel(name: string): string;
+	/** Adds a text channel to a guild (default `ids.guild`); dispatches CHANNEL_CREATE when its shard is identified. */
+	addTextChannel(name: string, guildId?: string): string;
 	/** Removes a channel (dispatches CHANNEL_DELETE for guild channels); its routes then answer 404 / 10003. */
 	removeChannel(channelId: string): void;
 	/** The DM channel id the fake uses for a user (created on first use). */

@@ -14,7 +14,15 @@ import type {
 	RoleFlags,
 	UserFlags,
 } from 'discord-api-types/v10';
-import { ALL_PERMISSIONS, BOT_PERMISSIONS, EVERYONE_PERMISSIONS, FAKE_IDS, JOINED_AT, SEEDS } from './ids.js';
+import {
+	ALL_PERMISSIONS,
+	BOT_PERMISSIONS,
+	EVERYONE_PERMISSIONS,
+	FAKE_IDS,
+	GUILD2_ROLES,
+	JOINED_AT,
+	SEEDS,
+} from './ids.js';
 import type { UserSeed } from './ids.js';
 
 function role(
@@ -43,9 +51,29 @@ function role(
 
 const P = PermissionFlagsBits;
 
-/** The fake's guild, its members, roles and channels, and builders for their API objects. */
+/** A guild of the fake: every member is in each, with the same kinds of roles under the guild's own role ids. */
+interface GuildSeed {
+	id: string;
+	name: string;
+	systemChannelId: string;
+	/** The first guild's role ids → this guild's. */
+	roleIds: Readonly<Record<string, string>>;
+}
+
+const GUILDS: readonly GuildSeed[] = [
+	{
+		id: FAKE_IDS.guild,
+		name: 'Fake Guild',
+		systemChannelId: FAKE_IDS.channel,
+		roleIds: Object.fromEntries(Object.keys(GUILD2_ROLES).map((roleId) => [roleId, roleId])),
+	},
+	{ id: FAKE_IDS.guild2, name: 'Second Fake Guild', systemChannelId: FAKE_IDS.channel2, roleIds: GUILD2_ROLES },
+];
+
+/** The fake's guilds, their members, roles and channels, and builders for their API objects. */
 export class World {
 	readonly ids = FAKE_IDS;
+	/** The roles of the first guild (`ids.guild`); see `rolesOf` for any guild. */
 	readonly roles: APIRole[] = [
 		role(FAKE_IDS.everyoneRole, '@everyone', EVERYONE_PERMISSIONS, 0),
 		role(FAKE_IDS.adminRole, 'admin', P.ManageGuild, 3),
@@ -54,6 +82,8 @@ export class World {
 	];
 
 	readonly #users = new Map<string, UserSeed>(SEEDS.map((seed) => [seed.id, seed]));
+	readonly #guilds = new Map<string, GuildSeed>(GUILDS.map((seed) => [seed.id, seed]));
+	readonly #roles = new Map<string, APIRole[]>();
 	readonly #textChannels = new Map<string, APITextChannel>();
 	readonly #dmChannels = new Map<string, APIDMChannel>();
 	readonly #dmByUser = new Map<string, string>();
@@ -61,15 +91,46 @@ export class World {
 
 	constructor(newId: () => string) {
 		this.#newId = newId;
-		this.#textChannels.set(FAKE_IDS.channel, this.#textChannel(FAKE_IDS.channel, 'general', 0));
-		this.#textChannels.set(FAKE_IDS.otherChannel, this.#textChannel(FAKE_IDS.otherChannel, 'random', 1));
+		for (const seed of GUILDS) {
+			const roles =
+				seed.id === FAKE_IDS.guild
+					? this.roles
+					: this.roles.map((entry) => ({ ...entry, id: seed.roleIds[entry.id] ?? entry.id }));
+			this.#roles.set(seed.id, roles);
+		}
+		this.#textChannels.set(FAKE_IDS.channel, this.#textChannel(FAKE_IDS.channel, 'general', 0, FAKE_IDS.guild));
+		this.#textChannels.set(
+			FAKE_IDS.otherChannel,
+			this.#textChannel(FAKE_IDS.otherChannel, 'random', 1, FAKE_IDS.guild),
+		);
+		this.#textChannels.set(FAKE_IDS.channel2, this.#textChannel(FAKE_IDS.channel2, 'general', 0, FAKE_IDS.guild2));
 	}
 
-	#textChannel(channelId: string, name: string, position: number): APITextChannel {
+	/** The guilds' ids, the first guild first. */
+	guildIds(): string[] {
+		return [...this.#guilds.keys()];
+	}
+
+	hasGuild(guildId: string): boolean {
+		return this.#guilds.has(guildId);
+	}
+
+	/** A guild's roles (the first guild's by default). */
+	rolesOf(guildId: string = FAKE_IDS.guild): APIRole[] {
+		return this.#roles.get(guildId) ?? [];
+	}
+
+	#seed(guildId: string): GuildSeed {
+		const seed = this.#guilds.get(guildId);
+		if (!seed) throw new Error(`Fake Discord: unknown guild ${guildId}`);
+		return seed;
+	}
+
+	#textChannel(channelId: string, name: string, position: number, guildId: string): APITextChannel {
 		return {
 			id: channelId,
 			type: ChannelType.GuildText,
-			guild_id: FAKE_IDS.guild,
+			guild_id: guildId,
 			name,
 			position,
 			permission_overwrites: [],
@@ -126,16 +187,18 @@ export class World {
 		return [...this.#users.keys()];
 	}
 
-	member(userId: string): APIGuildMember | undefined {
+	/** A member of a guild (the first guild by default); every user the fake knows is in every guild. */
+	member(userId: string, guildId: string = FAKE_IDS.guild): APIGuildMember | undefined {
 		const seed = this.#users.get(userId);
 		const user = this.user(userId);
 		if (!seed || !user) return undefined;
+		const roleIds = this.#guilds.get(guildId)?.roleIds;
 		return {
 			user,
 			nick: null,
 			avatar: null,
 			banner: null,
-			roles: [...seed.roles],
+			roles: seed.roles.map((roleId) => roleIds?.[roleId] ?? roleId),
 			joined_at: JOINED_AT,
 			premium_since: null,
 			deaf: false,
@@ -147,17 +210,17 @@ export class World {
 	}
 
 	/** Guild-level permissions of a member, computed from @everyone and their roles (owner and Administrator: all). */
-	permissionsOf(userId: string): bigint {
+	permissionsOf(userId: string, guildId: string = FAKE_IDS.guild): bigint {
 		if (userId === FAKE_IDS.owner) return ALL_PERMISSIONS;
-		const roleIds = new Set([FAKE_IDS.everyoneRole, ...(this.#users.get(userId)?.roles ?? [])]);
-		const permissions = this.roles
+		const roleIds = new Set([guildId, ...(this.member(userId, guildId)?.roles ?? [])]);
+		const permissions = this.rolesOf(guildId)
 			.filter((entry) => roleIds.has(entry.id))
 			.reduce((all, entry) => all | BigInt(entry.permissions), 0n);
 		return permissions & P.Administrator ? ALL_PERMISSIONS : permissions;
 	}
 
-	interactionMember(userId: string, permissions?: string): APIInteractionGuildMember {
-		const member = this.member(userId);
+	interactionMember(userId: string, permissions?: string, guildId: string = FAKE_IDS.guild): APIInteractionGuildMember {
+		const member = this.member(userId, guildId);
 		const user = this.userOrStranger(userId);
 		return {
 			user,
@@ -172,7 +235,7 @@ export class World {
 			flags: 0 as GuildMemberFlags,
 			pending: false,
 			communication_disabled_until: null,
-			permissions: permissions ?? this.permissionsOf(userId).toString(),
+			permissions: permissions ?? this.permissionsOf(userId, guildId).toString(),
 		};
 	}
 
@@ -180,8 +243,10 @@ export class World {
 		return this.#textChannels.get(channelId);
 	}
 
-	textChannels(): APITextChannel[] {
-		return [...this.#textChannels.values()];
+	/** A guild's text channels, or every guild's. */
+	textChannels(guildId?: string): APITextChannel[] {
+		const all = [...this.#textChannels.values()];
+		return guildId === undefined ? all : all.filter((channel) => channel.guild_id === guildId);
 	}
 
 	dmChannel(channelId: string): APIDMChannel | undefined {
@@ -213,11 +278,12 @@ export class World {
 
 	/** The guild a channel belongs to, or null for DMs. */
 	guildOf(channelId: string): string | null {
-		return this.#textChannels.has(channelId) ? FAKE_IDS.guild : null;
+		return this.#textChannels.get(channelId)?.guild_id ?? null;
 	}
 
-	addTextChannel(name: string): APITextChannel {
-		const channel = this.#textChannel(this.#newId(), name, this.#textChannels.size);
+	addTextChannel(name: string, guildId: string = FAKE_IDS.guild): APITextChannel {
+		this.#seed(guildId);
+		const channel = this.#textChannel(this.#newId(), name, this.textChannels(guildId).length, guildId);
 		this.#textChannels.set(channel.id, channel);
 		return channel;
 	}
@@ -230,10 +296,11 @@ export class World {
 		return channel;
 	}
 
-	guild(): APIGuild {
+	guild(guildId: string = FAKE_IDS.guild): APIGuild {
+		const seed = this.#seed(guildId);
 		return {
-			id: FAKE_IDS.guild,
-			name: 'Fake Guild',
+			id: seed.id,
+			name: seed.name,
 			icon: null,
 			splash: null,
 			discovery_splash: null,
@@ -246,12 +313,12 @@ export class World {
 			verification_level: 1,
 			default_message_notifications: 1,
 			explicit_content_filter: 2,
-			roles: this.roles.map((entry) => ({ ...entry })),
+			roles: this.rolesOf(guildId).map((entry) => ({ ...entry })),
 			emojis: [],
 			features: [],
 			mfa_level: 0,
 			application_id: null,
-			system_channel_id: FAKE_IDS.channel,
+			system_channel_id: seed.systemChannelId,
 			system_channel_flags: 0 as GuildSystemChannelFlags,
 			rules_channel_id: null,
 			max_presences: null,
@@ -274,20 +341,20 @@ export class World {
 		};
 	}
 
-	guildCreate(): GatewayGuildCreateDispatchData {
+	guildCreate(guildId: string = FAKE_IDS.guild): GatewayGuildCreateDispatchData {
 		const members = this.memberIds().flatMap((userId) => {
-			const member = this.member(userId);
+			const member = this.member(userId, guildId);
 			return member ? [member] : [];
 		});
 		return {
-			...this.guild(),
+			...this.guild(guildId),
 			joined_at: JOINED_AT,
 			large: false,
 			unavailable: false,
 			member_count: members.length,
 			voice_states: [],
 			members,
-			channels: this.textChannels(),
+			channels: this.textChannels(guildId),
 			threads: [],
 			presences: [],
 			stage_instances: [],
