@@ -9,10 +9,18 @@ import { KeyedLock } from './keyedLock.js';
 import { emptyServerSettings, type OptionDefaults, type ServerSettings } from './types.js';
 import { sanitizeDefaults } from './validate.js';
 
+/**
+ * Settings are read on every command, before the interaction is acknowledged, and change rarely: reads are served
+ * from memory for a few seconds. This process's own writes update the cache at once; another process's writes (on a
+ * shared Redis) are seen within {@link READ_CACHE_MS}.
+ */
+const READ_CACHE_MS = 5_000;
+
 export class SettingsStore {
 	private readonly servers: Keyv<ServerSettings>;
 	private readonly members: Keyv<OptionDefaults>;
 	private readonly lock = new KeyedLock();
+	private readonly cache = new Map<string, { value: ServerSettings | OptionDefaults; expiresAt: number }>();
 
 	public constructor(store: Store) {
 		this.servers = store.collection<ServerSettings>('server-settings');
@@ -20,7 +28,17 @@ export class SettingsStore {
 	}
 
 	public async server(guildId: string): Promise<ServerSettings> {
-		return sanitizeServerSettings(await this.servers.get(guildId));
+		return this.cached(`server:${guildId}`, async () => sanitizeServerSettings(await this.servers.get(guildId)));
+	}
+
+	private async cached<T extends ServerSettings | OptionDefaults>(key: string, read: () => Promise<T>): Promise<T> {
+		const hit = this.cache.get(key);
+		if (hit && hit.expiresAt > Date.now()) return structuredClone(hit.value) as T;
+		const value = await read();
+		// Entries expire but are only dropped when read; a crude bound keeps a huge server from growing the map forever.
+		if (this.cache.size >= 10_000) this.cache.clear();
+		this.cache.set(key, { value, expiresAt: Date.now() + READ_CACHE_MS });
+		return structuredClone(value);
 	}
 
 	/**
@@ -32,15 +50,18 @@ export class SettingsStore {
 		change: (current: ServerSettings) => ServerSettings,
 	): Promise<{ before: ServerSettings; after: ServerSettings }> {
 		return this.lock.run(`server:${guildId}`, async () => {
+			this.cache.delete(`server:${guildId}`);
 			const before = await this.server(guildId);
 			const after = change(structuredClone(before));
 			await this.servers.set(guildId, after);
+			this.cache.delete(`server:${guildId}`);
 			return { before, after };
 		});
 	}
 
 	public async member(guildId: string, userId: string): Promise<OptionDefaults> {
-		return sanitizeDefaults(await this.members.get(memberKey(guildId, userId)));
+		const key = memberKey(guildId, userId);
+		return this.cached(`member:${key}`, async () => sanitizeDefaults(await this.members.get(key)));
 	}
 
 	public async updateMember(
@@ -50,10 +71,12 @@ export class SettingsStore {
 	): Promise<{ before: OptionDefaults; after: OptionDefaults }> {
 		const key = memberKey(guildId, userId);
 		return this.lock.run(`member:${key}`, async () => {
+			this.cache.delete(`member:${key}`);
 			const before = await this.member(guildId, userId);
 			const after = change({ ...before });
 			if (Object.keys(after).length === 0) await this.members.delete(key);
 			else await this.members.set(key, after);
+			this.cache.delete(`member:${key}`);
 			return { before, after };
 		});
 	}
@@ -61,6 +84,9 @@ export class SettingsStore {
 	/** Forgets a server's settings and its members' settings (the bot left the server). */
 	public async removeGuild(guildId: string): Promise<number> {
 		await this.lock.run(`server:${guildId}`, async () => this.servers.delete(guildId));
+		for (const key of this.cache.keys()) {
+			if (key === `server:${guildId}` || key.startsWith(`member:${guildId}:`)) this.cache.delete(key);
+		}
 		return deleteWithPrefix(this.members, `${guildId}:`);
 	}
 }
