@@ -77,28 +77,3 @@ describe.each(STORES)('state on %s', (kind) => {
 		expect(world.mj.generateRequests).toHaveLength(1);
 	});
 });
-
-describe.runIf(REDIS_TESTS_ENABLED)('/readyz follows the store', () => {
-	it('answers 503 while Redis is down and 200 again once it is back', async () => {
-		const own = await startRedis();
-		const world = await startWorld({ callbacks: true, env: { STORE_URL: `${own.url}/0` } });
-		let server: RedisServer | undefined = own;
-		try {
-			const readyz = async () => fetch(`http://127.0.0.1:${world.bot.port}/readyz`);
-			expect((await readyz()).status).toBe(200);
-			await own.stop();
-			server = undefined;
-			const down = await readyz();
-			expect(down.status).toBe(503);
-			expect(await down.json()).toMatchObject({ status: 'not ready', checks: { gateway: true, store: false } });
-			server = await startRedis(own.port);
-			const deadline = Date.now() + 15_000;
-			let status = 0;
-			while (status !== 200 && Date.now() < deadline) status = (await readyz()).status;
-			expect(status).toBe(200);
-		} finally {
-			await world.close();
-			await server?.stop();
-		}
-	}, 30_000);
-});

@@ -414,3 +414,33 @@ describe('over a real socket', () => {
 		expect(calls).toHaveLength(1);
 	});
 });
+
+describe('GET /readyz', () => {
+	const appWith = (readiness: AppDependencies['readiness']) =>
+		createApp({
+			acceptCallback: async () => 'accepted',
+			callbackSecret: 'readyz-test-secret',
+			providerWebhookKey: undefined,
+			logger: createLogger('silent'),
+			readiness,
+		});
+
+	it('answers 200 when every check passes', async () => {
+		const response = await appWith(async () => ({ gateway: true, store: true })).request('/readyz');
+		expect(response.status).toBe(200);
+		expect(await response.json()).toEqual({ status: 'ready', checks: { gateway: true, store: true } });
+	});
+
+	it('answers 503 naming the failed check when the store does not answer', async () => {
+		const response = await appWith(async () => ({ gateway: true, store: false })).request('/readyz');
+		expect(response.status).toBe(503);
+		expect(await response.json()).toEqual({ status: 'not ready', checks: { gateway: true, store: false } });
+	});
+
+	it('answers 503 when a check throws', async () => {
+		const response = await appWith(async () => {
+			throw new Error('boom');
+		}).request('/readyz');
+		expect(response.status).toBe(503);
+	});
+});
