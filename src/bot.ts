@@ -64,7 +64,12 @@ export async function startBot({ config, logger, fetch: doFetch }: BotOptions): 
 		// Reactions on messages from before a restart arrive as partials.
 		partials: [Partials.Message, Partials.Reaction, Partials.Channel, Partials.User],
 		...shardingOptions(config.shards),
-		...(config.discordApiUrl ? { rest: { api: config.discordApiUrl } } : {}),
+		rest: {
+			...(config.discordApiUrl ? { api: config.discordApiUrl } : {}),
+			// Each interaction token gets its own REST handler; the default keeps idle ones for an hour, which is most
+			// of the memory a pending job costs. Ten minutes still outlives any burst of edits to one reply.
+			handlerSweepInterval: 10 * 60_000,
+		},
 	});
 	client.on('error', (error) => logger.error({ err: error }, 'Discord client error'));
 
