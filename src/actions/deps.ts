@@ -1,36 +1,13 @@
 import type { REST } from 'discord.js';
-import type { GenerateRequest } from '../api/types.js';
 import type { JobRepository } from '../jobs/repository.js';
-import type { JobKind } from '../jobs/request.js';
 import type { JobService } from '../jobs/service.js';
-import type { JobRecord } from '../jobs/types.js';
 import type { Logger } from '../logger.js';
+import type { SettingsService } from '../settings/service.js';
 import { ACTION_EMOJI, type ActionEmojiSet } from './emoji.js';
 import type { ActionClaims, ActionRecords } from './records.js';
 
-/**
- * The server's rules and limits, applied to every job an action starts, as to every command's (the shape of
- * `SettingsService.authorizeJob`).
- */
-export interface JobGate {
-	authorizeJob(input: {
-		guildId: string;
-		channelId: string;
-		parentChannelId?: string | null;
-		userId: string;
-		roleIds: readonly string[] | (() => Promise<readonly string[]>);
-		kind: JobKind;
-		request: GenerateRequest;
-	}): Promise<
-		| {
-				ok: true;
-				request: GenerateRequest;
-				started(job: Pick<JobRecord, 'id' | 'createdAt'>): Promise<void>;
-				release(): void;
-		  }
-		| { ok: false; message: string }
-	>;
-}
+/** The server's rules and limits, applied to every job an action starts, as to every command's. */
+export type JobGate = Pick<SettingsService, 'authorizeJob'>;
 
 /** What the result actions use; built once in the composition root. */
 export interface ActionDeps {

@@ -1,85 +1,29 @@
 import { randomBytes } from 'node:crypto';
-import type { MjClient } from '../api/client.js';
 import { MjApiError } from '../api/errors.js';
-import type { CallbackReport, GenerateRequest } from '../api/types.js';
-import type { Claims } from '../claims.js';
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
-import type { DownloadLimits, DownloadResult } from './download.js';
+import type { CallbackReport } from '../api/types.js';
+import type { CallbackVerdict, JobServiceOptions, NewJob } from './contracts.js';
 import { JobDelivery } from './delivery.js';
 import { PollScheduler } from './pollScheduler.js';
-import { pollDelay, type PollPolicy } from './poller.js';
+import { pollDelay } from './poller.js';
 import { explainProviderFailure, submitRetryDelay } from './providerErrors.js';
 import { SlidingWindowLimiter } from './rateLimit.js';
-import type { JobRepository } from './repository.js';
-import type { JobKind } from './request.js';
+import { QueuePositions } from './queuePositions.js';
 import { SubmitQueue, type SubmitResult } from './submitQueue.js';
-import {
-	isFinished,
-	type DeliveredAttachment,
-	type DeliveryRoute,
-	type FinishedJob,
-	type FinishedOutcome,
-	type JobRecord,
-	type JobTarget,
-} from './types.js';
+import { isFinished, type FinishedJob, type FinishedOutcome, type JobRecord } from './types.js';
 
-/** The Discord side of a job, behind an interface so the lifecycle stays free of transport. */
-export interface JobPublisher {
-	/** Shows the job as waiting (`queuePosition` ≥ 1) or working. Returns the reply's message id. */
-	showWorking(job: JobRecord, queuePosition?: number): Promise<string>;
-	/** Delivers a finished job (result or failure) by whatever route Discord allows; throws {@link DeliveryError}. */
-	publish(job: FinishedJob, files: DownloadResult[]): Promise<PublishedMessage>;
-}
-
-export interface PublishedMessage {
-	via: DeliveryRoute;
-	messageId: string;
-	attachments: DeliveredAttachment[];
-}
-
-export interface JobServiceOptions {
-	repository: JobRepository;
-	/** Atomic claims shared by every process on the store: what makes "exactly once" hold across processes. */
-	claims: Claims;
-	metrics?: Metrics;
-	api: MjClient;
-	publisher: JobPublisher;
-	logger: Logger;
-	/** Signed callback URL for a job, or undefined when the bot polls instead. */
-	callbackUrlFor: (jobId: string) => string | undefined;
-	poll: PollPolicy;
-	jobTimeoutMs: number;
-	download: DownloadLimits;
-	submitLimit: { limit: number; windowMs: number };
-	queryRatePerSecond: number;
-	retryBaseMs: number;
-	fetch?: typeof fetch;
-	now?: () => number;
-}
-
-export type CallbackVerdict = 'accepted' | 'duplicate' | 'unknown-job' | 'task-mismatch';
-
-export interface NewJob {
-	kind: JobKind;
-	target: JobTarget;
-	request: GenerateRequest;
-	parent?: { jobId: string; imageIndex?: number };
-}
+export type { CallbackVerdict, JobPublisher, JobServiceOptions, NewJob, PublishedMessage } from './contracts.js';
 
 /** Held for a day: a submit claim only guards one attempt number of one job. */
 const SUBMIT_CLAIM_TTL_MS = 24 * 60 * 60_000;
 /** If the claimant dies before storing the outcome, another process may finish the job after this long. */
 const FINISH_CLAIM_TTL_MS = 10 * 60_000;
-/** A member's queue position is edited at most this often. */
-const POSITION_EDIT_INTERVAL_MS = 2_000;
 
 /** The job lifecycle: record → queue → submit → (callback | poll) → confirm → deliver. */
 export class JobService {
 	private readonly polls: PollScheduler;
 	private readonly queue: SubmitQueue;
 	private readonly pollAttempts = new Map<string, number>();
-	private readonly shownPositions = new Map<string, { position: number; at: number }>();
+	private readonly positions: QueuePositions;
 	private readonly inFlight = new Set<Promise<unknown>>();
 	private readonly delivery: JobDelivery;
 	private readonly now: () => number;
@@ -88,6 +32,7 @@ export class JobService {
 	public constructor(private readonly options: JobServiceOptions) {
 		this.now = options.now ?? Date.now;
 		this.delivery = new JobDelivery({ ...options, now: this.now, track: (work) => this.track(work) });
+		this.positions = new QueuePositions({ ...options, now: this.now, track: (work) => this.track(work) });
 		// Same 10% margin as submits: the provider counts queries as they arrive, after any jitter on the way.
 		this.polls = new PollScheduler(new SlidingWindowLimiter(options.queryRatePerSecond, 1_100), (jobId) =>
 			this.track(this.confirmAndFinish(jobId)),
@@ -98,7 +43,7 @@ export class JobService {
 			submit: async (jobId, takeGrant) => this.submit(jobId, takeGrant),
 			onMoved: (positions) => {
 				options.metrics?.queueLength.set(positions.size);
-				this.showPositions(positions);
+				this.positions.moved(positions);
 			},
 			onError: (error, jobId) => options.logger.error({ err: error, jobId }, 'Submission failed unexpectedly'),
 		});
@@ -123,18 +68,14 @@ export class JobService {
 		try {
 			const messageId = await this.options.publisher.showWorking(job, position);
 			await repository.update(job.id, (current) => ({ ...current, target: { ...current.target, messageId } }));
-			if (position) this.shownPositions.set(job.id, { position, at: this.now() });
+			if (position) this.positions.noteShown(job.id, position);
 		} catch (error) {
 			// The reply could not be shown (Discord hiccup): still submit, delivery has its fallbacks.
 			log.warn({ err: error }, 'Could not show the working message');
 		}
 		const waiting = this.queue.enqueue(job.id);
 		this.options.metrics?.queueLength.set(this.queue.length);
-		if (waiting > 0 && !this.shownPositions.has(job.id)) {
-			// It turned out to wait after all: show its place now, so it is updated as the queue moves.
-			this.shownPositions.set(job.id, { position: waiting, at: this.now() });
-			this.track(this.showQueued(job.id, waiting));
-		}
+		this.positions.showIfWaiting(job.id, waiting);
 		return job;
 	}
 
@@ -187,7 +128,7 @@ export class JobService {
 					? { ...current, state: { phase: 'submitted', taskId, submittedAt: this.now() } }
 					: undefined,
 			);
-			if (this.shownPositions.delete(jobId) && updated) {
+			if (this.positions.forget(jobId) && updated) {
 				// The member last saw a queue position: tell them it is now being generated.
 				this.track(this.options.publisher.showWorking(updated.after));
 			}
@@ -218,20 +159,6 @@ export class JobService {
 			});
 			return { kind: 'done' };
 		}
-	}
-
-	private showPositions(positions: ReadonlyMap<string, number>): void {
-		for (const [jobId, position] of positions) {
-			const shown = this.shownPositions.get(jobId);
-			if (!shown || shown.position === position || this.now() - shown.at < POSITION_EDIT_INTERVAL_MS) continue;
-			this.shownPositions.set(jobId, { position, at: this.now() });
-			this.track(this.showQueued(jobId, position));
-		}
-	}
-
-	private async showQueued(jobId: string, position: number): Promise<void> {
-		const job = await this.options.repository.get(jobId);
-		if (job?.state.phase === 'queued') await this.options.publisher.showWorking(job, position);
 	}
 
 	/** Handles a callback that passed the server's checks. Never throws for a job's state; answers what it did. */
@@ -323,7 +250,7 @@ export class JobService {
 					},
 		);
 		this.pollAttempts.delete(jobId);
-		this.shownPositions.delete(jobId);
+		this.positions.forget(jobId);
 		if (!changed || isFinished(changed.before) || !isFinished(changed.after)) return;
 		this.options.metrics?.jobsFinished.inc({ task_type: changed.after.request.taskType, outcome: outcome.status });
 		await this.delivery.deliver(changed.after);

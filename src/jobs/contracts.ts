@@ -1,0 +1,57 @@
+/**
+ * The job service's contracts with the rest of the bot: what it needs (a publisher, its options) and what it takes
+ * and answers (new jobs, callback verdicts).
+ */
+import type { MjClient } from '../api/client.js';
+import type { GenerateRequest } from '../api/types.js';
+import type { Claims } from '../claims.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { DownloadLimits, DownloadResult } from './download.js';
+import type { PollPolicy } from './poller.js';
+import type { JobRepository } from './repository.js';
+import type { JobKind } from './request.js';
+import type { DeliveredAttachment, DeliveryRoute, FinishedJob, JobRecord, JobTarget } from './types.js';
+
+/** The Discord side of a job, behind an interface so the lifecycle stays free of transport. */
+export interface JobPublisher {
+	/** Shows the job as waiting (`queuePosition` ≥ 1) or working. Returns the reply's message id. */
+	showWorking(job: JobRecord, queuePosition?: number): Promise<string>;
+	/** Delivers a finished job (result or failure) by whatever route Discord allows; throws {@link DeliveryError}. */
+	publish(job: FinishedJob, files: DownloadResult[]): Promise<PublishedMessage>;
+}
+
+export interface PublishedMessage {
+	via: DeliveryRoute;
+	messageId: string;
+	attachments: DeliveredAttachment[];
+}
+
+export interface JobServiceOptions {
+	repository: JobRepository;
+	/** Atomic claims shared by every process on the store: what makes "exactly once" hold across processes. */
+	claims: Claims;
+	metrics?: Metrics;
+	api: MjClient;
+	publisher: JobPublisher;
+	logger: Logger;
+	/** Signed callback URL for a job, or undefined when the bot polls instead. */
+	callbackUrlFor: (jobId: string) => string | undefined;
+	poll: PollPolicy;
+	jobTimeoutMs: number;
+	download: DownloadLimits;
+	submitLimit: { limit: number; windowMs: number };
+	queryRatePerSecond: number;
+	retryBaseMs: number;
+	fetch?: typeof fetch;
+	now?: () => number;
+}
+
+export type CallbackVerdict = 'accepted' | 'duplicate' | 'unknown-job' | 'task-mismatch';
+
+export interface NewJob {
+	kind: JobKind;
+	target: JobTarget;
+	request: GenerateRequest;
+	parent?: { jobId: string; imageIndex?: number };
+}

@@ -1,0 +1,55 @@
+/**
+ * What each waiting member was last shown of their place in the submission queue, and the rate-limited edits that
+ * keep it current as the queue moves.
+ */
+import type { JobRepository } from './repository.js';
+import type { JobPublisher } from './service.js';
+
+/** A member's queue position is edited at most this often. */
+const POSITION_EDIT_INTERVAL_MS = 2_000;
+
+export interface QueuePositionsOptions {
+	repository: JobRepository;
+	publisher: JobPublisher;
+	now: () => number;
+	/** Runs background work so shutdown can wait for it. */
+	track: (work: Promise<unknown>) => void;
+}
+
+export class QueuePositions {
+	private readonly shown = new Map<string, { position: number; at: number }>();
+
+	public constructor(private readonly options: QueuePositionsOptions) {}
+
+	/** The member's reply already shows `position` (it was rendered with it). */
+	public noteShown(jobId: string, position: number): void {
+		this.shown.set(jobId, { position, at: this.options.now() });
+	}
+
+	/** After enqueueing: a job that turned out to wait shows its place now, so it is updated as the queue moves. */
+	public showIfWaiting(jobId: string, position: number): void {
+		if (position <= 0 || this.shown.has(jobId)) return;
+		this.noteShown(jobId, position);
+		this.options.track(this.show(jobId, position));
+	}
+
+	/** The queue moved: edit the replies whose position changed, at most every {@link POSITION_EDIT_INTERVAL_MS}. */
+	public moved(positions: ReadonlyMap<string, number>): void {
+		for (const [jobId, position] of positions) {
+			const shown = this.shown.get(jobId);
+			if (!shown || shown.position === position || this.options.now() - shown.at < POSITION_EDIT_INTERVAL_MS) continue;
+			this.noteShown(jobId, position);
+			this.options.track(this.show(jobId, position));
+		}
+	}
+
+	/** The job left the queue. Returns whether its member had been shown a position (and so needs a "working" edit). */
+	public forget(jobId: string): boolean {
+		return this.shown.delete(jobId);
+	}
+
+	private async show(jobId: string, position: number): Promise<void> {
+		const job = await this.options.repository.get(jobId);
+		if (job?.state.phase === 'queued') await this.options.publisher.showWorking(job, position);
+	}
+}
