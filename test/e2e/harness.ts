@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { startBot, type Bot } from '../../src/bot.js';
-import { parseConfig } from '../../src/config.js';
+import { parseConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startFakeDiscord, type FakeDiscord, type FakeDiscordOptions } from '../fakes/discord.js';
 import { startFakeMidjourney, type FakeMidjourney } from '../fakes/midjourney.js';
@@ -162,4 +162,27 @@ export async function eventually<T>(
 		if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
 		await new Promise((resolve) => setTimeout(resolve, 5));
 	}
+}
+
+/**
+ * The config of one of several bot processes sharing one Redis store behind one public URL (the tests address each
+ * process directly), as replicas or shard-splitting processes run in production.
+ */
+export function replicaConfig(
+	fakes: { discord: FakeDiscord; mj: FakeMidjourney },
+	storeUrl: string,
+	extra: Record<string, string> = {},
+): Config {
+	return parseConfig({
+		DISCORD_TOKEN: 'fake-token',
+		MJ_API_KEY: fakes.mj.apiKey,
+		MJ_API_URL: fakes.mj.baseUrl,
+		DISCORD_API_URL: fakes.discord.apiUrl,
+		PORT: '0',
+		HOST: '127.0.0.1',
+		STORE_URL: storeUrl,
+		PUBLIC_URL: 'http://127.0.0.1:9',
+		CALLBACK_SECRET: 'shared-secret-of-the-replicas',
+		...extra,
+	});
 }

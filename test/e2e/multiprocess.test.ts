@@ -4,11 +4,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBot, type Bot } from '../../src/bot.js';
-import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startFakeDiscord, type FakeDiscord } from '../fakes/discord.js';
 import { startFakeMidjourney, type FakeMidjourney } from '../fakes/midjourney.js';
 import { REDIS_TESTS_ENABLED, startRedis, type RedisServer } from '../support/redis.js';
+import { replicaConfig } from './harness.js';
 
 describe.runIf(REDIS_TESTS_ENABLED)('two processes on one Redis store', () => {
 	let redis: RedisServer;
@@ -20,18 +20,7 @@ describe.runIf(REDIS_TESTS_ENABLED)('two processes on one Redis store', () => {
 		[redis, discord, mj] = await Promise.all([startRedis(), startFakeDiscord(), startFakeMidjourney()]);
 		for (let index = 0; index < 2; index++) {
 			const identified = discord.waitForIdentify();
-			const config = parseConfig({
-				DISCORD_TOKEN: 'fake-token',
-				MJ_API_KEY: mj.apiKey,
-				MJ_API_URL: mj.baseUrl,
-				DISCORD_API_URL: discord.apiUrl,
-				PORT: '0',
-				HOST: '127.0.0.1',
-				STORE_URL: `${redis.url}/0`,
-				// Both replicas sit behind one public URL; the test addresses each directly.
-				PUBLIC_URL: 'http://127.0.0.1:9',
-				CALLBACK_SECRET: 'shared-secret-of-the-replicas',
-			});
+			const config = replicaConfig({ discord, mj }, `${redis.url}/0`);
 			bots.push(await startBot({ config, logger: createLogger('silent') }));
 			await identified;
 		}

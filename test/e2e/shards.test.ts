@@ -8,13 +8,12 @@ import { Writable } from 'node:stream';
 import { GatewayDispatchEvents, ShardClientUtil } from 'discord.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startBot, type Bot } from '../../src/bot.js';
-import { parseConfig } from '../../src/config.js';
 import { JobRepository } from '../../src/jobs/repository.js';
 import { createLogger } from '../../src/logger.js';
 import { FAKE_IDS, startFakeDiscord, type FakeDiscord, type RecordedRequest } from '../fakes/discord.js';
 import { startFakeMidjourney, type FakeMidjourney } from '../fakes/midjourney.js';
 import { REDIS_TESTS_ENABLED, startRedis, type RedisServer } from '../support/redis.js';
-import { eventually, startWorld, type World } from './harness.js';
+import { eventually, replicaConfig, startWorld, type World } from './harness.js';
 
 const STRING = 3;
 type Logs = Array<Record<string, unknown>>;
@@ -165,20 +164,7 @@ describe.runIf(REDIS_TESTS_ENABLED)('two processes splitting two shards on one R
 		for (const shardIds of ['0', '1']) {
 			const logs: Logs = [];
 			const identified = discord.waitForIdentify();
-			const config = parseConfig({
-				DISCORD_TOKEN: 'fake-token',
-				MJ_API_KEY: mj.apiKey,
-				MJ_API_URL: mj.baseUrl,
-				DISCORD_API_URL: discord.apiUrl,
-				PORT: '0',
-				HOST: '127.0.0.1',
-				STORE_URL: `${redis.url}/0`,
-				// Both processes sit behind one public URL; the test addresses each directly.
-				PUBLIC_URL: 'http://127.0.0.1:9',
-				CALLBACK_SECRET: 'shared-secret-of-the-shards',
-				SHARD_COUNT: '2',
-				SHARD_IDS: shardIds,
-			});
+			const config = replicaConfig({ discord, mj }, `${redis.url}/0`, { SHARD_COUNT: '2', SHARD_IDS: shardIds });
 			const bot = await startBot({ config, logger: createLogger('debug', logSink(logs)) });
 			await identified;
 			processes.push({ bot, logs, seen: shardLog(bot) });
