@@ -471,6 +471,8 @@ describe('a server’s own emoji for result actions', () => {
 		expect(saved.content).toContain('Saved');
 		const job = await imagine();
 		const result = await finish(job, 'succeed');
+		// The result is known as one (for reactions) once its delivery has been recorded, just after this edit.
+		await world.bot.jobs.idle();
 		const body = result.body as {
 			content: string;
 			components?: Array<{ components: Array<{ emoji?: { name?: string } }> }>;
