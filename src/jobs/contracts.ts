@@ -50,6 +50,11 @@ export interface JobServiceOptions {
 export type CallbackVerdict = 'accepted' | 'duplicate' | 'unknown-job' | 'task-mismatch';
 
 export interface NewJob {
+	/**
+	 * The job's id when the caller chose it beforehand (the settings gate reserves a place under the limits for it);
+	 * a fresh random id otherwise. Must be unique: `start()` stores the job under it.
+	 */
+	id?: string;
 	kind: JobKind;
 	target: JobTarget;
 	request: GenerateRequest;

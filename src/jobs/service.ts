@@ -18,6 +18,11 @@ const SUBMIT_CLAIM_TTL_MS = 24 * 60 * 60_000;
 /** If the claimant dies before storing the outcome, another process may finish the job after this long. */
 const FINISH_CLAIM_TTL_MS = 10 * 60_000;
 
+/** A fresh job id: 96 random bits, URL-safe (it appears in callback URLs and custom ids). */
+export function newJobId(): string {
+	return randomBytes(12).toString('base64url');
+}
+
 /** The job lifecycle: record → queue → submit → (callback | poll) → confirm → deliver. */
 export class JobService {
 	private readonly polls: PollScheduler;
@@ -53,7 +58,7 @@ export class JobService {
 	public async start(newJob: NewJob): Promise<JobRecord> {
 		const { repository, logger } = this.options;
 		const job: JobRecord = {
-			id: randomBytes(12).toString('base64url'),
+			id: newJob.id ?? newJobId(),
 			kind: newJob.kind,
 			createdAt: this.now(),
 			target: newJob.target,
