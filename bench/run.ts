@@ -138,7 +138,9 @@ async function main(): Promise<void> {
 
 	try {
 		const wants = (id: string): boolean => args.only.has(id);
-		const needsMainBot = FIGURE_IDS.slice(0, 5).some(wants);
+		const needsMainBot = (
+			['defer-latency', 'delivery-overhead', 'valid-callbacks', 'forged-callback-flood'] as const
+		).some(wants);
 		if (wants('valid-callbacks') || wants('forged-callback-flood')) {
 			bareHono = await startChild('bareHono', {
 				env: {},
@@ -154,11 +156,20 @@ async function main(): Promise<void> {
 				const bare = bareHono;
 				await measure('valid-callbacks', async () => validCallbacksFigure(context, bare));
 			}
-			if (wants('discord-buckets')) await measure('discord-buckets', async () => bucketsFigure(context));
 			if (wants('forged-callback-flood') && bareHono) {
 				const bare = bareHono;
 				await measure('forged-callback-flood', async () => floodFigure(context, bare));
 			}
+			await world.stopBot();
+		}
+		if (wants('discord-buckets')) {
+			// A bot of its own, with the provider's query limit lifted as its submit limit is (see world.ts). With the
+			// real limits results arrive at most 2/s (20 submits per 10 s), a fifth of the 10 queries/s that confirm
+			// them, so confirmations never wait; this figure compresses hundreds of results into one burst, which at
+			// 10/s would measure the provider's limit (N / 10 s) instead of how the bot meets Discord's buckets.
+			world.newStore();
+			await world.startBot({ label: 'buckets', env: { MJ_QUERY_RATE: '1000' } });
+			await measure('discord-buckets', async () => bucketsFigure(context));
 			await world.stopBot();
 		}
 		if (wants('memory') || wants('restart-backlog')) await measure('memory', async () => memoryFigures(context));

@@ -12,6 +12,17 @@ import { isFinished, type FinishedJob, type JobRecord } from './types.js';
 
 /** Back-off of deliveries that failed for a transient reason (Discord 5xx, network). */
 const DELIVERY_RETRY_DELAYS_MS = [1_000, 5_000, 25_000] as const;
+/** Results fetched ahead of their confirmation are dropped if nobody claims them within this long. */
+const PREFETCH_KEEP_MS = 2 * 60_000;
+/** At most this many jobs' results are fetched ahead at once (each holds up to four files in memory). */
+const MAX_PREFETCHED_JOBS = 8;
+
+/** Results being downloaded, from a callback's URLs, while the job is confirmed with the provider. */
+interface Prefetch {
+	urls: readonly string[];
+	results: Promise<DownloadResult[]>;
+	timer: NodeJS.Timeout;
+}
 
 export interface JobDeliveryOptions {
 	repository: JobRepository;
@@ -27,6 +38,7 @@ export interface JobDeliveryOptions {
 
 export class JobDelivery {
 	private readonly retryTimers = new Set<NodeJS.Timeout>();
+	private readonly prefetched = new Map<string, Prefetch>();
 	private stopped = false;
 
 	public constructor(private readonly options: JobDeliveryOptions) {}
@@ -91,7 +103,36 @@ export class JobDelivery {
 		}
 	}
 
+	/**
+	 * Starts downloading the results a callback reported, while the job is confirmed with the provider: delivery
+	 * then waits for the longer of the two instead of both in turn. Only results the confirmation names are used;
+	 * anything else is dropped unused. The callback has passed its signature checks before it gets here.
+	 */
+	public prefetch(job: JobRecord, urls: readonly string[]): void {
+		if (this.stopped || urls.length === 0 || this.prefetched.has(job.id)) return;
+		// Bounded: under a burst of callbacks, the rest simply download after their confirmation.
+		if (this.prefetched.size >= MAX_PREFETCHED_JOBS) return;
+		const timer = setTimeout(() => this.prefetched.delete(job.id), PREFETCH_KEEP_MS);
+		timer.unref();
+		this.prefetched.set(job.id, { urls: [...urls], results: this.download(job, urls), timer });
+	}
+
+	/** Drops what was fetched ahead for a job (it failed, or was delivered elsewhere). */
+	public forgetPrefetch(jobId: string): void {
+		const entry = this.prefetched.get(jobId);
+		if (!entry) return;
+		clearTimeout(entry.timer);
+		this.prefetched.delete(jobId);
+	}
+
 	private async downloadAll(job: JobRecord, urls: string[]): Promise<DownloadResult[]> {
+		const ahead = this.prefetched.get(job.id);
+		this.forgetPrefetch(job.id);
+		if (ahead && sameUrls(ahead.urls, urls)) return ahead.results;
+		return this.download(job, urls);
+	}
+
+	private async download(job: JobRecord, urls: readonly string[]): Promise<DownloadResult[]> {
 		const limits = {
 			...this.options.download,
 			maxBytes: Math.min(this.options.download.maxBytes, job.target.uploadLimitBytes ?? Number.POSITIVE_INFINITY),
@@ -106,5 +147,10 @@ export class JobDelivery {
 		this.stopped = true;
 		for (const timer of this.retryTimers) clearTimeout(timer);
 		this.retryTimers.clear();
+		for (const jobId of [...this.prefetched.keys()]) this.forgetPrefetch(jobId);
 	}
+}
+
+function sameUrls(a: readonly string[], b: readonly string[]): boolean {
+	return a.length === b.length && a.every((url, index) => url === b[index]);
 }

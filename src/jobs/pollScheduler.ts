@@ -24,15 +24,27 @@ export class PollScheduler {
 		private readonly now: () => number = Date.now,
 	) {}
 
-	/** Polls the job after `delayMs`, or sooner if it is already due sooner (a callback's "now" beats a later poll). */
-	public schedule(jobId: string, delayMs: number): void {
-		if (this.stopped) return;
-		const dueAt = this.now() + Math.max(0, delayMs);
+	/**
+	 * Polls the job after `delayMs`, or sooner if it is already due sooner (a callback's "now" beats a later poll).
+	 * Returns true when the poll starts at once (due now, and the limit has room), false when it waits.
+	 */
+	public schedule(jobId: string, delayMs: number): boolean {
+		if (this.stopped) return false;
+		const now = this.now();
+		const dueAt = now + Math.max(0, delayMs);
 		const current = this.due.get(jobId);
-		if (current !== undefined && current <= dueAt) return;
+		if (current !== undefined && current <= dueAt) return false;
+		if (delayMs <= 0 && !this.hasDueWaiting(now) && this.limiter.tryTake()) {
+			// Due now, nobody due ahead of it and a query free: run it at once rather than after a timer tick, which
+			// would add a millisecond or more to every callback's confirmation.
+			this.due.delete(jobId);
+			queueMicrotask(() => this.onDue(jobId));
+			return true;
+		}
 		this.due.set(jobId, dueAt);
 		this.push({ jobId, dueAt });
 		this.arm();
+		return false;
 	}
 
 	public cancel(jobId: string): void {
@@ -74,6 +86,13 @@ export class PollScheduler {
 			this.onDue(head.jobId);
 		}
 		this.arm();
+	}
+
+	/** Whether a job already due is waiting for its turn (it goes first). */
+	private hasDueWaiting(now: number): boolean {
+		this.dropStale();
+		const head = this.heap[0];
+		return head !== undefined && head.dueAt <= now;
 	}
 
 	private dropStale(): void {

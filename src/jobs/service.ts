@@ -17,6 +17,10 @@ export type { CallbackVerdict, JobPublisher, JobServiceOptions, NewJob, Publishe
 const SUBMIT_CLAIM_TTL_MS = 24 * 60 * 60_000;
 /** If the claimant dies before storing the outcome, another process may finish the job after this long. */
 const FINISH_CLAIM_TTL_MS = 10 * 60_000;
+/** A poll lease outlives any one status query (time-outs included); it is given back as soon as the poll is done. */
+const POLL_LEASE_TTL_MS = 2 * 60_000;
+/** When another process is polling a job right now, look again this much later (its answer may be "pending"). */
+const POLL_LEASE_BUSY_RETRY_MS = 1_000;
 
 /** A fresh job id: 96 random bits, URL-safe (it appears in callback URLs and custom ids). */
 export function newJobId(): string {
@@ -183,7 +187,8 @@ export class JobService {
 					return 'early';
 			}
 		};
-		let verdict = verdictFor(await repository.get(jobId));
+		const job = await repository.get(jobId);
+		let verdict = verdictFor(job);
 		if (verdict === 'early') {
 			// The callback beat the submit's answer. It is kept beside the job, never written into the job record, so it
 			// cannot overwrite the answer another process may be storing this very moment; whichever of the two looks
@@ -192,19 +197,45 @@ export class JobService {
 			verdict = verdictFor(await repository.get(jobId));
 			if (verdict === 'early') return 'accepted';
 		}
-		const confirm = verdict === 'accepted';
-		if (confirm) {
+		if (verdict === 'accepted') {
 			// Confirmed through the poll scheduler: at once, but within the provider's query limit, however many
-			// callbacks arrive together.
-			this.polls.schedule(jobId, 0);
+			// callbacks arrive together. When it starts at once, the results download meanwhile (when it waits its
+			// turn, they would only sit in memory).
+			const confirmingNow = this.polls.schedule(jobId, 0);
+			if (confirmingNow && job && report.outcome.status === 'succeeded') {
+				this.delivery.prefetch(job, report.outcome.resultUrls);
+			}
 		}
 		return verdict;
 	}
 
-	/** Asks task details (the source of truth) and finishes the job when it is done; else polls again later. */
+	/**
+	 * Asks task details (the source of truth) and finishes the job when it is done; else polls again later.
+	 * One process at a time asks about a job: the poll lease, held until the answer is stored.
+	 */
 	private async confirmAndFinish(jobId: string): Promise<void> {
+		const lease = `poll:${jobId}`;
+		if (!(await this.options.claims.claim(lease, POLL_LEASE_TTL_MS))) {
+			this.polls.schedule(jobId, POLL_LEASE_BUSY_RETRY_MS);
+			return;
+		}
+		let finished: FinishedJob | undefined;
+		try {
+			finished = await this.confirm(jobId);
+		} finally {
+			// Given back in the background: the delivery need not wait for it.
+			this.track(this.options.claims.release(lease));
+		}
+		if (finished) await this.delivery.deliver(finished);
+	}
+
+	/** One poll under the lease: the finished job to deliver, if this poll finished it. */
+	private async confirm(jobId: string): Promise<FinishedJob | undefined> {
 		const job = await this.options.repository.get(jobId);
-		if (!job || job.state.phase !== 'submitted') return;
+		if (!job || job.state.phase !== 'submitted') {
+			this.delivery.forgetPrefetch(jobId);
+			return undefined;
+		}
 		const { taskId, submittedAt } = job.state;
 		const log = this.options.logger.child({ jobId, taskId, guildId: job.target.guildId });
 		try {
@@ -212,8 +243,7 @@ export class JobService {
 			const details = await this.options.api.getTask(taskId);
 			if (details.outcome.status !== 'pending') {
 				this.polls.cancel(jobId);
-				await this.finish(jobId, taskId, details.outcome);
-				return;
+				return await this.recordFinished(jobId, taskId, details.outcome);
 			}
 		} catch (error) {
 			if (error instanceof MjApiError)
@@ -222,24 +252,38 @@ export class JobService {
 		}
 		if (this.now() - submittedAt > this.options.jobTimeoutMs) {
 			const minutes = Math.round(this.options.jobTimeoutMs / 60_000);
-			await this.finish(jobId, taskId, {
+			return this.recordFinished(jobId, taskId, {
 				status: 'failed',
 				reason: `Midjourney did not finish the job within ${minutes} minutes.`,
 			});
-			return;
 		}
 		const attempt = (this.pollAttempts.get(jobId) ?? 0) + 1;
 		this.pollAttempts.set(jobId, attempt);
 		this.polls.schedule(jobId, pollDelay(this.options.poll, attempt, false));
+		return undefined;
+	}
+
+	/** Moves a job to `finished` exactly once, then delivers it (unless another path had already finished it). */
+	private async finish(jobId: string, taskId: string | null, outcome: FinishedOutcome): Promise<void> {
+		const finished = await this.recordFinished(jobId, taskId, outcome);
+		if (finished) await this.delivery.deliver(finished);
 	}
 
 	/**
-	 * Moves a job to `finished` exactly once (the transition is the claim), then delivers it.
-	 * Returns the finished record, or undefined when another path had already finished it.
+	 * Moves a job to `finished` exactly once (the transition is the claim). Returns the finished record, or undefined
+	 * when another path (or process) had already finished it.
 	 */
-	private async finish(jobId: string, taskId: string | null, outcome: FinishedOutcome): Promise<void> {
+	private async recordFinished(
+		jobId: string,
+		taskId: string | null,
+		outcome: FinishedOutcome,
+	): Promise<FinishedJob | undefined> {
+		if (outcome.status !== 'succeeded') this.delivery.forgetPrefetch(jobId);
 		// The in-process lock orders this process's writes; the claim makes one process, of all, the one that finishes.
-		if (!(await this.options.claims.claim(`finish:${jobId}`, FINISH_CLAIM_TTL_MS))) return;
+		if (!(await this.options.claims.claim(`finish:${jobId}`, FINISH_CLAIM_TTL_MS))) {
+			this.delivery.forgetPrefetch(jobId);
+			return undefined;
+		}
 		const changed = await this.options.repository.update(jobId, (current) =>
 			isFinished(current)
 				? undefined
@@ -256,9 +300,12 @@ export class JobService {
 		);
 		this.pollAttempts.delete(jobId);
 		this.positions.forget(jobId);
-		if (!changed || isFinished(changed.before) || !isFinished(changed.after)) return;
+		if (!changed || isFinished(changed.before) || !isFinished(changed.after)) {
+			this.delivery.forgetPrefetch(jobId);
+			return undefined;
+		}
 		this.options.metrics?.jobsFinished.inc({ task_type: changed.after.request.taskType, outcome: outcome.status });
-		await this.delivery.deliver(changed.after);
+		return changed.after;
 	}
 
 	/** Picks up every job a previous process left unfinished. Returns how many. */

@@ -1,6 +1,7 @@
 /**
  * Two bot processes (each its own discord.js client and HTTP server) sharing one Redis store, as two replicas behind
- * one public URL would: the same callback delivered to both at once produces exactly one Discord delivery.
+ * one public URL would: the same callback delivered to both at once produces exactly one Discord delivery, and one
+ * process at a time asks the provider about a job.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBot, type Bot } from '../../src/bot.js';
@@ -8,7 +9,7 @@ import { createLogger } from '../../src/logger.js';
 import { startFakeDiscord, type FakeDiscord } from '../fakes/discord.js';
 import { startFakeMidjourney, type FakeMidjourney } from '../fakes/midjourney.js';
 import { REDIS_TESTS_ENABLED, startRedis, type RedisServer } from '../support/redis.js';
-import { replicaConfig } from './harness.js';
+import { eventually, replicaConfig } from './harness.js';
 
 describe.runIf(REDIS_TESTS_ENABLED)('two processes on one Redis store', () => {
 	let redis: RedisServer;
@@ -49,6 +50,37 @@ describe.runIf(REDIS_TESTS_ENABLED)('two processes on one Redis store', () => {
 		await Promise.all(bots.map(async (bot) => bot.jobs.idle()));
 		expect(discord.requests.filter(isResult)).toHaveLength(1);
 		expect(mj.generateRequests).toHaveLength(1);
+	});
+
+	it('asks the provider about a job from one process at a time (the poll lease)', async () => {
+		const before = mj.generateRequests.length;
+		const { token } = discord.sendCommand({ name: 'imagine', options: [{ name: 'prompt', type: 3, value: 'lease' }] });
+		const generate = await mj.waitForGenerate(before);
+		const taskId = generate.taskId!;
+		await Promise.all(bots.map(async (bot) => bot.jobs.idle()));
+		mj.succeed(taskId);
+		// A slow provider: the first process's query is still waiting when the second process gets its callback.
+		const release = mj.holdRecordInfo();
+		const path = new URL(String(generate.body.callBackUrl));
+		const answers = await Promise.all(
+			bots.map(async (bot) =>
+				mj.sendCallback(taskId, { url: `http://127.0.0.1:${bot.port}${path.pathname}${path.search}` }),
+			),
+		);
+		try {
+			expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+			await eventually(() => mj.recordInfoRequests.includes(taskId), 'the first query');
+			// The process without the lease gives up for now (its work settles); the other still waits for its answer.
+			await Promise.race(bots.map(async (bot) => bot.jobs.idle()));
+			expect(mj.recordInfoRequests.filter((id) => id === taskId)).toHaveLength(1);
+		} finally {
+			release();
+		}
+		const isResult = (r: { method: string; path: string; files: unknown[] }) =>
+			r.method === 'PATCH' && r.path.endsWith(`/${token}/messages/@original`) && r.files.length > 0;
+		await discord.waitForRequest(isResult, 10_000);
+		await Promise.all(bots.map(async (bot) => bot.jobs.idle()));
+		expect(discord.requests.filter(isResult)).toHaveLength(1);
 	});
 
 	it('delivers a callback that reaches the other process before the submit’s answer was stored', async () => {

@@ -48,6 +48,8 @@ export interface FakeMidjourney {
 	readonly generateRequests: FakeGenerateRequest[];
 	/** Task ids queried with record-info, in order ('' when the query had no taskId). */
 	readonly recordInfoRequests: string[];
+	/** Names of the result files requested (GET or HEAD of `/files/<name>`), in order. */
+	readonly fileRequests: string[];
 	readonly tasks: Map<string, FakeTask>;
 	/**
 	 * What the client sent that the spec says it must not: fields not valid for the task type, field names the spec
@@ -60,6 +62,11 @@ export interface FakeMidjourney {
 	respondToGenerate(response: FakeResponse, times?: number): void;
 	/** The next `times` record-info calls get this response (default times 1). */
 	respondToRecordInfo(response: FakeResponse, times?: number): void;
+	/**
+	 * Holds every record-info answer (received, then left waiting) until the returned function is called: what a slow
+	 * provider looks like. Answers reflect the task's state when released.
+	 */
+	holdRecordInfo(): () => void;
 	/**
 	 * Resolves once generate request `index` (0-based) has been received, with the id of the task it created
 	 * (undefined when it was rejected or answered by a canned response). Without `index`: the request after the one
@@ -321,6 +328,8 @@ export async function startFakeMidjourney(
 	const generateRequests: FakeGenerateRequest[] = [];
 	const generateTaskIds: (string | undefined)[] = [];
 	const recordInfoRequests: string[] = [];
+	const fileRequests: string[] = [];
+	let recordInfoGate: Promise<void> | undefined;
 	const tasks = new Map<string, FakeTask>();
 	const taskTimes = new Map<string, TaskTimes>();
 	const violations: string[] = [];
@@ -443,9 +452,9 @@ export async function startFakeMidjourney(
 		};
 	}
 
-	function handleRecordInfo(req: IncomingMessage, url: URL): FakeResponse {
+	function handleRecordInfo(req: IncomingMessage, url: URL, note = true): FakeResponse {
 		const taskId = url.searchParams.get('taskId') ?? '';
-		recordInfoRequests.push(taskId);
+		if (note) recordInfoRequests.push(taskId);
 		const canned = takeCanned(cannedRecordInfo);
 		if (canned !== undefined) return canned;
 		if (!authorized(req)) return error(401, 'You do not have access permissions');
@@ -456,6 +465,7 @@ export async function startFakeMidjourney(
 	}
 
 	function handleFile(req: IncomingMessage, res: ServerResponse, name: string): void {
+		fileRequests.push(name);
 		const file = files.get(name);
 		if (file === undefined) {
 			res.writeHead(404, { 'content-type': 'text/plain' });
@@ -473,7 +483,16 @@ export async function startFakeMidjourney(
 		const url = new URL(req.url ?? '/', 'http://127.0.0.1');
 		const route = `${req.method ?? ''} ${url.pathname}`;
 		if (route === 'POST /api/v1/mj/generate') return send(res, handleGenerate(req, text));
-		if (route === 'GET /api/v1/mj/record-info') return send(res, handleRecordInfo(req, url));
+		if (route === 'GET /api/v1/mj/record-info') {
+			const gate = recordInfoGate;
+			if (gate) {
+				// Noted on arrival, answered on release.
+				recordInfoRequests.push(url.searchParams.get('taskId') ?? '');
+				await gate;
+				return send(res, handleRecordInfo(req, url, false));
+			}
+			return send(res, handleRecordInfo(req, url));
+		}
 		if (route === 'GET /api/v1/chat/credit') {
 			return send(res, authorized(req) ? ok(credits) : error(401, 'You do not have access permissions'));
 		}
@@ -534,6 +553,7 @@ export async function startFakeMidjourney(
 		apiKey,
 		generateRequests,
 		recordInfoRequests,
+		fileRequests,
 		tasks,
 		violations,
 		get credits() {
@@ -547,6 +567,16 @@ export async function startFakeMidjourney(
 		},
 		respondToRecordInfo(response, times = 1) {
 			cannedRecordInfo.push({ response, remaining: times });
+		},
+		holdRecordInfo() {
+			let release = (): void => undefined;
+			recordInfoGate = new Promise<void>((resolve) => {
+				release = () => {
+					recordInfoGate = undefined;
+					resolve();
+				};
+			});
+			return release;
 		},
 		waitForGenerate(index, timeoutMs = 5000) {
 			const wanted = index ?? waitCursor;
