@@ -94,6 +94,8 @@ export async function startBot({ config, logger, fetch: doFetch }: BotOptions): 
 		jobTimeoutMs: config.jobTimeoutMs,
 		submitLimit: config.submitLimit,
 		queryRatePerSecond: config.queryRatePerSecond,
+		// A Redis store is how several processes share one account: they split its limits through the store.
+		shareLimits: config.storeUrl.startsWith('redis://') || config.storeUrl.startsWith('rediss://'),
 		retryBaseMs: config.retryBaseMs,
 		download: { maxBytes: DEFAULT_UPLOAD_LIMIT_BYTES * 5, timeoutMs: 60_000 },
 		...(doFetch ? { fetch: doFetch } : {}),

@@ -1,38 +1,87 @@
 /**
  * Atomic claims across every process sharing the store. Keyv has no compare-and-set, so the few steps that must
- * happen exactly once (finishing a job, submitting it, taking a poll lease) claim a key here first:
+ * happen exactly once (finishing a job, submitting it, taking a poll lease) or one process at a time (a server's
+ * limits, see settings/sharedLock.ts) claim a key here first:
  * SQLite does it in one `INSERT … ON CONFLICT` statement, Redis with `SET NX PX`, memory with a Map.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { createClient } from '@keyv/redis';
+import KeyvRedis, { createClient } from '@keyv/redis';
+import KeyvSqlite from '@keyv/sqlite';
 import sqlite3 from 'sqlite3';
+import type { Store } from './store.js';
 
 export interface Claims {
-	/** True for exactly one caller per key until `ttlMs` has passed, across all processes sharing the store. */
-	claim(key: string, ttlMs: number): Promise<boolean>;
-	/** Gives a claim up early (e.g. a poll lease once the poll is done). */
-	release(key: string): Promise<void>;
+	/**
+	 * True for exactly one caller per key until `ttlMs` has passed, across all processes sharing the store. `owner`
+	 * names the holder, so that only it can release the claim (see {@link release}).
+	 */
+	claim(key: string, ttlMs: number, owner?: string): Promise<boolean>;
+	/**
+	 * Gives a claim up early (e.g. a poll lease once the poll is done). With `owner`, only while that owner holds it:
+	 * a holder whose claim expired must not delete the claim someone else has taken since.
+	 */
+	release(key: string, owner?: string): Promise<void>;
 	close(): Promise<void>;
 }
 
+/** The owner of claims taken without one: releasing them without an owner is unconditional, as before owners. */
+const NO_OWNER = '';
+
+/** Claims over a connection of their own to the store at `storeUrl`; `close()` closes it. */
 export function createClaims(storeUrl: string, now: () => number = Date.now): Claims {
-	if (storeUrl.startsWith('sqlite://')) return sqliteClaims(storeUrl.slice('sqlite://'.length), now);
-	if (storeUrl.startsWith('redis://') || storeUrl.startsWith('rediss://')) return redisClaims(storeUrl);
+	if (storeUrl.startsWith('sqlite://')) return ownSqliteClaims(storeUrl.slice('sqlite://'.length), now);
+	if (storeUrl.startsWith('redis://') || storeUrl.startsWith('rediss://')) return ownRedisClaims(storeUrl);
 	return memoryClaims(now);
 }
 
+/**
+ * Claims over the store's own connections, interchangeable with {@link createClaims} on the same URL (same SQLite
+ * table, same Redis keys). For a component that is handed a store only; `close()` does nothing, the store owns them.
+ */
+export function claimsInStore(store: Store, now: () => number = Date.now): Claims {
+	let claims = storeClaims.get(store);
+	if (!claims) {
+		claims = borrowedClaims(store, now);
+		storeClaims.set(store, claims);
+	}
+	return claims;
+}
+
+/** One per store, so that every user of an in-memory store shares its claims, as they share its data. */
+const storeClaims = new WeakMap<Store, Claims>();
+
+function borrowedClaims(store: Store, now: () => number): Claims {
+	// `meta` is a small collection every store has (the callback secret, readiness probes): its adapter's connection.
+	const adapter: unknown = store.collection<unknown>('meta').store;
+	if (adapter instanceof KeyvSqlite) {
+		return sqliteClaims(
+			async (sql, params) => asRows(await adapter.query(sql, ...params)),
+			now,
+			async () => undefined,
+		);
+	}
+	if (adapter instanceof KeyvRedis) {
+		return redisClaims(
+			async () => adapter.getClient(),
+			async () => undefined,
+		);
+	}
+	if (adapter instanceof Map) return memoryClaims(now);
+	throw new Error('Claims are not supported on this store');
+}
+
 function memoryClaims(now: () => number): Claims {
-	const held = new Map<string, number>();
+	const held = new Map<string, { expiresAt: number; owner: string }>();
 	return {
-		async claim(key, ttlMs) {
-			const expiresAt = held.get(key);
-			if (expiresAt !== undefined && expiresAt > now()) return false;
-			held.set(key, now() + ttlMs);
+		async claim(key, ttlMs, owner = NO_OWNER) {
+			const current = held.get(key);
+			if (current !== undefined && current.expiresAt > now()) return false;
+			held.set(key, { expiresAt: now() + ttlMs, owner });
 			return true;
 		},
-		async release(key) {
-			held.delete(key);
+		async release(key, owner) {
+			if (owner === undefined || held.get(key)?.owner === owner) held.delete(key);
 		},
 		async close() {
 			held.clear();
@@ -40,62 +89,118 @@ function memoryClaims(now: () => number): Claims {
 	};
 }
 
-function sqliteClaims(file: string, now: () => number): Claims {
+type AllRows = (sql: string, params: unknown[]) => Promise<unknown[]>;
+
+function ownSqliteClaims(file: string, now: () => number): Claims {
 	if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
 	const db = new sqlite3.Database(file);
 	db.configure('busyTimeout', 10_000);
 	// The same journal settings as the store's connections (see store.ts): WAL, synced at checkpoints.
 	db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;', () => undefined);
-	const ready = new Promise<void>((resolveReady, reject) =>
-		db.run('CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)', (error) =>
-			error ? reject(error) : resolveReady(),
-		),
-	);
-	const run = async (sql: string, params: unknown[]): Promise<number> => {
-		await ready;
-		return new Promise((resolveRun, reject) =>
-			db.run(sql, params, function onDone(this: sqlite3.RunResult, error: Error | null) {
-				if (error) reject(error);
-				else resolveRun(this.changes);
-			}),
+	const all: AllRows = async (sql, params) =>
+		new Promise((resolveAll, reject) =>
+			db.all(sql, params, (error: Error | null, rows: unknown[]) => (error ? reject(error) : resolveAll(rows))),
 		);
+	return sqliteClaims(all, now, async () => new Promise<void>((resolveClose) => db.close(() => resolveClose())));
+}
+
+function sqliteClaims(all: AllRows, now: () => number, closeConnection: () => Promise<void>): Claims {
+	const ready = (async () => {
+		await all(
+			"CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL, owner TEXT NOT NULL DEFAULT '')",
+			[],
+		);
+		// A file from before owners has the table without the column; another process may be adding it right now.
+		await all("ALTER TABLE claims ADD COLUMN owner TEXT NOT NULL DEFAULT ''", []).catch((error: unknown) => {
+			if (!String(error).includes('duplicate column name')) throw error;
+		});
+	})();
+	const run = async (sql: string, params: unknown[]): Promise<unknown[]> => {
+		await ready;
+		return all(sql, params);
 	};
 	return {
-		async claim(key, ttlMs) {
+		async claim(key, ttlMs, owner = NO_OWNER) {
 			const at = now();
-			// One statement, so SQLite's write lock makes it atomic across connections and processes.
-			const changes = await run(
-				'INSERT INTO claims (key, expires_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE claims.expires_at <= ?',
-				[key, at + ttlMs, at],
+			// One statement, so SQLite's write lock makes it atomic across connections and processes; it returns the row
+			// only when it inserted or took over an expired claim.
+			const rows = await run(
+				'INSERT INTO claims (key, expires_at, owner) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at, owner = excluded.owner WHERE claims.expires_at <= ? RETURNING key',
+				[key, at + ttlMs, owner, at],
 			);
-			return changes === 1;
+			return rows.length === 1;
 		},
-		async release(key) {
-			await run('DELETE FROM claims WHERE key = ?', [key]);
+		async release(key, owner) {
+			if (owner === undefined) await run('DELETE FROM claims WHERE key = ?', [key]);
+			else await run('DELETE FROM claims WHERE key = ? AND owner = ?', [key, owner]);
 		},
 		async close() {
 			await ready.catch(() => undefined);
-			await new Promise<void>((resolveClose) => db.close(() => resolveClose()));
+			await closeConnection();
 		},
 	};
 }
 
-function redisClaims(url: string): Claims {
+/** The commands claims need, common to the plain, cluster and sentinel clients. */
+interface RedisCommands {
+	set(key: string, value: string, options: { NX: true; PX: number }): Promise<unknown>;
+	del(key: string): Promise<unknown>;
+	eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+}
+
+/** How long closing waits for a Redis connection's pending commands before dropping it. */
+const REDIS_CLOSE_GRACE_MS = 1_000;
+
+/** Deletes the claim only if its value is still our owner token: a check and a delete Redis runs as one. */
+const RELEASE_OWNED = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
+
+function ownRedisClaims(url: string): Claims {
 	const client = createClient({ url });
 	client.on('error', () => undefined);
 	const connected = client.connect();
-	return {
-		async claim(key, ttlMs) {
+	return redisClaims(
+		async () => {
 			await connected;
-			return (await client.set(`claims:${key}`, '1', { NX: true, PX: ttlMs })) === 'OK';
+			return client;
 		},
-		async release(key) {
-			await connected;
-			await client.del(`claims:${key}`);
+		async () => {
+			// With the server gone, a graceful close waits for a reconnection that may never come: after a second, drop
+			// the connection instead (pending commands fail; shutdown goes on).
+			let timer: NodeJS.Timeout | undefined;
+			const closed = await Promise.race([
+				connected
+					.then(async () => client.close())
+					.then(
+						() => true,
+						() => false,
+					),
+				new Promise<false>((resolveLate) => {
+					timer = setTimeout(() => resolveLate(false), REDIS_CLOSE_GRACE_MS);
+				}),
+			]);
+			clearTimeout(timer);
+			if (!closed && client.isOpen) client.destroy();
+		},
+	);
+}
+
+function redisClaims(connection: () => Promise<RedisCommands>, closeConnection: () => Promise<void>): Claims {
+	return {
+		async claim(key, ttlMs, owner) {
+			const client = await connection();
+			return (await client.set(`claims:${key}`, owner ?? NO_OWNER, { NX: true, PX: ttlMs })) === 'OK';
+		},
+		async release(key, owner) {
+			const client = await connection();
+			if (owner === undefined) await client.del(`claims:${key}`);
+			else await client.eval(RELEASE_OWNED, { keys: [`claims:${key}`], arguments: [owner] });
 		},
 		async close() {
-			await connected.catch(() => undefined);
-			await client.quit().catch(() => undefined);
+			await closeConnection();
 		},
 	};
+}
+
+function asRows(result: unknown): unknown[] {
+	return Array.isArray(result) ? (result as unknown[]) : [];
 }

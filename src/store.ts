@@ -36,6 +36,28 @@ export function createStore(url: string): Store {
 	};
 }
 
+/** How long a Redis connection may take to finish its pending commands when the store closes. */
+const REDIS_CLOSE_GRACE_MS = 1_000;
+
+/**
+ * Closes a Redis connection gracefully (pending commands finish), or drops it when that does not happen soon: with
+ * the server gone, a graceful close would wait for a reconnection that may never come, and shutdown with it.
+ */
+async function closeRedis(adapter: KeyvRedis<unknown>): Promise<void> {
+	let timer: NodeJS.Timeout | undefined;
+	const gaveUp = new Promise<'timeout'>((resolveTimeout) => {
+		timer = setTimeout(() => resolveTimeout('timeout'), REDIS_CLOSE_GRACE_MS);
+	});
+	try {
+		const outcome = await Promise.race([adapter.disconnect().then(() => 'closed' as const), gaveUp]);
+		if (outcome === 'timeout') await adapter.disconnect(true);
+	} catch {
+		await adapter.disconnect(true).catch(() => undefined);
+	} finally {
+		clearTimeout(timer);
+	}
+}
+
 function adapterFactory(url: string, closers: Array<() => Promise<void>>): (name: string) => Keyv<unknown> {
 	if (url.startsWith('memory://')) {
 		return (name) => new Keyv<unknown>({ namespace: name });
@@ -58,7 +80,7 @@ function adapterFactory(url: string, closers: Array<() => Promise<void>>): (name
 	if (url.startsWith('redis://') || url.startsWith('rediss://')) {
 		return (name) => {
 			const adapter = new KeyvRedis(url);
-			closers.push(async () => adapter.disconnect());
+			closers.push(async () => closeRedis(adapter));
 			return new Keyv<unknown>({ store: adapter, namespace: name });
 		};
 	}

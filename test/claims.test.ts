@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sqlite3 from 'sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClaims, type Claims } from '../src/claims.js';
+import { claimsInStore, createClaims, type Claims } from '../src/claims.js';
+import { createStore, type Store } from '../src/store.js';
 import { REDIS_TESTS_ENABLED, startRedis, type RedisServer } from './support/redis.js';
 
 const KINDS = REDIS_TESTS_ENABLED ? (['sqlite', 'redis'] as const) : (['sqlite'] as const);
@@ -24,16 +26,39 @@ function storeUrl(kind: 'sqlite' | 'redis'): string {
 	return kind === 'sqlite' ? `sqlite://${join(dir, `claims-${counter}.sqlite`)}` : `${redis!.url}/${counter}`;
 }
 
-describe.each(KINDS)('claims on %s (two independent connections, as two processes would have)', (kind) => {
+/** Two claimants, as two processes would have them: over connections of their own, or over their stores'. */
+const CONNECTIONS = {
+	'their own connections': (url: string) => ({ a: createClaims(url), b: createClaims(url), stores: [] }),
+	'their stores’ connections': (url: string) => {
+		const stores = [createStore(url), createStore(url)];
+		return { a: claimsInStore(stores[0]!), b: claimsInStore(stores[1]!), stores };
+	},
+	'one of each (the same claims either way)': (url: string) => {
+		const store = createStore(url);
+		return { a: createClaims(url), b: claimsInStore(store), stores: [store] };
+	},
+} satisfies Record<string, (url: string) => { a: Claims; b: Claims; stores: Store[] }>;
+
+const CASES = KINDS.flatMap((kind) =>
+	Object.keys(CONNECTIONS).map((connections) => [kind, connections as keyof typeof CONNECTIONS] as const),
+);
+
+/** Claims `key` as soon as its ttl is up: the expiry is the event waited on, checked as fast as the store answers. */
+async function claimOnceExpired(claims: Claims, key: string, ttlMs: number, owner?: string): Promise<boolean> {
+	const deadline = Date.now() + 10_000;
+	while (Date.now() < deadline) if (await claims.claim(key, ttlMs, owner)) return true;
+	return false;
+}
+
+describe.each(CASES)('claims on %s over %s', (kind, connections) => {
 	let a: Claims;
 	let b: Claims;
+	let stores: Store[];
 	beforeAll(() => {
-		const url = storeUrl(kind);
-		a = createClaims(url);
-		b = createClaims(url);
+		({ a, b, stores } = CONNECTIONS[connections](storeUrl(kind)));
 	});
 	afterAll(async () => {
-		await Promise.all([a.close(), b.close()]);
+		await Promise.all([a.close(), b.close(), ...stores.map(async (store) => store.close())]);
 	});
 
 	it('grants a key to exactly one of many concurrent claimants', async () => {
@@ -53,20 +78,70 @@ describe.each(KINDS)('claims on %s (two independent connections, as two processe
 	it('grants a key again once its time is up', async () => {
 		expect(await a.claim('lease:job-3', 30)).toBe(true);
 		expect(await b.claim('lease:job-3', 30)).toBe(false);
-		const deadline = Date.now() + 10_000;
-		let granted = false;
-		while (!granted && Date.now() < deadline) granted = await b.claim('lease:job-3', 30);
-		expect(granted).toBe(true);
+		expect(await claimOnceExpired(b, 'lease:job-3', 30)).toBe(true);
+	});
+
+	it('lets only the owner release an owned claim', async () => {
+		expect(await a.claim('lock:4', 60_000, 'owner-a')).toBe(true);
+		await b.release('lock:4', 'owner-b');
+		expect(await b.claim('lock:4', 60_000, 'owner-b')).toBe(false);
+		await a.release('lock:4', 'owner-a');
+		expect(await b.claim('lock:4', 60_000, 'owner-b')).toBe(true);
+	});
+
+	it('keeps a claim taken over after expiry when the late former owner releases', async () => {
+		expect(await a.claim('lock:5', 30, 'owner-a')).toBe(true);
+		expect(await claimOnceExpired(b, 'lock:5', 60_000, 'owner-b')).toBe(true);
+		// The first holder finishes late and lets go of what it thinks is its claim: b's stays.
+		await a.release('lock:5', 'owner-a');
+		expect(await a.claim('lock:5', 60_000, 'owner-a')).toBe(false);
+		// Releasing without an owner stays unconditional, as the job service's claims expect.
+		await a.release('lock:5');
+		expect(await a.claim('lock:5', 60_000)).toBe(true);
 	});
 });
 
 describe('claims in memory', () => {
-	it('grants a key once until released', async () => {
+	it('grants a key once until released, by its owner when it has one', async () => {
 		const claims = createClaims('memory://');
 		expect(await claims.claim('k', 1000)).toBe(true);
 		expect(await claims.claim('k', 1000)).toBe(false);
 		await claims.release('k');
+		expect(await claims.claim('k', 1000, 'me')).toBe(true);
+		await claims.release('k', 'someone else');
+		expect(await claims.claim('k', 1000)).toBe(false);
+		await claims.release('k', 'me');
 		expect(await claims.claim('k', 1000)).toBe(true);
 		await claims.close();
+	});
+
+	it('shares one set of claims among the users of one in-memory store, and only them', async () => {
+		const store = createStore('memory://');
+		const other = createStore('memory://');
+		expect(await claimsInStore(store).claim('k', 60_000)).toBe(true);
+		expect(await claimsInStore(store).claim('k', 60_000)).toBe(false);
+		expect(await claimsInStore(other).claim('k', 60_000)).toBe(true);
+		await Promise.all([store.close(), other.close()]);
+	});
+});
+
+describe('claims on a SQLite file from before owners', () => {
+	it('adds the owner column and keeps the claims already held', async () => {
+		const file = join(dir, 'old-claims.sqlite');
+		const db = new sqlite3.Database(file);
+		await new Promise<void>((resolve, reject) =>
+			db.exec(
+				`CREATE TABLE claims (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+				INSERT INTO claims VALUES ('held', ${Date.now() + 60_000});`,
+				(error) => (error ? reject(error) : resolve()),
+			),
+		);
+		await new Promise<void>((resolve) => db.close(() => resolve()));
+		const [a, b] = [createClaims(`sqlite://${file}`), createClaims(`sqlite://${file}`)];
+		expect(await Promise.all([a.claim('held', 1000, 'a'), b.claim('held', 1000, 'b')])).toEqual([false, false]);
+		expect(await a.claim('new', 60_000, 'a')).toBe(true);
+		await b.release('new', 'b');
+		expect(await b.claim('new', 60_000, 'b')).toBe(false);
+		await Promise.all([a.close(), b.close()]);
 	});
 });

@@ -32,6 +32,7 @@ async function startDerived(
 	try {
 		await invocation.responder.defer('public');
 		const started = await deps.jobs.start({
+			...(authorization ? { id: authorization.jobId } : {}),
 			kind: job.kind,
 			request: authorization?.request ?? job.request,
 			target: {
@@ -42,13 +43,14 @@ async function startDerived(
 			},
 			parent: { jobId: source.job.id, ...(job.imageIndex === undefined ? {} : { imageIndex: job.imageIndex }) },
 		});
-		await authorization?.started(started);
 		invocation.log.info(
 			{ jobId: started.id, parentJobId: source.job.id, imageIndex: job.imageIndex, kind: job.kind },
 			'Derived job started',
 		);
-	} finally {
-		authorization?.release();
+	} catch (error) {
+		// Not started after all: its place under the limits is given back.
+		await authorization?.release();
+		throw error;
 	}
 }
 

@@ -71,7 +71,8 @@ export async function runGeneration(
 
 	try {
 		await interaction.deferReply();
-		const job = await context.jobs.start({
+		await context.jobs.start({
+			id: authorization.jobId,
 			kind,
 			request: authorization.request,
 			target: {
@@ -86,9 +87,10 @@ export async function runGeneration(
 				...(interaction.attachmentSizeLimit ? { uploadLimitBytes: interaction.attachmentSizeLimit } : {}),
 			},
 		});
-		await authorization.started(job);
-	} finally {
-		authorization.release();
+	} catch (error) {
+		// Not started after all (Discord refused the acknowledgement, say): its place under the limits is given back.
+		await authorization.release();
+		throw error;
 	}
 }
 

@@ -42,6 +42,12 @@ export interface JobServiceOptions {
 	download: DownloadLimits;
 	submitLimit: { limit: number; windowMs: number };
 	queryRatePerSecond: number;
+	/**
+	 * Whether other processes share the store (and the provider's account): then every submit and status query also
+	 * takes a grant from a window shared through the claims, so all of them together stay under the provider's limits.
+	 * Otherwise the limits are this process's alone.
+	 */
+	shareLimits?: boolean;
 	retryBaseMs: number;
 	fetch?: typeof fetch;
 	now?: () => number;

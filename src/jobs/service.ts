@@ -7,6 +7,7 @@ import { PollScheduler } from './pollScheduler.js';
 import { pollDelay } from './poller.js';
 import { explainProviderFailure, submitRetryDelay } from './providerErrors.js';
 import { SlidingWindowLimiter } from './rateLimit.js';
+import { SharedWindow } from './sharedWindow.js';
 import { QueuePositions } from './queuePositions.js';
 import { SubmitQueue, type SubmitResult } from './submitQueue.js';
 import { isFinished, type FinishedJob, type FinishedOutcome, type JobRecord } from './types.js';
@@ -17,6 +18,13 @@ export type { CallbackVerdict, JobPublisher, JobServiceOptions, NewJob, Publishe
 const SUBMIT_CLAIM_TTL_MS = 24 * 60 * 60_000;
 /** If the claimant dies before storing the outcome, another process may finish the job after this long. */
 const FINISH_CLAIM_TTL_MS = 10 * 60_000;
+/**
+ * The provider counts requests as they arrive, after any jitter on the way: every limit is kept over a window 10%
+ * longer than the provider's, so requests sent a window apart can never land inside one.
+ */
+const SUBMIT_WINDOW_MARGIN = 1.1;
+/** "10 queries per second", with the same margin. */
+const QUERY_WINDOW_MS = 1_100;
 /** A poll lease outlives any one status query (time-outs included); it is given back as soon as the poll is done. */
 const POLL_LEASE_TTL_MS = 2 * 60_000;
 /** When another process is polling a job right now, look again this much later (its answer may be "pending"). */
@@ -37,18 +45,26 @@ export class JobService {
 	private readonly delivery: JobDelivery;
 	private readonly now: () => number;
 	private stopped = false;
+	/** Aborts waits for a shared rate-limit grant when the service stops. */
+	private readonly stopping = new AbortController();
+	private readonly sharedLimits: { submits: SharedWindow; queries: SharedWindow } | undefined;
 
 	public constructor(private readonly options: JobServiceOptions) {
 		this.now = options.now ?? Date.now;
+		const submitWindowMs = Math.round(options.submitLimit.windowMs * SUBMIT_WINDOW_MARGIN);
+		this.sharedLimits = options.shareLimits
+			? {
+					submits: new SharedWindow(options.claims, 'submit', options.submitLimit.limit, submitWindowMs),
+					queries: new SharedWindow(options.claims, 'query', options.queryRatePerSecond, QUERY_WINDOW_MS),
+				}
+			: undefined;
 		this.delivery = new JobDelivery({ ...options, now: this.now, track: (work) => this.track(work) });
 		this.positions = new QueuePositions({ ...options, now: this.now, track: (work) => this.track(work) });
-		// Same 10% margin as submits: the provider counts queries as they arrive, after any jitter on the way.
-		this.polls = new PollScheduler(new SlidingWindowLimiter(options.queryRatePerSecond, 1_100), (jobId) =>
+		this.polls = new PollScheduler(new SlidingWindowLimiter(options.queryRatePerSecond, QUERY_WINDOW_MS), (jobId) =>
 			this.track(this.confirmAndFinish(jobId)),
 		);
 		this.queue = new SubmitQueue({
-			// 10% margin: the provider counts arrivals, and network jitter can bunch up requests sent a window apart.
-			limiter: new SlidingWindowLimiter(options.submitLimit.limit, Math.round(options.submitLimit.windowMs * 1.1)),
+			limiter: new SlidingWindowLimiter(options.submitLimit.limit, submitWindowMs),
 			submit: async (jobId, takeGrant) => this.submit(jobId, takeGrant),
 			onMoved: (positions) => {
 				options.metrics?.queueLength.set(positions.size);
@@ -99,9 +115,8 @@ export class JobService {
 		const before = await repository.get(jobId);
 		if (before?.state.phase !== 'queued') return { kind: 'done' };
 		// Another process sharing the store may have queued the same job after a restart: one of them submits.
-		if (!(await this.options.claims.claim(`submit:${jobId}:${before.state.attempts}`, SUBMIT_CLAIM_TTL_MS))) {
-			return { kind: 'done' };
-		}
+		const submitClaim = `submit:${jobId}:${before.state.attempts}`;
+		if (!(await this.options.claims.claim(submitClaim, SUBMIT_CLAIM_TTL_MS))) return { kind: 'done' };
 		let attempts = 0;
 		const claimed = await repository.update(jobId, (current) => {
 			if (current.state.phase !== 'queued') return undefined;
@@ -119,13 +134,16 @@ export class JobService {
 		const callbackUrl = this.options.callbackUrlFor(jobId);
 		try {
 			await takeGrant();
+			await this.sharedLimits?.submits.acquire(this.stopping.signal);
 		} catch {
-			// Shutting down before the request left: nothing was sent, so the job simply stays queued for the next start.
+			// Shutting down before the request left: nothing was sent, so the job simply stays queued for the next start,
+			// whose attempt number is this one's again: the claim on it is given back so that start may take it.
 			await repository.update(jobId, (current) =>
 				current.state.phase === 'submitting'
 					? { ...current, state: { phase: 'queued', attempts: attempts - 1 } }
 					: undefined,
 			);
+			await this.options.claims.release(submitClaim);
 			return { kind: 'done' };
 		}
 		try {
@@ -215,13 +233,20 @@ export class JobService {
 	 */
 	private async confirmAndFinish(jobId: string): Promise<void> {
 		const lease = `poll:${jobId}`;
-		if (!(await this.options.claims.claim(lease, POLL_LEASE_TTL_MS))) {
-			this.polls.schedule(jobId, POLL_LEASE_BUSY_RETRY_MS);
+		// Read alongside the claim rather than after it: a read that misses the previous holder's answer by a moment
+		// costs one redundant query at worst (the finish claim still makes delivery exactly-once), and every
+		// confirmation saves a store round trip.
+		const [leased, job] = await Promise.all([
+			this.options.claims.claim(lease, POLL_LEASE_TTL_MS),
+			this.options.repository.get(jobId),
+		]);
+		if (!leased) {
+			if (job?.state.phase === 'submitted') this.polls.schedule(jobId, POLL_LEASE_BUSY_RETRY_MS);
 			return;
 		}
 		let finished: FinishedJob | undefined;
 		try {
-			finished = await this.confirm(jobId);
+			finished = await this.confirm(jobId, job);
 		} finally {
 			// Given back in the background: the delivery need not wait for it.
 			this.track(this.options.claims.release(lease));
@@ -230,8 +255,7 @@ export class JobService {
 	}
 
 	/** One poll under the lease: the finished job to deliver, if this poll finished it. */
-	private async confirm(jobId: string): Promise<FinishedJob | undefined> {
-		const job = await this.options.repository.get(jobId);
+	private async confirm(jobId: string, job: JobRecord | undefined): Promise<FinishedJob | undefined> {
 		if (!job || job.state.phase !== 'submitted') {
 			this.delivery.forgetPrefetch(jobId);
 			return undefined;
@@ -239,6 +263,13 @@ export class JobService {
 		const { taskId, submittedAt } = job.state;
 		const log = this.options.logger.child({ jobId, taskId, guildId: job.target.guildId });
 		try {
+			if (this.sharedLimits) {
+				try {
+					await this.sharedLimits.queries.acquire(this.stopping.signal);
+				} catch {
+					return undefined; // Stopping: the job stays submitted and is polled after the next start.
+				}
+			}
 			this.options.metrics?.polls.inc();
 			const details = await this.options.api.getTask(taskId);
 			if (details.outcome.status !== 'pending') {
@@ -346,6 +377,7 @@ export class JobService {
 	/** Stops submitting and polling, and waits for work already running (bounded by the caller). */
 	public async stop(): Promise<void> {
 		this.stopped = true;
+		this.stopping.abort();
 		this.polls.stop();
 		this.delivery.stop();
 		await this.queue.stop();

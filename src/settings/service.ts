@@ -4,19 +4,21 @@
  * effective parameters and holds the settings the commands show and change.
  */
 import type { GenerateRequest } from '../api/types.js';
+import { claimsInStore, type Claims } from '../claims.js';
 import type { GenerationOptionName } from '../jobs/options.js';
 import type { JobRepository } from '../jobs/repository.js';
 import type { JobKind } from '../jobs/request.js';
-import type { JobRecord } from '../jobs/types.js';
+import { newJobId } from '../jobs/service.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store.js';
 import { KeyedLock } from './keyedLock.js';
 import { resolveEffective, type EffectiveOptions } from './resolve.js';
 import { applyRequestRules, checkChannel, checkRole, type RuleName } from './rules.js';
+import { LockTimeoutError, SharedLock, type SharedLockTiming } from './sharedLock.js';
 import { SettingsStore } from './store.js';
 import { discordTimestamp, nextUtcMidnight } from './time.js';
-import type { ActionEmoji, OptionDefaults, ValueSource } from './types.js';
-import { JobUsage, type GuildJobEntry, type GuildUsage } from './usage.js';
+import type { ActionEmoji, OptionDefaults, ServerSettings, ValueSource } from './types.js';
+import { JobUsage, type GuildUsage, type JobEntry } from './usage.js';
 import { effectiveEmoji } from './validate.js';
 
 export interface JobAuthorizationInput {
@@ -41,33 +43,55 @@ export type JobAuthorization =
 			/** The request to submit: the server's watermark applied, and an allowed speed where nobody chose one. */
 			request: GenerateRequest;
 			/**
-			 * Call once `jobs.start()` returned: records the job for limits and `/jobs`. Until then (or `release()`),
-			 * the job holds a place under the limits, so two quick requests cannot both slip under them.
+			 * The id to start the job under (`jobs.start({ id, … })`). Its place under the limits is already taken in the
+			 * store, in every process's count: as a reservation until the job is stored, then as the job itself.
 			 */
-			started(job: Pick<JobRecord, 'id' | 'createdAt'>): Promise<void>;
-			/** Call instead of `started` when the job was not started after all. */
-			release(): void;
+			jobId: string;
+			/**
+			 * Call when the job was not started after all: gives its place back. Does nothing once the job exists (it
+			 * counts as itself), and never throws; if it cannot, the place is given back on its own after a few minutes.
+			 */
+			release(): Promise<void>;
 	  }
-	| { ok: false; rule: RuleName; message: string };
+	| { ok: false; rule: RefusalReason; message: string };
 
-/** A place held under the limits between authorisation and start; given up on its own if the caller never says. */
-const RESERVATION_TIMEOUT_MS = 5 * 60_000;
+/** A server rule or limit, or `busy`: another process kept the server's limits locked for too long. */
+export type RefusalReason = RuleName | 'busy';
+
+export interface SettingsServiceOptions {
+	/** The clock for limits (today's counts, the age of a reservation). */
+	now?: () => number;
+	/**
+	 * What the server's shared lock is made of. By default, claims in the store itself: every process on the store
+	 * shares them with no wiring.
+	 */
+	claims?: Claims;
+	/** For tests: how long the shared lock lasts and is waited for. */
+	lockTiming?: Partial<SharedLockTiming>;
+}
+
+/** The shared lock's name: its claims are `lock:limits:<guildId>`. */
+const LIMITS_LOCK = 'limits';
 
 export class SettingsService {
 	public readonly settings: SettingsStore;
 	public readonly usage: JobUsage;
-	private readonly lock = new KeyedLock();
-	/** Places held under the limits: authorised jobs not started yet, or started but not yet in the usage index. */
-	private readonly holds = new Set<Hold>();
+	/** Decisions in this process one at a time per server, in order of arrival (settings reads included). */
+	private readonly queue = new KeyedLock();
+	/** A server's limits across processes: the counts and the usage index that decisions read and write. */
+	private readonly limits: SharedLock;
+	private readonly now: () => number;
 
 	public constructor(
 		store: Store,
 		repository: JobRepository,
 		private readonly logger: Logger,
-		private readonly now: () => number = Date.now,
+		options: SettingsServiceOptions = {},
 	) {
+		this.now = options.now ?? Date.now;
 		this.settings = new SettingsStore(store);
-		this.usage = new JobUsage(store, repository, now);
+		this.usage = new JobUsage(store, repository, this.now);
+		this.limits = new SharedLock(options.claims ?? claimsInStore(store), LIMITS_LOCK, options.lockTiming);
 	}
 
 	/**
@@ -81,7 +105,7 @@ export class SettingsService {
 		names: readonly GenerationOptionName[],
 	): Promise<EffectiveOptions> {
 		// Through the server's queue, like authorisation: concurrent requests keep their order of arrival.
-		return this.lock.run(guildId, async () => {
+		return this.queue.run(guildId, async () => {
 			const [server, member] = await Promise.all([
 				this.settings.server(guildId),
 				this.settings.member(guildId, userId),
@@ -96,17 +120,19 @@ export class SettingsService {
 	}
 
 	public async guildUsage(guildId: string): Promise<GuildUsage> {
-		return this.usage.guildUsage(guildId, this.startedHolds(guildId));
+		return this.usage.guildUsage(guildId);
 	}
 
 	/** Applies the server's rules and limits to a job about to start. Never throws for a refusal: it answers why. */
 	public async authorizeJob(input: JobAuthorizationInput): Promise<JobAuthorization> {
+		// Waiting counts from now, queueing included: the member is owed an answer within Discord's 3 s either way.
+		const deadline = Date.now() + this.limits.timing.waitMs;
 		// One decision at a time per server, in order of arrival: concurrent requests see each other's places under
 		// the limits, and the first to ask is the first to be queued.
-		return this.lock.run(input.guildId, async () => this.decide(input));
+		return this.queue.run(input.guildId, async () => this.decide(input, deadline));
 	}
 
-	private async decide(input: JobAuthorizationInput): Promise<JobAuthorization> {
+	private async decide(input: JobAuthorizationInput, deadline: number): Promise<JobAuthorization> {
 		const server = await this.settings.server(input.guildId);
 		const channel = checkChannel(server, input.channelId, input.parentChannelId);
 		if (!channel.ok) return channel;
@@ -118,20 +144,40 @@ export class SettingsService {
 		const ruled = applyRequestRules(server, input.request, input.sources);
 		if (!ruled.ok) return ruled;
 
-		const { guildId, userId } = input;
-		const { memberRunning, memberDaily, serverDaily } = server.limits;
+		// Counting and reserving under the server's shared lock: no other process decides in between, so two requests
+		// arriving at two processes at once cannot both slip under a limit. The rules above need no lock: they only
+		// read settings (and the role check may wait on Discord, which the lock must not).
+		try {
+			return await this.limits.run(
+				input.guildId,
+				async () => this.checkLimitsAndReserve(input.guildId, input.userId, server.limits, ruled.request),
+				deadline,
+			);
+		} catch (error) {
+			if (!(error instanceof LockTimeoutError)) throw error;
+			this.logger.warn({ guildId: input.guildId, claim: error.claimKey }, 'The server’s limits stayed locked too long');
+			return refuse('busy', 'The bot is busy with other requests from this server right now. Try again in a moment.');
+		}
+	}
+
+	private async checkLimitsAndReserve(
+		guildId: string,
+		userId: string,
+		limits: ServerSettings['limits'],
+		request: GenerateRequest,
+	): Promise<JobAuthorization> {
+		const { memberRunning, memberDaily, serverDaily } = limits;
 		const resetsAt = discordTimestamp(nextUtcMidnight(this.now()));
 		if (memberRunning !== undefined || memberDaily !== undefined) {
-			const usage = await this.usage.memberUsage(guildId, userId, this.startedHolds(guildId, userId));
-			const waiting = this.unstartedHolds(guildId, userId);
-			const running = usage.running.length + waiting;
+			const usage = await this.usage.memberUsage(guildId, userId);
+			const running = usage.running.length;
 			if (memberRunning !== undefined && running >= memberRunning) {
 				return refuse(
 					'member-running',
 					`You already have ${plural(running, 'job')} running, and this server allows ${memberRunning} at once. You can start another as soon as one finishes (see \`/jobs\`). A server admin controls this with \`/server-settings set member_running_limit\`.`,
 				);
 			}
-			if (memberDaily !== undefined && usage.today + waiting >= memberDaily) {
+			if (memberDaily !== undefined && usage.today >= memberDaily) {
 				return refuse(
 					'member-daily',
 					`You have used your ${plural(memberDaily, 'job')} for today on this server; the limit resets ${resetsAt} (midnight UTC). Failed jobs do not count. A server admin controls this with \`/server-settings set member_daily_limit\`.`,
@@ -139,70 +185,55 @@ export class SettingsService {
 			}
 		}
 		if (serverDaily !== undefined) {
-			const usage = await this.usage.guildUsage(guildId, this.startedHolds(guildId));
-			if (usage.today + this.unstartedHolds(guildId) >= serverDaily) {
+			const usage = await this.usage.guildUsage(guildId);
+			if (usage.today >= serverDaily) {
 				return refuse(
 					'server-daily',
 					`This server has reached its cap of ${plural(serverDaily, 'job')} per day; it resets ${resetsAt} (midnight UTC). A server admin controls this with \`/server-settings set server_daily_limit\`.`,
 				);
 			}
 		}
-		return this.grant(guildId, userId, ruled.request);
+		// Recorded before the lock is let go, under the id the job will start with: the next decision, in any process,
+		// counts it (as a reservation until the job is stored).
+		const entry: JobEntry = { id: newJobId(), at: this.now() };
+		await this.usage.record(guildId, userId, entry);
+		return {
+			ok: true,
+			request,
+			jobId: entry.id,
+			release: async () => this.giveBack(guildId, userId, entry),
+		};
+	}
+
+	/** Takes back a reservation whose job never started. */
+	private async giveBack(guildId: string, userId: string, entry: JobEntry): Promise<void> {
+		try {
+			await this.limits.run(guildId, async () => {
+				// A job stored after all (its start failed late) counts as itself: keep its entry.
+				if (await this.usage.job(entry.id)) return;
+				await this.usage.unrecord(guildId, userId, entry);
+			});
+		} catch (error) {
+			// Nothing lost but a few minutes: the reservation counts for nothing once abandoned.
+			this.logger.warn(
+				{ err: error, guildId, jobId: entry.id },
+				'Could not give back an unused place under the limits',
+			);
+		}
 	}
 
 	/** Forgets everything about a server (the bot left it). */
 	public async removeGuild(guildId: string): Promise<void> {
 		const members = await this.settings.removeGuild(guildId);
-		await this.usage.removeGuild(guildId);
+		// Under the lock, so that no decision in flight writes a deleted index back. Nobody is waiting for an answer
+		// here: long enough for a dead holder's claim to expire.
+		const deadline = Date.now() + 2 * this.limits.timing.ttlMs;
+		await this.limits.run(guildId, async () => this.usage.removeGuild(guildId), deadline);
 		this.logger.info({ guildId, memberSettings: members }, 'Removed the settings of a server the bot left');
 	}
-
-	private grant(guildId: string, userId: string, request: GenerateRequest): JobAuthorization {
-		const hold: Hold = { guildId, userId };
-		this.holds.add(hold);
-		const release = () => {
-			clearTimeout(timer);
-			this.holds.delete(hold);
-		};
-		const timer = setTimeout(release, RESERVATION_TIMEOUT_MS);
-		timer.unref();
-		return {
-			ok: true,
-			request,
-			started: async (job) => {
-				// From now on the hold counts as this job (running or not, failed or not) until the index has it.
-				hold.job = { id: job.id, at: job.createdAt, userId };
-				try {
-					await this.usage.record(guildId, userId, job);
-				} finally {
-					release();
-				}
-			},
-			release,
-		};
-	}
-
-	private startedHolds(guildId: string, userId?: string): GuildJobEntry[] {
-		return [...this.holds].flatMap((hold) =>
-			hold.job && hold.guildId === guildId && (userId === undefined || hold.userId === userId) ? [hold.job] : [],
-		);
-	}
-
-	private unstartedHolds(guildId: string, userId?: string): number {
-		return [...this.holds].filter(
-			(hold) => !hold.job && hold.guildId === guildId && (userId === undefined || hold.userId === userId),
-		).length;
-	}
 }
 
-interface Hold {
-	guildId: string;
-	userId: string;
-	/** Set once the job has started. */
-	job?: GuildJobEntry;
-}
-
-function refuse(rule: RuleName, message: string): JobAuthorization {
+function refuse(rule: RefusalReason, message: string): JobAuthorization {
 	return { ok: false, rule, message };
 }
 

@@ -1,21 +1,25 @@
 /**
- * Who started which job, for limits and `/jobs`. Two indexes in the store, written when a job starts:
+ * Who started which job, for limits and `/jobs`. Two indexes in the store, written when a job is granted (before it
+ * starts, under an id chosen then: see {@link SettingsService.authorizeJob}):
  * - `member-jobs`: a member's recent jobs in a server (`<guild>:<user>` → entries), for running counts and `/jobs`;
  * - `guild-jobs`: a server's jobs of one UTC day (`<guild>:<day>` → entries), for the server-wide daily cap.
  * Counts read each job's state from the job repository: a job that failed is not counted against daily limits
- * (it cost nothing, or the provider refunds it), and a finished job no longer counts as running.
+ * (it cost nothing, or the provider refunds it), and a finished job no longer counts as running. An entry whose job
+ * does not exist yet is a reservation: it counts as running while young, and for nothing once abandoned.
+ *
+ * Both indexes are read-modify-written: every write happens under the server's shared lock (the caller holds it),
+ * or two processes writing at once could each drop the other's entry.
  */
 import type Keyv from 'keyv';
 import type { JobRepository } from '../jobs/repository.js';
 import type { JobRecord } from '../jobs/types.js';
 import type { Store } from '../store.js';
-import { KeyedLock } from './keyedLock.js';
 import { deleteWithPrefix } from './store.js';
 import { startOfUtcDay, utcDayKey } from './time.js';
 
 export interface JobEntry {
 	id: string;
-	/** When the job started (epoch ms). */
+	/** When the job was granted (epoch ms): a moment before it started. */
 	at: number;
 }
 
@@ -23,24 +27,33 @@ export interface GuildJobEntry extends JobEntry {
 	userId: string;
 }
 
-/** How a job counts: still running, finished with a result, failed (given back), or no longer known. */
-export type JobStanding = 'running' | 'succeeded' | 'failed' | 'missing';
+/**
+ * How a job counts: granted but not yet started (`reserved`), still running, finished with a result, failed (given
+ * back), or granted long ago and never started (`abandoned`: its process died or could not take it back).
+ */
+export type JobStanding = 'reserved' | 'running' | 'succeeded' | 'failed' | 'abandoned';
 
 export interface MemberUsage {
-	/** Entries of jobs queued or being generated. */
+	/** Entries of jobs reserved, queued or being generated. */
 	running: JobEntry[];
-	/** Jobs started today (UTC) that did not fail. */
+	/** Jobs granted today (UTC) that did not fail. */
 	today: number;
 }
 
 export interface GuildUsage {
-	/** Jobs started today (UTC) that did not fail. */
+	/** Jobs granted today (UTC) that did not fail. */
 	today: number;
 	/** Jobs started today that failed, so were given back. */
 	failedToday: number;
 	running: number;
 	members: number;
 }
+
+/**
+ * How long a granted job may take to start (its record to be stored): its entry counts as running meanwhile. A
+ * command starts its job within a second or two; after this, nobody will.
+ */
+export const RESERVATION_TIMEOUT_MS = 5 * 60_000;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** A member's index keeps at least this many entries (the most `/jobs` shows)… */
@@ -53,9 +66,8 @@ const MAX_MEMBER_ENTRIES = 2000;
 export class JobUsage {
 	private readonly members: Keyv<JobEntry[]>;
 	private readonly days: Keyv<GuildJobEntry[]>;
-	private readonly lock = new KeyedLock();
 	/** Finished jobs never change standing again: remembered to spare store reads on every check. */
-	private readonly settled = new Map<string, Exclude<JobStanding, 'running'>>();
+	private readonly settled = new Map<string, 'succeeded' | 'failed'>();
 
 	public constructor(
 		store: Store,
@@ -66,55 +78,64 @@ export class JobUsage {
 		this.days = store.collection<GuildJobEntry[]>('guild-jobs');
 	}
 
-	/** Records that a member started a job. */
-	public async record(guildId: string, userId: string, job: Pick<JobRecord, 'id' | 'createdAt'>): Promise<void> {
+	/** Records that a member was granted a job. The caller holds the server's shared lock. */
+	public async record(guildId: string, userId: string, entry: JobEntry): Promise<void> {
 		const memberKey = `${guildId}:${userId}`;
-		await this.lock.run(`member:${memberKey}`, async () => {
-			const entries = (await this.members.get(memberKey)) ?? [];
-			entries.push({ id: job.id, at: job.createdAt });
-			await this.members.set(memberKey, prune(entries, this.now()), 30 * DAY_MS);
-		});
-		const dayKey = `${guildId}:${utcDayKey(job.createdAt)}`;
-		await this.lock.run(`day:${dayKey}`, async () => {
-			const entries = (await this.days.get(dayKey)) ?? [];
-			entries.push({ id: job.id, at: job.createdAt, userId });
-			await this.days.set(dayKey, entries, KEEP_FOR_MS);
-		});
+		const entries = (await this.members.get(memberKey)) ?? [];
+		entries.push({ id: entry.id, at: entry.at });
+		await this.members.set(memberKey, prune(entries, this.now()), 30 * DAY_MS);
+		const dayKey = `${guildId}:${utcDayKey(entry.at)}`;
+		const day = (await this.days.get(dayKey)) ?? [];
+		day.push({ id: entry.id, at: entry.at, userId });
+		await this.days.set(dayKey, day, KEEP_FOR_MS);
 	}
 
-	/**
-	 * A member's running jobs and today's count. `starting` are jobs started but perhaps not yet in the index
-	 * (their `record()` is in flight): counted once whether or not they already are.
-	 */
-	public async memberUsage(guildId: string, userId: string, starting: readonly JobEntry[] = []): Promise<MemberUsage> {
-		const entries = withStarting((await this.members.get(`${guildId}:${userId}`)) ?? [], starting);
+	/** Takes back {@link record} for a job that did not start after all. The caller holds the server's shared lock. */
+	public async unrecord(guildId: string, userId: string, entry: JobEntry): Promise<void> {
+		const memberKey = `${guildId}:${userId}`;
+		const entries = await this.members.get(memberKey);
+		if (entries?.some((candidate) => candidate.id === entry.id)) {
+			const kept = entries.filter((candidate) => candidate.id !== entry.id);
+			await this.members.set(memberKey, kept, 30 * DAY_MS);
+		}
+		const dayKey = `${guildId}:${utcDayKey(entry.at)}`;
+		const day = await this.days.get(dayKey);
+		if (day?.some((candidate) => candidate.id === entry.id)) {
+			await this.days.set(
+				dayKey,
+				day.filter((candidate) => candidate.id !== entry.id),
+				KEEP_FOR_MS,
+			);
+		}
+	}
+
+	/** A member's running (or reserved) jobs and today's count. */
+	public async memberUsage(guildId: string, userId: string): Promise<MemberUsage> {
+		const entries = (await this.members.get(`${guildId}:${userId}`)) ?? [];
 		const since = this.now() - KEEP_FOR_MS;
 		const recent = entries.filter((entry) => entry.at >= since);
-		const standings = await this.standings(recent.map((entry) => entry.id));
+		const standings = await this.standings(recent);
 		const todayStart = startOfUtcDay(this.now());
 		let today = 0;
 		const running: JobEntry[] = [];
 		recent.forEach((entry, index) => {
 			const standing = standings[index]!;
-			if (standing === 'running') running.push(entry);
-			if (entry.at >= todayStart && standing !== 'failed') today += 1;
+			if (isRunning(standing)) running.push(entry);
+			if (entry.at >= todayStart && countsToday(standing)) today += 1;
 		});
 		return { running, today };
 	}
 
-	/** The server's usage today; `starting` as for {@link memberUsage}. */
-	public async guildUsage(guildId: string, starting: readonly GuildJobEntry[] = []): Promise<GuildUsage> {
-		const todayStart = startOfUtcDay(this.now());
-		const entries = withStarting(
-			(await this.days.get(`${guildId}:${utcDayKey(this.now())}`)) ?? [],
-			starting.filter((entry) => entry.at >= todayStart),
-		);
-		const standings = await this.standings(entries.map((entry) => entry.id));
+	/** The server's usage today. */
+	public async guildUsage(guildId: string): Promise<GuildUsage> {
+		const entries = (await this.days.get(`${guildId}:${utcDayKey(this.now())}`)) ?? [];
+		const standings = await this.standings(entries);
+		const counted = entries.filter((_, index) => standings[index] !== 'abandoned');
 		return {
-			today: standings.filter((standing) => standing !== 'failed').length,
+			today: standings.filter(countsToday).length,
 			failedToday: standings.filter((standing) => standing === 'failed').length,
-			running: standings.filter((standing) => standing === 'running').length,
-			members: new Set(entries.map((entry) => entry.userId)).size,
+			running: standings.filter(isRunning).length,
+			members: new Set(counted.map((entry) => entry.userId)).size,
 		};
 	}
 
@@ -122,6 +143,7 @@ export class JobUsage {
 	public async recentJobs(guildId: string, userId: string, count: number): Promise<JobRecord[]> {
 		const entries = (await this.members.get(`${guildId}:${userId}`)) ?? [];
 		const newestFirst = [...entries].sort((a, b) => b.at - a.at);
+		// A reservation has no job yet: nothing to list.
 		const jobs = await Promise.all(newestFirst.map(async (entry) => this.repository.get(entry.id)));
 		const known = jobs.filter((job): job is JobRecord => job !== undefined);
 		const running = known.filter((job) => job.state.phase !== 'finished');
@@ -139,34 +161,40 @@ export class JobUsage {
 		await deleteWithPrefix(this.days, `${guildId}:`);
 	}
 
-	private async standings(ids: readonly string[]): Promise<JobStanding[]> {
+	private async standings(entries: readonly JobEntry[]): Promise<JobStanding[]> {
 		return Promise.all(
-			ids.map(async (id) => {
-				const known = this.settled.get(id);
+			entries.map(async (entry) => {
+				const known = this.settled.get(entry.id);
 				if (known) return known;
-				const standing = standingOf(await this.repository.get(id));
-				if (standing !== 'running') this.remember(id, standing);
+				const job = await this.repository.get(entry.id);
+				if (!job) return this.now() - entry.at < RESERVATION_TIMEOUT_MS ? 'reserved' : 'abandoned';
+				const standing = standingOf(job);
+				if (standing === 'succeeded' || standing === 'failed') this.remember(entry.id, standing);
 				return standing;
 			}),
 		);
 	}
 
-	private remember(id: string, standing: Exclude<JobStanding, 'running'>): void {
+	private remember(id: string, standing: 'succeeded' | 'failed'): void {
 		// Bounded: beyond it, forgetting costs only a store read.
 		if (this.settled.size >= 50_000) this.settled.clear();
 		this.settled.set(id, standing);
 	}
 }
 
-export function standingOf(job: JobRecord | undefined): JobStanding {
-	if (!job) return 'missing';
+export function standingOf(job: JobRecord): 'running' | 'succeeded' | 'failed' {
 	if (job.state.phase !== 'finished') return 'running';
 	return job.state.outcome.status === 'failed' ? 'failed' : 'succeeded';
 }
 
-function withStarting<T extends JobEntry>(entries: T[], starting: readonly T[]): T[] {
-	const known = new Set(entries.map((entry) => entry.id));
-	return [...entries, ...starting.filter((entry) => !known.has(entry.id))];
+/** Holds a place under the running limit: started or about to. */
+function isRunning(standing: JobStanding): boolean {
+	return standing === 'running' || standing === 'reserved';
+}
+
+/** Counts against daily limits: anything granted, except what failed (given back) or never started. */
+function countsToday(standing: JobStanding): boolean {
+	return standing !== 'failed' && standing !== 'abandoned';
 }
 
 function prune(entries: JobEntry[], now: number): JobEntry[] {

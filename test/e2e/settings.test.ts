@@ -328,8 +328,8 @@ describe('server rules and limits stop a job before anything is submitted', () =
 		await finish(other, 'fail');
 		await imagine([], { userId: ids.owner });
 
-		// The job is recorded for limits once `jobs.start()` returns, a moment after its submission.
-		await eventually(async () => (await world.bot.settings.guildUsage(ids.guild)).members === 3, 'the usage');
+		// Each job was recorded for limits when it was granted, before anything was acknowledged.
+		expect((await world.bot.settings.guildUsage(ids.guild)).members).toBe(3);
 		const shown = await serverSettings('show');
 		expect(shown.content).toContain('3 jobs of the 3 allowed (2 more failed and were given back), by 3 members');
 		expectClean();
@@ -390,13 +390,13 @@ describe('/jobs', () => {
 			request,
 		});
 		if (!grant.ok) throw new Error(grant.message);
-		const derived = await world.bot.jobs.start({
+		await world.bot.jobs.start({
+			id: grant.jobId,
 			kind: 'remix',
 			request: grant.request,
 			target: { guildId: ids.guild, channelId: ids.channel, requesterId: ids.user, replyTo: resultMessageId },
 			parent: { jobId: source.id, imageIndex: 1 },
 		});
-		await grant.started(derived);
 		await world.mj.waitForGenerate(3);
 		const queued = await send({ name: 'imagine', options: [str('prompt', 'the fifth')] });
 		await world.discord.waitForRequest(

@@ -3,6 +3,7 @@ import { JobRepository } from '../../src/jobs/repository.js';
 import { buildGenerateRequest } from '../../src/jobs/request.js';
 import type { FinishedOutcome, JobRecord } from '../../src/jobs/types.js';
 import { createLogger } from '../../src/logger.js';
+import { claimsInStore } from '../../src/claims.js';
 import { SettingsService, type JobAuthorizationInput } from '../../src/settings/service.js';
 import { createStore, type Store } from '../../src/store.js';
 
@@ -25,7 +26,7 @@ beforeEach(() => {
 	store = createStore('memory://');
 	repository = new JobRepository(store);
 	now = NOON;
-	service = new SettingsService(store, repository, createLogger('silent'), () => now);
+	service = new SettingsService(store, repository, createLogger('silent'), { now: () => now });
 });
 
 afterEach(async () => {
@@ -44,21 +45,25 @@ function input(changes: Partial<JobAuthorizationInput> = {}): JobAuthorizationIn
 	};
 }
 
-/** Authorises and "starts" a job the way a command does: the record exists before `started()`. */
-async function startJob(changes: Partial<JobAuthorizationInput> = {}, createdAt = now): Promise<JobRecord> {
+/** Authorises and "starts" a job the way a command does: under the id the authorisation chose. */
+async function startJob(changes: Partial<JobAuthorizationInput> = {}): Promise<JobRecord> {
 	const authorization = await service.authorizeJob(input(changes));
 	if (!authorization.ok) throw new Error(authorization.message);
-	const job: JobRecord = {
-		id: `job-${++sequence}`,
-		kind: 'imagine',
-		createdAt,
-		target: { guildId: changes.guildId ?? GUILD, channelId: CHANNEL, requesterId: changes.userId ?? ALICE },
-		request: authorization.request,
-		state: { phase: 'submitted', taskId: `task-${sequence}`, submittedAt: createdAt },
-	};
+	const job = jobRecord(authorization.jobId, authorization.request, changes);
 	await repository.create(job);
-	await authorization.started(job);
 	return job;
+}
+
+function jobRecord(id: string, request: JobRecord['request'], changes: Partial<JobAuthorizationInput> = {}): JobRecord {
+	sequence += 1;
+	return {
+		id,
+		kind: 'imagine',
+		createdAt: now,
+		target: { guildId: changes.guildId ?? GUILD, channelId: CHANNEL, requesterId: changes.userId ?? ALICE },
+		request,
+		state: { phase: 'submitted', taskId: `task-${sequence}`, submittedAt: now },
+	};
 }
 
 async function finishJob(job: JobRecord, outcome: FinishedOutcome): Promise<void> {
@@ -126,36 +131,70 @@ describe('SettingsService.authorizeJob', () => {
 		expect([a.ok, b.ok].sort()).toEqual([false, true]);
 		const granted = a.ok ? a : b;
 		if (!granted.ok) throw new Error('unreachable');
-		granted.release();
+		await granted.release();
 		expect((await service.authorizeJob(input())).ok).toBe(true);
 	});
 
-	it('counts a started job once, before and after it reaches the index', async () => {
-		await setLimits({ memberDaily: 2 });
+	it('counts a reservation as its job: before the job is stored, once it is, and not after a failed start', async () => {
+		await setLimits({ memberRunning: 1, memberDaily: 3 });
 		const authorization = await service.authorizeJob(input());
 		if (!authorization.ok) throw new Error(authorization.message);
-		const job: JobRecord = {
-			id: 'job-started',
-			kind: 'imagine',
-			createdAt: now,
-			target: { guildId: GUILD, channelId: CHANNEL, requesterId: ALICE },
-			request: authorization.request,
-			state: { phase: 'queued', attempts: 0 },
-		};
+		// Reserved in the store under the job's id, before the job exists.
+		expect(await service.usage.memberUsage(GUILD, ALICE)).toEqual({
+			running: [{ id: authorization.jobId, at: now }],
+			today: 1,
+		});
+		expect(await service.authorizeJob(input())).toMatchObject({ ok: false, rule: 'member-running' });
+		const job = jobRecord(authorization.jobId, authorization.request);
 		await repository.create(job);
-		const recording = authorization.started(job);
-		// While the index write is in flight, the job is counted through its hold.
-		const during = await service.authorizeJob(input());
-		expect(during.ok).toBe(true);
-		if (during.ok) during.release();
-		await recording;
+		// A release after the job was stored changes nothing: the job counts as itself.
+		await authorization.release();
+		expect(await service.authorizeJob(input())).toMatchObject({ ok: false, rule: 'member-running' });
+		await finishJob(job, OK);
+
+		const unused = await service.authorizeJob(input());
+		if (!unused.ok) throw new Error(unused.message);
+		await unused.release();
+		expect(await service.usage.memberUsage(GUILD, ALICE)).toEqual({ running: [], today: 1 });
+		expect(await service.guildUsage(GUILD)).toEqual({ today: 1, failedToday: 0, running: 0, members: 1 });
+	});
+
+	it('counts an abandoned reservation (its process died before the start) for nothing after five minutes', async () => {
+		await setLimits({ memberRunning: 1, memberDaily: 1 });
 		expect((await service.authorizeJob(input())).ok).toBe(true);
+		now += 4 * 60_000;
+		expect(await service.authorizeJob(input())).toMatchObject({ ok: false, rule: 'member-running' });
+		now += 60_000;
+		expect((await service.authorizeJob(input())).ok).toBe(true);
+	});
+
+	it('refuses with a clear message, recording nothing, while another process holds the server’s limits', async () => {
+		await setLimits({ memberRunning: 1 });
+		const claims = claimsInStore(store);
+		expect(await claims.claim(`lock:limits:${GUILD}`, 60_000, 'another process')).toBe(true);
+		const waiting = new SettingsService(store, repository, createLogger('silent'), {
+			now: () => now,
+			lockTiming: { waitMs: 50 },
+		});
+		const refused = await waiting.authorizeJob(input());
+		expect(refused).toEqual({
+			ok: false,
+			rule: 'busy',
+			message: 'The bot is busy with other requests from this server right now. Try again in a moment.',
+		});
+		// Another server is not held up.
+		expect((await waiting.authorizeJob(input({ guildId: OTHER_GUILD }))).ok).toBe(true);
+		await claims.release(`lock:limits:${GUILD}`, 'another process');
+		expect(await service.usage.memberUsage(GUILD, ALICE)).toEqual({ running: [], today: 0 });
+		expect((await waiting.authorizeJob(input())).ok).toBe(true);
 	});
 
 	it('gives a failed job’s daily count back, and resets the count at midnight UTC', async () => {
 		await setLimits({ memberDaily: 2 });
-		const yesterday = await startJob({}, NOON - 13 * HOUR);
+		now = NOON - 13 * HOUR;
+		const yesterday = await startJob();
 		await finishJob(yesterday, OK);
+		now = NOON;
 		const failed = await startJob();
 		await finishJob(failed, FAILED);
 		const ok = await startJob();
@@ -175,8 +214,10 @@ describe('SettingsService.authorizeJob', () => {
 		const failed = await startJob({ userId: BOB });
 		expect(await service.authorizeJob(input({ userId: BOB }))).toMatchObject({ ok: false, rule: 'server-daily' });
 		await finishJob(failed, FAILED);
-		expect((await service.authorizeJob(input({ userId: BOB }))).ok).toBe(true);
 		expect(await service.guildUsage(GUILD)).toEqual({ today: 1, failedToday: 1, running: 1, members: 2 });
+		expect((await service.authorizeJob(input({ userId: BOB }))).ok).toBe(true);
+		// Granted, not started yet: counted already, in every process.
+		expect(await service.guildUsage(GUILD)).toEqual({ today: 2, failedToday: 1, running: 2, members: 2 });
 	});
 });
 

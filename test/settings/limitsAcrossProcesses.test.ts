@@ -1,0 +1,122 @@
+/**
+ * Limits and the usage index with two processes on one store (each its own connections, as two bot processes have):
+ * what one process decides and records, the other sees, and neither slips under a limit or loses the other's entry.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { JobRepository } from '../../src/jobs/repository.js';
+import { buildGenerateRequest } from '../../src/jobs/request.js';
+import { createLogger } from '../../src/logger.js';
+import { SettingsService, type JobAuthorization, type JobAuthorizationInput } from '../../src/settings/service.js';
+import { utcDayKey } from '../../src/settings/time.js';
+import type { GuildJobEntry, JobEntry } from '../../src/settings/usage.js';
+import { createStore, type Store } from '../../src/store.js';
+import { REDIS_TESTS_ENABLED, startRedis, type RedisServer } from '../support/redis.js';
+
+const KINDS = REDIS_TESTS_ENABLED ? (['sqlite', 'redis'] as const) : (['sqlite'] as const);
+const GUILD = '300000000000000001';
+const CHANNEL = '300000000000000002';
+const MEMBERS = ['300000000000000010', '300000000000000011', '300000000000000012', '300000000000000013'];
+
+let redis: RedisServer | undefined;
+let dir: string;
+beforeAll(async () => {
+	dir = mkdtempSync(join(tmpdir(), 'mjbot-limits-'));
+	if (KINDS.length > 1) redis = await startRedis();
+});
+afterAll(async () => {
+	await redis?.stop();
+	rmSync(dir, { recursive: true, force: true });
+});
+
+let counter = 0;
+function storeUrl(kind: 'sqlite' | 'redis'): string {
+	counter += 1;
+	return kind === 'sqlite' ? `sqlite://${join(dir, `limits-${counter}.sqlite`)}` : `${redis!.url}/${counter}`;
+}
+
+function input(userId: string): JobAuthorizationInput {
+	return {
+		guildId: GUILD,
+		channelId: CHANNEL,
+		userId,
+		roleIds: [],
+		kind: 'imagine',
+		request: buildGenerateRequest({ kind: 'imagine', prompt: 'a lighthouse', options: {} }),
+	};
+}
+
+function granted(results: JobAuthorization[]): Array<Extract<JobAuthorization, { ok: true }>> {
+	return results.flatMap((result) => (result.ok ? [result] : []));
+}
+
+describe.each(KINDS)('two processes on one %s store', (kind) => {
+	let stores: Store[];
+	let processes: SettingsService[];
+
+	beforeEach(() => {
+		const url = storeUrl(kind);
+		stores = [createStore(url), createStore(url)];
+		// Generous waits: here the lock is fought over by 40 requests at once, far more than a server sees.
+		processes = stores.map(
+			(store) =>
+				new SettingsService(store, new JobRepository(store), createLogger('silent'), {
+					lockTiming: { waitMs: 15_000 },
+				}),
+		);
+	});
+	afterEach(async () => {
+		await Promise.all(stores.map(async (store) => store.close()));
+	});
+
+	/** Twenty requests from each process, all at once, spread over `members`. */
+	async function requestsAtOnce(members: readonly string[]): Promise<JobAuthorization[]> {
+		return Promise.all(
+			Array.from({ length: 20 }, (_, index) =>
+				processes.map(async (settings) => settings.authorizeJob(input(members[index % members.length]!))),
+			).flat(),
+		);
+	}
+
+	it('grants one job under a running limit of 1, whichever process each request reaches', async () => {
+		await processes[0]!.settings.updateServer(GUILD, (current) => ({ ...current, limits: { memberRunning: 1 } }));
+		const results = await requestsAtOnce([MEMBERS[0]!]);
+		expect(granted(results)).toHaveLength(1);
+		expect(results.filter((result) => !result.ok && result.rule === 'member-running')).toHaveLength(39);
+		// Either process sees the one reservation.
+		for (const settings of processes) {
+			expect((await settings.usage.memberUsage(GUILD, MEMBERS[0]!)).running).toHaveLength(1);
+		}
+	});
+
+	it('grants exactly the server’s daily cap', async () => {
+		await processes[1]!.settings.updateServer(GUILD, (current) => ({ ...current, limits: { serverDaily: 7 } }));
+		const results = await requestsAtOnce(MEMBERS);
+		expect(granted(results)).toHaveLength(7);
+		expect(results.filter((result) => !result.ok && result.rule === 'server-daily')).toHaveLength(33);
+	});
+
+	it('loses no usage entry when both record at once', async () => {
+		const results = await requestsAtOnce(MEMBERS);
+		const ids = granted(results).map((grant) => grant.jobId);
+		expect(ids).toHaveLength(40);
+		const day = await stores[0]!.collection<GuildJobEntry[]>('guild-jobs').get(`${GUILD}:${utcDayKey(Date.now())}`);
+		expect(day?.map((entry) => entry.id).sort()).toEqual([...ids].sort());
+		const members = stores[1]!.collection<JobEntry[]>('member-jobs');
+		const perMember = await Promise.all(MEMBERS.map(async (member) => members.get(`${GUILD}:${member}`)));
+		expect(perMember.map((entries) => entries?.length)).toEqual([10, 10, 10, 10]);
+		expect(await processes[1]!.guildUsage(GUILD)).toEqual({ today: 40, failedToday: 0, running: 40, members: 4 });
+
+		// Giving places back at once, from both processes, loses nothing either.
+		await Promise.all(
+			granted(results)
+				.slice(0, 30)
+				.map(async (grant) => grant.release()),
+		);
+		expect(await processes[0]!.guildUsage(GUILD)).toEqual({ today: 10, failedToday: 0, running: 10, members: 4 });
+		const left = await stores[1]!.collection<GuildJobEntry[]>('guild-jobs').get(`${GUILD}:${utcDayKey(Date.now())}`);
+		expect(left?.map((entry) => entry.id).sort()).toEqual(ids.slice(30).sort());
+	});
+});
