@@ -81,6 +81,13 @@ export class SettingsService {
 	/** A server's limits across processes: the counts and the usage index that decisions read and write. */
 	private readonly limits: SharedLock;
 	private readonly now: () => number;
+	/** Uncounted grants of each server waiting to be recorded together (see {@link recordSoon}). */
+	private readonly unrecorded = new Map<
+		string,
+		{ jobs: Array<{ userId: string; entry: JobEntry }>; written: Promise<void> }
+	>();
+	/** Every batch not yet written, by server: the one still open and those being written. */
+	private readonly writing = new Map<string, Set<Promise<void>>>();
 
 	public constructor(
 		store: Store,
@@ -144,6 +151,10 @@ export class SettingsService {
 		const ruled = applyRequestRules(server, input.request, input.sources);
 		if (!ruled.ok) return ruled;
 
+		const { memberRunning, memberDaily, serverDaily } = server.limits;
+		if (memberRunning === undefined && memberDaily === undefined && serverDaily === undefined) {
+			return this.grantUncounted(input.guildId, input.userId, ruled.request);
+		}
 		// Counting and reserving under the server's shared lock: no other process decides in between, so two requests
 		// arriving at two processes at once cannot both slip under a limit. The rules above need no lock: they only
 		// read settings (and the role check may wait on Discord, which the lock must not).
@@ -205,6 +216,58 @@ export class SettingsService {
 		};
 	}
 
+	/**
+	 * A grant in a server without limits: nothing to count, so the member is not kept waiting for the shared lock (a
+	 * burst of commands in one server would queue behind it). The job is still recorded for `/jobs` and for limits an
+	 * admin may set later, under the lock but in the background; a decision made after limits were set waits for it.
+	 */
+	private grantUncounted(guildId: string, userId: string, request: GenerateRequest): JobAuthorization {
+		const entry: JobEntry = { id: newJobId(), at: this.now() };
+		const recorded = this.recordSoon(guildId, userId, entry);
+		return {
+			ok: true,
+			request,
+			jobId: entry.id,
+			release: async () => {
+				await recorded;
+				await this.giveBack(guildId, userId, entry);
+			},
+		};
+	}
+
+	/**
+	 * Records an uncounted grant with the others of its server granted in the same turn of the event loop, once that
+	 * turn is over: the members' acknowledgements go out first, and a burst of commands costs one lock and one write
+	 * per index entry instead of one each. Resolves when recorded (or when recording failed, which is logged).
+	 */
+	private async recordSoon(guildId: string, userId: string, entry: JobEntry): Promise<void> {
+		let batch = this.unrecorded.get(guildId);
+		if (!batch) {
+			const jobs: Array<{ userId: string; entry: JobEntry }> = [];
+			const written = new Promise<void>((resolve) => setImmediate(resolve))
+				.then(async () => {
+					this.unrecorded.delete(guildId);
+					const deadline = Date.now() + 2 * this.limits.timing.ttlMs;
+					await this.limits.run(guildId, async () => this.usage.recordMany(guildId, jobs), deadline);
+				})
+				.catch((error: unknown) => {
+					const jobIds = jobs.map((job) => job.entry.id);
+					this.logger.warn({ err: error, guildId, jobIds }, 'Could not record jobs for /jobs and limits');
+				});
+			batch = { jobs, written };
+			this.unrecorded.set(guildId, batch);
+			const pending = this.writing.get(guildId) ?? new Set<Promise<void>>();
+			pending.add(written);
+			this.writing.set(guildId, pending);
+			void written.finally(() => {
+				pending.delete(written);
+				if (pending.size === 0 && this.writing.get(guildId) === pending) this.writing.delete(guildId);
+			});
+		}
+		batch.jobs.push({ userId, entry });
+		return batch.written;
+	}
+
 	/** Takes back a reservation whose job never started. */
 	private async giveBack(guildId: string, userId: string, entry: JobEntry): Promise<void> {
 		try {
@@ -222,8 +285,16 @@ export class SettingsService {
 		}
 	}
 
+	/** Resolves once every grant so far is in the usage index (for tests, and before forgetting a server). */
+	public async recorded(guildId?: string): Promise<void> {
+		const servers = guildId === undefined ? [...this.writing.values()] : [this.writing.get(guildId)];
+		await Promise.all(servers.flatMap((pending) => [...(pending ?? [])]));
+	}
+
 	/** Forgets everything about a server (the bot left it). */
 	public async removeGuild(guildId: string): Promise<void> {
+		// Grants still being recorded would write the index back after it is deleted.
+		await this.recorded(guildId);
 		const members = await this.settings.removeGuild(guildId);
 		// Under the lock, so that no decision in flight writes a deleted index back. Nobody is waiting for an answer
 		// here: long enough for a dead holder's claim to expire.

@@ -80,14 +80,25 @@ export class JobUsage {
 
 	/** Records that a member was granted a job. The caller holds the server's shared lock. */
 	public async record(guildId: string, userId: string, entry: JobEntry): Promise<void> {
-		const memberKey = `${guildId}:${userId}`;
-		const entries = (await this.members.get(memberKey)) ?? [];
-		entries.push({ id: entry.id, at: entry.at });
-		await this.members.set(memberKey, prune(entries, this.now()), 30 * DAY_MS);
-		const dayKey = `${guildId}:${utcDayKey(entry.at)}`;
-		const day = (await this.days.get(dayKey)) ?? [];
-		day.push({ id: entry.id, at: entry.at, userId });
-		await this.days.set(dayKey, day, KEEP_FOR_MS);
+		await this.recordMany(guildId, [{ userId, entry }]);
+	}
+
+	/** {@link record} for several jobs of one server at once: one read and one write per index entry touched. */
+	public async recordMany(guildId: string, jobs: ReadonlyArray<{ userId: string; entry: JobEntry }>): Promise<void> {
+		const byMember = groupBy(jobs, (job) => job.userId);
+		for (const [userId, started] of byMember) {
+			const memberKey = `${guildId}:${userId}`;
+			const entries = (await this.members.get(memberKey)) ?? [];
+			for (const { entry } of started) entries.push({ id: entry.id, at: entry.at });
+			await this.members.set(memberKey, prune(entries, this.now()), 30 * DAY_MS);
+		}
+		const byDay = groupBy(jobs, (job) => utcDayKey(job.entry.at));
+		for (const [dayKeyPart, started] of byDay) {
+			const dayKey = `${guildId}:${dayKeyPart}`;
+			const day = (await this.days.get(dayKey)) ?? [];
+			for (const { userId, entry } of started) day.push({ id: entry.id, at: entry.at, userId });
+			await this.days.set(dayKey, day, KEEP_FOR_MS);
+		}
 	}
 
 	/** Takes back {@link record} for a job that did not start after all. The caller holds the server's shared lock. */
@@ -203,4 +214,16 @@ function prune(entries: JobEntry[], now: number): JobEntry[] {
 	const young = keepFrom === -1 ? sorted.length : keepFrom;
 	const start = Math.min(young, Math.max(0, sorted.length - KEEP_RECENT));
 	return sorted.slice(Math.max(start, sorted.length - MAX_MEMBER_ENTRIES));
+}
+
+/** `Map.groupBy` (Node 21+), for Node 20. */
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+	const groups = new Map<string, T[]>();
+	for (const item of items) {
+		const key = keyOf(item);
+		const group = groups.get(key);
+		if (group) group.push(item);
+		else groups.set(key, [item]);
+	}
+	return groups;
 }

@@ -98,7 +98,20 @@ describe.each(KINDS)('two processes on one %s store', (kind) => {
 		expect(results.filter((result) => !result.ok && result.rule === 'server-daily')).toHaveLength(33);
 	});
 
+	it('records the jobs of a server without limits without making anyone wait, and counts them once limits are set', async () => {
+		const results = await requestsAtOnce(MEMBERS);
+		expect(granted(results)).toHaveLength(40);
+		// Recorded just after answering, under the lock, in batches: every one arrives, none lost.
+		await Promise.all(processes.map(async (settings) => settings.recorded()));
+		expect(await processes[1]!.guildUsage(GUILD)).toEqual({ today: 40, failedToday: 0, running: 40, members: 4 });
+		await processes[1]!.settings.updateServer(GUILD, (current) => ({ ...current, limits: { serverDaily: 41 } }));
+		expect((await processes[1]!.authorizeJob(input(MEMBERS[0]!))).ok).toBe(true);
+		expect(await processes[1]!.authorizeJob(input(MEMBERS[1]!))).toMatchObject({ ok: false, rule: 'server-daily' });
+	});
+
 	it('loses no usage entry when both record at once', async () => {
+		// A cap well above the requests: every grant is counted under the lock before it is answered.
+		await processes[0]!.settings.updateServer(GUILD, (current) => ({ ...current, limits: { serverDaily: 1000 } }));
 		const results = await requestsAtOnce(MEMBERS);
 		const ids = granted(results).map((grant) => grant.jobId);
 		expect(ids).toHaveLength(40);

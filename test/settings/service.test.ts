@@ -51,6 +51,8 @@ async function startJob(changes: Partial<JobAuthorizationInput> = {}): Promise<J
 	if (!authorization.ok) throw new Error(authorization.message);
 	const job = jobRecord(authorization.jobId, authorization.request, changes);
 	await repository.create(job);
+	// Servers without limits record their grants just after answering.
+	await service.recorded();
 	return job;
 }
 
