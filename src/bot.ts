@@ -5,14 +5,14 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { Client, GatewayIntentBits, Partials } from 'discord.js';
+import type { Client } from 'discord.js';
 import { createResultActions, ResultIndexingPublisher } from './actions/index.js';
 import { createMjClient } from './api/client.js';
 import { commandMap } from './commands/index.js';
 import { registerCommands } from './commands/register.js';
 import type { Config } from './config.js';
+import { createDiscordClient } from './discord/client.js';
 import { DEFAULT_UPLOAD_LIMIT_BYTES, DiscordPublisher } from './discord/publisher.js';
-import { shardingOptions } from './discord/sharding.js';
 import { registerEvents } from './events/index.js';
 import { JobRepository } from './jobs/repository.js';
 import { JobService } from './jobs/service.js';
@@ -55,22 +55,7 @@ export async function startBot({ config, logger, fetch: doFetch }: BotOptions): 
 		...(doFetch ? { fetch: doFetch } : {}),
 	});
 
-	const client = new Client({
-		intents: [
-			GatewayIntentBits.Guilds,
-			GatewayIntentBits.GuildMessageReactions,
-			GatewayIntentBits.DirectMessageReactions,
-		],
-		// Reactions on messages from before a restart arrive as partials.
-		partials: [Partials.Message, Partials.Reaction, Partials.Channel, Partials.User],
-		...shardingOptions(config.shards),
-		rest: {
-			...(config.discordApiUrl ? { api: config.discordApiUrl } : {}),
-			// Each interaction token gets its own REST handler; the default keeps idle ones for an hour, which is most
-			// of the memory a pending job costs. Ten minutes still outlives any burst of edits to one reply.
-			handlerSweepInterval: 10 * 60_000,
-		},
-	});
+	const client = createDiscordClient({ shards: config.shards, apiUrl: config.discordApiUrl });
 	client.on('error', (error) => logger.error({ err: error }, 'Discord client error'));
 
 	const publicUrl = config.publicUrl;

@@ -6,7 +6,11 @@
  *   provider's record-info queries are counted per 1 s window (sliding) at the provider's proxy, from the new
  *   process's start until `restartWatchSeconds` after it is ready, together with the new process's peak RSS.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import sqlite3 from 'sqlite3';
+import { ROOT_DIR } from '../child.js';
 import { MEMORY_BOUND_BYTES, PROVIDER_QUERY_LIMIT_PER_S, type BenchContext } from '../context.js';
 import { epochNow, type MemorySample } from '../protocol.js';
 import { ratioOf, type Figure } from '../report.js';
@@ -24,15 +28,20 @@ export async function memoryFigures(context: BenchContext): Promise<Figure[]> {
 	const wanted = sizes.pendingJobs;
 
 	world.newStore();
-	const bot = await world.startBot({ label: 'memory' });
+	const runtime = deployedRuntime();
+	context.log(`  runtime as deployed (Dockerfile): ${JSON.stringify(runtime)}`);
+	const bot = await world.startBot({ label: 'memory', env: runtime });
 	await sleep(2000);
 	await bot.call('gc');
 	await sleep(200);
 	const idle = await bot.call<MemorySample>('memory');
+	const idleBreakdown = await bot.call<Breakdown>('breakdown');
+	context.log(`  idle: ${describeBreakdown(idleBreakdown)}`);
 	if (context.heapSnapshots) context.log(`  heap snapshot: ${await bot.call<string>('heapSnapshot')}`);
 	context.log(`  idle after ready: RSS ${mb(idle.rss)} MB, heap ${mb(idle.heapUsed)} MB`);
 
 	await bot.call('resetPeak');
+	const cpuBefore = await bot.call<number>('cpu');
 	const submitStart = performance.now();
 	const submitted = await world.submitJobs(wanted, {
 		window: 20,
@@ -40,6 +49,8 @@ export async function memoryFigures(context: BenchContext): Promise<Figure[]> {
 		onProgress: (done) => context.log(`  ${done}/${wanted} submitted`),
 	});
 	const submitSeconds = (performance.now() - submitStart) / 1000;
+	// The bot's CPU per job: what a setting (e.g. a smaller young generation) costs, less noisy than jobs per second.
+	const cpuMsPerJob = ((await bot.call<number>('cpu')) - cpuBefore) / Math.max(1, submitted.length);
 	const pending = submitted.length;
 	const reached = pending === wanted;
 	await sleep(1000);
@@ -48,12 +59,14 @@ export async function memoryFigures(context: BenchContext): Promise<Figure[]> {
 	await sleep(200);
 	const settled = await bot.call<MemorySample>('memory');
 	const storeBytes = world.storeBytes();
+	const settledBreakdown = await bot.call<Breakdown>('breakdown');
+	context.log(`  ${pending} pending, after GC: ${describeBreakdown(settledBreakdown)}`);
 	if (context.heapSnapshots) context.log(`  heap snapshot: ${await bot.call<string>('heapSnapshot')}`);
 	context.log(
 		`  ${pending} pending: peak RSS ${mb(loaded.peakRss)} MB, after GC ${mb(settled.rss)} MB (heap ${mb(settled.heapUsed)} MB); store ${mb(storeBytes)} MB; submitted in ${round(submitSeconds, 1)} s`,
 	);
 	const memoryNotes = [
-		`peak RSS while submitting ${pending} jobs ${mb(loaded.peakRss)} MB, ${mb(settled.rss)} MB after GC (heap ${mb(settled.heapUsed)} MB); store file ${mb(storeBytes)} MB; ${round(pending / submitSeconds, 0)} jobs/s submitted`,
+		`peak RSS while submitting ${pending} jobs ${mb(loaded.peakRss)} MB, ${mb(settled.rss)} MB after GC (heap ${mb(settled.heapUsed)} MB); store file ${mb(storeBytes)} MB; ${round(pending / submitSeconds, 0)} jobs/s submitted, bot CPU ${round(cpuMsPerJob, 2)} ms per job`,
 	];
 	if (!reached)
 		memoryNotes.push(
@@ -71,14 +84,18 @@ export async function memoryFigures(context: BenchContext): Promise<Figure[]> {
 		pass: reached && loaded.peakRss <= MEMORY_BOUND_BYTES,
 		notes: memoryNotes,
 		details: {
+			runtime,
 			pendingJobs: pending,
 			wantedPendingJobs: wanted,
 			idle: toMb(idle),
 			loaded: toMb(loaded),
 			afterGc: toMb(settled),
+			idleBreakdown,
+			afterGcBreakdown: settledBreakdown,
 			storeMB: mb(storeBytes),
 			submitSeconds: round(submitSeconds, 1),
 			submitPerS: round(pending / submitSeconds, 0),
+			botCpuMsPerJob: round(cpuMsPerJob, 2),
 		},
 		seconds: round((performance.now() - started) / 1000, 1),
 	};
@@ -89,7 +106,7 @@ export async function memoryFigures(context: BenchContext): Promise<Figure[]> {
 	await world.collectMjTap();
 	const pollsFrom = world.mjTapMarks.length;
 	const spawnAt = epochNow();
-	const restarted = await world.startBot({ label: 'restart', storeFile: world.storeFile });
+	const restarted = await world.startBot({ label: 'restart', storeFile: world.storeFile, env: runtime });
 	const readyAfter = epochNow() - spawnAt;
 	const peakSamples: number[] = [];
 	const watchEnd = performance.now() + sizes.restartWatchSeconds * 1000;
@@ -98,6 +115,8 @@ export async function memoryFigures(context: BenchContext): Promise<Figure[]> {
 		peakSamples.push((await restarted.call<MemorySample>('memory')).peakRss);
 	}
 	const after = await restarted.call<MemorySample>('memory');
+	const restartBreakdown = await restarted.call<Breakdown>('breakdown');
+	context.log(`  restart, at the end: ${describeBreakdown(restartBreakdown)}`);
 	// Counted where the provider counts them: on arrival (the tap at its door).
 	const polls = (await world.collectMjTap())
 		.slice(pollsFrom)
@@ -106,6 +125,10 @@ export async function memoryFigures(context: BenchContext): Promise<Figure[]> {
 	const peakPerS = maxInWindow(polls, 1000);
 	const watchedSeconds = (epochNow() - spawnAt) / 1000;
 	await world.stopBot();
+	const tables = await storeTables(world.storeFile);
+	context.log(
+		`  store: ${tables.map((table) => `${table.table} ${table.rows} rows, ${mb(table.bytes)} MB, largest ${round(table.largest / 1024, 1)} KB`).join('; ')}`,
+	);
 	context.log(
 		`  restart: ready after ${round(readyAfter / 1000, 1)} s, ${polls.length} record-info in ${round(watchedSeconds, 1)} s, peak ${peakPerS} per 1 s window, peak RSS ${mb(after.peakRss)} MB`,
 	);
@@ -134,14 +157,61 @@ export async function memoryFigures(context: BenchContext): Promise<Figure[]> {
 			recordInfoQueries: polls.length,
 			peakPerSecond: peakPerS,
 			perSecond: perSecond(polls, spawnAt),
+			storeTables: tables,
 			/** Arrival of the first 100 queries, ms after the restarted process was spawned. */
 			firstArrivalsMs: polls.slice(0, 100).map((at) => round(at - spawnAt, 1)),
 			peakRssMB: mb(after.peakRss),
 			rssSamplesMB: peakSamples.map(mb),
+			breakdown: restartBreakdown,
 		},
 		seconds: round((performance.now() - restartStarted) / 1000, 1),
 	};
 	return [memoryFigure, restartFigure];
+}
+
+/**
+ * The Node flags of the Dockerfile's CMD (as NODE_OPTIONS) and its MALLOC_ARENA_MAX: both bots of these figures run
+ * as the container runs the bot, since the young generation's size, the heap's growth and malloc's arenas are most
+ * of what RSS is. `--env` still overrides them (to compare a setting).
+ */
+function deployedRuntime(): Record<string, string> {
+	let dockerfile: string;
+	try {
+		dockerfile = readFileSync(join(ROOT_DIR, 'Dockerfile'), 'utf8');
+	} catch {
+		return {};
+	}
+	const runtime: Record<string, string> = {};
+	const command = /^CMD\s+(\[.*\])\s*$/m.exec(dockerfile)?.[1];
+	const flags = command ? (JSON.parse(command) as unknown[]).filter((arg) => String(arg).startsWith('--')) : [];
+	if (flags.length > 0) runtime['NODE_OPTIONS'] = flags.join(' ');
+	const arenas = /\bMALLOC_ARENA_MAX=(\d+)/.exec(dockerfile)?.[1];
+	if (arenas) runtime['MALLOC_ARENA_MAX'] = arenas;
+	return runtime;
+}
+
+/** What the bot child answers to `breakdown` (see children/botProcess.ts). */
+interface Breakdown {
+	memory: MemorySample;
+	v8: { totalPhysicalKB: number; mallocedKB: number; spaces: Record<string, { usedKB: number; committedKB: number }> };
+	residentKB: Record<string, number>;
+	discord: Record<string, number>;
+}
+
+/** One line: RSS, V8's committed heap (new space apart), the rest of the anonymous memory (malloc), files. */
+function describeBreakdown(breakdown: Breakdown): string {
+	const { memory, v8, residentKB, discord } = breakdown;
+	const newSpace = v8.spaces['new_space']?.committedKB ?? 0;
+	const anonymousKB = (residentKB['anonymous'] ?? 0) + (residentKB['[heap]'] ?? 0);
+	const fileKB = (residentKB['files'] ?? 0) + (residentKB['addons'] ?? 0);
+	const kb = (value: number) => round(value / 1024, 1);
+	return [
+		`RSS ${mb(memory.rss)} MB`,
+		`V8 heap ${kb(v8.totalPhysicalKB)} MB committed (new space ${kb(newSpace)}, used ${mb(memory.heapUsed)})`,
+		`other anonymous ${kb(anonymousKB - v8.totalPhysicalKB)} MB`,
+		`files ${kb(fileKB)} MB`,
+		`REST handlers ${discord['restHandlers'] ?? 0} + ${discord['webhookHandlers'] ?? 0} for webhooks`,
+	].join(', ');
 }
 
 function toMb(sample: MemorySample): Record<string, number> {
@@ -153,6 +223,39 @@ function toMb(sample: MemorySample): Record<string, number> {
 		externalMB: mb(sample.external),
 		arrayBuffersMB: mb(sample.arrayBuffers),
 	};
+}
+
+interface TableSize {
+	table: string;
+	rows: number;
+	/** Bytes of the values. */
+	bytes: number;
+	/** Bytes of the largest value: one the bot reads and rewrites whole. */
+	largest: number;
+}
+
+/** Rows and value sizes of each table of the store, read once the bot has stopped. */
+async function storeTables(file: string): Promise<TableSize[]> {
+	const db = new sqlite3.Database(file, sqlite3.OPEN_READONLY);
+	const all = async <Row>(sql: string): Promise<Row[]> =>
+		new Promise((resolve, reject) => {
+			db.all(sql, (error: Error | null, rows: Row[]) => (error ? reject(error) : resolve(rows)));
+		});
+	try {
+		const names = await all<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`);
+		const sizes: TableSize[] = [];
+		for (const { name } of names) {
+			const [row] = await all<{ rows: number; bytes: number | null; largest: number | null }>(
+				`SELECT count(*) AS rows, sum(length(value)) AS bytes, max(length(value)) AS largest FROM "${name}"`,
+			).catch(() => []);
+			if (row) sizes.push({ table: name, rows: row.rows, bytes: row.bytes ?? 0, largest: row.largest ?? 0 });
+		}
+		return sizes;
+	} catch {
+		return [];
+	} finally {
+		db.close();
+	}
 }
 
 /** Queries per whole second since `from` (for the JSON: the shape of the burst). */
