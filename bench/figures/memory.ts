@@ -6,7 +6,7 @@
  *   provider's record-info queries are counted per 1 s window (sliding) at the provider's proxy, from the new
  *   process's start until `restartWatchSeconds` after it is ready, together with the new process's peak RSS.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sqlite3 from 'sqlite3';
@@ -236,7 +236,10 @@ interface TableSize {
 
 /** Rows and value sizes of each table of the store, read once the bot has stopped. */
 async function storeTables(file: string): Promise<TableSize[]> {
-	const db = new sqlite3.Database(file, sqlite3.OPEN_READONLY);
+	// Another store (`--env=STORE_URL=redis://…`) leaves no SQLite file to look at.
+	if (!existsSync(file)) return [];
+	// With a callback, an open that fails is reported to it rather than as an 'error' event that ends the process.
+	const db = new sqlite3.Database(file, sqlite3.OPEN_READONLY, () => undefined);
 	const all = async <Row>(sql: string): Promise<Row[]> =>
 		new Promise((resolve, reject) => {
 			db.all(sql, (error: Error | null, rows: Row[]) => (error ? reject(error) : resolve(rows)));
