@@ -1,30 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sqlite3 from 'sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimsInStore, createClaims, type Claims } from '../src/claims.js';
 import { createStore, type Store } from '../src/store.js';
-import { REDIS_TESTS_ENABLED, startRedis, type RedisServer } from './support/redis.js';
+import { freshStores, STORE_KINDS, type StoreKind } from './support/stores.js';
 
-const KINDS = REDIS_TESTS_ENABLED ? (['sqlite', 'redis'] as const) : (['sqlite'] as const);
+const KINDS = STORE_KINDS;
 
-let redis: RedisServer | undefined;
-let dir: string;
-beforeAll(async () => {
-	dir = mkdtempSync(join(tmpdir(), 'mjbot-claims-'));
-	if (KINDS.length > 1) redis = await startRedis();
-});
-afterAll(async () => {
-	await redis?.stop();
-	rmSync(dir, { recursive: true, force: true });
-});
-
-let counter = 0;
-function storeUrl(kind: 'sqlite' | 'redis'): string {
-	counter += 1;
-	return kind === 'sqlite' ? `sqlite://${join(dir, `claims-${counter}.sqlite`)}` : `${redis!.url}/${counter}`;
-}
+const stores = freshStores('claims');
+const storeUrl = (kind: StoreKind): string => stores.url(kind);
 
 /** Two claimants, as two processes would have them: over connections of their own, or over their stores'. */
 const CONNECTIONS = {
@@ -127,7 +111,7 @@ describe('claims in memory', () => {
 
 describe('claims on a SQLite file from before owners', () => {
 	it('adds the owner column and keeps the claims already held', async () => {
-		const file = join(dir, 'old-claims.sqlite');
+		const file = join(stores.dir, 'old-claims.sqlite');
 		const db = new sqlite3.Database(file);
 		await new Promise<void>((resolve, reject) =>
 			db.exec(

@@ -2,6 +2,8 @@
  * A sliding-window limit: at most `limit` grants in any `windowMs`. This is exactly how the provider states its limits
  * ("20 new tasks per 10 seconds", "10 queries per second"), unlike a token bucket, which allows bursts above them.
  */
+import { pause } from './pause.js';
+
 export class SlidingWindowLimiter {
 	/** Times of the most recent grants, oldest first; never longer than `limit`. */
 	private readonly grants: number[] = [];
@@ -33,15 +35,7 @@ export class SlidingWindowLimiter {
 		const turn = this.tail.then(async () => {
 			for (let wait = this.delay(); wait > 0; wait = this.delay()) {
 				signal?.throwIfAborted();
-				await new Promise<void>((resolve) => {
-					const timer = setTimeout(done, wait);
-					function done() {
-						clearTimeout(timer);
-						signal?.removeEventListener('abort', done);
-						resolve();
-					}
-					signal?.addEventListener('abort', done, { once: true });
-				});
+				await pause(wait, signal);
 			}
 			signal?.throwIfAborted();
 			this.tryTake();

@@ -8,6 +8,7 @@
  * only decides between processes.
  */
 import type { Claims } from '../claims.js';
+import { pause } from './pause.js';
 
 export class SharedWindow {
 	public constructor(
@@ -44,18 +45,4 @@ export class SharedWindow {
 			await pause(retryMs, signal);
 		}
 	}
-}
-
-async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-	// An abort that came while a claim was in flight has already fired: its listener would never run.
-	if (signal?.aborted) return;
-	await new Promise<void>((resolve) => {
-		const timer = setTimeout(done, ms);
-		function done() {
-			clearTimeout(timer);
-			signal?.removeEventListener('abort', done);
-			resolve();
-		}
-		signal?.addEventListener('abort', done, { once: true });
-	});
 }

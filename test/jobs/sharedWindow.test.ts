@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createClaims, type Claims } from '../../src/claims.js';
 import { SharedWindow } from '../../src/jobs/sharedWindow.js';
-import { REDIS_TESTS_ENABLED, startRedis, type RedisServer } from '../support/redis.js';
+import { freshStores, STORE_KINDS } from '../support/stores.js';
 
 describe('SharedWindow on one process’s claims', () => {
 	afterEach(() => {
@@ -47,25 +44,16 @@ describe('SharedWindow on one process’s claims', () => {
 	});
 });
 
-const KINDS = REDIS_TESTS_ENABLED ? (['sqlite', 'redis'] as const) : (['sqlite'] as const);
+const stores = freshStores('window');
 
-describe.each(KINDS)('SharedWindow across two processes’ connections (%s)', (kind) => {
-	let redis: RedisServer | undefined;
-	let dir: string;
+describe.each(STORE_KINDS)('SharedWindow across two processes’ connections (%s)', (kind) => {
 	const opened: Claims[] = [];
-
-	beforeAll(async () => {
-		dir = mkdtempSync(join(tmpdir(), 'mjbot-window-'));
-		if (kind === 'redis') redis = await startRedis();
-	});
 	afterAll(async () => {
 		await Promise.all(opened.map(async (claims) => claims.close()));
-		await redis?.stop();
-		rmSync(dir, { recursive: true, force: true });
 	});
 
 	it('never grants more than the limit in one window, whichever process asks', async () => {
-		const url = kind === 'sqlite' ? `sqlite://${join(dir, 'window.sqlite')}` : `${redis!.url}/1`;
+		const url = stores.url(kind);
 		const a = createClaims(url);
 		const b = createClaims(url);
 		opened.push(a, b);

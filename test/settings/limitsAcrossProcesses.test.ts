@@ -2,10 +2,7 @@
  * Limits and the usage index with two processes on one store (each its own connections, as two bot processes have):
  * what one process decides and records, the other sees, and neither slips under a limit or loses the other's entry.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JobRepository } from '../../src/jobs/repository.js';
 import { buildGenerateRequest } from '../../src/jobs/request.js';
 import { createLogger } from '../../src/logger.js';
@@ -13,29 +10,15 @@ import { SettingsService, type JobAuthorization, type JobAuthorizationInput } fr
 import { utcDayKey } from '../../src/settings/time.js';
 import type { GuildJobEntry, JobEntry } from '../../src/settings/usage.js';
 import { createStore, type Store } from '../../src/store.js';
-import { REDIS_TESTS_ENABLED, startRedis, type RedisServer } from '../support/redis.js';
+import { freshStores, STORE_KINDS, type StoreKind } from '../support/stores.js';
 
-const KINDS = REDIS_TESTS_ENABLED ? (['sqlite', 'redis'] as const) : (['sqlite'] as const);
+const KINDS = STORE_KINDS;
 const GUILD = '300000000000000001';
 const CHANNEL = '300000000000000002';
 const MEMBERS = ['300000000000000010', '300000000000000011', '300000000000000012', '300000000000000013'];
 
-let redis: RedisServer | undefined;
-let dir: string;
-beforeAll(async () => {
-	dir = mkdtempSync(join(tmpdir(), 'mjbot-limits-'));
-	if (KINDS.length > 1) redis = await startRedis();
-});
-afterAll(async () => {
-	await redis?.stop();
-	rmSync(dir, { recursive: true, force: true });
-});
-
-let counter = 0;
-function storeUrl(kind: 'sqlite' | 'redis'): string {
-	counter += 1;
-	return kind === 'sqlite' ? `sqlite://${join(dir, `limits-${counter}.sqlite`)}` : `${redis!.url}/${counter}`;
-}
+const stores = freshStores('limits');
+const storeUrl = (kind: StoreKind): string => stores.url(kind);
 
 function input(userId: string): JobAuthorizationInput {
 	return {

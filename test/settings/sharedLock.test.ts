@@ -1,29 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClaims, type Claims } from '../../src/claims.js';
 import { LockTimeoutError, SharedLock } from '../../src/settings/sharedLock.js';
-import { REDIS_TESTS_ENABLED, startRedis, type RedisServer } from '../support/redis.js';
+import { freshStores, STORE_KINDS, type StoreKind } from '../support/stores.js';
 
-const KINDS = REDIS_TESTS_ENABLED ? (['sqlite', 'redis'] as const) : (['sqlite'] as const);
+const KINDS = STORE_KINDS;
 
-let redis: RedisServer | undefined;
-let dir: string;
-beforeAll(async () => {
-	dir = mkdtempSync(join(tmpdir(), 'mjbot-lock-'));
-	if (KINDS.length > 1) redis = await startRedis();
-});
-afterAll(async () => {
-	await redis?.stop();
-	rmSync(dir, { recursive: true, force: true });
-});
-
-let counter = 0;
-function storeUrl(kind: 'sqlite' | 'redis'): string {
-	counter += 1;
-	return kind === 'sqlite' ? `sqlite://${join(dir, `lock-${counter}.sqlite`)}` : `${redis!.url}/${counter}`;
-}
+const stores = freshStores('lock');
+const storeUrl = (kind: StoreKind): string => stores.url(kind);
 
 /** A promise with its resolver outside, to wait on something another task does. */
 function signal(): { promise: Promise<void>; resolve: () => void } {
