@@ -6,8 +6,7 @@ import { JobDelivery } from './delivery.js';
 import { PollScheduler } from './pollScheduler.js';
 import { pollDelay } from './poller.js';
 import { explainProviderFailure, submitRetryDelay } from './providerErrors.js';
-import { SlidingWindowLimiter } from './rateLimit.js';
-import { SharedWindow } from './sharedWindow.js';
+import { providerLimits, type ProviderLimits } from './providerLimits.js';
 import { QueuePositions } from './queuePositions.js';
 import { SubmitQueue, type SubmitResult } from './submitQueue.js';
 import { isFinished, type FinishedJob, type FinishedOutcome, type JobRecord } from './types.js';
@@ -18,13 +17,6 @@ export type { CallbackVerdict, JobPublisher, JobServiceOptions, NewJob, Publishe
 const SUBMIT_CLAIM_TTL_MS = 24 * 60 * 60_000;
 /** If the claimant dies before storing the outcome, another process may finish the job after this long. */
 const FINISH_CLAIM_TTL_MS = 10 * 60_000;
-/**
- * The provider counts requests as they arrive, after any jitter on the way: every limit is kept over a window 10%
- * longer than the provider's, so requests sent a window apart can never land inside one.
- */
-const SUBMIT_WINDOW_MARGIN = 1.1;
-/** "10 queries per second", with the same margin. */
-const QUERY_WINDOW_MS = 1_100;
 /** A poll lease outlives any one status query (time-outs included); it is given back as soon as the poll is done. */
 const POLL_LEASE_TTL_MS = 2 * 60_000;
 /** When another process is polling a job right now, look again this much later (its answer may be "pending"). */
@@ -47,24 +39,17 @@ export class JobService {
 	private stopped = false;
 	/** Aborts waits for a shared rate-limit grant when the service stops. */
 	private readonly stopping = new AbortController();
-	private readonly sharedLimits: { submits: SharedWindow; queries: SharedWindow } | undefined;
+	private readonly sharedLimits: ProviderLimits['shared'];
 
 	public constructor(private readonly options: JobServiceOptions) {
 		this.now = options.now ?? Date.now;
-		const submitWindowMs = Math.round(options.submitLimit.windowMs * SUBMIT_WINDOW_MARGIN);
-		this.sharedLimits = options.shareLimits
-			? {
-					submits: new SharedWindow(options.claims, 'submit', options.submitLimit.limit, submitWindowMs),
-					queries: new SharedWindow(options.claims, 'query', options.queryRatePerSecond, QUERY_WINDOW_MS),
-				}
-			: undefined;
+		const limits = providerLimits({ ...options, ...(options.shareLimits ? { sharedThrough: options.claims } : {}) });
+		this.sharedLimits = limits.shared;
 		this.delivery = new JobDelivery({ ...options, now: this.now, track: (work) => this.track(work) });
 		this.positions = new QueuePositions({ ...options, now: this.now, track: (work) => this.track(work) });
-		this.polls = new PollScheduler(new SlidingWindowLimiter(options.queryRatePerSecond, QUERY_WINDOW_MS), (jobId) =>
-			this.track(this.confirmAndFinish(jobId)),
-		);
+		this.polls = new PollScheduler(limits.queries, (jobId) => this.track(this.confirmAndFinish(jobId)));
 		this.queue = new SubmitQueue({
-			limiter: new SlidingWindowLimiter(options.submitLimit.limit, submitWindowMs),
+			limiter: limits.submits,
 			submit: async (jobId, takeGrant) => this.submit(jobId, takeGrant),
 			onMoved: (positions) => {
 				options.metrics?.queueLength.set(positions.size);
@@ -240,26 +225,25 @@ export class JobService {
 			this.options.claims.claim(lease, POLL_LEASE_TTL_MS),
 			this.options.repository.get(jobId),
 		]);
-		if (!leased) {
-			if (job?.state.phase === 'submitted') this.polls.schedule(jobId, POLL_LEASE_BUSY_RETRY_MS);
-			return;
-		}
 		let finished: FinishedJob | undefined;
-		try {
-			finished = await this.confirm(jobId, job);
-		} finally {
-			// Given back in the background: the delivery need not wait for it.
-			this.track(this.options.claims.release(lease));
+		if (leased) {
+			try {
+				finished = await this.confirm(jobId, job);
+			} finally {
+				// Given back in the background: the delivery need not wait for it.
+				this.track(this.options.claims.release(lease));
+			}
+		} else if (job?.state.phase === 'submitted') {
+			this.polls.schedule(jobId, POLL_LEASE_BUSY_RETRY_MS);
 		}
+		// Results fetched ahead of this confirmation serve only a success delivered from here; otherwise they go.
+		if (finished?.state.outcome.status !== 'succeeded') this.delivery.forgetPrefetch(jobId);
 		if (finished) await this.delivery.deliver(finished);
 	}
 
 	/** One poll under the lease: the finished job to deliver, if this poll finished it. */
 	private async confirm(jobId: string, job: JobRecord | undefined): Promise<FinishedJob | undefined> {
-		if (!job || job.state.phase !== 'submitted') {
-			this.delivery.forgetPrefetch(jobId);
-			return undefined;
-		}
+		if (!job || job.state.phase !== 'submitted') return undefined;
 		const { taskId, submittedAt } = job.state;
 		const log = this.options.logger.child({ jobId, taskId, guildId: job.target.guildId });
 		try {
@@ -309,12 +293,8 @@ export class JobService {
 		taskId: string | null,
 		outcome: FinishedOutcome,
 	): Promise<FinishedJob | undefined> {
-		if (outcome.status !== 'succeeded') this.delivery.forgetPrefetch(jobId);
 		// The in-process lock orders this process's writes; the claim makes one process, of all, the one that finishes.
-		if (!(await this.options.claims.claim(`finish:${jobId}`, FINISH_CLAIM_TTL_MS))) {
-			this.delivery.forgetPrefetch(jobId);
-			return undefined;
-		}
+		if (!(await this.options.claims.claim(`finish:${jobId}`, FINISH_CLAIM_TTL_MS))) return undefined;
 		const changed = await this.options.repository.update(jobId, (current) =>
 			isFinished(current)
 				? undefined
@@ -331,10 +311,7 @@ export class JobService {
 		);
 		this.pollAttempts.delete(jobId);
 		this.positions.forget(jobId);
-		if (!changed || isFinished(changed.before) || !isFinished(changed.after)) {
-			this.delivery.forgetPrefetch(jobId);
-			return undefined;
-		}
+		if (!changed || isFinished(changed.before) || !isFinished(changed.after)) return undefined;
 		this.options.metrics?.jobsFinished.inc({ task_type: changed.after.request.taskType, outcome: outcome.status });
 		return changed.after;
 	}

@@ -19,6 +19,7 @@ import { SettingsStore } from './store.js';
 import { discordTimestamp, nextUtcMidnight } from './time.js';
 import type { ActionEmoji, OptionDefaults, ServerSettings, ValueSource } from './types.js';
 import { JobUsage, type GuildUsage, type JobEntry } from './usage.js';
+import { BatchedUsageRecorder } from './usageRecorder.js';
 import { effectiveEmoji } from './validate.js';
 
 export interface JobAuthorizationInput {
@@ -81,13 +82,8 @@ export class SettingsService {
 	/** A server's limits across processes: the counts and the usage index that decisions read and write. */
 	private readonly limits: SharedLock;
 	private readonly now: () => number;
-	/** Uncounted grants of each server waiting to be recorded together (see {@link recordSoon}). */
-	private readonly unrecorded = new Map<
-		string,
-		{ jobs: Array<{ userId: string; entry: JobEntry }>; written: Promise<void> }
-	>();
-	/** Every batch not yet written, by server: the one still open and those being written. */
-	private readonly writing = new Map<string, Set<Promise<void>>>();
+	/** Grants of servers without limits, recorded just after they are answered. */
+	private readonly recorder: BatchedUsageRecorder;
 
 	public constructor(
 		store: Store,
@@ -99,6 +95,7 @@ export class SettingsService {
 		this.settings = new SettingsStore(store);
 		this.usage = new JobUsage(store, repository, this.now);
 		this.limits = new SharedLock(options.claims ?? claimsInStore(store), LIMITS_LOCK, options.lockTiming);
+		this.recorder = new BatchedUsageRecorder(this.usage, this.limits, logger);
 	}
 
 	/**
@@ -223,7 +220,7 @@ export class SettingsService {
 	 */
 	private grantUncounted(guildId: string, userId: string, request: GenerateRequest): JobAuthorization {
 		const entry: JobEntry = { id: newJobId(), at: this.now() };
-		const recorded = this.recordSoon(guildId, userId, entry);
+		const recorded = this.recorder.record(guildId, userId, entry);
 		return {
 			ok: true,
 			request,
@@ -233,39 +230,6 @@ export class SettingsService {
 				await this.giveBack(guildId, userId, entry);
 			},
 		};
-	}
-
-	/**
-	 * Records an uncounted grant with the others of its server granted in the same turn of the event loop, once that
-	 * turn is over: the members' acknowledgements go out first, and a burst of commands costs one lock and one write
-	 * per index entry instead of one each. Resolves when recorded (or when recording failed, which is logged).
-	 */
-	private async recordSoon(guildId: string, userId: string, entry: JobEntry): Promise<void> {
-		let batch = this.unrecorded.get(guildId);
-		if (!batch) {
-			const jobs: Array<{ userId: string; entry: JobEntry }> = [];
-			const written = new Promise<void>((resolve) => setImmediate(resolve))
-				.then(async () => {
-					this.unrecorded.delete(guildId);
-					const deadline = Date.now() + 2 * this.limits.timing.ttlMs;
-					await this.limits.run(guildId, async () => this.usage.recordMany(guildId, jobs), deadline);
-				})
-				.catch((error: unknown) => {
-					const jobIds = jobs.map((job) => job.entry.id);
-					this.logger.warn({ err: error, guildId, jobIds }, 'Could not record jobs for /jobs and limits');
-				});
-			batch = { jobs, written };
-			this.unrecorded.set(guildId, batch);
-			const pending = this.writing.get(guildId) ?? new Set<Promise<void>>();
-			pending.add(written);
-			this.writing.set(guildId, pending);
-			void written.finally(() => {
-				pending.delete(written);
-				if (pending.size === 0 && this.writing.get(guildId) === pending) this.writing.delete(guildId);
-			});
-		}
-		batch.jobs.push({ userId, entry });
-		return batch.written;
 	}
 
 	/** Takes back a reservation whose job never started. */
@@ -287,8 +251,7 @@ export class SettingsService {
 
 	/** Resolves once every grant so far is in the usage index (for tests, and before forgetting a server). */
 	public async recorded(guildId?: string): Promise<void> {
-		const servers = guildId === undefined ? [...this.writing.values()] : [this.writing.get(guildId)];
-		await Promise.all(servers.flatMap((pending) => [...(pending ?? [])]));
+		await this.recorder.settled(guildId);
 	}
 
 	/** Forgets everything about a server (the bot left it). */
