@@ -27,8 +27,6 @@ import { createMetrics } from './metrics.js';
 export interface BotOptions {
 	config: Config;
 	logger: Logger;
-	/** For tests: the fetch used for the provider and downloads. */
-	fetch?: typeof fetch;
 }
 
 export interface Bot {
@@ -45,14 +43,13 @@ export interface Bot {
 /** How long shutdown waits for in-flight deliveries before closing the store anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
-export async function startBot({ config, logger, fetch: doFetch }: BotOptions): Promise<Bot> {
+export async function startBot({ config, logger }: BotOptions): Promise<Bot> {
 	const store = createStore(config.storeUrl);
 	const callbackSecret = await resolveCallbackSecret(config.callbackSecret, store);
 	const api = createMjClient({
 		baseUrl: config.mjApiUrl,
 		apiKey: config.mjApiKey,
 		timeoutMs: config.mjTimeoutMs,
-		...(doFetch ? { fetch: doFetch } : {}),
 	});
 
 	const client = createDiscordClient({ shards: config.shards, apiUrl: config.discordApiUrl });
@@ -83,7 +80,6 @@ export async function startBot({ config, logger, fetch: doFetch }: BotOptions): 
 		shareLimits: config.storeUrl.startsWith('redis://') || config.storeUrl.startsWith('rediss://'),
 		retryBaseMs: config.retryBaseMs,
 		download: { maxBytes: DEFAULT_UPLOAD_LIMIT_BYTES * 5, timeoutMs: 60_000 },
-		...(doFetch ? { fetch: doFetch } : {}),
 	});
 
 	const app = createApp({
@@ -110,7 +106,6 @@ export async function startBot({ config, logger, fetch: doFetch }: BotOptions): 
 		logger,
 		gate: settings,
 		emojiFor: async (guildId) => settings.emojiFor(guildId),
-		...(doFetch ? { fetch: doFetch } : {}),
 	});
 	registerEvents(client, { jobs, logger, commands: commandMap(), actions, settings, api });
 	const ready = once(client, 'clientReady');

@@ -21,8 +21,6 @@ export interface ActionDeps {
 	gate?: JobGate;
 	/** The emoji a server gives the actions; without it, {@link ACTION_EMOJI} everywhere. */
 	emojiFor?: (guildId: string) => Promise<ActionEmojiSet>;
-	/** For tests: the fetch used to download result files. */
-	fetch?: typeof fetch;
 	now: () => number;
 }
 

@@ -41,7 +41,6 @@ export interface ResultActionsOptions {
 	gate?: JobGate;
 	/** The emoji each server gives the actions (`SettingsService.emojiFor`). */
 	emojiFor?: (guildId: string) => Promise<ActionEmojiSet>;
-	fetch?: typeof fetch;
 	now?: () => number;
 }
 
@@ -56,7 +55,6 @@ export function createResultActions(options: ResultActionsOptions): ResultAction
 		now: options.now ?? Date.now,
 		...(options.gate ? { gate: options.gate } : {}),
 		...(options.emojiFor ? { emojiFor: options.emojiFor } : {}),
-		...(options.fetch ? { fetch: options.fetch } : {}),
 	};
 	return {
 		handleInteraction: async (interaction, log) => handleActionInteraction(deps, interaction, log),

@@ -30,18 +30,14 @@ export function quotePrompt(prompt: string, max: number): string {
  * Fetches result files to re-upload them: Discord's copy first, then the provider's link. Each keeps the name it
  * has on the result, so the copy can be matched to it later. Files past `limitBytes` in total stay links.
  */
-export async function fetchFiles(
-	files: readonly ResultFile[],
-	limitBytes: number,
-	doFetch?: typeof fetch,
-): Promise<DownloadResult[]> {
+export async function fetchFiles(files: readonly ResultFile[], limitBytes: number): Promise<DownloadResult[]> {
 	const limits = { maxBytes: limitBytes, timeoutMs: 30_000 };
 	const downloads = await Promise.all(
 		files.map(async (file) => {
 			const baseName = file.filename.replace(/\.\w{1,5}$/, '');
-			let download = await downloadResult(file.url, baseName, limits, doFetch);
+			let download = await downloadResult(file.url, baseName, limits);
 			if (!download.ok && file.providerUrl && file.providerUrl !== file.url) {
-				const fallback = await downloadResult(file.providerUrl, baseName, limits, doFetch);
+				const fallback = await downloadResult(file.providerUrl, baseName, limits);
 				if (fallback.ok) download = fallback;
 			}
 			return download.ok && /\.\w{1,5}$/.test(file.filename)

@@ -49,7 +49,6 @@ export interface JobServiceOptions {
 	 */
 	shareLimits?: boolean;
 	retryBaseMs: number;
-	fetch?: typeof fetch;
 	now?: () => number;
 }
 

@@ -30,7 +30,6 @@ export interface JobDeliveryOptions {
 	logger: Logger;
 	metrics?: Metrics;
 	download: DownloadLimits;
-	fetch?: typeof fetch;
 	now: () => number;
 	/** Runs background work so shutdown can wait for it. */
 	track: (work: Promise<unknown>) => void;
@@ -137,9 +136,7 @@ export class JobDelivery {
 			...this.options.download,
 			maxBytes: Math.min(this.options.download.maxBytes, job.target.uploadLimitBytes ?? Number.POSITIVE_INFINITY),
 		};
-		return Promise.all(
-			urls.map(async (url, index) => downloadResult(url, `${job.id}_${index + 1}`, limits, this.options.fetch)),
-		);
+		return Promise.all(urls.map(async (url, index) => downloadResult(url, `${job.id}_${index + 1}`, limits)));
 	}
 
 	/** Cancels scheduled retries; their jobs stay "pending" in the store and are delivered after the next start. */

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { parseCallbackBody, PROVIDER_SIGNATURE_HEADERS, verifyProviderSignature } from '../api/index.js';
@@ -22,6 +22,24 @@ export interface AppDependencies {
 	/** Readiness checks for `/readyz`, e.g. gateway connected and store reachable. */
 	readiness?: () => Promise<Record<string, boolean>>;
 	nowSeconds?: () => number;
+}
+
+/**
+ * Hono's `bodyLimit`, with a fast path for bodies that announce their length (the provider's always do): those are
+ * judged by the header alone and read later by `c.req.text()`, which @hono/node-server serves straight from the socket.
+ * `bodyLimit` itself always builds the full web `Request` and its body stream first: in a profile, 0.6 of the 1.1 ms
+ * a callback spent in Hono and @hono/node-server. Bodies
+ * without a length (chunked) still go through `bodyLimit`, which counts them as they arrive.
+ */
+function announcedBodyLimit(maxSize: number, onError: (c: Context) => Response | Promise<Response>): MiddlewareHandler {
+	const counting = bodyLimit({ maxSize, onError });
+	return async (c, next) => {
+		const length = c.req.header('content-length');
+		if (length === undefined || c.req.header('transfer-encoding') !== undefined) return counting(c, next);
+		if (!/^\d+$/.test(length) || Number(length) > maxSize) return onError(c);
+		await next();
+		return undefined;
+	};
 }
 
 const VERDICT_STATUS: Record<CallbackVerdict, 200 | 404 | 409> = {
@@ -63,12 +81,9 @@ export function createApp(deps: AppDependencies): Hono {
 			await next();
 			return undefined;
 		},
-		bodyLimit({
-			maxSize: CALLBACK_BODY_LIMIT_BYTES,
-			onError: (c) => {
-				rejected('too-large');
-				return c.json({ error: 'body too large' }, 413);
-			},
+		announcedBodyLimit(CALLBACK_BODY_LIMIT_BYTES, (c) => {
+			rejected('too-large');
+			return c.json({ error: 'body too large' }, 413);
 		}),
 		async (c) => {
 			const jobId = c.req.param('jobId');
