@@ -34,10 +34,7 @@ export class PollScheduler {
 		const dueAt = now + Math.max(0, delayMs);
 		const current = this.due.get(jobId);
 		if (current !== undefined && current <= dueAt) return false;
-		if (delayMs <= 0 && !this.hasDueWaiting(now) && this.limiter.tryTake()) {
-			// Due now, nobody due ahead of it and a query free: run it at once rather than after a timer tick, which
-			// would add a millisecond or more to every callback's confirmation.
-			this.due.delete(jobId);
+		if (delayMs <= 0 && this.tryRunNow(jobId)) {
 			queueMicrotask(() => this.onDue(jobId));
 			return true;
 		}
@@ -45,6 +42,17 @@ export class PollScheduler {
 		this.push({ jobId, dueAt });
 		this.arm();
 		return false;
+	}
+
+	/**
+	 * Takes a query for a job due now when nobody due is waiting ahead of it and the limit has room: the caller then
+	 * polls it at once itself (rather than after a timer tick, which would add a millisecond or more to every callback's
+	 * confirmation). Any later poll scheduled for it is dropped. False: nothing changed, schedule it instead.
+	 */
+	public tryRunNow(jobId: string): boolean {
+		if (this.stopped || this.hasDueWaiting(this.now()) || !this.limiter.tryTake()) return false;
+		this.due.delete(jobId);
+		return true;
 	}
 
 	public cancel(jobId: string): void {

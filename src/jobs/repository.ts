@@ -42,10 +42,17 @@ export class JobRepository {
 	public async update(
 		id: string,
 		change: (job: JobRecord) => JobRecord | undefined,
+		/**
+		 * Resolves whether the change may be made at all (e.g. an atomic claim across processes). Awaited together with
+		 * the read, so a caller that needs both pays one store round trip rather than two in turn. False: undefined.
+		 */
+		allowed?: Promise<boolean>,
 	): Promise<{ before: JobRecord; after: JobRecord } | undefined> {
+		// It may settle while an earlier write to the job holds the lock: handled now, so that is no unhandled rejection.
+		allowed?.catch(() => undefined);
 		return this.withLock(id, async () => {
-			const before = await this.jobs.get(id);
-			if (!before) return undefined;
+			const [before, mayChange] = await Promise.all([this.jobs.get(id), allowed ?? true]);
+			if (!before || !mayChange) return undefined;
 			const after = change(structuredClone(before));
 			if (!after) return { before, after: before };
 			const settled = after.state.phase === 'finished' && after.state.delivery.state !== 'pending';

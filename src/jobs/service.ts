@@ -190,24 +190,25 @@ export class JobService {
 					return 'early';
 			}
 		};
-		const job = await repository.get(jobId);
+		let job = await repository.get(jobId);
 		let verdict = verdictFor(job);
 		if (verdict === 'early') {
 			// The callback beat the submit's answer. It is kept beside the job, never written into the job record, so it
 			// cannot overwrite the answer another process may be storing this very moment; whichever of the two looks
 			// last sees the other and confirms the result.
 			await repository.setEarlyCallback(jobId, report.taskId);
-			verdict = verdictFor(await repository.get(jobId));
+			job = await repository.get(jobId);
+			verdict = verdictFor(job);
 			if (verdict === 'early') return 'accepted';
 		}
 		if (verdict === 'accepted') {
-			// Confirmed through the poll scheduler: at once, but within the provider's query limit, however many
-			// callbacks arrive together. When it starts at once, the results download meanwhile (when it waits its
-			// turn, they would only sit in memory).
-			const confirmingNow = this.polls.schedule(jobId, 0);
-			if (confirmingNow && job && report.outcome.status === 'succeeded') {
-				this.delivery.prefetch(job, report.outcome.resultUrls);
-			}
+			// Confirmed at once when the provider's query limit has room, else in its turn, however many callbacks
+			// arrive together. At once, the job just read serves the confirmation, and the results download meanwhile
+			// (when it waits its turn, they would only sit in memory).
+			if (job && this.polls.tryRunNow(jobId)) {
+				const reported = report.outcome.status === 'succeeded' ? report.outcome.resultUrls : [];
+				this.track(this.confirmAndFinish(jobId, { job, reported }));
+			} else this.polls.schedule(jobId, 0);
 		}
 		return verdict;
 	}
@@ -215,20 +216,24 @@ export class JobService {
 	/**
 	 * Asks task details (the source of truth) and finishes the job when it is done; else polls again later.
 	 * One process at a time asks about a job: the poll lease, held until the answer is stored.
+	 * `callback`: the job as a callback just found it, and the results it reported (downloaded while confirming).
 	 */
-	private async confirmAndFinish(jobId: string): Promise<void> {
+	private async confirmAndFinish(
+		jobId: string,
+		callback?: { job: JobRecord; reported: readonly string[] },
+	): Promise<void> {
 		const lease = `poll:${jobId}`;
-		// Read alongside the claim rather than after it: a read that misses the previous holder's answer by a moment
-		// costs one redundant query at worst (the finish claim still makes delivery exactly-once), and every
-		// confirmation saves a store round trip.
+		// Read alongside the claim rather than after it (or not at all when a callback has just read it): a read that
+		// misses the previous holder's answer by a moment costs one redundant query at worst (the finish claim still
+		// makes delivery exactly-once), and every confirmation saves a store round trip.
 		const [leased, job] = await Promise.all([
 			this.options.claims.claim(lease, POLL_LEASE_TTL_MS),
-			this.options.repository.get(jobId),
+			callback?.job ?? this.options.repository.get(jobId),
 		]);
 		let finished: FinishedJob | undefined;
 		if (leased) {
 			try {
-				finished = await this.confirm(jobId, job);
+				finished = await this.confirm(jobId, job, callback?.reported ?? []);
 			} finally {
 				// Given back in the background: the delivery need not wait for it.
 				this.track(this.options.claims.release(lease));
@@ -242,7 +247,11 @@ export class JobService {
 	}
 
 	/** One poll under the lease: the finished job to deliver, if this poll finished it. */
-	private async confirm(jobId: string, job: JobRecord | undefined): Promise<FinishedJob | undefined> {
+	private async confirm(
+		jobId: string,
+		job: JobRecord | undefined,
+		reported: readonly string[],
+	): Promise<FinishedJob | undefined> {
 		if (!job || job.state.phase !== 'submitted') return undefined;
 		const { taskId, submittedAt } = job.state;
 		const log = this.options.logger.child({ jobId, taskId, guildId: job.target.guildId });
@@ -255,7 +264,10 @@ export class JobService {
 				}
 			}
 			this.options.metrics?.polls.inc();
-			const details = await this.options.api.getTask(taskId);
+			const asked = this.options.api.getTask(taskId);
+			// After the query is on its way: the answer is what delivery waits for, the downloads fit in meanwhile.
+			if (reported.length > 0) this.delivery.prefetch(job, reported);
+			const details = await asked;
 			if (details.outcome.status !== 'pending') {
 				this.polls.cancel(jobId);
 				return await this.recordFinished(jobId, taskId, details.outcome);
@@ -294,20 +306,24 @@ export class JobService {
 		outcome: FinishedOutcome,
 	): Promise<FinishedJob | undefined> {
 		// The in-process lock orders this process's writes; the claim makes one process, of all, the one that finishes.
-		if (!(await this.options.claims.claim(`finish:${jobId}`, FINISH_CLAIM_TTL_MS))) return undefined;
-		const changed = await this.options.repository.update(jobId, (current) =>
-			isFinished(current)
-				? undefined
-				: {
-						...current,
-						state: {
-							phase: 'finished',
-							taskId,
-							outcome,
-							finishedAt: this.now(),
-							delivery: { state: 'pending', attempts: 0 },
+		// It is taken while the job is read for the change, and the change made only if it was won.
+		const claimed = this.options.claims.claim(`finish:${jobId}`, FINISH_CLAIM_TTL_MS);
+		const changed = await this.options.repository.update(
+			jobId,
+			(current) =>
+				isFinished(current)
+					? undefined
+					: {
+							...current,
+							state: {
+								phase: 'finished',
+								taskId,
+								outcome,
+								finishedAt: this.now(),
+								delivery: { state: 'pending', attempts: 0 },
+							},
 						},
-					},
+			claimed,
 		);
 		this.pollAttempts.delete(jobId);
 		this.positions.forget(jobId);
