@@ -310,12 +310,18 @@ export interface PostResult {
 	/** `performance.now()` when the request was issued and when its answer had been read. */
 	start: number;
 	end: number;
+	/**
+	 * `performance.now()` when the whole request had been handed to the OS ('finish'): when it was sent, as opposed to
+	 * `start`, which also counts this process building it and waiting a tick for its keep-alive socket.
+	 */
+	sent: number;
 }
 
 /** POSTs JSON with a keep-alive agent (one socket per concurrent request). */
 export function postJson(url: string, body: string, agent: http.Agent): Promise<PostResult> {
 	const target = new URL(url);
 	const start = performance.now();
+	let sent = Number.NaN;
 	return new Promise((resolve, reject) => {
 		const request = http.request(
 			{
@@ -335,12 +341,16 @@ export function postJson(url: string, body: string, agent: http.Agent): Promise<
 						body: Buffer.concat(chunks).toString('utf8'),
 						start,
 						end: performance.now(),
+						sent,
 					}),
 				);
 				response.on('error', reject);
 			},
 		);
 		request.on('error', reject);
+		request.on('finish', () => {
+			sent = performance.now();
+		});
 		request.end(body);
 	});
 }

@@ -1,8 +1,8 @@
 /**
- * Delivery overhead: for jobs delivered one at a time, the time from the callback being sent to the first Discord
- * write for the job, minus the time spent at the fake provider on record-info and on the result downloads (each
- * measured at the provider's proxy: arrival to answer written; time covered by at least one of them, as the bot runs
- * them in parallel). What is left is the bot's own work and its hops.
+ * Delivery overhead: for jobs delivered one at a time, the time from the callback being sent (handed to the OS by the
+ * bench's HTTP client) to the first Discord write for the job, minus the time spent at the fake provider on
+ * record-info and on the result downloads (each measured at the provider's proxy: arrival to answer written; time
+ * covered by at least one of them, as the bot runs them in parallel). What is left is the bot's own work and its hops.
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -42,6 +42,8 @@ export async function deliveryOverheadFigure(context: BenchContext): Promise<Fig
 	const overheads: number[] = [];
 	const endToEnd: number[] = [];
 	const atFakes: number[] = [];
+	/** Time this process took to build and send each callback: not the bot's, so not counted (reported). */
+	const building: number[] = [];
 	try {
 		for (const job of jobs) {
 			world.succeed(job);
@@ -58,7 +60,8 @@ export async function deliveryOverheadFigure(context: BenchContext): Promise<Fig
 				1,
 			);
 			// The first Discord write for the job, as the tap at the fake's door saw it (epoch ms).
-			const sentAt = performance.timeOrigin + answer.start;
+			// From when the callback had been sent (handed to the OS), not from when this process began building it.
+			const sentAt = performance.timeOrigin + answer.sent;
 			const firstWriteAt = (await world.collectTap())
 				.slice(marksFrom)
 				.find(([at, line]) => at >= sentAt && line.includes(job.token))?.[0];
@@ -69,7 +72,8 @@ export async function deliveryOverheadFigure(context: BenchContext): Promise<Fig
 			const downloads = mjRecords.filter((record) => record.url.includes(`/files/${encodeURIComponent(job.taskId)}_`));
 			if (recordInfo.length === 0 || downloads.length === 0)
 				throw new Error(`job ${job.n}: no record-info or downloads seen before its first Discord write`);
-			const total = firstWrite.start - answer.start;
+			const total = firstWrite.start - answer.sent;
+			building.push(answer.sent - answer.start);
 			// One union over both: the bot downloads a callback's results while it confirms them, so they overlap.
 			const fakeTime = coveredTime([...recordInfo, ...downloads]);
 			endToEnd.push(total);
@@ -94,7 +98,7 @@ export async function deliveryOverheadFigure(context: BenchContext): Promise<Fig
 		target: `p50 ≤ ${TARGET_P50_MS} ms`,
 		pass: p50 <= TARGET_P50_MS,
 		notes: [
-			`${jobs.length} jobs one at a time: callback → first Discord write p50 ${round(percentile(endToEnd, 50))} ms, of which at the provider ${round(fakeP50)} ms; overhead p90 ${round(percentile(overheads, 90))} ms`,
+			`${jobs.length} jobs one at a time: callback → first Discord write p50 ${round(percentile(endToEnd, 50))} ms, of which at the provider ${round(fakeP50)} ms; overhead p90 ${round(percentile(overheads, 90))} ms; the bench's own time to build and send a callback p50 ${round(percentile(building, 50))} ms (not counted)`,
 		],
 		details: {
 			jobs: jobs.length,
@@ -103,6 +107,7 @@ export async function deliveryOverheadFigure(context: BenchContext): Promise<Fig
 			endToEndP50Ms: round(percentile(endToEnd, 50)),
 			providerTimeP50Ms: round(fakeP50),
 			overheadsMs: overheads.map((value) => round(value)),
+			callbackBuildP50Ms: round(percentile(building, 50)),
 		},
 		seconds: round((performance.now() - started) / 1000, 1),
 	};
