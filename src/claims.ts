@@ -4,11 +4,9 @@
  * limits, see settings/sharedLock.ts) claim a key here first:
  * SQLite does it in one `INSERT … ON CONFLICT` statement, Redis with `SET NX PX`, memory with a Map.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import KeyvRedis, { createClient } from '@keyv/redis';
-import KeyvSqlite from '@keyv/sqlite';
-import sqlite3 from 'sqlite3';
+import { SqliteConnection } from './sqlite/connection.js';
+import { SqliteKeyvStore } from './sqlite/keyvStore.js';
 import type { Store } from './store.js';
 
 export interface Claims {
@@ -54,13 +52,7 @@ const storeClaims = new WeakMap<Store, Claims>();
 function borrowedClaims(store: Store, now: () => number): Claims {
 	// `meta` is a small collection every store has (the callback secret, readiness probes): its adapter's connection.
 	const adapter: unknown = store.collection<unknown>('meta').store;
-	if (adapter instanceof KeyvSqlite) {
-		return sqliteClaims(
-			async (sql, params) => asRows(await adapter.query(sql, ...params)),
-			now,
-			async () => undefined,
-		);
-	}
+	if (adapter instanceof SqliteKeyvStore) return sqliteClaims(adapter.connection, now, async () => undefined);
 	if (adapter instanceof KeyvRedis) {
 		return redisClaims(
 			async () => adapter.getClient(),
@@ -89,35 +81,24 @@ function memoryClaims(now: () => number): Claims {
 	};
 }
 
-type AllRows = (sql: string, params: unknown[]) => Promise<unknown[]>;
-
 function ownSqliteClaims(file: string, now: () => number): Claims {
-	if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
-	const db = new sqlite3.Database(file);
-	db.configure('busyTimeout', 10_000);
-	// The same journal settings as the store's connections (see store.ts): WAL, synced at checkpoints.
-	db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;', () => undefined);
-	const all: AllRows = async (sql, params) =>
-		new Promise((resolveAll, reject) =>
-			db.all(sql, params, (error: Error | null, rows: unknown[]) => (error ? reject(error) : resolveAll(rows))),
-		);
-	return sqliteClaims(all, now, async () => new Promise<void>((resolveClose) => db.close(() => resolveClose())));
+	const connection = SqliteConnection.open(file);
+	return sqliteClaims(connection, now, async () => connection.close());
 }
 
-function sqliteClaims(all: AllRows, now: () => number, closeConnection: () => Promise<void>): Claims {
+function sqliteClaims(connection: SqliteConnection, now: () => number, closeConnection: () => Promise<void>): Claims {
 	const ready = (async () => {
-		await all(
+		await connection.exec(
 			"CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL, owner TEXT NOT NULL DEFAULT '')",
-			[],
 		);
 		// A file from before owners has the table without the column; another process may be adding it right now.
-		await all("ALTER TABLE claims ADD COLUMN owner TEXT NOT NULL DEFAULT ''", []).catch((error: unknown) => {
+		await connection.exec("ALTER TABLE claims ADD COLUMN owner TEXT NOT NULL DEFAULT ''").catch((error: unknown) => {
 			if (!String(error).includes('duplicate column name')) throw error;
 		});
 	})();
-	const run = async (sql: string, params: unknown[]): Promise<unknown[]> => {
+	const run = async (sql: string, params: Array<string | number>): Promise<unknown[]> => {
 		await ready;
-		return all(sql, params);
+		return connection.all(sql, params);
 	};
 	return {
 		async claim(key, ttlMs, owner = NO_OWNER) {
@@ -199,8 +180,4 @@ function redisClaims(connection: () => Promise<RedisCommands>, closeConnection: 
 			await closeConnection();
 		},
 	};
-}
-
-function asRows(result: unknown): unknown[] {
-	return Array.isArray(result) ? (result as unknown[]) : [];
 }

@@ -2,11 +2,10 @@
  * The bot's persistent state, on Keyv. Everything another process (or this one after a restart) needs lives here.
  * Each collection is its own Keyv namespace so it can be iterated (restart recovery lists unfinished jobs).
  */
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import KeyvRedis from '@keyv/redis';
-import KeyvSqlite from '@keyv/sqlite';
 import Keyv from 'keyv';
+import { SqliteConnection } from './sqlite/connection.js';
+import { SqliteKeyvStore } from './sqlite/keyvStore.js';
 
 export interface Store {
 	/** Keyv namespace by name, created once per store. */
@@ -63,19 +62,14 @@ function adapterFactory(url: string, closers: Array<() => Promise<void>>): (name
 		return (name) => new Keyv<unknown>({ namespace: name });
 	}
 	if (url.startsWith('sqlite://')) {
-		const file = url.slice('sqlite://'.length);
-		if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
-		return (name) => {
-			// One table per collection; busyTimeout because each table's adapter holds its own connection to the file.
-			const adapter = new KeyvSqlite({ uri: url, table: name.replace(/[^a-z0-9_]/gi, '_'), busyTimeout: 10_000 });
-			// WAL lets readers and the writer proceed together, and NORMAL syncs at checkpoints instead of every commit:
-			// the default (a rollback journal with a disk flush per write) made each job's few writes cost ~50 ms. A
-			// process crash loses nothing; only a power cut may lose the last commits.
-			void adapter.query('PRAGMA journal_mode = WAL').catch(() => undefined);
-			void adapter.query('PRAGMA synchronous = NORMAL').catch(() => undefined);
-			closers.push(async () => adapter.disconnect());
-			return new Keyv<unknown>({ store: adapter, namespace: name });
-		};
+		// One connection for the whole store, one table per collection (named as @keyv/sqlite named them before).
+		const connection = SqliteConnection.open(url.slice('sqlite://'.length));
+		closers.push(async () => connection.close());
+		return (name) =>
+			new Keyv<unknown>({
+				store: new SqliteKeyvStore(connection, name.replace(/[^a-z0-9_]/gi, '_')),
+				namespace: name,
+			});
 	}
 	if (url.startsWith('redis://') || url.startsWith('rediss://')) {
 		return (name) => {

@@ -1,0 +1,100 @@
+/**
+ * A Keyv storage adapter for one table of a {@link SqliteConnection}: the table layout of @keyv/sqlite (`key`,
+ * `value` as text, Keyv's own serialisation and expiry inside the value), so files written before stay readable,
+ * over kept statements (see connection.ts for why).
+ */
+import { EventEmitter } from 'node:events';
+import type { KeyvStoreAdapter, StoredData } from 'keyv';
+import type { SqliteConnection, SqliteValue } from './connection.js';
+
+/** Rows fetched per page while iterating a table (restart recovery lists every open job). */
+const ITERATION_PAGE = 500;
+
+type StatementName = 'get' | 'getMany' | 'set' | 'delete' | 'has' | 'page' | 'clear';
+
+export class SqliteKeyvStore extends EventEmitter implements KeyvStoreAdapter {
+	/** Keyv reads `dialect` to know the adapter can iterate. */
+	public readonly opts: { dialect: 'sqlite'; url: string; table: string };
+	public namespace?: string | undefined;
+	private readonly ready: Promise<void>;
+	private readonly sql: Readonly<Record<StatementName, string>>;
+
+	public constructor(
+		public readonly connection: SqliteConnection,
+		table: string,
+	) {
+		super();
+		if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table)) throw new Error(`Invalid SQLite table name: ${table}`);
+		this.opts = { dialect: 'sqlite', url: `sqlite://${connection.file}`, table };
+		this.sql = {
+			get: `SELECT value FROM ${table} WHERE key = ?`,
+			getMany: `SELECT key, value FROM ${table} WHERE key IN (SELECT value FROM json_each(?))`,
+			set: `INSERT INTO ${table} (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+			delete: `DELETE FROM ${table} WHERE key = ? RETURNING key`,
+			has: `SELECT 1 AS found FROM ${table} WHERE key = ?`,
+			// Pages by key rather than by offset: rows deleted while a caller iterates do not make it skip others.
+			page: `SELECT key, value FROM ${table} WHERE key LIKE ? ESCAPE '\\' AND key > ? ORDER BY key LIMIT ${ITERATION_PAGE}`,
+			clear: `DELETE FROM ${table} WHERE key LIKE ? ESCAPE '\\'`,
+		};
+		this.ready = connection.exec(`CREATE TABLE IF NOT EXISTS ${table} (key VARCHAR(255) PRIMARY KEY, value TEXT)`);
+		this.ready.catch((error: unknown) => this.emit('error', error));
+	}
+
+	public async get<Value>(key: string): Promise<StoredData<Value> | undefined> {
+		const [row] = await this.all('get', [key]);
+		return row?.['value'] as StoredData<Value> | undefined;
+	}
+
+	public async getMany<Value>(keys: string[]): Promise<Array<StoredData<Value | undefined>>> {
+		const rows = await this.all('getMany', [JSON.stringify(keys)]);
+		const values = new Map(rows.map((row) => [row['key'], row['value']]));
+		return keys.map((key) => values.get(key) as StoredData<Value | undefined>);
+	}
+
+	public async set(key: string, value: unknown): Promise<void> {
+		await this.ready;
+		await this.connection.run(this.sql.set, [key, value as SqliteValue]);
+	}
+
+	public async delete(key: string): Promise<boolean> {
+		return (await this.all('delete', [key])).length > 0;
+	}
+
+	public async deleteMany(keys: string[]): Promise<boolean> {
+		const deleted = await Promise.all(keys.map(async (key) => this.delete(key)));
+		return deleted.some(Boolean);
+	}
+
+	public async has(key: string): Promise<boolean> {
+		return (await this.all('has', [key])).length > 0;
+	}
+
+	public async clear(): Promise<void> {
+		await this.all('clear', [this.prefixPattern(this.namespace)]);
+	}
+
+	public async *iterator<Value>(namespace?: string): AsyncGenerator<Array<string | Awaited<Value> | undefined>> {
+		let after = '';
+		for (;;) {
+			const rows = await this.all('page', [this.prefixPattern(namespace), after]);
+			for (const row of rows) yield [String(row['key']), row['value'] as Awaited<Value>];
+			if (rows.length < ITERATION_PAGE) return;
+			after = String(rows.at(-1)?.['key']);
+		}
+	}
+
+	/** The connection belongs to the store, which closes it once for every table. */
+	public async disconnect(): Promise<void> {
+		await this.ready.catch(() => undefined);
+	}
+
+	private async all(statement: StatementName, params: SqliteValue[]) {
+		await this.ready;
+		return this.connection.all(this.sql[statement], params);
+	}
+
+	/** A LIKE pattern for the keys of a namespace (Keyv prefixes them `namespace:`), with LIKE's wildcards escaped. */
+	private prefixPattern(namespace: string | undefined): string {
+		return namespace ? `${namespace.replace(/[\\%_]/g, (wildcard) => `\\${wildcard}`)}:%` : '%';
+	}
+}
