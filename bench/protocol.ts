@@ -26,6 +26,13 @@ export interface MemorySample {
 /** A request seen by a tap: `[epoch ms, "METHOD /path?query"]` (see children/tap.ts). */
 export type TapMark = [number, string];
 
+/**
+ * A request and its answer as a tap relayed them: `[epoch ms the request line arrived, epoch ms the last byte of the
+ * answer so far left for the client (NaN before any), "METHOD /path?query"]`. The time between is the time spent
+ * behind the tap's door (proxy and fake), as the client would see it without the tap's own relaying.
+ */
+export type TapExchange = [number, number, string];
+
 /** Epoch ms with sub-ms precision, comparable between the bench's processes. */
 export function epochNow(): number {
 	return performance.timeOrigin + performance.now();

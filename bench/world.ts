@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { FAKE_IDS, startFakeDiscord, type FakeDiscord, type RecordedRequest } from '../test/fakes/discord.js';
 import { createPng, startFakeMidjourney, type FakeMidjourney } from '../test/fakes/midjourney.js';
 import { RESULTS_DIR, startChild, type Child } from './child.js';
-import type { TapMark } from './protocol.js';
+import type { TapExchange, TapMark } from './protocol.js';
 import { startRecordingProxy, type RecordingProxy } from './proxy.js';
 
 const STRING_OPTION = 3;
@@ -108,6 +108,11 @@ export class BenchWorld {
 		const marks = await this.mjTap.call<TapMark[]>('drain');
 		for (const mark of marks) this.mjTapMarks.push(mark);
 		return this.mjTapMarks;
+	}
+
+	/** The provider tap's latest exchanges (request arrival to answer relayed, see children/tap.ts). */
+	public async mjExchanges(): Promise<TapExchange[]> {
+		return this.mjTap.call<TapExchange[]>('exchanges');
 	}
 
 	/** Fetches the tap's new marks into `tapMarks` and returns them all. */
