@@ -30,11 +30,13 @@ export class SqliteConnection {
 		// WAL lets readers and the writer proceed together, and NORMAL syncs at checkpoints instead of every commit: the
 		// default (a rollback journal with a disk flush per write) made each job's few writes cost ~50 ms. A process
 		// crash loses nothing; only a power cut may lose the last commits.
-		this.opened = new Promise((resolveOpened, reject) =>
-			this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;', (error) =>
-				error ? reject(error) : resolveOpened(),
-			),
-		);
+		// The journal mode is the file's: when another connection is switching it at this very moment, SQLite may answer
+		// SQLITE_BUSY without waiting, and that connection's switch serves this one too. Synchronous is per connection.
+		this.opened = this.execNow('PRAGMA journal_mode = WAL')
+			.catch(() => undefined)
+			.then(async () => this.execNow('PRAGMA synchronous = NORMAL'));
+		// Failures surface to every statement that awaits it; none is left unhandled if nobody does.
+		this.opened.catch(() => undefined);
 	}
 
 	/** Opens `file` (`:memory:` for a private in-memory database), creating its folder if need be. */
@@ -61,7 +63,7 @@ export class SqliteConnection {
 	/** Runs SQL once, without keeping a statement: schema changes (a kept statement would go stale after them). */
 	public async exec(sql: string): Promise<void> {
 		await this.opened;
-		return new Promise((resolveExec, reject) => this.db.exec(sql, (error) => (error ? reject(error) : resolveExec())));
+		return this.execNow(sql);
 	}
 
 	public async close(): Promise<void> {
@@ -75,6 +77,10 @@ export class SqliteConnection {
 			await new Promise<void>((resolveClose) => this.db.close(() => resolveClose()));
 		})();
 		return this.closed;
+	}
+
+	private async execNow(sql: string): Promise<void> {
+		return new Promise((resolveExec, reject) => this.db.exec(sql, (error) => (error ? reject(error) : resolveExec())));
 	}
 
 	private async statement(sql: string): Promise<sqlite3.Statement> {
