@@ -2,7 +2,8 @@
  * Who started which job, for limits and `/jobs`. Two indexes in the store, written when a job is granted (before it
  * starts, under an id chosen then: see {@link SettingsService.authorizeJob}):
  * - `member-jobs`: a member's recent jobs in a server (`<guild>:<user>` → entries), for running counts and `/jobs`;
- * - `guild-jobs`: a server's jobs of one UTC day (`<guild>:<day>` → entries), for the server-wide daily cap.
+ * - `guild-day-jobs`: a server's jobs of one UTC day (list `<guild>:<day>`, in chunks: see chunkedList.ts), for the
+ *   server-wide daily cap. (Before, `guild-jobs` held each day's list as one value; still read for that day.)
  * Counts read each job's state from the job repository: a job that failed is not counted against daily limits
  * (it cost nothing, or the provider refunds it), and a finished job no longer counts as running. An entry whose job
  * does not exist yet is a reservation: it counts as running while young, and for nothing once abandoned.
@@ -14,6 +15,7 @@ import type Keyv from 'keyv';
 import type { JobRepository } from '../jobs/repository.js';
 import type { JobRecord } from '../jobs/types.js';
 import type { Store } from '../store.js';
+import { ChunkedList } from './chunkedList.js';
 import { deleteWithPrefix } from './store.js';
 import { startOfUtcDay, utcDayKey } from './time.js';
 
@@ -65,7 +67,11 @@ const MAX_MEMBER_ENTRIES = 2000;
 
 export class JobUsage {
 	private readonly members: Keyv<JobEntry[]>;
-	private readonly days: Keyv<GuildJobEntry[]>;
+	private readonly days: ChunkedList<GuildJobEntry>;
+	private readonly dayChunks: Keyv<GuildJobEntry[]>;
+	private readonly dayHeads: Keyv<number>;
+	/** A day's list as one value, as versions before the chunks wrote it: read and trimmed, never appended to. */
+	private readonly legacyDays: Keyv<GuildJobEntry[]>;
 	/** Finished jobs never change standing again: remembered to spare store reads on every check. */
 	private readonly settled = new Map<string, 'succeeded' | 'failed'>();
 
@@ -75,7 +81,10 @@ export class JobUsage {
 		private readonly now: () => number = Date.now,
 	) {
 		this.members = store.collection<JobEntry[]>('member-jobs');
-		this.days = store.collection<GuildJobEntry[]>('guild-jobs');
+		this.dayChunks = store.collection<GuildJobEntry[]>('guild-day-jobs');
+		this.dayHeads = store.collection<number>('guild-day-heads');
+		this.days = new ChunkedList(this.dayChunks, this.dayHeads, KEEP_FOR_MS);
+		this.legacyDays = store.collection<GuildJobEntry[]>('guild-jobs');
 	}
 
 	/** Records that a member was granted a job. The caller holds the server's shared lock. */
@@ -94,10 +103,8 @@ export class JobUsage {
 		}
 		const byDay = groupBy(jobs, (job) => utcDayKey(job.entry.at));
 		for (const [dayKeyPart, started] of byDay) {
-			const dayKey = `${guildId}:${dayKeyPart}`;
-			const day = (await this.days.get(dayKey)) ?? [];
-			for (const { userId, entry } of started) day.push({ id: entry.id, at: entry.at, userId });
-			await this.days.set(dayKey, day, KEEP_FOR_MS);
+			const entries = started.map(({ userId, entry }) => ({ id: entry.id, at: entry.at, userId }));
+			await this.days.append(`${guildId}:${dayKeyPart}`, entries);
 		}
 	}
 
@@ -110,13 +117,11 @@ export class JobUsage {
 			await this.members.set(memberKey, kept, 30 * DAY_MS);
 		}
 		const dayKey = `${guildId}:${utcDayKey(entry.at)}`;
-		const day = await this.days.get(dayKey);
-		if (day?.some((candidate) => candidate.id === entry.id)) {
-			await this.days.set(
-				dayKey,
-				day.filter((candidate) => candidate.id !== entry.id),
-				KEEP_FOR_MS,
-			);
+		if (await this.days.remove(dayKey, (candidate) => candidate.id === entry.id)) return;
+		const legacy = await this.legacyDays.get(dayKey);
+		if (legacy?.some((candidate) => candidate.id === entry.id)) {
+			const kept = legacy.filter((candidate) => candidate.id !== entry.id);
+			await this.legacyDays.set(dayKey, kept, KEEP_FOR_MS);
 		}
 	}
 
@@ -139,7 +144,9 @@ export class JobUsage {
 
 	/** The server's usage today. */
 	public async guildUsage(guildId: string): Promise<GuildUsage> {
-		const entries = (await this.days.get(`${guildId}:${utcDayKey(this.now())}`)) ?? [];
+		const dayKey = `${guildId}:${utcDayKey(this.now())}`;
+		const [chunked, legacy] = await Promise.all([this.days.entries(dayKey), this.legacyDays.get(dayKey)]);
+		const entries = [...(legacy ?? []), ...chunked];
 		const standings = await this.standings(entries);
 		const counted = entries.filter((_, index) => standings[index] !== 'abandoned');
 		return {
@@ -169,7 +176,9 @@ export class JobUsage {
 	/** Forgets a server's usage (the bot left it). */
 	public async removeGuild(guildId: string): Promise<void> {
 		await deleteWithPrefix(this.members, `${guildId}:`);
-		await deleteWithPrefix(this.days, `${guildId}:`);
+		await deleteWithPrefix(this.dayChunks, `${guildId}:`);
+		await deleteWithPrefix(this.dayHeads, `${guildId}:`);
+		await deleteWithPrefix(this.legacyDays, `${guildId}:`);
 	}
 
 	private async standings(entries: readonly JobEntry[]): Promise<JobStanding[]> {

@@ -6,11 +6,17 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JobRepository } from '../../src/jobs/repository.js';
 import { buildGenerateRequest } from '../../src/jobs/request.js';
 import { createLogger } from '../../src/logger.js';
+import { ChunkedList } from '../../src/settings/chunkedList.js';
 import { SettingsService, type JobAuthorization, type JobAuthorizationInput } from '../../src/settings/service.js';
 import { utcDayKey } from '../../src/settings/time.js';
 import type { GuildJobEntry, JobEntry } from '../../src/settings/usage.js';
 import { createStore, type Store } from '../../src/store.js';
 import { freshStores, STORE_KINDS, type StoreKind } from '../support/stores.js';
+
+/** A server's jobs of one day as the store holds them (see usage.ts). */
+function dayList(store: Store): ChunkedList<GuildJobEntry> {
+	return new ChunkedList(store.collection('guild-day-jobs'), store.collection('guild-day-heads'), 60_000);
+}
 
 const KINDS = STORE_KINDS;
 const GUILD = '300000000000000001';
@@ -98,8 +104,8 @@ describe.each(KINDS)('two processes on one %s store', (kind) => {
 		const results = await requestsAtOnce(MEMBERS);
 		const ids = granted(results).map((grant) => grant.jobId);
 		expect(ids).toHaveLength(40);
-		const day = await stores[0]!.collection<GuildJobEntry[]>('guild-jobs').get(`${GUILD}:${utcDayKey(Date.now())}`);
-		expect(day?.map((entry) => entry.id).sort()).toEqual([...ids].sort());
+		const day = await dayList(stores[0]!).entries(`${GUILD}:${utcDayKey(Date.now())}`);
+		expect(day.map((entry) => entry.id).sort()).toEqual([...ids].sort());
 		const members = stores[1]!.collection<JobEntry[]>('member-jobs');
 		const perMember = await Promise.all(MEMBERS.map(async (member) => members.get(`${GUILD}:${member}`)));
 		expect(perMember.map((entries) => entries?.length)).toEqual([10, 10, 10, 10]);
@@ -112,7 +118,7 @@ describe.each(KINDS)('two processes on one %s store', (kind) => {
 				.map(async (grant) => grant.release()),
 		);
 		expect(await processes[0]!.guildUsage(GUILD)).toEqual({ today: 10, failedToday: 0, running: 10, members: 4 });
-		const left = await stores[1]!.collection<GuildJobEntry[]>('guild-jobs').get(`${GUILD}:${utcDayKey(Date.now())}`);
-		expect(left?.map((entry) => entry.id).sort()).toEqual(ids.slice(30).sort());
+		const left = await dayList(stores[1]!).entries(`${GUILD}:${utcDayKey(Date.now())}`);
+		expect(left.map((entry) => entry.id).sort()).toEqual(ids.slice(30).sort());
 	});
 });

@@ -5,6 +5,8 @@ import type { FinishedOutcome, JobRecord } from '../../src/jobs/types.js';
 import { createLogger } from '../../src/logger.js';
 import { claimsInStore } from '../../src/claims.js';
 import { SettingsService, type JobAuthorizationInput } from '../../src/settings/service.js';
+import { utcDayKey } from '../../src/settings/time.js';
+import type { GuildJobEntry } from '../../src/settings/usage.js';
 import { createStore, type Store } from '../../src/store.js';
 
 const GUILD = '200000000000000001';
@@ -220,6 +222,21 @@ describe('SettingsService.authorizeJob', () => {
 		expect((await service.authorizeJob(input({ userId: BOB }))).ok).toBe(true);
 		// Granted, not started yet: counted already, in every process.
 		expect(await service.guildUsage(GUILD)).toEqual({ today: 2, failedToday: 1, running: 2, members: 2 });
+	});
+
+	it('still counts the jobs an earlier version recorded today as one value, after an upgrade', async () => {
+		await setLimits({ serverDaily: 2 });
+		const before = await startJob({ userId: ALICE });
+		// Moved to the layout versions before the chunked day lists wrote: `guild-jobs`, one array per server and day.
+		await store.collection('guild-day-jobs').clear();
+		await store.collection('guild-day-heads').clear();
+		await store
+			.collection<GuildJobEntry[]>('guild-jobs')
+			.set(`${GUILD}:${utcDayKey(now)}`, [{ id: before.id, at: before.createdAt, userId: ALICE }]);
+		expect(await service.guildUsage(GUILD)).toEqual({ today: 1, failedToday: 0, running: 1, members: 1 });
+		await startJob({ userId: BOB });
+		expect(await service.authorizeJob(input({ userId: BOB }))).toMatchObject({ ok: false, rule: 'server-daily' });
+		expect(await service.guildUsage(GUILD)).toEqual({ today: 2, failedToday: 0, running: 2, members: 2 });
 	});
 });
 
