@@ -3,6 +3,7 @@
  * against the fake Discord and the fake Midjourney.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { createClaims } from '../../src/claims.js';
 import { buildGenerateRequest } from '../../src/jobs/request.js';
 import { nextUtcMidnight } from '../../src/settings/time.js';
 import type { RecordedRequest } from '../fakes/discord.js';
@@ -332,6 +333,27 @@ describe('server rules and limits stop a job before anything is submitted', () =
 		expect((await world.bot.settings.guildUsage(ids.guild)).members).toBe(3);
 		const shown = await serverSettings('show');
 		expect(shown.content).toContain('3 jobs of the 3 allowed (2 more failed and were given back), by 3 members');
+		expectClean();
+	});
+
+	it('tells the member the bot is busy, submitting nothing, while another process keeps the server’s limits locked', async () => {
+		await open();
+		const { ids } = world.discord;
+		await serverSettings('set', [int('member_running_limit', 5)]);
+		// Another bot process on the same store holds the server's limits lock (and does not let go within 2 s).
+		const otherProcess = createClaims(`sqlite://${world.storeFile}`);
+		const lock = `lock:limits:${ids.guild}`;
+		try {
+			expect(await otherProcess.claim(lock, 60_000, 'the-other-process')).toBe(true);
+			const busy = await refusedImagine();
+			expect(busy).toContain('The bot is busy with other requests from this server right now. Try again in a moment.');
+			expect(world.logs.some((line) => line['msg'] === 'The server’s limits stayed locked too long')).toBe(true);
+			// Once the other process lets go, the same command goes through.
+			await otherProcess.release(lock, 'the-other-process');
+			await imagine();
+		} finally {
+			await otherProcess.close();
+		}
 		expectClean();
 	});
 
