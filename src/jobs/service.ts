@@ -99,38 +99,42 @@ export class JobService {
 		const { repository, api, logger } = this.options;
 		const before = await repository.get(jobId);
 		if (before?.state.phase !== 'queued') return { kind: 'done' };
-		// Another process sharing the store may have queued the same job after a restart: one of them submits.
-		const submitClaim = `submit:${jobId}:${before.state.attempts}`;
-		if (!(await this.options.claims.claim(submitClaim, SUBMIT_CLAIM_TTL_MS))) return { kind: 'done' };
-		let attempts = 0;
-		const claimed = await repository.update(jobId, (current) => {
-			if (current.state.phase !== 'queued') return undefined;
-			attempts = current.state.attempts + 1;
-			return { ...current, state: { phase: 'submitting', attempts, since: this.now() } };
-		});
-		const job = claimed?.after;
-		if (!job || job.state.phase !== 'submitting') return { kind: 'done' };
+		const attemptsBefore = before.state.attempts;
 		const log = logger.child({
 			jobId,
-			guildId: job.target.guildId,
-			userId: job.target.requesterId,
-			taskType: job.request.taskType,
+			guildId: before.target.guildId,
+			userId: before.target.requesterId,
+			taskType: before.request.taskType,
 		});
-		const callbackUrl = this.options.callbackUrlFor(jobId);
+		// The grants first, and only then the job marked `submitting`: while it waits for its turn (the account's window
+		// shared with other processes may hold it for seconds), the store still says `queued` and nothing is claimed, so
+		// a stop, or even a crash, meanwhile leaves a job the next start simply submits, rather than one it must report
+		// as "unknown whether it started".
 		try {
 			await takeGrant();
-			await this.sharedLimits?.submits.acquire(this.stopping.signal);
+			if (this.sharedLimits && !(await this.sharedLimits.submits.tryTake())) {
+				log.debug('Waiting for a turn in the submit window shared with the other processes');
+				await this.sharedLimits.submits.acquire(this.stopping.signal);
+			}
 		} catch {
-			// Shutting down before the request left: nothing was sent, so the job simply stays queued for the next start,
-			// whose attempt number is this one's again: the claim on it is given back so that start may take it.
-			await repository.update(jobId, (current) =>
-				current.state.phase === 'submitting'
-					? { ...current, state: { phase: 'queued', attempts: attempts - 1 } }
-					: undefined,
-			);
-			await this.options.claims.release(submitClaim);
-			return { kind: 'done' };
+			return { kind: 'done' }; // Stopping before the request left: the job stays queued for the next start.
 		}
+		// Another process sharing the store may have queued the same job after a restart: one of them submits. The claim
+		// is taken while the job is read for the change, which is made only if it was won and nobody has tried meanwhile.
+		const submitClaim = this.options.claims.claim(`submit:${jobId}:${attemptsBefore}`, SUBMIT_CLAIM_TTL_MS);
+		let attempts = 0;
+		const claimed = await repository.update(
+			jobId,
+			(current) => {
+				if (current.state.phase !== 'queued' || current.state.attempts !== attemptsBefore) return undefined;
+				attempts = current.state.attempts + 1;
+				return { ...current, state: { phase: 'submitting', attempts, since: this.now() } };
+			},
+			submitClaim,
+		);
+		const job = claimed?.after;
+		if (!job || job.state.phase !== 'submitting') return { kind: 'done' };
+		const callbackUrl = this.options.callbackUrlFor(jobId);
 		try {
 			const { taskId } = await api.generate(callbackUrl ? { ...job.request, callbackUrl } : job.request);
 			log.info({ taskId, attempts }, 'Job submitted');

@@ -6,14 +6,14 @@ import type { SlidingWindowLimiter } from './rateLimit.js';
 
 /**
  * What a submission attempt asks of the queue. The limiter here only paces how fast jobs leave the queue; the
- * submit function takes the actual grant immediately before sending, so store latency in between can never bunch
- * requests up at the provider.
+ * submit function takes the actual grant just before sending (one store round trip before: see JobService.submit),
+ * so store latency in between cannot bunch requests up at the provider beyond the limiter's margin.
  */
 export type SubmitResult = { kind: 'done' } | { kind: 'retry'; afterMs: number };
 
 export interface SubmitQueueOptions {
 	limiter: SlidingWindowLimiter;
-	/** Submits one job; calls `takeGrant` right before its request leaves (it waits for the rate limit). */
+	/** Submits one job; calls `takeGrant` shortly before its request leaves (it waits for the rate limit). */
 	submit: (jobId: string, takeGrant: () => Promise<void>) => Promise<SubmitResult>;
 	/** Called after the queue moved, with each waiting job's 1-based position. */
 	onMoved: (positions: ReadonlyMap<string, number>) => void;

@@ -106,7 +106,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
 	return world;
 }
 
-function logSink(lines: Array<Record<string, unknown>>): Writable {
+export function logSink(lines: Array<Record<string, unknown>>): Writable {
 	return new Writable({
 		write(chunk: Buffer, _encoding, callback) {
 			for (const line of chunk.toString('utf8').split('\n')) {

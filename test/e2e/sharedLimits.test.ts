@@ -1,7 +1,8 @@
 /**
  * The provider's limits are per account, not per process: two bot processes on one Redis store (here each running one
  * of two gateway shards, so each receives its own servers' commands) share one submission window between them, and a
- * job waiting for a grant when its process stops is submitted after the next start — never lost, never paid twice.
+ * job waiting for a grant when its process stops (or dies: the store says nothing else) is submitted after the next
+ * start — never lost, never paid twice.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBot, type Bot } from '../../src/bot.js';
@@ -10,7 +11,8 @@ import { createLogger } from '../../src/logger.js';
 import { FAKE_IDS, startFakeDiscord, type FakeDiscord } from '../fakes/discord.js';
 import { startFakeMidjourney, type FakeMidjourney } from '../fakes/midjourney.js';
 import { REDIS_TESTS_ENABLED, startRedis, type RedisServer } from '../support/redis.js';
-import { eventually, replicaConfig } from './harness.js';
+import { createClient } from '@keyv/redis';
+import { eventually, logSink, replicaConfig } from './harness.js';
 
 const STRING = 3;
 /** One submission per window for the whole account; short enough that the test can wait for the next one. */
@@ -21,6 +23,8 @@ describe.runIf(REDIS_TESTS_ENABLED)('rate limits shared by two processes on one 
 	let discord: FakeDiscord;
 	let mj: FakeMidjourney;
 	const bots: Bot[] = [];
+	/** Each process's log lines, by shard. */
+	const logs: Record<'0' | '1', Array<Record<string, unknown>>> = { '0': [], '1': [] };
 
 	async function startProcess(shardId: '0' | '1'): Promise<Bot> {
 		const identified = discord.waitForIdentify();
@@ -29,7 +33,7 @@ describe.runIf(REDIS_TESTS_ENABLED)('rate limits shared by two processes on one 
 			SHARD_IDS: shardId,
 			...LIMITS,
 		});
-		const bot = await startBot({ config, logger: createLogger('silent') });
+		const bot = await startBot({ config, logger: createLogger('debug', logSink(logs[shardId])) });
 		await identified;
 		return bot;
 	}
@@ -59,23 +63,34 @@ describe.runIf(REDIS_TESTS_ENABLED)('rate limits shared by two processes on one 
 			guildId: FAKE_IDS.guild2,
 			options: [{ name: 'prompt', type: STRING, value: 'second' }],
 		});
-		const jobs = new JobRepository(bots[1]!.store);
-		const waiting = await eventually(async () => {
-			for (const id of await jobs.listOpen()) {
-				const job = await jobs.get(id);
-				if (job?.request.prompt === 'second' && job.state.phase === 'submitting') return job;
-			}
-			return undefined;
-		}, 'the second job to wait for its grant');
+		const isWaiting = (line: Record<string, unknown>) =>
+			line['msg'] === 'Waiting for a turn in the submit window shared with the other processes';
+		const waitingLine = await eventually(() => logs['1'].find(isWaiting), 'the second job to wait for its turn');
+		const waitingId = String(waitingLine['jobId']);
 		expect(mj.generateRequests).toHaveLength(1);
+		// While it waits, the store holds what a crash must leave behind: a job still queued, its submission unclaimed.
+		const jobs = new JobRepository(bots[1]!.store);
+		expect((await jobs.get(waitingId))?.state).toEqual({ phase: 'queued', attempts: 0 });
+		const submitClaimed = async (): Promise<number> => {
+			const client = createClient({ url: `${redis.url}/0` });
+			await client.connect();
+			try {
+				return await client.exists(`claims:submit:${waitingId}:0`);
+			} finally {
+				await client.close();
+			}
+		};
+		expect(await submitClaimed()).toBe(0);
 
-		// Its process stops while it waits (a deploy): nothing was sent, so the job goes back to the queue…
+		// Its process stops while it waits (a deploy): nothing was sent, and the job is still in the queue…
 		await bots[1]!.stop();
-		expect((await new JobRepository(bots[0]!.store).get(waiting.id))?.state).toEqual({ phase: 'queued', attempts: 0 });
+		expect((await new JobRepository(bots[0]!.store).get(waitingId))?.state).toEqual({ phase: 'queued', attempts: 0 });
 		// …and the next start submits it, once the window allows.
 		bots[1] = await startProcess('1');
 		const second = await mj.waitForGenerate(1, 10_000);
 		expect(second.body['prompt']).toBe('second');
+		// The claim that makes it one submission is taken now, by the process that sent it.
+		expect(await submitClaimed()).toBe(1);
 		expect(Date.now() - submittedAt).toBeGreaterThanOrEqual(1_500);
 		expect(mj.generateRequests).toHaveLength(2);
 	});
