@@ -29,9 +29,9 @@ export class SqliteConnection {
 		this.db.configure('busyTimeout', BUSY_TIMEOUT_MS);
 		// WAL lets readers and the writer proceed together, and NORMAL syncs at checkpoints instead of every commit: the
 		// default (a rollback journal with a disk flush per write) made each job's few writes cost ~50 ms. A process
-		// crash loses nothing; only a power cut may lose the last commits.
-		// The journal mode is the file's: when another connection is switching it at this very moment, SQLite may answer
-		// SQLITE_BUSY without waiting, and that connection's switch serves this one too. Synchronous is per connection.
+		// crash loses nothing; only a power cut may lose the last commits. The journal mode is the file's: when another
+		// connection is switching it at this very moment, SQLite may answer SQLITE_BUSY without waiting, and that
+		// connection's switch serves this one too. Synchronous is per connection.
 		this.opened = this.execNow('PRAGMA journal_mode = WAL')
 			.catch(() => undefined)
 			.then(async () => this.execNow('PRAGMA synchronous = NORMAL'));
@@ -91,7 +91,12 @@ export class SqliteConnection {
 		const statement = await new Promise<sqlite3.Statement>((resolvePrepared, reject) => {
 			const prepared = this.db.prepare(sql, (error) => (error ? reject(error) : resolvePrepared(prepared)));
 		});
-		// Two callers may have prepared the same SQL at once: keep one, the other is simply collected.
+		if (this.closed) {
+			// Closing began while it was prepared: close() finalises only the statements it found.
+			statement.finalize();
+			throw new Error('The SQLite connection is closed');
+		}
+		// Two callers may have prepared the same SQL at once: one statement is kept, the other finalised.
 		const winner = this.statements.get(sql) ?? statement;
 		this.statements.set(sql, winner);
 		if (winner !== statement) statement.finalize();
