@@ -114,6 +114,9 @@ export class JobService {
 			await takeGrant();
 			if (this.sharedLimits && !(await this.sharedLimits.submits.tryTake())) {
 				log.debug('Waiting for a turn in the submit window shared with the other processes');
+				// The member is shown it waits, as for a place in this process's queue: next here, its turn depends on the
+				// other processes. Once submitted, the reply says it is being generated (see `positions.forget` below).
+				this.positions.showIfWaiting(jobId, 1);
 				await this.sharedLimits.submits.acquire(this.stopping.signal);
 			}
 		} catch {

@@ -58,7 +58,7 @@ describe.runIf(REDIS_TESTS_ENABLED)('rate limits shared by two processes on one 
 		const submittedAt = Date.now();
 
 		// Shard 1's server asks on the other process, whose own limiter has room: the shared window has not.
-		discord.sendCommand({
+		const { token } = discord.sendCommand({
 			name: 'imagine',
 			guildId: FAKE_IDS.guild2,
 			options: [{ name: 'prompt', type: STRING, value: 'second' }],
@@ -68,6 +68,13 @@ describe.runIf(REDIS_TESTS_ENABLED)('rate limits shared by two processes on one 
 		const waitingLine = await eventually(() => logs['1'].find(isWaiting), 'the second job to wait for its turn');
 		const waitingId = String(waitingLine['jobId']);
 		expect(mj.generateRequests).toHaveLength(1);
+		// The member is told it waits its turn, not that it is being generated.
+		await discord.waitForRequest(
+			(request) =>
+				request.method === 'PATCH' &&
+				request.path.endsWith(`/${token}/messages/@original`) &&
+				String((request.body as { content?: string }).content).includes('🕒 Queued — position 1.'),
+		);
 		// While it waits, the store holds what a crash must leave behind: a job still queued, its submission unclaimed.
 		const jobs = new JobRepository(bots[1]!.store);
 		expect((await jobs.get(waitingId))?.state).toEqual({ phase: 'queued', attempts: 0 });
@@ -93,5 +100,38 @@ describe.runIf(REDIS_TESTS_ENABLED)('rate limits shared by two processes on one 
 		expect(await submitClaimed()).toBe(1);
 		expect(Date.now() - submittedAt).toBeGreaterThanOrEqual(1_500);
 		expect(mj.generateRequests).toHaveLength(2);
+	});
+
+	it('shows a job waiting for the shared window as queued, then as being generated once its turn comes', async () => {
+		const before = mj.generateRequests.length;
+		discord.sendCommand({
+			name: 'imagine',
+			guildId: FAKE_IDS.guild,
+			options: [{ name: 'prompt', type: STRING, value: 'third' }],
+		});
+		await mj.waitForGenerate(before);
+		const linesBefore = logs['1'].length;
+		const { token } = discord.sendCommand({
+			name: 'imagine',
+			guildId: FAKE_IDS.guild2,
+			options: [{ name: 'prompt', type: STRING, value: 'fourth' }],
+		});
+		const isReplyEdit = (text: string) => (request: { method: string; path: string; body: unknown }) =>
+			request.method === 'PATCH' &&
+			request.path.endsWith(`/${token}/messages/@original`) &&
+			String((request.body as { content?: string }).content).includes(text);
+		await eventually(
+			() =>
+				logs['1']
+					.slice(linesBefore)
+					.find((line) => line['msg'] === 'Waiting for a turn in the submit window shared with the other processes'),
+			'the fourth job to wait for its turn',
+		);
+		await discord.waitForRequest(isReplyEdit('🕒 Queued — position 1.'));
+		const fourth = await mj.waitForGenerate(before + 1, 10_000);
+		expect(fourth.body['prompt']).toBe('fourth');
+		// After the "queued" edit, not before it: the reply now says it is being generated.
+		const queuedEdit = discord.requests.findIndex(isReplyEdit('🕒 Queued — position 1.'));
+		await discord.waitForRequest(isReplyEdit('Working on it'), 5_000, queuedEdit + 1);
 	});
 });
