@@ -18,6 +18,8 @@ export interface QueuePositionsOptions {
 
 export class QueuePositions {
 	private readonly shown = new Map<string, { position: number; at: number }>();
+	/** Jobs queued by a process that has since stopped: their reply may say anything from "queued" to "working". */
+	private readonly inherited = new Set<string>();
 
 	public constructor(private readonly options: QueuePositionsOptions) {}
 
@@ -43,9 +45,18 @@ export class QueuePositions {
 		}
 	}
 
-	/** The job left the queue. Returns whether its member had been shown a position (and so needs a "working" edit). */
+	/**
+	 * A job queued before a restart: whatever its reply says, it is told "working" once submitted. Its place is not
+	 * shown as the queue moves (a restart may inherit thousands of jobs, and each edit costs a Discord request).
+	 */
+	public inherit(jobId: string): void {
+		this.inherited.add(jobId);
+	}
+
+	/** The job left the queue. Returns whether its member may have seen it waiting (and so needs a "working" edit). */
 	public forget(jobId: string): boolean {
-		return this.shown.delete(jobId);
+		const shown = this.shown.delete(jobId);
+		return this.inherited.delete(jobId) || shown;
 	}
 
 	private async show(jobId: string, position: number): Promise<void> {

@@ -136,7 +136,10 @@ export class JobService {
 			submitClaim,
 		);
 		const job = claimed?.after;
-		if (!job || job.state.phase !== 'submitting') return { kind: 'done' };
+		if (!job || job.state.phase !== 'submitting') {
+			this.positions.forget(jobId); // Another process submits it (or did): its reply is that process's to edit.
+			return { kind: 'done' };
+		}
 		const callbackUrl = this.options.callbackUrlFor(jobId);
 		try {
 			const { taskId } = await api.generate(callbackUrl ? { ...job.request, callbackUrl } : job.request);
@@ -351,6 +354,7 @@ export class JobService {
 			switch (job.state.phase) {
 				case 'queued':
 					// Never sent (or refused with a retryable error): submitting it now is its first paid submission.
+					this.positions.inherit(id);
 					this.queue.enqueue(id);
 					break;
 				case 'submitting':

@@ -38,6 +38,25 @@ describe.runIf(REDIS_TESTS_ENABLED)('rate limits shared by two processes on one 
 		return bot;
 	}
 
+	/** Whether a key exists in the store's Redis database (a claim, say). */
+	async function redisHas(key: string): Promise<boolean> {
+		const client = createClient({ url: `${redis.url}/0` });
+		await client.connect();
+		try {
+			return (await client.exists(key)) === 1;
+		} finally {
+			await client.close();
+		}
+	}
+
+	/** An edit of the reply to the interaction with `token` whose text includes `text`. */
+	const replyEdit = (token: string, text: string) => (request: { method: string; path: string; body: unknown }) =>
+		request.method === 'PATCH' &&
+		request.path.endsWith(`/${token}/messages/@original`) &&
+		String((request.body as { content?: string }).content).includes(text);
+	const WAITING = 'Waiting for a turn in the submit window shared with the other processes';
+	const QUEUED = '🕒 Queued — position 1.';
+
 	beforeAll(async () => {
 		[redis, discord, mj] = await Promise.all([startRedis(), startFakeDiscord({ shards: 2 }), startFakeMidjourney()]);
 		bots.push(await startProcess('0'), await startProcess('1'));
@@ -63,41 +82,32 @@ describe.runIf(REDIS_TESTS_ENABLED)('rate limits shared by two processes on one 
 			guildId: FAKE_IDS.guild2,
 			options: [{ name: 'prompt', type: STRING, value: 'second' }],
 		});
-		const isWaiting = (line: Record<string, unknown>) =>
-			line['msg'] === 'Waiting for a turn in the submit window shared with the other processes';
-		const waitingLine = await eventually(() => logs['1'].find(isWaiting), 'the second job to wait for its turn');
+		const waitingLine = await eventually(
+			() => logs['1'].find((line) => line['msg'] === WAITING),
+			'the second job to wait for its turn',
+		);
 		const waitingId = String(waitingLine['jobId']);
 		expect(mj.generateRequests).toHaveLength(1);
 		// The member is told it waits its turn, not that it is being generated.
-		await discord.waitForRequest(
-			(request) =>
-				request.method === 'PATCH' &&
-				request.path.endsWith(`/${token}/messages/@original`) &&
-				String((request.body as { content?: string }).content).includes('🕒 Queued — position 1.'),
-		);
+		await discord.waitForRequest(replyEdit(token, QUEUED));
 		// While it waits, the store holds what a crash must leave behind: a job still queued, its submission unclaimed.
 		const jobs = new JobRepository(bots[1]!.store);
 		expect((await jobs.get(waitingId))?.state).toEqual({ phase: 'queued', attempts: 0 });
-		const submitClaimed = async (): Promise<number> => {
-			const client = createClient({ url: `${redis.url}/0` });
-			await client.connect();
-			try {
-				return await client.exists(`claims:submit:${waitingId}:0`);
-			} finally {
-				await client.close();
-			}
-		};
-		expect(await submitClaimed()).toBe(0);
+		expect(await redisHas(`claims:submit:${waitingId}:0`)).toBe(false);
 
 		// Its process stops while it waits (a deploy): nothing was sent, and the job is still in the queue…
 		await bots[1]!.stop();
 		expect((await new JobRepository(bots[0]!.store).get(waitingId))?.state).toEqual({ phase: 'queued', attempts: 0 });
-		// …and the next start submits it, once the window allows.
+		// …and the next start submits it. (Started once the window has room, so that it does not wait again: its
+		// reply, last edited "queued" by the process that stopped, must still be told the job is being generated.)
+		await eventually(async () => !(await redisHas('claims:rate:submit:0')), 'the shared window to have room');
+		const queuedEdit = discord.requests.findIndex(replyEdit(token, QUEUED));
 		bots[1] = await startProcess('1');
 		const second = await mj.waitForGenerate(1, 10_000);
 		expect(second.body['prompt']).toBe('second');
 		// The claim that makes it one submission is taken now, by the process that sent it.
-		expect(await submitClaimed()).toBe(1);
+		expect(await redisHas(`claims:submit:${waitingId}:0`)).toBe(true);
+		await discord.waitForRequest(replyEdit(token, 'Working on it'), 5_000, queuedEdit + 1);
 		expect(Date.now() - submittedAt).toBeGreaterThanOrEqual(1_500);
 		expect(mj.generateRequests).toHaveLength(2);
 	});
@@ -116,22 +126,15 @@ describe.runIf(REDIS_TESTS_ENABLED)('rate limits shared by two processes on one 
 			guildId: FAKE_IDS.guild2,
 			options: [{ name: 'prompt', type: STRING, value: 'fourth' }],
 		});
-		const isReplyEdit = (text: string) => (request: { method: string; path: string; body: unknown }) =>
-			request.method === 'PATCH' &&
-			request.path.endsWith(`/${token}/messages/@original`) &&
-			String((request.body as { content?: string }).content).includes(text);
 		await eventually(
-			() =>
-				logs['1']
-					.slice(linesBefore)
-					.find((line) => line['msg'] === 'Waiting for a turn in the submit window shared with the other processes'),
+			() => logs['1'].slice(linesBefore).find((line) => line['msg'] === WAITING),
 			'the fourth job to wait for its turn',
 		);
-		await discord.waitForRequest(isReplyEdit('🕒 Queued — position 1.'));
+		await discord.waitForRequest(replyEdit(token, QUEUED));
 		const fourth = await mj.waitForGenerate(before + 1, 10_000);
 		expect(fourth.body['prompt']).toBe('fourth');
 		// After the "queued" edit, not before it: the reply now says it is being generated.
-		const queuedEdit = discord.requests.findIndex(isReplyEdit('🕒 Queued — position 1.'));
-		await discord.waitForRequest(isReplyEdit('Working on it'), 5_000, queuedEdit + 1);
+		const queuedEdit = discord.requests.findIndex(replyEdit(token, QUEUED));
+		await discord.waitForRequest(replyEdit(token, 'Working on it'), 5_000, queuedEdit + 1);
 	});
 });
