@@ -13,6 +13,11 @@ export interface Store {
 	close(): Promise<void>;
 }
 
+/**
+ * Every collection is made with `throwOnErrors`: by default Keyv swallows its adapter's errors, so a read the store
+ * could not answer came back as "no such value" (a job would read as unknown, its callback answered 404, its poll
+ * dropped) and a failed write as done. A failure now surfaces where it happened, to be logged, answered 500, retried.
+ */
 export function createStore(url: string): Store {
 	const collections = new Map<string, Keyv<unknown>>();
 	const closers: Array<() => Promise<void>> = [];
@@ -59,7 +64,7 @@ async function closeRedis(adapter: KeyvRedis<unknown>): Promise<void> {
 
 function adapterFactory(url: string, closers: Array<() => Promise<void>>): (name: string) => Keyv<unknown> {
 	if (url.startsWith('memory://')) {
-		return (name) => new Keyv<unknown>({ namespace: name });
+		return (name) => new Keyv<unknown>({ namespace: name, throwOnErrors: true });
 	}
 	if (url.startsWith('sqlite://')) {
 		// One connection for the whole store, one table per collection (named as @keyv/sqlite named them before).
@@ -69,13 +74,14 @@ function adapterFactory(url: string, closers: Array<() => Promise<void>>): (name
 			new Keyv<unknown>({
 				store: new SqliteKeyvStore(connection, name.replace(/[^a-z0-9_]/gi, '_')),
 				namespace: name,
+				throwOnErrors: true,
 			});
 	}
 	if (url.startsWith('redis://') || url.startsWith('rediss://')) {
 		return (name) => {
 			const adapter = new KeyvRedis(url);
 			closers.push(async () => closeRedis(adapter));
-			return new Keyv<unknown>({ store: adapter, namespace: name });
+			return new Keyv<unknown>({ store: adapter, namespace: name, throwOnErrors: true });
 		};
 	}
 	throw new Error(`Unsupported STORE_URL scheme: ${url.split(':')[0] ?? ''}`);

@@ -108,6 +108,21 @@ describe('SqliteKeyvStore under Keyv', () => {
 	});
 });
 
+describe('createStore', () => {
+	it('surfaces a store failure as an error, never as a missing value or a write that did not happen', async () => {
+		// Keyv swallows adapter errors unless told otherwise: a job the store could not read would read as unknown (a
+		// callback answered 404), and a write that failed would pass for done.
+		const store = createStore(`sqlite://${join(dir, 'failing.sqlite')}`);
+		const jobs = store.collection<number>('jobs');
+		await jobs.set('a', 1);
+		expect(await jobs.get('a')).toBe(1);
+		await store.close();
+		await expect(jobs.get('a')).rejects.toThrow('The SQLite connection is closed');
+		await expect(jobs.set('a', 2)).rejects.toThrow('The SQLite connection is closed');
+		await expect(jobs.delete('a')).rejects.toThrow('The SQLite connection is closed');
+	});
+});
+
 describe('SqliteConnection', () => {
 	it('reuses one prepared statement per SQL text and fails clearly once closed', async () => {
 		await connection.exec('CREATE TABLE t (n INTEGER)');
