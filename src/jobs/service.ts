@@ -232,6 +232,24 @@ export class JobService {
 		jobId: string,
 		callback?: { job: JobRecord; reported: readonly string[] },
 	): Promise<void> {
+		try {
+			await this.confirmUnderLease(jobId, callback);
+		} catch (error) {
+			// The store or the claims failed: the job is polled again later, as after a failed status query, rather than
+			// left unpolled until the next start. (A job finished meanwhile is not confirmed twice: see the finish claim.)
+			const attempt = (this.pollAttempts.get(jobId) ?? 0) + 1;
+			this.pollAttempts.set(jobId, attempt);
+			const retryInMs = pollDelay(this.options.poll, attempt, false);
+			this.options.logger.warn({ err: error, jobId, retryInMs }, 'Could not confirm the job now; will poll again');
+			this.polls.schedule(jobId, retryInMs);
+		}
+	}
+
+	/** One confirmation, under the job's poll lease; throws when the store or the claims fail. */
+	private async confirmUnderLease(
+		jobId: string,
+		callback: { job: JobRecord; reported: readonly string[] } | undefined,
+	): Promise<void> {
 		const lease = `poll:${jobId}`;
 		// Read alongside the claim rather than after it (or not at all when a callback has just read it): a read that
 		// misses the previous holder's answer by a moment costs one redundant query at worst (the finish claim still
