@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { MjApiError } from '../api/errors.js';
 import type { CallbackReport } from '../api/types.js';
+import { JobConfirmation } from './confirmation.js';
 import type { CallbackVerdict, JobServiceOptions, NewJob } from './contracts.js';
 import { JobDelivery } from './delivery.js';
-import { PollScheduler } from './pollScheduler.js';
 import { pollDelay } from './poller.js';
 import { explainProviderFailure, submitRetryDelay } from './providerErrors.js';
-import { providerLimits, type ProviderLimits } from './providerLimits.js';
+import { providerLimits } from './providerLimits.js';
 import { QueuePositions } from './queuePositions.js';
+import type { SharedWindow } from './sharedWindow.js';
 import { SubmitQueue, type SubmitResult } from './submitQueue.js';
 import { isFinished, type FinishedJob, type FinishedOutcome, type JobRecord } from './types.js';
 
@@ -17,21 +18,16 @@ export type { CallbackVerdict, JobPublisher, JobServiceOptions, NewJob, Publishe
 const SUBMIT_CLAIM_TTL_MS = 24 * 60 * 60_000;
 /** If the claimant dies before storing the outcome, another process may finish the job after this long. */
 const FINISH_CLAIM_TTL_MS = 10 * 60_000;
-/** A poll lease outlives any one status query (time-outs included); it is given back as soon as the poll is done. */
-const POLL_LEASE_TTL_MS = 2 * 60_000;
-/** When another process is polling a job right now, look again this much later (its answer may be "pending"). */
-const POLL_LEASE_BUSY_RETRY_MS = 1_000;
 
 /** A fresh job id: 96 random bits, URL-safe (it appears in callback URLs and custom ids). */
 export function newJobId(): string {
 	return randomBytes(12).toString('base64url');
 }
 
-/** The job lifecycle: record → queue → submit → (callback | poll) → confirm → deliver. */
+/** The job lifecycle: record → queue → submit → (callback | poll) → confirm (confirmation.ts) → finish → deliver. */
 export class JobService {
-	private readonly polls: PollScheduler;
+	private readonly confirmation: JobConfirmation;
 	private readonly queue: SubmitQueue;
-	private readonly pollAttempts = new Map<string, number>();
 	private readonly positions: QueuePositions;
 	private readonly inFlight = new Set<Promise<unknown>>();
 	private readonly delivery: JobDelivery;
@@ -39,15 +35,25 @@ export class JobService {
 	private stopped = false;
 	/** Aborts waits for a shared rate-limit grant when the service stops. */
 	private readonly stopping = new AbortController();
-	private readonly sharedLimits: ProviderLimits['shared'];
+	/** The account's submit window shared with other processes, when there are any. */
+	private readonly sharedSubmits: SharedWindow | undefined;
 
 	public constructor(private readonly options: JobServiceOptions) {
 		this.now = options.now ?? Date.now;
 		const limits = providerLimits({ ...options, ...(options.shareLimits ? { sharedThrough: options.claims } : {}) });
-		this.sharedLimits = limits.shared;
+		this.sharedSubmits = limits.shared?.submits;
 		this.delivery = new JobDelivery({ ...options, now: this.now, track: (work) => this.track(work) });
 		this.positions = new QueuePositions({ ...options, now: this.now, track: (work) => this.track(work) });
-		this.polls = new PollScheduler(limits.queries, (jobId) => this.track(this.confirmAndFinish(jobId)));
+		this.confirmation = new JobConfirmation({
+			...options,
+			queries: limits.queries,
+			sharedQueries: limits.shared?.queries,
+			delivery: this.delivery,
+			now: this.now,
+			stopping: this.stopping.signal,
+			track: (work) => this.track(work),
+			recordFinished: async (jobId, taskId, outcome) => this.recordFinished(jobId, taskId, outcome),
+		});
 		this.queue = new SubmitQueue({
 			limiter: limits.submits,
 			submit: async (jobId, takeGrant) => this.submit(jobId, takeGrant),
@@ -112,12 +118,12 @@ export class JobService {
 		// as "unknown whether it started".
 		try {
 			await takeGrant();
-			if (this.sharedLimits && !(await this.sharedLimits.submits.tryTake())) {
+			if (this.sharedSubmits && !(await this.sharedSubmits.tryTake())) {
 				log.debug('Waiting for a turn in the submit window shared with the other processes');
 				// The member is shown it waits, as for a place in this process's queue: next here, its turn depends on the
 				// other processes. Once submitted, the reply says it is being generated (see `positions.forget` below).
 				this.positions.showIfWaiting(jobId, 1);
-				await this.sharedLimits.submits.acquire(this.stopping.signal);
+				await this.sharedSubmits.acquire(this.stopping.signal);
 			}
 		} catch {
 			return { kind: 'done' }; // Stopping before the request left: the job stays queued for the next start.
@@ -156,9 +162,9 @@ export class JobService {
 			}
 			if ((await repository.earlyCallback(jobId)) === taskId) {
 				// The callback beat the submit's answer: apply it now rather than waiting for a poll.
-				this.track(this.confirmAndFinish(jobId));
+				this.confirmation.confirmNow(jobId);
 			} else {
-				this.polls.schedule(jobId, pollDelay(this.options.poll, 0, callbackUrl !== undefined));
+				this.confirmation.pollIn(jobId, pollDelay(this.options.poll, 0, callbackUrl !== undefined));
 			}
 			return { kind: 'done' };
 		} catch (error) {
@@ -212,110 +218,10 @@ export class JobService {
 			if (verdict === 'early') return 'accepted';
 		}
 		if (verdict === 'accepted') {
-			// Confirmed at once when the provider's query limit has room, else in its turn, however many callbacks
-			// arrive together. At once, the job just read serves the confirmation, and the results download meanwhile
-			// (when it waits its turn, they would only sit in memory).
-			if (job && this.polls.tryRunNow(jobId)) {
-				const reported = report.outcome.status === 'succeeded' ? report.outcome.resultUrls : [];
-				this.track(this.confirmAndFinish(jobId, { job, reported }));
-			} else this.polls.schedule(jobId, 0);
+			const reported = report.outcome.status === 'succeeded' ? report.outcome.resultUrls : [];
+			this.confirmation.confirmSoon(jobId, job ? { job, reported } : undefined);
 		}
 		return verdict;
-	}
-
-	/**
-	 * Asks task details (the source of truth) and finishes the job when it is done; else polls again later.
-	 * One process at a time asks about a job: the poll lease, held until the answer is stored.
-	 * `callback`: the job as a callback just found it, and the results it reported (downloaded while confirming).
-	 */
-	private async confirmAndFinish(
-		jobId: string,
-		callback?: { job: JobRecord; reported: readonly string[] },
-	): Promise<void> {
-		try {
-			await this.confirmUnderLease(jobId, callback);
-		} catch (error) {
-			// The store or the claims failed: the job is polled again later, as after a failed status query, rather than
-			// left unpolled until the next start. (A job finished meanwhile is not confirmed twice: see the finish claim.)
-			const attempt = (this.pollAttempts.get(jobId) ?? 0) + 1;
-			this.pollAttempts.set(jobId, attempt);
-			const retryInMs = pollDelay(this.options.poll, attempt, false);
-			this.options.logger.warn({ err: error, jobId, retryInMs }, 'Could not confirm the job now; will poll again');
-			this.polls.schedule(jobId, retryInMs);
-		}
-	}
-
-	/** One confirmation, under the job's poll lease; throws when the store or the claims fail. */
-	private async confirmUnderLease(
-		jobId: string,
-		callback: { job: JobRecord; reported: readonly string[] } | undefined,
-	): Promise<void> {
-		const lease = `poll:${jobId}`;
-		// Read alongside the claim rather than after it (or not at all when a callback has just read it): a read that
-		// misses the previous holder's answer by a moment costs one redundant query at worst (the finish claim still
-		// makes delivery exactly-once), and every confirmation saves a store round trip.
-		const [leased, job] = await Promise.all([
-			this.options.claims.claim(lease, POLL_LEASE_TTL_MS),
-			callback?.job ?? this.options.repository.get(jobId),
-		]);
-		let finished: FinishedJob | undefined;
-		if (leased) {
-			try {
-				finished = await this.confirm(jobId, job, callback?.reported ?? []);
-			} finally {
-				// Given back in the background: the delivery need not wait for it.
-				this.track(this.options.claims.release(lease));
-			}
-		} else if (job?.state.phase === 'submitted') {
-			this.polls.schedule(jobId, POLL_LEASE_BUSY_RETRY_MS);
-		}
-		// Results fetched ahead of this confirmation serve only a success delivered from here; otherwise they go.
-		if (finished?.state.outcome.status !== 'succeeded') this.delivery.forgetPrefetch(jobId);
-		if (finished) await this.delivery.deliver(finished);
-	}
-
-	/** One poll under the lease: the finished job to deliver, if this poll finished it. */
-	private async confirm(
-		jobId: string,
-		job: JobRecord | undefined,
-		reported: readonly string[],
-	): Promise<FinishedJob | undefined> {
-		if (!job || job.state.phase !== 'submitted') return undefined;
-		const { taskId, submittedAt } = job.state;
-		const log = this.options.logger.child({ jobId, taskId, guildId: job.target.guildId });
-		try {
-			if (this.sharedLimits) {
-				try {
-					await this.sharedLimits.queries.acquire(this.stopping.signal);
-				} catch {
-					return undefined; // Stopping: the job stays submitted and is polled after the next start.
-				}
-			}
-			this.options.metrics?.polls.inc();
-			const asked = this.options.api.getTask(taskId);
-			// After the query is on its way: the answer is what delivery waits for, the downloads fit in meanwhile.
-			if (reported.length > 0) this.delivery.prefetch(job, reported);
-			const details = await asked;
-			if (details.outcome.status !== 'pending') {
-				this.polls.cancel(jobId);
-				return await this.recordFinished(jobId, taskId, details.outcome);
-			}
-		} catch (error) {
-			if (error instanceof MjApiError)
-				this.options.metrics?.providerErrors.inc({ code: String(error.code ?? error.failure.kind) });
-			log.warn({ err: error }, 'Task details unavailable; will poll again');
-		}
-		if (this.now() - submittedAt > this.options.jobTimeoutMs) {
-			const minutes = Math.round(this.options.jobTimeoutMs / 60_000);
-			return this.recordFinished(jobId, taskId, {
-				status: 'failed',
-				reason: `Midjourney did not finish the job within ${minutes} minutes.`,
-			});
-		}
-		const attempt = (this.pollAttempts.get(jobId) ?? 0) + 1;
-		this.pollAttempts.set(jobId, attempt);
-		this.polls.schedule(jobId, pollDelay(this.options.poll, attempt, false));
-		return undefined;
 	}
 
 	/** Moves a job to `finished` exactly once, then delivers it (unless another path had already finished it). */
@@ -353,7 +259,7 @@ export class JobService {
 						},
 			claimed,
 		);
-		this.pollAttempts.delete(jobId);
+		this.confirmation.forget(jobId);
 		this.positions.forget(jobId);
 		if (!changed || isFinished(changed.before) || !isFinished(changed.after)) return undefined;
 		this.options.metrics?.jobsFinished.inc({ task_type: changed.after.request.taskType, outcome: outcome.status });
@@ -386,7 +292,7 @@ export class JobService {
 					);
 					break;
 				case 'submitted':
-					this.polls.schedule(id, 0);
+					this.confirmation.pollIn(id, 0);
 					break;
 				case 'finished':
 					if (job.state.delivery.state === 'pending') this.track(this.delivery.deliver(job as FinishedJob));
@@ -400,7 +306,7 @@ export class JobService {
 	public async stop(): Promise<void> {
 		this.stopped = true;
 		this.stopping.abort();
-		this.polls.stop();
+		this.confirmation.stop();
 		this.delivery.stop();
 		await this.queue.stop();
 		await this.idle();
