@@ -1,6 +1,6 @@
 /**
  * The Midjourney API's own vocabulary: task types, choices and ranges, exactly as the provider documents them
- * (shared/spec/mj-generate-api.txt and mj-api-reference.md). This is the single source of truth: the slash-command
+ * (docs/provider/mj-generate-api.txt and mj-api-reference.md). This is the single source of truth: the slash-command
  * builders, the validation of what members send and the server settings are all derived from these constants.
  */
 

@@ -1,5 +1,5 @@
 /**
- * A fake of the Midjourney HTTP API (shared/spec/mj-generate-api.txt and mj-api-reference.md) on 127.0.0.1, port 0.
+ * A fake of the Midjourney HTTP API (docs/provider/mj-generate-api.txt and mj-api-reference.md) on 127.0.0.1, port 0.
  *
  * It speaks the real wire protocol (`{ code, msg, data }` bodies, Bearer authentication, the generate / record-info /
  * credit endpoints, result files, signed callbacks) and validates generate bodies the way the provider documents them.

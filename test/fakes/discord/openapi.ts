@@ -7,10 +7,8 @@ import ajvFormats from 'ajv-formats';
 import { PathMatcher } from './paths.js';
 import { isRecord } from './util.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-
-/** `/work/shared/spec/discord-openapi.json` for a checkout at `/work/main`: the repo's parent dir + `shared/spec`. */
-export const DEFAULT_OPENAPI_PATH = resolve(REPO_ROOT, '../shared/spec/discord-openapi.json');
+/** Discord's official document, kept in the repository beside this file (see `spec/README.md` for its source). */
+export const DEFAULT_OPENAPI_PATH = fileURLToPath(new URL('./spec/openapi.json', import.meta.url));
 
 const DOC_ID = 'https://fake-discord.local/openapi.json';
 
