@@ -51,7 +51,8 @@ export function createMjClient(options: MjClientOptions): MjClient {
 			if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
 				throw new MjApiError({ kind: 'timeout', timeoutMs: options.timeoutMs, message: error.message });
 			}
-			throw new MjApiError({ kind: 'network', message: networkMessage(error) });
+			const message = networkMessage(error);
+			throw new MjApiError({ kind: neverSent(error) ? 'not-sent' : 'no-answer', message }, { cause: error });
 		}
 
 		let json: unknown;
@@ -107,6 +108,35 @@ export function createMjClient(options: MjClientOptions): MjClient {
 			return call('GET', '/api/v1/chat/credit', z.number());
 		},
 	};
+}
+
+/**
+ * Failures that happen before a request can leave: the connection or its TLS handshake never completed. Anything else
+ * (a reset, "other side closed") may come after the provider read the request, so it is not among them.
+ */
+const NEVER_SENT_CODES = new Set([
+	'ECONNREFUSED',
+	'ENOTFOUND',
+	'EAI_AGAIN',
+	'EHOSTUNREACH',
+	'ENETUNREACH',
+	'ENETDOWN',
+	'EHOSTDOWN',
+	'EADDRNOTAVAIL',
+	'UND_ERR_CONNECT_TIMEOUT',
+	'CERT_HAS_EXPIRED',
+	'DEPTH_ZERO_SELF_SIGNED_CERT',
+	'SELF_SIGNED_CERT_IN_CHAIN',
+	'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+	'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+function neverSent(error: unknown): boolean {
+	for (let current = error, depth = 0; current instanceof Error && depth < 4; current = current.cause, depth += 1) {
+		const code = (current as { code?: unknown }).code;
+		if (typeof code === 'string' && NEVER_SENT_CODES.has(code)) return true;
+	}
+	return false;
 }
 
 function networkMessage(error: unknown): string {

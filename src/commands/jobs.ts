@@ -94,7 +94,9 @@ export function jobState(job: JobRecord, jobs: Pick<JobService, 'queuePosition'>
 			return position ? `🕒 queued, position ${position}` : '🕒 queued';
 		}
 		case 'submitting':
-			return '📤 submitting';
+			return job.state.unknownSince === undefined
+				? '📤 submitting'
+				: '❔ sent, waiting for Midjourney to confirm (not sent again)';
 		case 'submitted':
 			return `🎨 generating since ${discordTimestamp(job.state.submittedAt)}`;
 		case 'finished': {

@@ -70,20 +70,25 @@ function compose(lines: { head: string; tail: string[] }, prompt: string): strin
 
 /** The reply while a job waits (`queuePosition` ≥ 1: its place in the submission queue) or is being generated. */
 export function renderWorking(job: JobRecord, queuePosition?: number): RenderedMessage {
-	const status =
-		queuePosition !== undefined && queuePosition > 0
-			? `🕒 Queued — position ${queuePosition}. Midjourney accepts a limited number of jobs per minute; yours starts automatically.`
-			: 'Working on it… this message will update with the result.';
 	return {
 		content: compose(
 			{
 				head: header(job, '⏳', 'started', job.createdAt),
-				tail: [describeParameters(job.request), status],
+				tail: [describeParameters(job.request), workingStatus(job, queuePosition)],
 			},
 			job.request.prompt,
 		),
 		allowed_mentions: NO_PINGS,
 	};
+}
+
+function workingStatus(job: JobRecord, queuePosition: number | undefined): string {
+	if (job.state.phase === 'submitting' && job.state.unknownSince !== undefined) {
+		return '⚠️ Midjourney did not confirm whether it started this job. It was not sent again, so it cannot be charged twice; if it did start, the result will appear here, and otherwise this message will say so.';
+	}
+	return queuePosition !== undefined && queuePosition > 0
+		? `🕒 Queued — position ${queuePosition}. Midjourney accepts a limited number of jobs per minute; yours starts automatically.`
+		: 'Working on it… this message will update with the result.';
 }
 
 export function renderFinished(

@@ -7,6 +7,7 @@ import type { GenerateRequest } from '../api/types.js';
 import type { Claims } from '../claims.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import type { AdoptionPolicy } from './adoption.js';
 import type { DownloadLimits, DownloadResult } from './download.js';
 import type { PollPolicy } from './poller.js';
 import type { JobRepository } from './repository.js';
@@ -49,6 +50,8 @@ export interface JobServiceOptions {
 	 */
 	shareLimits?: boolean;
 	retryBaseMs: number;
+	/** How long a job whose submit had no clear answer waits for the provider's callback to name its task. */
+	adoption: AdoptionPolicy;
 	now?: () => number;
 }
 

@@ -1,99 +1,73 @@
 import type { MjApiError } from '../api/errors.js';
 
-/** What a provider failure means for the member and the operator. */
-export interface FailureExplanation {
-	/** Shown to the member, in plain language. */
-	reason: string;
-	/** Whether trying the same request again later could succeed. */
-	retryable: boolean;
-	/** The request may have been accepted by the API (a paid task may exist): never resubmit blindly. */
-	outcomeUnknown: boolean;
-}
-
-export function explainProviderFailure(error: MjApiError): FailureExplanation {
+/**
+ * What a failed submit means for the member, in plain language. A submit whose outcome is unknown (the request left
+ * and no answer of the provider's came back) is explained by {@link unknownOutcomeReason}, not here.
+ */
+export function explainProviderFailure(error: MjApiError): string {
 	const failure = error.failure;
 	switch (failure.kind) {
+		case 'not-sent':
+			return 'The Midjourney API could not be reached, so nothing was sent or charged. Please try again in a minute.';
 		case 'timeout':
-			return {
-				reason:
-					'The Midjourney API did not answer in time, so it is unknown whether the job started. It was not resubmitted, to avoid paying twice; check back in a few minutes or try again.',
-				retryable: false,
-				outcomeUnknown: true,
-			};
-		case 'network':
-			return {
-				reason: 'The Midjourney API could not be reached. Please try again in a minute.',
-				retryable: true,
-				outcomeUnknown: false,
-			};
+		case 'no-answer':
 		case 'invalid-response':
-			return {
-				reason: `The Midjourney API sent an unexpected answer (HTTP ${failure.httpStatus}). Please try again later.`,
-				retryable: true,
-				outcomeUnknown: false,
-			};
+			return unknownOutcomeReason(false);
 		case 'api':
 			return explainCode(failure.code, failure.message);
 	}
 }
 
-function explainCode(code: number, message: string): FailureExplanation {
-	const terminal = (reason: string): FailureExplanation => ({ reason, retryable: false, outcomeUnknown: false });
+/**
+ * The final word on a job whose submit may have created a paid task that never reported back: either no callback can
+ * come (the bot polls, and only a callback can name the task), or the provider's callback window has passed.
+ */
+export function unknownOutcomeReason(waitedForCallback: boolean): string {
+	const what = waitedForCallback
+		? 'Midjourney never reported back on this job, so it is unknown whether it started.'
+		: 'The Midjourney API did not confirm whether it started this job.';
+	return `${what} It was not resubmitted, so it cannot have been charged twice. If the account's task history shows it, a server admin can find the result there; otherwise please run the command again.`;
+}
+
+function explainCode(code: number, message: string): string {
 	switch (code) {
 		case 400:
 		case 422:
-			return terminal(`Midjourney refused the request: ${message}`);
+			return `Midjourney refused the request: ${message}`;
 		case 401:
-			return terminal("The bot's Midjourney API key is invalid — a server admin must fix it.");
+			return "The bot's Midjourney API key is invalid — a server admin must fix it.";
 		case 402:
-			return terminal('The Midjourney account behind this bot is out of credits — a server admin must top it up.');
+			return 'The Midjourney account behind this bot is out of credits — a server admin must top it up.';
 		case 404:
-			return terminal('The Midjourney API does not know this task.');
+			return 'The Midjourney API does not know this task.';
 		case 429:
-			return {
-				reason: 'Midjourney is rate-limiting this bot. Please try again in a moment.',
-				retryable: true,
-				outcomeUnknown: false,
-			};
+			return 'Midjourney is rate-limiting this bot. Please try again in a moment.';
 		case 455:
-			return {
-				reason: 'Midjourney is under maintenance. Please try again later.',
-				retryable: true,
-				outcomeUnknown: false,
-			};
+			return 'Midjourney is under maintenance. Please try again later.';
 		case 501:
-			return terminal(`Generation failed: ${message}`);
+			return `Generation failed: ${message}`;
 		case 505:
-			return terminal('This feature is disabled on the Midjourney account behind this bot.');
+			return 'This feature is disabled on the Midjourney account behind this bot.';
 		default:
-			if (code >= 500)
-				return {
-					reason: `The Midjourney API had an error (${code}). Please try again later.`,
-					retryable: true,
-					outcomeUnknown: false,
-				};
-			return terminal(`The Midjourney API answered with error ${code}: ${message}`);
+			if (code >= 500) return `The Midjourney API had an error (${code}). Please try again later.`;
+			return `The Midjourney API answered with error ${code}: ${message}`;
 	}
 }
 
-/** Attempts (the first included) before a retryable failure becomes final. */
-const MAX_ATTEMPTS = { rateLimited: 8, maintenance: 4, serverError: 3 } as const;
+/** Attempts (the first included) before a failure that created nothing becomes final. */
+const MAX_ATTEMPTS = { rateLimited: 8, maintenance: 4, notSent: 3 } as const;
 
 /**
- * How long to wait before trying a submit again after `error`, given the attempts made so far; undefined when it
- * must not be retried (a final answer, or a time-out whose task may exist and would be paid twice).
+ * How long to wait before sending a submit again after `error`, given the attempts made so far; undefined when it must
+ * not be sent again. Only a request that created nothing is sent again: one that never left (`not-sent`), and the
+ * provider's documented refusals that queue nothing (429 rate limit, 455 maintenance). Any other answer is final, and
+ * a request whose outcome is unknown (a reset after the body left, a time-out, a proxy's HTML page) may have created a
+ * paid task: it is never resent.
  */
 export function submitRetryDelay(error: MjApiError, attempts: number, baseMs: number): number | undefined {
-	const failure = error.failure;
 	const backoff = (factor: number, capMs: number) => Math.min(capMs, baseMs * factor * 2 ** (attempts - 1));
-	if (failure.kind === 'timeout') return undefined;
-	if (failure.kind === 'network' || failure.kind === 'invalid-response') {
-		return attempts < MAX_ATTEMPTS.serverError ? backoff(1, 30_000) : undefined;
-	}
-	if (failure.code === 429) return attempts < MAX_ATTEMPTS.rateLimited ? backoff(1, 30_000) : undefined;
-	if (failure.code === 455) return attempts < MAX_ATTEMPTS.maintenance ? backoff(5, 120_000) : undefined;
-	if (failure.code >= 500 && failure.code !== 501 && failure.code !== 505) {
-		return attempts < MAX_ATTEMPTS.serverError ? backoff(1, 30_000) : undefined;
-	}
+	if (error.outcome === 'not-sent') return attempts < MAX_ATTEMPTS.notSent ? backoff(1, 30_000) : undefined;
+	if (error.code === 429) return attempts < MAX_ATTEMPTS.rateLimited ? backoff(1, 30_000) : undefined;
+	if (error.code === 455) return attempts < MAX_ATTEMPTS.maintenance ? backoff(5, 120_000) : undefined;
 	return undefined;
 }

@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { MjApiError } from '../api/errors.js';
 import type { CallbackReport } from '../api/types.js';
+import type { Logger } from '../logger.js';
+import { adoptionClosesAt, AdoptionWindows, isAdoptable } from './adoption.js';
 import { JobConfirmation } from './confirmation.js';
 import type { CallbackVerdict, JobServiceOptions, NewJob } from './contracts.js';
 import { JobDelivery } from './delivery.js';
 import { pollDelay } from './poller.js';
-import { explainProviderFailure, submitRetryDelay } from './providerErrors.js';
+import { persist } from './persist.js';
+import { explainProviderFailure, submitRetryDelay, unknownOutcomeReason } from './providerErrors.js';
 import { providerLimits } from './providerLimits.js';
 import { QueuePositions } from './queuePositions.js';
 import type { SharedWindow } from './sharedWindow.js';
@@ -18,6 +21,8 @@ export type { CallbackVerdict, JobPublisher, JobServiceOptions, NewJob, Publishe
 const SUBMIT_CLAIM_TTL_MS = 24 * 60 * 60_000;
 /** If the claimant dies before storing the outcome, another process may finish the job after this long. */
 const FINISH_CLAIM_TTL_MS = 10 * 60_000;
+/** Adopting a task is one store write: if its claimant dies before it, another process may adopt after this long. */
+const ADOPT_CLAIM_TTL_MS = 60_000;
 
 /** A fresh job id: 96 random bits, URL-safe (it appears in callback URLs and custom ids). */
 export function newJobId(): string {
@@ -37,11 +42,14 @@ export class JobService {
 	private readonly stopping = new AbortController();
 	/** The account's submit window shared with other processes, when there are any. */
 	private readonly sharedSubmits: SharedWindow | undefined;
+	/** Jobs whose submit had no clear answer, waiting for the provider's callback to name their task. */
+	private readonly adoptionWindows: AdoptionWindows;
 
 	public constructor(private readonly options: JobServiceOptions) {
 		this.now = options.now ?? Date.now;
 		const limits = providerLimits({ ...options, ...(options.shareLimits ? { sharedThrough: options.claims } : {}) });
 		this.sharedSubmits = limits.shared?.submits;
+		this.adoptionWindows = new AdoptionWindows((jobId) => this.track(this.closeAdoptionWindow(jobId)), this.now);
 		this.delivery = new JobDelivery({ ...options, now: this.now, track: (work) => this.track(work) });
 		this.positions = new QueuePositions({ ...options, now: this.now, track: (work) => this.track(work) });
 		this.confirmation = new JobConfirmation({
@@ -147,52 +155,165 @@ export class JobService {
 			return { kind: 'done' };
 		}
 		const callbackUrl = this.options.callbackUrlFor(jobId);
+		let taskId: string;
 		try {
-			const { taskId } = await api.generate(callbackUrl ? { ...job.request, callbackUrl } : job.request);
-			log.info({ taskId, attempts }, 'Job submitted');
-			this.options.metrics?.jobsSubmitted.inc({ task_type: job.request.taskType });
-			const updated = await repository.update(jobId, (current) =>
-				current.state.phase === 'submitting'
-					? { ...current, state: { phase: 'submitted', taskId, submittedAt: this.now() } }
-					: undefined,
-			);
-			if (this.positions.forget(jobId) && updated) {
-				// The member last saw a queue position: tell them it is now being generated.
-				this.track(this.options.publisher.showWorking(updated.after));
-			}
-			if ((await repository.earlyCallback(jobId)) === taskId) {
-				// The callback beat the submit's answer: apply it now rather than waiting for a poll.
-				this.confirmation.confirmNow(jobId);
-			} else {
-				this.confirmation.pollIn(jobId, pollDelay(this.options.poll, 0, callbackUrl !== undefined));
-			}
-			return { kind: 'done' };
+			({ taskId } = await api.generate(callbackUrl ? { ...job.request, callbackUrl } : job.request));
 		} catch (error) {
 			if (!(error instanceof MjApiError)) throw error;
-			this.options.metrics?.providerErrors.inc({ code: String(error.code ?? error.failure.kind) });
-			const retryAfterMs = this.stopped ? undefined : submitRetryDelay(error, attempts, this.options.retryBaseMs);
-			if (retryAfterMs !== undefined) {
-				log.warn({ failure: error.failure, attempts, retryAfterMs }, 'Submit refused for now; retrying');
-				await repository.update(jobId, (current) =>
-					current.state.phase === 'submitting' ? { ...current, state: { phase: 'queued', attempts } } : undefined,
-				);
-				return { kind: 'retry', afterMs: retryAfterMs };
-			}
-			const explanation = explainProviderFailure(error);
-			log.warn({ failure: error.failure, attempts, outcomeUnknown: explanation.outcomeUnknown }, 'Submit failed');
-			await this.finish(jobId, null, {
-				status: 'failed',
-				reason: explanation.reason,
-				...(error.code ? { code: error.code } : {}),
-			});
+			return this.submitFailed(job, error, log);
+		}
+		log.info({ taskId, attempts }, 'Job submitted');
+		this.options.metrics?.jobsSubmitted.inc({ task_type: job.request.taskType });
+		await this.recordSubmitted(jobId, taskId, callbackUrl !== undefined, log);
+		return { kind: 'done' };
+	}
+
+	/**
+	 * Stores the task id the provider just returned. The task is paid for: a store failure must not lose it, so the
+	 * write is kept and retried until it succeeds (a callback arriving meanwhile is kept beside the job, as an early
+	 * one). If the process stops first, the job stays `submitting` and the next start keeps it open for adoption.
+	 */
+	private async recordSubmitted(jobId: string, taskId: string, callbacks: boolean, log: Logger): Promise<void> {
+		const { repository, publisher } = this.options;
+		const updated = await persist(
+			async () =>
+				repository.update(jobId, (current) =>
+					current.state.phase === 'submitting'
+						? { ...current, state: { phase: 'submitted', taskId, submittedAt: this.now() } }
+						: undefined,
+				),
+			{ logger: log.child({ taskId }), what: 'the task id of a submitted job', signal: this.stopping.signal },
+		).catch(() => {
+			log.error({ taskId }, 'Stopped before the task id could be stored; the next start waits for its callback');
+			return undefined;
+		});
+		if (!updated) return;
+		this.adoptionWindows.forget(jobId);
+		if (this.positions.forget(jobId) || updated.before.state.phase !== 'submitting') {
+			// The member last saw a queue position (or a note that the submit had no clear answer): now it is generating.
+			if (updated.after.state.phase === 'submitted') this.track(publisher.showWorking(updated.after));
+		}
+		if ((await repository.earlyCallback(jobId)) === taskId) {
+			// The callback beat the submit's answer: apply it now rather than waiting for a poll.
+			this.confirmation.confirmNow(jobId);
+		} else {
+			this.confirmation.pollIn(jobId, pollDelay(this.options.poll, 0, callbacks));
+		}
+	}
+
+	/** A submit that failed: sent again only if it created nothing; kept open for adoption if it may have. */
+	private async submitFailed(job: JobRecord, error: MjApiError, log: Logger): Promise<SubmitResult> {
+		const { repository } = this.options;
+		const attempts = job.state.phase === 'submitting' ? job.state.attempts : 0;
+		this.options.metrics?.providerErrors.inc({ code: String(error.code ?? error.failure.kind) });
+		const retryAfterMs = submitRetryDelay(error, attempts, this.options.retryBaseMs);
+		if (retryAfterMs !== undefined) {
+			log.warn({ failure: error.failure, attempts, retryAfterMs }, 'Submit refused for now; retrying');
+			// Nothing was created: back to the queue, for this process or (if it stops now) the next start.
+			await persist(
+				async () =>
+					repository.update(job.id, (current) =>
+						current.state.phase === 'submitting' ? { ...current, state: { phase: 'queued', attempts } } : undefined,
+					),
+				{ logger: log, what: 'a job back in the queue', signal: this.stopping.signal },
+			);
+			return this.stopped ? { kind: 'done' } : { kind: 'retry', afterMs: retryAfterMs };
+		}
+		if (error.outcome === 'unknown') {
+			log.warn(
+				{ failure: error.failure, attempts },
+				'Submit has no clear answer; waiting for the provider to call back',
+			);
+			await this.awaitAdoption(job.id, log);
 			return { kind: 'done' };
 		}
+		log.warn({ failure: error.failure, attempts }, 'Submit failed');
+		await this.finish(job.id, null, {
+			status: 'failed',
+			reason: explainProviderFailure(error),
+			...(error.code ? { code: error.code } : {}),
+		});
+		return { kind: 'done' };
+	}
+
+	/**
+	 * The submit may have created a paid task: the job is marked so (a callback may now adopt it), the member is told
+	 * it waits for Midjourney to confirm, and its window is watched. Without callbacks nothing can name the task, so
+	 * the member gets the final word at once.
+	 */
+	private async awaitAdoption(jobId: string, log: Logger): Promise<void> {
+		const { repository, publisher } = this.options;
+		const { adoption } = this.options;
+		if (!adoption.callbacks) {
+			await this.finish(jobId, null, { status: 'failed', reason: unknownOutcomeReason(false) });
+			return;
+		}
+		const marked = await persist(
+			async () =>
+				repository.update(jobId, (current) =>
+					current.state.phase === 'submitting'
+						? { ...current, state: { ...current.state, unknownSince: this.now() } }
+						: undefined,
+				),
+			{ logger: log, what: 'a submit without a clear answer', signal: this.stopping.signal },
+		).catch(() => undefined);
+		const job = marked?.after;
+		if (job?.state.phase !== 'submitting') return;
+		// A callback may already have come in while the request was still waiting for its answer.
+		const early = await repository.earlyCallback(jobId).catch(() => undefined);
+		if (early !== undefined) {
+			await this.adopt(jobId, early, undefined);
+			return;
+		}
+		this.adoptionWindows.watch(jobId, adoptionClosesAt(job.state, adoption));
+		this.positions.forget(jobId);
+		this.track(publisher.showWorking(job));
+	}
+
+	/**
+	 * A correctly signed callback names the task of a job whose submit had no clear answer: the job becomes
+	 * `submitted` with it (once, across processes), and is confirmed through task details like any callback.
+	 */
+	private async adopt(jobId: string, taskId: string, reported: readonly string[] | undefined): Promise<void> {
+		const { repository, claims } = this.options;
+		const adopted = await repository.update(
+			jobId,
+			(current) =>
+				current.state.phase === 'submitting' && isAdoptable(current.state, this.options.adoption, this.now())
+					? { ...current, state: { phase: 'submitted', taskId, submittedAt: this.now() } }
+					: undefined,
+			claims.claim(`adopt:${jobId}`, ADOPT_CLAIM_TTL_MS),
+		);
+		if (adopted?.after.state.phase !== 'submitted' || adopted.before.state.phase !== 'submitting') return;
+		this.adoptionWindows.forget(jobId);
+		this.positions.forget(jobId);
+		this.options.logger.warn({ jobId, taskId }, 'Adopted the task of a submit that had no clear answer');
+		this.confirmation.confirmSoon(jobId, reported ? { job: adopted.after, reported } : undefined);
+	}
+
+	/** The job's window for adoption has closed: unless a callback adopted it meanwhile, the member gets the final word. */
+	private async closeAdoptionWindow(jobId: string): Promise<void> {
+		const job = await this.options.repository.get(jobId);
+		if (job?.state.phase !== 'submitting') return;
+		const { adoption } = this.options;
+		const closesAt = adoptionClosesAt(job.state, adoption);
+		if (closesAt > this.now()) {
+			this.adoptionWindows.watch(jobId, closesAt); // Marked unknown since (by another process): a later close.
+			return;
+		}
+		this.options.logger.warn({ jobId }, 'No callback named the task of a submit without a clear answer');
+		await this.finish(
+			jobId,
+			null,
+			{ status: 'failed', reason: unknownOutcomeReason(adoption.callbacks) },
+			(current) => current.state.phase === 'submitting',
+		);
 	}
 
 	/** Handles a callback that passed the server's checks. Never throws for a job's state; answers what it did. */
 	public async acceptCallback(jobId: string, report: CallbackReport): Promise<CallbackVerdict> {
 		const { repository } = this.options;
-		const verdictFor = (current: JobRecord | undefined): CallbackVerdict | 'early' => {
+		const verdictFor = (current: JobRecord | undefined): CallbackVerdict | 'early' | 'adopt' => {
 			if (!current) return 'unknown-job';
 			switch (current.state.phase) {
 				case 'finished':
@@ -201,11 +322,13 @@ export class JobService {
 						: 'task-mismatch';
 				case 'submitted':
 					return current.state.taskId === report.taskId ? 'accepted' : 'task-mismatch';
-				case 'queued':
 				case 'submitting':
+					return isAdoptable(current.state, this.options.adoption, this.now()) ? 'adopt' : 'early';
+				case 'queued':
 					return 'early';
 			}
 		};
+		const reported = report.outcome.status === 'succeeded' ? report.outcome.resultUrls : [];
 		let job = await repository.get(jobId);
 		let verdict = verdictFor(job);
 		if (verdict === 'early') {
@@ -217,16 +340,22 @@ export class JobService {
 			verdict = verdictFor(job);
 			if (verdict === 'early') return 'accepted';
 		}
-		if (verdict === 'accepted') {
-			const reported = report.outcome.status === 'succeeded' ? report.outcome.resultUrls : [];
-			this.confirmation.confirmSoon(jobId, job ? { job, reported } : undefined);
+		if (verdict === 'adopt') {
+			await this.adopt(jobId, report.taskId, reported);
+			return 'accepted';
 		}
+		if (verdict === 'accepted') this.confirmation.confirmSoon(jobId, job ? { job, reported } : undefined);
 		return verdict;
 	}
 
 	/** Moves a job to `finished` exactly once, then delivers it (unless another path had already finished it). */
-	private async finish(jobId: string, taskId: string | null, outcome: FinishedOutcome): Promise<void> {
-		const finished = await this.recordFinished(jobId, taskId, outcome);
+	private async finish(
+		jobId: string,
+		taskId: string | null,
+		outcome: FinishedOutcome,
+		onlyIf?: (job: JobRecord) => boolean,
+	): Promise<void> {
+		const finished = await this.recordFinished(jobId, taskId, outcome, onlyIf);
 		if (finished) await this.delivery.deliver(finished);
 	}
 
@@ -238,6 +367,8 @@ export class JobService {
 		jobId: string,
 		taskId: string | null,
 		outcome: FinishedOutcome,
+		/** A condition the job must still meet when it is read under the claim (e.g. that no callback adopted it). */
+		onlyIf?: (job: JobRecord) => boolean,
 	): Promise<FinishedJob | undefined> {
 		// The in-process lock orders this process's writes; the claim makes one process, of all, the one that finishes.
 		// It is taken while the job is read for the change, and the change made only if it was won.
@@ -245,7 +376,7 @@ export class JobService {
 		const changed = await this.options.repository.update(
 			jobId,
 			(current) =>
-				isFinished(current)
+				isFinished(current) || (onlyIf && !onlyIf(current))
 					? undefined
 					: {
 							...current,
@@ -261,6 +392,7 @@ export class JobService {
 		);
 		this.confirmation.forget(jobId);
 		this.positions.forget(jobId);
+		this.adoptionWindows.forget(jobId);
 		if (!changed || isFinished(changed.before) || !isFinished(changed.after)) return undefined;
 		this.options.metrics?.jobsFinished.inc({ task_type: changed.after.request.taskType, outcome: outcome.status });
 		return changed.after;
@@ -282,14 +414,9 @@ export class JobService {
 					this.queue.enqueue(id);
 					break;
 				case 'submitting':
-					// The process died while the submit was in flight: the task may exist. Report, never resubmit blindly.
-					this.track(
-						this.finish(id, null, {
-							status: 'failed',
-							reason:
-								'The bot restarted while submitting this job, so it is unknown whether it started. It was not resubmitted, to avoid paying twice; please run the command again if no result appears.',
-						}),
-					);
+					// Its request was in flight when a process stopped (or had no clear answer): a paid task may exist. Never
+					// sent again; open for the provider's callback until its window closes.
+					this.adoptionWindows.watch(id, adoptionClosesAt(job.state, this.options.adoption));
 					break;
 				case 'submitted':
 					this.confirmation.pollIn(id, 0);
@@ -307,6 +434,7 @@ export class JobService {
 		this.stopped = true;
 		this.stopping.abort();
 		this.confirmation.stop();
+		this.adoptionWindows.stop();
 		this.delivery.stop();
 		await this.queue.stop();
 		await this.idle();

@@ -50,8 +50,11 @@ export type DeliveryRoute = 'interaction' | 'channel-edit' | 'channel-message' |
 export type JobPhase =
 	/** Waiting in the submission queue: never sent, or refused with a retryable error. Safe to submit. */
 	| { phase: 'queued'; attempts: number }
-	/** A submit request is in flight: if the process dies now, whether the task exists is unknown. */
-	| { phase: 'submitting'; attempts: number; since: number }
+	/**
+	 * A submit request is in flight, or left without a clear answer (`unknownSince`): whether a paid task exists is
+	 * unknown. Never sent again; a correctly signed callback for it adopts the task (see jobs/adoption.ts).
+	 */
+	| { phase: 'submitting'; attempts: number; since: number; unknownSince?: number }
 	| { phase: 'submitted'; taskId: string; submittedAt: number }
 	| { phase: 'finished'; taskId: string | null; outcome: FinishedOutcome; finishedAt: number; delivery: Delivery };
 

@@ -23,7 +23,7 @@ afterEach(async () => {
 });
 
 /** Runs `action`, which must throw an MjApiError, and returns its failure. */
-async function failureOf(action: () => Promise<unknown>): Promise<MjFailure> {
+async function errorOf(action: () => Promise<unknown>): Promise<MjApiError> {
 	const error: unknown = await action().then(
 		(value) => {
 			throw new Error(`expected an MjApiError, got ${JSON.stringify(value)}`);
@@ -31,7 +31,11 @@ async function failureOf(action: () => Promise<unknown>): Promise<MjFailure> {
 		(thrown: unknown) => thrown,
 	);
 	expect(error).toBeInstanceOf(MjApiError);
-	return (error as MjApiError).failure;
+	return error as MjApiError;
+}
+
+async function failureOf(action: () => Promise<unknown>): Promise<MjFailure> {
+	return (await errorOf(action)).failure;
 }
 
 /** Generates, then checks the body the fake received, that it created the task and that nothing was off-spec. */
@@ -426,10 +430,11 @@ describe('errors', () => {
 	it('no answer within timeoutMs is a timeout', async () => {
 		const quick = createMjClient({ baseUrl: fake.baseUrl, apiKey: 'test-key', timeoutMs: 200 });
 		fake.respondToGenerate({ kind: 'hang' });
-		const failure = await failureOf(() => quick.generate({ taskType: 'mj_txt2img', prompt: 'p', params: {} }));
-		expect(failure).toMatchObject({ kind: 'timeout', timeoutMs: 200 });
-		// The request did reach the provider: the outcome is unknown, which is why this is not 'network'.
+		const error = await errorOf(() => quick.generate({ taskType: 'mj_txt2img', prompt: 'p', params: {} }));
+		expect(error.failure).toMatchObject({ kind: 'timeout', timeoutMs: 200 });
+		// The request did reach the provider: the outcome is unknown.
 		expect(fake.generateRequests).toHaveLength(1);
+		expect(error.outcome).toBe('unknown');
 	});
 
 	it('a time-out on record-info too', async () => {
@@ -454,13 +459,28 @@ describe('errors', () => {
 		}
 	});
 
-	it('a connection dropped without an answer is a network error', async () => {
+	it('a connection dropped after the request was read is no answer: its outcome is unknown', async () => {
 		fake.respondToGenerate({ kind: 'destroy' });
-		const failure = await failureOf(() => client.generate({ taskType: 'mj_txt2img', prompt: 'p', params: {} }));
-		expect(failure.kind).toBe('network');
+		const error = await errorOf(() => client.generate({ taskType: 'mj_txt2img', prompt: 'p', params: {} }));
+		expect(error.failure.kind).toBe('no-answer');
+		expect(error.outcome).toBe('unknown');
+		expect(fake.generateRequests).toHaveLength(1);
 	});
 
-	it('connection refused is a network error', async () => {
+	it("a proxy's HTML error page is not the provider answering: its outcome is unknown", async () => {
+		fake.respondToGenerate({ kind: 'raw', status: 502, contentType: 'text/html', text: '<h1>502 Bad Gateway</h1>' });
+		const error = await errorOf(() => client.generate({ taskType: 'mj_txt2img', prompt: 'p', params: {} }));
+		expect(error.failure).toMatchObject({ kind: 'invalid-response', httpStatus: 502 });
+		expect(error.outcome).toBe('unknown');
+	});
+
+	it("the provider's own error envelope is an answer", async () => {
+		fake.respondToGenerate({ status: 500, body: { code: 500, msg: 'server error', data: null } });
+		const error = await errorOf(() => client.generate({ taskType: 'mj_txt2img', prompt: 'p', params: {} }));
+		expect(error.outcome).toBe('answered');
+	});
+
+	it('connection refused is not sent: nothing reached the provider', async () => {
 		// A port that was just listened on and closed: nothing answers there.
 		const probe = createServer();
 		await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
@@ -468,8 +488,8 @@ describe('errors', () => {
 		await new Promise<void>((resolve) => probe.close(() => resolve()));
 		const refused = createMjClient({ baseUrl: `http://127.0.0.1:${port}`, apiKey: 'k', timeoutMs: 5000 });
 		const failure = await failureOf(() => refused.getCredits());
-		expect(failure.kind).toBe('network');
-		expect(failure.kind === 'network' && failure.message).toMatch(/ECONNREFUSED/);
+		expect(failure.kind).toBe('not-sent');
+		expect(failure.kind === 'not-sent' && failure.message).toMatch(/ECONNREFUSED/);
 	});
 });
 

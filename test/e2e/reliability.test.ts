@@ -210,15 +210,10 @@ const PROVIDER_CASES: ProviderCase[] = [
 		expect: 'result',
 	},
 	{
-		name: '500 then success',
-		responses: [{ response: apiError(500, 'Server error') }],
-		generateCalls: 2,
-		expect: 'result',
-	},
-	{
-		name: '500 forever',
+		// The provider answered with its own error: final. Sending it again could pay twice if it did create a task.
+		name: 'a 500 from the provider itself',
 		responses: [{ response: apiError(500, 'Server error'), times: 10 }],
-		generateCalls: 3,
+		generateCalls: 1,
 		expect: /Midjourney API had an error \(500\)/,
 	},
 	{
@@ -228,10 +223,11 @@ const PROVIDER_CASES: ProviderCase[] = [
 		expect: /Generation failed/,
 	},
 	{
+		// Polling mode: no callback can name a task the time-out may have created, so the final word comes at once.
 		name: 'a submit that times out',
 		responses: [{ response: { kind: 'hang' } }],
 		generateCalls: 1,
-		expect: /unknown whether the job started\. It was not resubmitted/,
+		expect: /did not confirm whether it started this job\. It was not resubmitted/,
 	},
 ];
 

@@ -58,8 +58,12 @@ export interface FakeMidjourney {
 	readonly violations: string[];
 	/** Returned by the credit endpoint. Generate answers 402 while it is <= 0 (it is never decremented). */
 	credits: number;
-	/** The next `times` generate calls get this response instead of creating a task (default times 1). */
-	respondToGenerate(response: FakeResponse, times?: number): void;
+	/**
+	 * The next `times` generate calls get this response instead of creating a task (default times 1). With
+	 * `{ created: true }` the task IS created (and paid for) as usual, and only the answer is replaced: what a reset
+	 * after the body was read, a time-out or a proxy's error page in front of a working provider look like.
+	 */
+	respondToGenerate(response: FakeResponse, times?: number, options?: { created?: boolean }): void;
 	/** The next `times` record-info calls get this response (default times 1). */
 	respondToRecordInfo(response: FakeResponse, times?: number): void;
 	/**
@@ -306,6 +310,8 @@ const RESULT_COLOURS: readonly (readonly [number, number, number])[] = [
 interface CannedResponse {
 	response: FakeResponse;
 	remaining: number;
+	/** The request is processed as usual (a task is created); only the answer is replaced. */
+	created?: boolean;
 }
 
 interface GenerateWaiter {
@@ -342,12 +348,12 @@ export async function startFakeMidjourney(
 	let credits = 1000;
 	let closed = false;
 
-	function takeCanned(queue: CannedResponse[]): FakeResponse | undefined {
+	function takeCanned(queue: CannedResponse[]): CannedResponse | undefined {
 		const head = queue[0];
 		if (head === undefined) return undefined;
 		head.remaining -= 1;
 		if (head.remaining <= 0) queue.shift();
-		return head.response;
+		return head;
 	}
 
 	function send(res: ServerResponse, response: FakeResponse): void {
@@ -418,7 +424,8 @@ export async function startFakeMidjourney(
 				violations.push(`generate: Content-Type is "${contentType}", not application/json`);
 			}
 			const canned = takeCanned(cannedGenerate);
-			if (canned !== undefined) return canned;
+			if (canned !== undefined && !canned.created) return canned.response;
+			const answer = (response: FakeResponse): FakeResponse => canned?.response ?? response;
 			if (!authorized(req)) return error(401, 'You do not have access permissions');
 			if (badJson) return error(400, 'The request body is not valid JSON');
 			const invalid = validateGenerate(body);
@@ -427,7 +434,7 @@ export async function startFakeMidjourney(
 			taskId = randomBytes(16).toString('hex');
 			tasks.set(taskId, { taskId, request: body, state: 'pending', resultUrls: [] });
 			taskTimes.set(taskId, { createTime: new Date().toISOString(), completeTime: null });
-			return ok({ taskId });
+			return answer(ok({ taskId }));
 		})();
 		generateTaskIds.push(taskId);
 		notifyWaiters();
@@ -456,7 +463,7 @@ export async function startFakeMidjourney(
 		const taskId = url.searchParams.get('taskId') ?? '';
 		if (note) recordInfoRequests.push(taskId);
 		const canned = takeCanned(cannedRecordInfo);
-		if (canned !== undefined) return canned;
+		if (canned !== undefined) return canned.response;
 		if (!authorized(req)) return error(401, 'You do not have access permissions');
 		if (taskId === '') return error(422, 'taskId is required');
 		const task = tasks.get(taskId);
@@ -562,8 +569,8 @@ export async function startFakeMidjourney(
 		set credits(value: number) {
 			credits = value;
 		},
-		respondToGenerate(response, times = 1) {
-			cannedGenerate.push({ response, remaining: times });
+		respondToGenerate(response, times = 1, cannedOptions = {}) {
+			cannedGenerate.push({ response, remaining: times, ...(cannedOptions.created ? { created: true } : {}) });
 		},
 		respondToRecordInfo(response, times = 1) {
 			cannedRecordInfo.push({ response, remaining: times });
