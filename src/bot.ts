@@ -79,8 +79,12 @@ export async function startBot({ config, logger }: BotOptions): Promise<Bot> {
 		// A Redis store is how several processes share one account: they split its limits through the store.
 		shareLimits: config.storeUrl.startsWith('redis://') || config.storeUrl.startsWith('rediss://'),
 		retryBaseMs: config.retryBaseMs,
-		// A request in flight longer than the client's time-out (plus a margin) can no longer be answered.
-		adoption: { windowMs: config.adoptionWindowMs, inFlightMs: config.mjTimeoutMs + 30_000, callbacks: !!publicUrl },
+		// A request in flight longer than the client's time-out (plus a margin for clocks) can no longer be answered.
+		adoption: {
+			windowMs: config.adoptionWindowMs,
+			requestDeadlineMs: config.mjTimeoutMs + 5_000,
+			callbacks: publicUrl !== undefined,
+		},
 		download: { maxBytes: DEFAULT_UPLOAD_LIMIT_BYTES * 5, timeoutMs: 60_000 },
 	});
 

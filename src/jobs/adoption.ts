@@ -11,7 +11,7 @@ export interface AdoptionPolicy {
 	/** How long after its submit was sent a job stays open for the provider's callback. */
 	windowMs: number;
 	/** A request in flight longer than this can no longer be answered (the API client's time-out plus a margin). */
-	inFlightMs: number;
+	requestDeadlineMs: number;
 	/** Whether the provider calls back at all (PUBLIC_URL set): without callbacks, nothing can name the task. */
 	callbacks: boolean;
 }
@@ -24,12 +24,12 @@ type Submitting = Extract<JobRecord['state'], { phase: 'submitting' }>;
  * callback that arrives meanwhile is an early one (kept beside the job for the submit's answer to find).
  */
 export function isAdoptable(state: Submitting, policy: AdoptionPolicy, now: number): boolean {
-	return state.unknownSince !== undefined || now - state.since > policy.inFlightMs;
+	return state.unknownSince !== undefined || now - state.since > policy.requestDeadlineMs;
 }
 
 /** When the job's window for adoption closes (epoch ms). Without callbacks, once its request can no longer be answered. */
 export function adoptionClosesAt(state: Submitting, policy: AdoptionPolicy): number {
-	if (!policy.callbacks) return state.since + policy.inFlightMs;
+	if (!policy.callbacks) return state.since + policy.requestDeadlineMs;
 	return Math.max(state.unknownSince ?? state.since, state.since) + policy.windowMs;
 }
 

@@ -12,8 +12,6 @@ import type { SlidingWindowLimiter } from './rateLimit.js';
 import type { SharedWindow } from './sharedWindow.js';
 import type { FinishedJob, FinishedOutcome, JobRecord } from './types.js';
 
-/** A poll lease outlives any one status query (time-outs included); it is given back as soon as the poll is done. */
-const POLL_LEASE_TTL_MS = 2 * 60_000;
 /** When another process is polling a job right now, look again this much later (its answer may be "pending"). */
 const POLL_LEASE_BUSY_RETRY_MS = 1_000;
 
@@ -25,7 +23,7 @@ export interface CallbackFindings {
 
 export interface JobConfirmationOptions extends Pick<
 	JobServiceOptions,
-	'repository' | 'claims' | 'api' | 'logger' | 'metrics' | 'poll' | 'jobTimeoutMs'
+	'repository' | 'claims' | 'api' | 'logger' | 'metrics' | 'poll' | 'jobTimeoutMs' | 'adoption'
 > {
 	/** This process's query limit. */
 	queries: SlidingWindowLimiter;
@@ -102,7 +100,9 @@ export class JobConfirmation {
 		// misses the previous holder's answer by a moment costs one redundant query at worst (the finish claim still
 		// makes delivery exactly-once), and every confirmation saves a store round trip.
 		const [leased, job] = await Promise.all([
-			claims.claim(lease, POLL_LEASE_TTL_MS),
+			// As long as a status query can last: given back as soon as the poll is done, so a process killed while it
+			// holds one delays the job's next poll by no more than that.
+			claims.claim(lease, this.options.adoption.requestDeadlineMs),
 			callback?.job ?? repository.get(jobId),
 		]);
 		let finished: FinishedJob | undefined;

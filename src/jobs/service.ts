@@ -23,6 +23,8 @@ const SUBMIT_CLAIM_TTL_MS = 24 * 60 * 60_000;
 const FINISH_CLAIM_TTL_MS = 10 * 60_000;
 /** Adopting a task is one store write: if its claimant dies before it, another process may adopt after this long. */
 const ADOPT_CLAIM_TTL_MS = 60_000;
+/** A review of an unclear submit that failed on the store is tried again this much later. */
+const REVIEW_RETRY_MS = 30_000;
 
 /** A fresh job id: 96 random bits, URL-safe (it appears in callback URLs and custom ids). */
 export function newJobId(): string {
@@ -49,7 +51,7 @@ export class JobService {
 		this.now = options.now ?? Date.now;
 		const limits = providerLimits({ ...options, ...(options.shareLimits ? { sharedThrough: options.claims } : {}) });
 		this.sharedSubmits = limits.shared?.submits;
-		this.adoptionWindows = new AdoptionWindows((jobId) => this.track(this.closeAdoptionWindow(jobId)), this.now);
+		this.adoptionWindows = new AdoptionWindows((jobId) => this.track(this.reviewUnclearSubmit(jobId)), this.now);
 		this.delivery = new JobDelivery({ ...options, now: this.now, track: (work) => this.track(work) });
 		this.positions = new QueuePositions({ ...options, now: this.now, track: (work) => this.track(work) });
 		this.confirmation = new JobConfirmation({
@@ -291,23 +293,41 @@ export class JobService {
 		this.confirmation.confirmSoon(jobId, reported ? { job: adopted.after, reported } : undefined);
 	}
 
-	/** The job's window for adoption has closed: unless a callback adopted it meanwhile, the member gets the final word. */
-	private async closeAdoptionWindow(jobId: string): Promise<void> {
-		const job = await this.options.repository.get(jobId);
-		if (job?.state.phase !== 'submitting') return;
-		const { adoption } = this.options;
-		const closesAt = adoptionClosesAt(job.state, adoption);
-		if (closesAt > this.now()) {
-			this.adoptionWindows.watch(jobId, closesAt); // Marked unknown since (by another process): a later close.
-			return;
+	/**
+	 * Looks again at a job whose submit has no clear outcome: once its request can no longer be answered, a callback
+	 * kept beside it adopts its task; when its window has closed with none, the member gets the final word.
+	 */
+	private async reviewUnclearSubmit(jobId: string): Promise<void> {
+		const { repository, adoption } = this.options;
+		try {
+			const job = await repository.get(jobId);
+			if (job?.state.phase !== 'submitting') return;
+			if (!isAdoptable(job.state, adoption, this.now())) {
+				// Its request may still be answered (by another process, or it was sent moments before a restart).
+				this.adoptionWindows.watch(jobId, job.state.since + adoption.requestDeadlineMs + 1);
+				return;
+			}
+			const early = await repository.earlyCallback(jobId);
+			if (early !== undefined) {
+				await this.adopt(jobId, early, undefined);
+				return;
+			}
+			const closesAt = adoptionClosesAt(job.state, adoption);
+			if (closesAt > this.now()) {
+				this.adoptionWindows.watch(jobId, closesAt);
+				return;
+			}
+			this.options.logger.warn({ jobId }, 'No callback named the task of a submit without a clear answer');
+			await this.finish(
+				jobId,
+				null,
+				{ status: 'failed', reason: unknownOutcomeReason(adoption.callbacks) },
+				(current) => current.state.phase === 'submitting',
+			);
+		} catch (error) {
+			this.options.logger.warn({ err: error, jobId }, 'Could not review a submit without a clear answer; will retry');
+			this.adoptionWindows.watch(jobId, this.now() + REVIEW_RETRY_MS);
 		}
-		this.options.logger.warn({ jobId }, 'No callback named the task of a submit without a clear answer');
-		await this.finish(
-			jobId,
-			null,
-			{ status: 'failed', reason: unknownOutcomeReason(adoption.callbacks) },
-			(current) => current.state.phase === 'submitting',
-		);
 	}
 
 	/** Handles a callback that passed the server's checks. Never throws for a job's state; answers what it did. */
@@ -338,7 +358,13 @@ export class JobService {
 			await repository.setEarlyCallback(jobId, report.taskId);
 			job = await repository.get(jobId);
 			verdict = verdictFor(job);
-			if (verdict === 'early') return 'accepted';
+			if (verdict === 'early') {
+				// If the process that sent it died, nobody will answer: look again once its request cannot be answered.
+				if (job?.state.phase === 'submitting') {
+					this.adoptionWindows.watch(jobId, job.state.since + this.options.adoption.requestDeadlineMs + 1);
+				}
+				return 'accepted';
+			}
 		}
 		if (verdict === 'adopt') {
 			await this.adopt(jobId, report.taskId, reported);
@@ -416,7 +442,7 @@ export class JobService {
 				case 'submitting':
 					// Its request was in flight when a process stopped (or had no clear answer): a paid task may exist. Never
 					// sent again; open for the provider's callback until its window closes.
-					this.adoptionWindows.watch(id, adoptionClosesAt(job.state, this.options.adoption));
+					this.adoptionWindows.watch(id, this.now());
 					break;
 				case 'submitted':
 					this.confirmation.pollIn(id, 0);

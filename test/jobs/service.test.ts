@@ -64,7 +64,7 @@ function startService(serviceClaims: Claims, publisher: JobPublisher): JobServic
 		submitLimit: { limit: 100, windowMs: 1_000 },
 		queryRatePerSecond: 100,
 		retryBaseMs: 10,
-		adoption: { windowMs: 60_000, inFlightMs: 5_000, callbacks: false },
+		adoption: { windowMs: 60_000, requestDeadlineMs: 5_000, callbacks: false },
 		download: { maxBytes: 10_000_000, timeoutMs: 2_000 },
 	});
 	return service;

@@ -44,6 +44,12 @@ interface Failure extends FailureSpec {
 	remaining: number;
 }
 
+interface Hold {
+	predicate: (request: RecordedRequest) => boolean;
+	arrived: () => void;
+	released: Promise<void>;
+}
+
 /** Starts a fake Discord (REST under /api/v10, gateway at /gateway, CDN under /attachments) on 127.0.0.1, port 0. */
 export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
 	const validator: OpenApiValidator | undefined =
@@ -89,6 +95,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 
 	let waiters: Waiter[] = [];
 	const failures: Failure[] = [];
+	const holds: Hold[] = [];
 
 	const route = (record: Omit<RecordedRequest, 'response'>, problems: string[]): FakeResponse => {
 		const match = routes.match(record.path);
@@ -160,6 +167,12 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 			} else {
 				const partial = { ...base, path, body: parsed.body, files: parsed.files };
 				const problems = parsed.problems.map((problem) => `${method} ${path}: ${problem}`);
+				const hold = holds.find((entry) => entry.predicate({ ...partial, response: { status: 0, body: undefined } }));
+				if (hold) {
+					holds.splice(holds.indexOf(hold), 1);
+					hold.arrived();
+					await hold.released;
+				}
 				try {
 					response = route(partial, problems);
 				} catch (error) {
@@ -272,6 +285,22 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 			const record = interactions.byToken.get(token);
 			if (!record) throw new Error('Fake Discord: expireToken: unknown interaction token');
 			record.expired = true;
+		},
+		holdNext(predicate) {
+			let arrived = (): void => undefined;
+			let release = (): void => undefined;
+			const hold: Hold = {
+				predicate,
+				arrived: () => arrived(),
+				released: new Promise<void>((resolve) => {
+					release = resolve;
+				}),
+			};
+			const arrival = new Promise<void>((resolve) => {
+				arrived = resolve;
+			});
+			holds.push(hold);
+			return { arrived: arrival, release: () => release() };
 		},
 		failNext(predicate, response, times = 1) {
 			failures.push({ ...response, predicate, remaining: times });

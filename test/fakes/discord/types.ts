@@ -204,6 +204,11 @@ export interface FakeDiscord {
 	 * recorded and validated). The predicate sees the request before it is answered (`response.status` is 0).
 	 */
 	failNext(predicate: (request: RecordedRequest) => boolean, response: FailureSpec, times?: number): void;
+	/**
+	 * Holds the next request matching `predicate`: received, then left unanswered until `release()` (what a slow
+	 * Discord looks like, or a process killed while it waits). `arrived` resolves once it has come in.
+	 */
+	holdNext(predicate: (request: RecordedRequest) => boolean): { arrived: Promise<void>; release(): void };
 	/** Hosts bytes on the fake CDN (e.g. a user's upload for an attachment option). */
 	hostAttachment(input: { filename: string; data: Buffer; contentType?: string }): HostedAttachment;
 	/** Adds a text channel to a guild (default `ids.guild`); dispatches CHANNEL_CREATE when its shard is identified. */
