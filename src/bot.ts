@@ -79,7 +79,11 @@ export async function startBot({ config, logger }: BotOptions): Promise<Bot> {
 		// A Redis store is how several processes share one account: they split its limits through the store.
 		shareLimits: config.storeUrl.startsWith('redis://') || config.storeUrl.startsWith('rediss://'),
 		retryBaseMs: config.retryBaseMs,
-		download: { maxBytes: DEFAULT_UPLOAD_LIMIT_BYTES * 5, timeoutMs: 60_000 },
+		download: {
+			maxBytes: DEFAULT_UPLOAD_LIMIT_BYTES * 5,
+			timeoutMs: 60_000,
+			allowHosts: config.downloadAllowHosts,
+		},
 	});
 
 	const app = createApp({
@@ -106,6 +110,7 @@ export async function startBot({ config, logger }: BotOptions): Promise<Bot> {
 		logger,
 		gate: settings,
 		emojiFor: async (guildId) => settings.emojiFor(guildId),
+		downloadAllowHosts: config.downloadAllowHosts,
 	});
 	registerEvents(client, { jobs, logger, commands: commandMap(), actions, settings, api });
 	const ready = once(client, 'clientReady');

@@ -51,6 +51,7 @@ describe('parseConfig: defaults', () => {
 			queryRatePerSecond: 10,
 			retryBaseMs: 2_000,
 			shards: 'auto',
+			downloadAllowHosts: [],
 		});
 	});
 
@@ -105,6 +106,7 @@ describe('parseConfig: defaults', () => {
 			MJ_RETRY_BASE_MS: '10',
 			SHARD_COUNT: '4',
 			SHARD_IDS: '2,3',
+			DOWNLOAD_ALLOW_HOSTS: ' CDN.example.com, 127.0.0.1:8080,[::1]:9000 ',
 		});
 		expect(config).toEqual({
 			discordToken: 'discord-token',
@@ -127,6 +129,7 @@ describe('parseConfig: defaults', () => {
 			queryRatePerSecond: 5,
 			retryBaseMs: 10,
 			shards: { count: 4, ids: [2, 3] },
+			downloadAllowHosts: ['cdn.example.com', '127.0.0.1:8080', '[::1]:9000'],
 		});
 	});
 
@@ -158,6 +161,14 @@ describe('parseConfig: defaults', () => {
 });
 
 describe('parseConfig: problems', () => {
+	it.each(['https://cdn.example.com', 'cdn.example.com/files', 'cdn.example.com:99999', 'two words', '[not-ipv6]:80'])(
+		'refuses DOWNLOAD_ALLOW_HOSTS entry %s',
+		(entry) => {
+			const error = configErrorOf({ ...MINIMAL, DOWNLOAD_ALLOW_HOSTS: `127.0.0.1:8080,${entry}` });
+			expect(problemAbout(error, 'DOWNLOAD_ALLOW_HOSTS')).toContain(`got "${entry}"`);
+		},
+	);
+
 	it('reports both missing secrets at once, each with where to get it', () => {
 		const error = configErrorOf({});
 		expect(error.problems).toHaveLength(2);
