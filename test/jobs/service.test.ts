@@ -64,7 +64,8 @@ function startService(serviceClaims: Claims, publisher: JobPublisher): JobServic
 		submitLimit: { limit: 100, windowMs: 1_000 },
 		queryRatePerSecond: 100,
 		retryBaseMs: 10,
-		download: { maxBytes: 10_000_000, timeoutMs: 2_000 },
+		// The fake serves result files on loopback, which downloads refuse unless allow-listed.
+		download: { maxBytes: 10_000_000, timeoutMs: 2_000, allowHosts: [new URL(mj.baseUrl).host] },
 	});
 	return service;
 }
