@@ -158,6 +158,8 @@ export class BenchWorld {
 			// setting up thousands of pending jobs take hours. Submitting is not what these figures measure.
 			MJ_SUBMIT_LIMIT: '100000',
 			MJ_SUBMIT_WINDOW_MS: '1000',
+			// Result files come from the provider's proxy on loopback, which downloads refuse unless allow-listed.
+			DOWNLOAD_ALLOW_HOSTS: [new URL(this.mjProxy.url).host, new URL(this.discord.apiUrl).host].join(','),
 			...options.env,
 			...this.options.botEnv,
 		};

@@ -85,7 +85,11 @@ export async function startBot({ config, logger }: BotOptions): Promise<Bot> {
 			requestDeadlineMs: config.mjTimeoutMs + 5_000,
 			callbacks: publicUrl !== undefined,
 		},
-		download: { maxBytes: DEFAULT_UPLOAD_LIMIT_BYTES * 5, timeoutMs: 60_000 },
+		download: {
+			maxBytes: DEFAULT_UPLOAD_LIMIT_BYTES * 5,
+			timeoutMs: 60_000,
+			allowHosts: config.downloadAllowHosts,
+		},
 	});
 
 	const app = createApp({
@@ -112,6 +116,7 @@ export async function startBot({ config, logger }: BotOptions): Promise<Bot> {
 		logger,
 		gate: settings,
 		emojiFor: async (guildId) => settings.emojiFor(guildId),
+		downloadAllowHosts: config.downloadAllowHosts,
 	});
 	registerEvents(client, { jobs, logger, commands: commandMap(), actions, settings, api });
 	const ready = once(client, 'clientReady');

@@ -42,6 +42,11 @@ export interface Config {
 	 * by default all of 0…count−1) out of `count` shards across every process of the bot.
 	 */
 	shards: ShardPlan;
+	/**
+	 * Hosts result files may be downloaded from without the public-address check, as `host` (any port) or `host:port`,
+	 * lower-case and normalised as in a URL (`[::1]:8080` for IPv6).
+	 */
+	downloadAllowHosts: string[];
 }
 
 export type ShardPlan = 'auto' | { count: number; ids: number[] };
@@ -72,6 +77,39 @@ function isPlainHttpUrl(value: string): boolean {
 	const url = new URL(value);
 	return url.search === '' && url.hash === '' && !value.includes('?') && !value.includes('#');
 }
+
+/** `host` or `host:port`, as in a URL's authority (IPv6 in brackets), normalised the way URLs are. */
+function normaliseHost(entry: string): string | undefined {
+	const match = /^(\[[0-9a-fA-F:.]+\]|[^\s:/?#@[\]]+)(?::(\d{1,5}))?$/.exec(entry);
+	if (!match || !URL.canParse(`http://${match[1]}`)) return undefined;
+	const port = match[2] === undefined ? undefined : Number(match[2]);
+	if (port !== undefined && (port < 1 || port > 65_535)) return undefined;
+	const { hostname } = new URL(`http://${match[1]}`);
+	return port === undefined ? hostname : `${hostname}:${port}`;
+}
+
+const hostList = z
+	.string()
+	.optional()
+	.transform((value, ctx) => {
+		const entries = (value ?? '')
+			.split(',')
+			.map((entry) => entry.trim())
+			.filter((entry) => entry !== '');
+		const hosts: string[] = [];
+		for (const entry of entries) {
+			const host = normaliseHost(entry);
+			if (host === undefined) {
+				ctx.addIssue({
+					code: 'custom',
+					message: `must be comma-separated host or host:port entries (e.g. cdn.example.com,127.0.0.1:8080), got "${entry}"`,
+				});
+				return z.NEVER;
+			}
+			hosts.push(host);
+		}
+		return hosts;
+	});
 
 const snowflake = z.string().regex(/^\d{17,20}$/, { message: 'must be a Discord id (17–20 digits)' });
 
@@ -134,6 +172,7 @@ const schema = z.object({
 	MJ_QUERY_RATE: positiveInt(10),
 	MJ_RETRY_BASE_MS: positiveInt(2_000),
 	ADOPTION_WINDOW_MS: positiveInt(45 * 60_000),
+	DOWNLOAD_ALLOW_HOSTS: hostList,
 });
 
 /** SHARD_COUNT and SHARD_IDS, checked together (each on its own first, then against each other). */
@@ -233,6 +272,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 		retryBaseMs: value.MJ_RETRY_BASE_MS,
 		adoptionWindowMs: value.ADOPTION_WINDOW_MS,
 		shards: shards.data,
+		downloadAllowHosts: value.DOWNLOAD_ALLOW_HOSTS,
 	};
 }
 

@@ -52,6 +52,7 @@ describe('parseConfig: defaults', () => {
 			retryBaseMs: 2_000,
 			adoptionWindowMs: 45 * 60_000,
 			shards: 'auto',
+			downloadAllowHosts: [],
 		});
 	});
 
@@ -107,6 +108,7 @@ describe('parseConfig: defaults', () => {
 			ADOPTION_WINDOW_MS: '1800000',
 			SHARD_COUNT: '4',
 			SHARD_IDS: '2,3',
+			DOWNLOAD_ALLOW_HOSTS: ' CDN.example.com, 127.0.0.1:8080,[::1]:9000 ',
 		});
 		expect(config).toEqual({
 			discordToken: 'discord-token',
@@ -130,6 +132,7 @@ describe('parseConfig: defaults', () => {
 			retryBaseMs: 10,
 			adoptionWindowMs: 1_800_000,
 			shards: { count: 4, ids: [2, 3] },
+			downloadAllowHosts: ['cdn.example.com', '127.0.0.1:8080', '[::1]:9000'],
 		});
 	});
 
@@ -161,6 +164,14 @@ describe('parseConfig: defaults', () => {
 });
 
 describe('parseConfig: problems', () => {
+	it.each(['https://cdn.example.com', 'cdn.example.com/files', 'cdn.example.com:99999', 'two words', '[not-ipv6]:80'])(
+		'refuses DOWNLOAD_ALLOW_HOSTS entry %s',
+		(entry) => {
+			const error = configErrorOf({ ...MINIMAL, DOWNLOAD_ALLOW_HOSTS: `127.0.0.1:8080,${entry}` });
+			expect(problemAbout(error, 'DOWNLOAD_ALLOW_HOSTS')).toContain(`got "${entry}"`);
+		},
+	);
+
 	it('reports both missing secrets at once, each with where to get it', () => {
 		const error = configErrorOf({});
 		expect(error.problems).toHaveLength(2);

@@ -21,6 +21,8 @@ export interface ActionDeps {
 	gate?: JobGate;
 	/** The emoji a server gives the actions; without it, {@link ACTION_EMOJI} everywhere. */
 	emojiFor?: (guildId: string) => Promise<ActionEmojiSet>;
+	/** Hosts files are fetched from without the public-address check; none by default. */
+	downloadAllowHosts?: readonly string[];
 	now: () => number;
 }
 

@@ -23,7 +23,7 @@ export async function sendByDm(
 	const all = withFreshUrls(result.files, await invocation.attachments());
 	const wanted = index === undefined ? all : [fileAt({ ...result, files: all }, index)];
 	if (wanted.length === 0) throw new UserError('This result has no files to send.');
-	const downloads = await fetchFiles(wanted, DEFAULT_UPLOAD_LIMIT_BYTES);
+	const downloads = await fetchFiles(wanted, DEFAULT_UPLOAD_LIMIT_BYTES, deps.downloadAllowHosts);
 	const files: OutgoingFile[] = downloads.flatMap((download) => (download.ok ? [download.file] : []));
 	const links = downloads.flatMap((download, position) =>
 		download.ok ? [] : [`[file ${(wanted[position]?.index ?? position) + 1}](${download.url})`],

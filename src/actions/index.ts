@@ -41,6 +41,8 @@ export interface ResultActionsOptions {
 	gate?: JobGate;
 	/** The emoji each server gives the actions (`SettingsService.emojiFor`). */
 	emojiFor?: (guildId: string) => Promise<ActionEmojiSet>;
+	/** Hosts files are fetched from without the public-address check (`DOWNLOAD_ALLOW_HOSTS`). */
+	downloadAllowHosts?: readonly string[];
 	now?: () => number;
 }
 
@@ -55,6 +57,7 @@ export function createResultActions(options: ResultActionsOptions): ResultAction
 		now: options.now ?? Date.now,
 		...(options.gate ? { gate: options.gate } : {}),
 		...(options.emojiFor ? { emojiFor: options.emojiFor } : {}),
+		...(options.downloadAllowHosts ? { downloadAllowHosts: options.downloadAllowHosts } : {}),
 	};
 	return {
 		handleInteraction: async (interaction, log) => handleActionInteraction(deps, interaction, log),

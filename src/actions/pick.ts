@@ -75,7 +75,7 @@ async function pickMessage(
 ): Promise<OutgoingMessage> {
 	const { job } = result;
 	const limit = job.target.uploadLimitBytes ?? DEFAULT_UPLOAD_LIMIT_BYTES;
-	const [download] = await fetchFiles([file], limit);
+	const [download] = await fetchFiles([file], limit, deps.downloadAllowHosts);
 	if (!download || isGone(download)) {
 		invocation.log.warn({ jobId: job.id, index: file.index, download }, 'Picked image could not be fetched');
 		throw new UserError(

@@ -30,8 +30,12 @@ export function quotePrompt(prompt: string, max: number): string {
  * Fetches result files to re-upload them: Discord's copy first, then the provider's link. Each keeps the name it
  * has on the result, so the copy can be matched to it later. Files past `limitBytes` in total stay links.
  */
-export async function fetchFiles(files: readonly ResultFile[], limitBytes: number): Promise<DownloadResult[]> {
-	const limits = { maxBytes: limitBytes, timeoutMs: 30_000 };
+export async function fetchFiles(
+	files: readonly ResultFile[],
+	limitBytes: number,
+	allowHosts: readonly string[] = [],
+): Promise<DownloadResult[]> {
+	const limits = { maxBytes: limitBytes, timeoutMs: 30_000, allowHosts };
 	const downloads = await Promise.all(
 		files.map(async (file) => {
 			const baseName = file.filename.replace(/\.\w{1,5}$/, '');

@@ -7,6 +7,7 @@ import type { Metrics } from '../metrics.js';
 import { downloadResult, type DownloadLimits, type DownloadResult } from './download.js';
 import { DeliveryError } from './errors.js';
 import type { JobRepository } from './repository.js';
+import { maxResultsOf } from './resultCount.js';
 import type { JobPublisher } from './service.js';
 import { isFinished, type FinishedJob, type JobRecord } from './types.js';
 
@@ -113,7 +114,8 @@ export class JobDelivery {
 		if (this.prefetched.size >= MAX_PREFETCHED_JOBS) return;
 		const timer = setTimeout(() => this.prefetched.delete(job.id), PREFETCH_KEEP_MS);
 		timer.unref();
-		this.prefetched.set(job.id, { urls: [...urls], results: this.download(job, urls), timer });
+		const wanted = this.fetchable(job, urls, 'callback');
+		this.prefetched.set(job.id, { urls: wanted, results: this.download(job, wanted), timer });
 	}
 
 	/** Drops what was fetched ahead for a job (it failed, or was delivered elsewhere). */
@@ -127,8 +129,20 @@ export class JobDelivery {
 	private async downloadAll(job: JobRecord, urls: string[]): Promise<DownloadResult[]> {
 		const ahead = this.prefetched.get(job.id);
 		this.forgetPrefetch(job.id);
-		if (ahead && sameUrls(ahead.urls, urls)) return ahead.results;
-		return this.download(job, urls);
+		const wanted = this.fetchable(job, urls, 'record-info');
+		if (ahead && sameUrls(ahead.urls, wanted)) return ahead.results;
+		return this.download(job, wanted);
+	}
+
+	/** The URLs worth fetching: no more than the task can produce (a provider naming more is not followed). */
+	private fetchable(job: JobRecord, urls: readonly string[], source: 'callback' | 'record-info'): string[] {
+		const max = maxResultsOf(job.request);
+		if (urls.length > max)
+			this.options.logger.warn(
+				{ jobId: job.id, taskType: job.request.taskType, source, named: urls.length, fetched: max },
+				'More result URLs than the task can produce; fetching only the first ones',
+			);
+		return urls.slice(0, max);
 	}
 
 	private async download(job: JobRecord, urls: readonly string[]): Promise<DownloadResult[]> {

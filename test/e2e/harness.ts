@@ -21,6 +21,8 @@ export interface WorldOptions {
 	env?: Record<string, string>;
 	/** Options of the fake Discord, e.g. `{ shards: 2 }`. */
 	discord?: FakeDiscordOptions;
+	/** More `host:port` entries downloads may reach on loopback, besides the fakes' own (see `fakeFileHosts`). */
+	allowHosts?: string[];
 }
 
 export interface World {
@@ -58,6 +60,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
 		LOG_LEVEL: 'debug',
 		POLL_INTERVAL_MS: '50',
 		MJ_TIMEOUT_MS: '2000',
+		DOWNLOAD_ALLOW_HOSTS: [fakeFileHosts({ discord, mj }), ...(options.allowHosts ?? [])].join(','),
 		...(options.callbacks ? { PUBLIC_URL: relay.url } : {}),
 		...(options.webhookKey ? { MJ_WEBHOOK_HMAC_KEY: options.webhookKey } : {}),
 		...options.env,
@@ -104,6 +107,14 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
 		},
 	};
 	return world;
+}
+
+/**
+ * The fakes serve result files (the provider) and attachments (Discord's CDN) on 127.0.0.1, which downloads refuse
+ * unless allow-listed: exactly their host:port, so any other loopback port stays forbidden.
+ */
+export function fakeFileHosts(fakes: { discord: FakeDiscord; mj: FakeMidjourney }): string {
+	return [new URL(fakes.mj.baseUrl).host, new URL(fakes.discord.apiUrl).host].join(',');
 }
 
 export function logSink(lines: Array<Record<string, unknown>>): Writable {
@@ -183,6 +194,7 @@ export function replicaConfig(
 		STORE_URL: storeUrl,
 		PUBLIC_URL: 'http://127.0.0.1:9',
 		CALLBACK_SECRET: 'shared-secret-of-the-replicas',
+		DOWNLOAD_ALLOW_HOSTS: fakeFileHosts(fakes),
 		...extra,
 	});
 }

@@ -79,6 +79,8 @@ describe('graceful shutdown of the real process', () => {
 			HOST: '127.0.0.1',
 			STORE_URL: `sqlite://${join(dir, 'bot.sqlite')}`,
 			LOG_LEVEL: 'info',
+			// The fake serves result files on loopback, which downloads refuse unless allow-listed.
+			DOWNLOAD_ALLOW_HOSTS: new URL(mj.baseUrl).host,
 		};
 
 		const first = startProcess({ ...env, POLL_INTERVAL_MS: '600000' }, dir);

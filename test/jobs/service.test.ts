@@ -65,7 +65,8 @@ function startService(serviceClaims: Claims, publisher: JobPublisher): JobServic
 		queryRatePerSecond: 100,
 		retryBaseMs: 10,
 		adoption: { windowMs: 60_000, requestDeadlineMs: 5_000, callbacks: false },
-		download: { maxBytes: 10_000_000, timeoutMs: 2_000 },
+		// The fake serves result files on loopback, which downloads refuse unless allow-listed.
+		download: { maxBytes: 10_000_000, timeoutMs: 2_000, allowHosts: [new URL(mj.baseUrl).host] },
 	});
 	return service;
 }
