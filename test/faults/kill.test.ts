@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sqlite3 from 'sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { eventually } from '../e2e/harness.js';
+import { eventually, fakeFileHosts } from '../e2e/harness.js';
 import { startFakeDiscord, type FakeDiscord, type RecordedRequest } from '../fakes/discord.js';
 import { startFakeMidjourney, type FakeMidjourney } from '../fakes/midjourney.js';
 
@@ -66,6 +66,7 @@ async function startBot(): Promise<ChildProcess> {
 			HOST: '127.0.0.1',
 			PUBLIC_URL: `http://127.0.0.1:${port}`,
 			STORE_URL: `sqlite://${join(dir, 'bot.sqlite')}`,
+			DOWNLOAD_ALLOW_HOSTS: fakeFileHosts({ discord, mj }),
 			LOG_LEVEL: 'info',
 			MJ_TIMEOUT_MS: '1000',
 			POLL_INTERVAL_MS: '200',
