@@ -35,6 +35,8 @@ export interface Config {
 	queryRatePerSecond: number;
 	/** First back-off after a 429/455/5xx from the provider; later ones grow from it. */
 	retryBaseMs: number;
+	/** How long a reaction's refusal told in the channel (the member's DMs closed) stays before it deletes itself. */
+	refusalNoticeDeleteMs: number;
 	/**
 	 * The gateway shards this process runs: `auto` = as many as Discord recommends, all here; otherwise `ids` (sorted,
 	 * by default all of 0…count−1) out of `count` shards across every process of the bot.
@@ -131,6 +133,7 @@ const schema = z.object({
 	MJ_SUBMIT_WINDOW_MS: positiveInt(10_000),
 	MJ_QUERY_RATE: positiveInt(10),
 	MJ_RETRY_BASE_MS: positiveInt(2_000),
+	REFUSAL_NOTICE_DELETE_MS: positiveInt(30_000),
 });
 
 /** SHARD_COUNT and SHARD_IDS, checked together (each on its own first, then against each other). */
@@ -228,6 +231,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 		submitLimit: { limit: value.MJ_SUBMIT_LIMIT, windowMs: value.MJ_SUBMIT_WINDOW_MS },
 		queryRatePerSecond: value.MJ_QUERY_RATE,
 		retryBaseMs: value.MJ_RETRY_BASE_MS,
+		refusalNoticeDeleteMs: value.REFUSAL_NOTICE_DELETE_MS,
 		shards: shards.data,
 	};
 }

@@ -50,6 +50,7 @@ describe('parseConfig: defaults', () => {
 			submitLimit: { limit: 20, windowMs: 10_000 },
 			queryRatePerSecond: 10,
 			retryBaseMs: 2_000,
+			refusalNoticeDeleteMs: 30_000,
 			shards: 'auto',
 		});
 	});
@@ -103,6 +104,7 @@ describe('parseConfig: defaults', () => {
 			MJ_SUBMIT_WINDOW_MS: '1000',
 			MJ_QUERY_RATE: '5',
 			MJ_RETRY_BASE_MS: '10',
+			REFUSAL_NOTICE_DELETE_MS: '5000',
 			SHARD_COUNT: '4',
 			SHARD_IDS: '2,3',
 		});
@@ -126,6 +128,7 @@ describe('parseConfig: defaults', () => {
 			submitLimit: { limit: 2, windowMs: 1000 },
 			queryRatePerSecond: 5,
 			retryBaseMs: 10,
+			refusalNoticeDeleteMs: 5000,
 			shards: { count: 4, ids: [2, 3] },
 		});
 	});
