@@ -117,6 +117,8 @@ export async function startBot({ config, logger }: BotOptions): Promise<Bot> {
 		gate: settings,
 		emojiFor: async (guildId) => settings.emojiFor(guildId),
 		downloadAllowHosts: config.downloadAllowHosts,
+		commandGuildId: config.devGuildId,
+		noticeDeleteAfterMs: config.refusalNoticeDeleteMs,
 	});
 	registerEvents(client, { jobs, logger, commands: commandMap(), actions, settings, api });
 	const ready = once(client, 'clientReady');
@@ -137,6 +139,7 @@ export async function startBot({ config, logger }: BotOptions): Promise<Bot> {
 	}
 	const resumed = await jobs.resume();
 	if (resumed > 0) logger.info({ count: resumed }, 'Resumed unfinished jobs');
+	await actions.start();
 
 	let stopping: Promise<void> | undefined;
 	return {
@@ -149,6 +152,7 @@ export async function startBot({ config, logger }: BotOptions): Promise<Bot> {
 			stopping ??= (async () => {
 				// Stop taking callbacks and interactions first, then let running work finish, then close the store.
 				await new Promise<void>((resolve) => server.close(() => resolve()));
+				actions.stop();
 				await client.destroy();
 				await Promise.race([jobs.stop(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
 				await Promise.all([store.close(), claims.close()]);

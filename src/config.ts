@@ -37,6 +37,8 @@ export interface Config {
 	retryBaseMs: number;
 	/** How long a job whose submit had no clear answer stays open for the provider's callback to name its task. */
 	adoptionWindowMs: number;
+	/** How long a reaction's refusal told in the channel (the member's DMs closed) stays before it deletes itself. */
+	refusalNoticeDeleteMs: number;
 	/**
 	 * The gateway shards this process runs: `auto` = as many as Discord recommends, all here; otherwise `ids` (sorted,
 	 * by default all of 0…count−1) out of `count` shards across every process of the bot.
@@ -173,6 +175,7 @@ const schema = z.object({
 	MJ_RETRY_BASE_MS: positiveInt(2_000),
 	ADOPTION_WINDOW_MS: positiveInt(45 * 60_000),
 	DOWNLOAD_ALLOW_HOSTS: hostList,
+	REFUSAL_NOTICE_DELETE_MS: positiveInt(30_000),
 });
 
 /** SHARD_COUNT and SHARD_IDS, checked together (each on its own first, then against each other). */
@@ -271,6 +274,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 		queryRatePerSecond: value.MJ_QUERY_RATE,
 		retryBaseMs: value.MJ_RETRY_BASE_MS,
 		adoptionWindowMs: value.ADOPTION_WINDOW_MS,
+		refusalNoticeDeleteMs: value.REFUSAL_NOTICE_DELETE_MS,
 		shards: shards.data,
 		downloadAllowHosts: value.DOWNLOAD_ALLOW_HOSTS,
 	};

@@ -51,6 +51,7 @@ describe('parseConfig: defaults', () => {
 			queryRatePerSecond: 10,
 			retryBaseMs: 2_000,
 			adoptionWindowMs: 45 * 60_000,
+			refusalNoticeDeleteMs: 30_000,
 			shards: 'auto',
 			downloadAllowHosts: [],
 		});
@@ -106,6 +107,7 @@ describe('parseConfig: defaults', () => {
 			MJ_QUERY_RATE: '5',
 			MJ_RETRY_BASE_MS: '10',
 			ADOPTION_WINDOW_MS: '1800000',
+			REFUSAL_NOTICE_DELETE_MS: '5000',
 			SHARD_COUNT: '4',
 			SHARD_IDS: '2,3',
 			DOWNLOAD_ALLOW_HOSTS: ' CDN.example.com, 127.0.0.1:8080,[::1]:9000 ',
@@ -131,6 +133,7 @@ describe('parseConfig: defaults', () => {
 			queryRatePerSecond: 5,
 			retryBaseMs: 10,
 			adoptionWindowMs: 1_800_000,
+			refusalNoticeDeleteMs: 5000,
 			shards: { count: 4, ids: [2, 3] },
 			downloadAllowHosts: ['cdn.example.com', '127.0.0.1:8080', '[::1]:9000'],
 		});

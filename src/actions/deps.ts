@@ -4,6 +4,8 @@ import type { JobService } from '../jobs/service.js';
 import type { Logger } from '../logger.js';
 import type { SettingsService } from '../settings/service.js';
 import { ACTION_EMOJI, type ActionEmojiSet } from './emoji.js';
+import type { Integrations } from './integrations.js';
+import type { RefusalNotices } from './notices.js';
 import type { ActionClaims, ActionRecords } from './records.js';
 
 /** The server's rules and limits, applied to every job an action starts, as to every command's. */
@@ -19,6 +21,10 @@ export interface ActionDeps {
 	logger: Logger;
 	/** Rules and limits for the jobs actions start; without one, none apply. */
 	gate?: JobGate;
+	/** The server's Integrations settings for the command an action stands for; without them, none apply. */
+	integrations?: Pick<Integrations, 'refusal'>;
+	/** Tells a member why their reaction did nothing; without it, refusals are only logged. */
+	notices?: Pick<RefusalNotices, 'tell'>;
 	/** The emoji a server gives the actions; without it, {@link ACTION_EMOJI} everywhere. */
 	emojiFor?: (guildId: string) => Promise<ActionEmojiSet>;
 	/** Hosts files are fetched from without the public-address check; none by default. */

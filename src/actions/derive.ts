@@ -7,24 +7,44 @@ import { UserError } from '../jobs/errors.js';
 import type { JobKind } from '../jobs/request.js';
 import type { FinishedJob } from '../jobs/types.js';
 import type { ActionDeps } from './deps.js';
-import type { Invocation } from './invocation.js';
+import type { Invocation, ServerView } from './invocation.js';
 import { animateRequest, remixRequest, rerollRequest } from './requests.js';
 import { fileAt, withFreshUrls, type ActionableResult } from './result.js';
 
+/** An invocation whose server is known: the result's own, or resolved from DMs by `perform`. */
+export type ActingInvocation = Invocation & { server: ServerView };
+
+/**
+ * Refuses, before anything is acknowledged, a member Discord would not let run `kind`'s slash command (the server's
+ * Integrations settings): a button or reaction is no way around them.
+ */
+export async function assertMayRun(deps: ActionDeps, invocation: ActingInvocation, kind: JobKind): Promise<void> {
+	const refusal = await deps.integrations?.refusal({
+		applicationId: invocation.applicationId,
+		command: kind,
+		userId: invocation.userId,
+		server: invocation.server,
+	});
+	if (refusal !== undefined) throw new UserError(`Nothing was submitted. ${refusal}`);
+}
+
 async function startDerived(
 	deps: ActionDeps,
-	invocation: Invocation,
+	invocation: ActingInvocation,
 	source: { job: FinishedJob },
 	job: { kind: JobKind; request: GenerateRequest; imageIndex?: number },
 ): Promise<void> {
-	const guildId = invocation.guildId ?? source.job.target.guildId;
-	// The same rules and limits as a command: decided before acknowledging, so a refusal stays private.
+	const { server } = invocation;
+	const guildId = server.guildId;
+	await assertMayRun(deps, invocation, job.kind);
+	// The same rules and limits as a command, judged in the server: decided before acknowledging, so a refusal stays
+	// private.
 	const authorization = await deps.gate?.authorizeJob({
 		guildId,
-		channelId: invocation.channelId,
-		parentChannelId: invocation.parentChannelId,
+		channelId: server.channelId,
+		parentChannelId: server.parentChannelId,
 		userId: invocation.userId,
-		roleIds: invocation.roleIds,
+		roleIds: async () => server.roleIds(),
 		kind: job.kind,
 		request: job.request,
 	});
@@ -65,7 +85,7 @@ async function imageUrl(invocation: Invocation, source: ActionableResult, index:
 
 export async function startRemix(
 	deps: ActionDeps,
-	invocation: Invocation,
+	invocation: ActingInvocation,
 	source: ActionableResult,
 	index: number,
 	prompt?: string,
@@ -77,7 +97,7 @@ export async function startRemix(
 
 export async function startAnimate(
 	deps: ActionDeps,
-	invocation: Invocation,
+	invocation: ActingInvocation,
 	source: ActionableResult,
 	index: number,
 ): Promise<void> {
@@ -88,7 +108,7 @@ export async function startAnimate(
 
 export async function startReroll(
 	deps: ActionDeps,
-	invocation: Invocation,
+	invocation: ActingInvocation,
 	/** A result, or a failed job: 🔁 on a failure is its "try again". */
 	source: { job: FinishedJob },
 	index?: number,

@@ -2,16 +2,24 @@
  * ✉️: sends the member the result's files by DM (the picked image only, on a pick's post), re-uploaded so the
  * copy does not depend on links that expire. Files past the upload limit are sent as links.
  */
-import { DiscordAPIError, Routes, type APIChannel } from 'discord.js';
+import { Routes, type APIChannel } from 'discord.js';
 import { DEFAULT_UPLOAD_LIMIT_BYTES } from '../discord/publisher.js';
 import { UserError } from '../jobs/errors.js';
 import type { ActionDeps } from './deps.js';
 import type { Invocation, OutgoingFile } from './invocation.js';
+import { isDmClosed } from './notices.js';
 import { fileAt, withFreshUrls, type ActionableResult } from './result.js';
 import { fetchFiles, jumpLink, quotePrompt } from './text.js';
 
-const CANNOT_SEND_TO_USER = 50007;
 const PROMPT_SHOWN = 1200;
+
+/** The member's DMs are closed to the bot: a refusal that cannot itself be told by DM. */
+export class DirectMessagesClosed extends UserError {
+	public constructor() {
+		super('I can’t send you direct messages. Allow DMs from members of this server (Privacy Settings) and try again.');
+		this.name = 'DirectMessagesClosed';
+	}
+}
 
 export async function sendByDm(
 	deps: ActionDeps,
@@ -50,11 +58,7 @@ export async function sendByDm(
 			files,
 		});
 	} catch (error) {
-		if (error instanceof DiscordAPIError && Number(error.code) === CANNOT_SEND_TO_USER) {
-			throw new UserError(
-				'I can’t send you direct messages. Allow DMs from members of this server (Privacy Settings) and try again.',
-			);
-		}
+		if (isDmClosed(error)) throw new DirectMessagesClosed();
 		throw error;
 	}
 	invocation.log.info({ jobId: job.id, files: files.length, links: links.length }, 'Result sent by DM');

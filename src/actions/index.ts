@@ -18,7 +18,9 @@ import type { Logger } from '../logger.js';
 import type { Store } from '../store.js';
 import type { ActionDeps, JobGate } from './deps.js';
 import type { ActionEmojiSet } from './emoji.js';
+import { Integrations } from './integrations.js';
 import { handleActionInteraction } from './interactions.js';
+import { RefusalNotices } from './notices.js';
 import { handleActionReaction } from './reactions.js';
 import { ActionClaims, ActionRecords } from './records.js';
 import { isSucceeded } from './result.js';
@@ -26,8 +28,12 @@ import { isSucceeded } from './result.js';
 export interface ResultActions {
 	/** Throws `UserError` for refusals (answered by the interaction funnel). */
 	handleInteraction(interaction: ButtonInteraction | ModalSubmitInteraction, log: Logger): Promise<void>;
-	/** Never answers the member; refusals and failures are logged. */
+	/** Refusals are told to the member by DM (or a short-lived reply in the channel); failures are logged. */
 	handleReaction(reaction: MessageReaction | PartialMessageReaction, user: User | PartialUser): Promise<void>;
+	/** Once connected: deletes the refusal notices an earlier run left in channels. Never throws. */
+	start(): Promise<void>;
+	/** Stops the notices' deletion timers (the next start deletes what is left). */
+	stop(): void;
 }
 
 export interface ResultActionsOptions {
@@ -43,18 +49,37 @@ export interface ResultActionsOptions {
 	emojiFor?: (guildId: string) => Promise<ActionEmojiSet>;
 	/** Hosts files are fetched from without the public-address check (`DOWNLOAD_ALLOW_HOSTS`). */
 	downloadAllowHosts?: readonly string[];
+	/** The server the slash commands are registered to (`DEV_GUILD_ID`); undefined: globally. */
+	commandGuildId?: string | undefined;
+	/** How long a refusal told in the channel (the member's DMs closed) stays before it deletes itself. */
+	noticeDeleteAfterMs?: number;
 	now?: () => number;
 }
 
+/** The default of `REFUSAL_NOTICE_DELETE_MS`. */
+export const NOTICE_DELETE_AFTER_MS = 30_000;
+
 export function createResultActions(options: ResultActionsOptions): ResultActions {
+	const now = options.now ?? Date.now;
+	const claims = new ActionClaims(options.claims);
+	const notices = new RefusalNotices({
+		rest: options.rest,
+		store: options.store,
+		claims,
+		logger: options.logger,
+		deleteAfterMs: options.noticeDeleteAfterMs ?? NOTICE_DELETE_AFTER_MS,
+		now,
+	});
 	const deps: ActionDeps = {
 		jobs: options.jobs,
 		repository: new JobRepository(options.store),
 		records: new ActionRecords(options.store),
-		claims: new ActionClaims(options.claims),
+		claims,
 		rest: options.rest,
 		logger: options.logger,
-		now: options.now ?? Date.now,
+		now,
+		integrations: new Integrations({ rest: options.rest, commandGuildId: options.commandGuildId, now }),
+		notices,
 		...(options.gate ? { gate: options.gate } : {}),
 		...(options.emojiFor ? { emojiFor: options.emojiFor } : {}),
 		...(options.downloadAllowHosts ? { downloadAllowHosts: options.downloadAllowHosts } : {}),
@@ -62,6 +87,8 @@ export function createResultActions(options: ResultActionsOptions): ResultAction
 	return {
 		handleInteraction: async (interaction, log) => handleActionInteraction(deps, interaction, log),
 		handleReaction: async (reaction, user) => handleActionReaction(deps, reaction, user),
+		start: async () => notices.resume(),
+		stop: () => notices.stop(),
 	};
 }
 

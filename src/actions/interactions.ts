@@ -10,7 +10,8 @@ import type { Logger } from '../logger.js';
 import { decodeActionId } from './customId.js';
 import type { ActionDeps } from './deps.js';
 import { InteractionResponder, type Invocation } from './invocation.js';
-import { perform } from './perform.js';
+import { assertMayRun } from './derive.js';
+import { admit, perform } from './perform.js';
 import { fileAt, loadResult } from './result.js';
 
 export const STALE_BUTTON = 'This button is no longer supported. Run the command again for a fresh result.';
@@ -23,15 +24,26 @@ export async function handleActionInteraction(
 	const id = decodeActionId(interaction.customId);
 	const message = interaction.message;
 	if (!id || !message) throw new UserError(STALE_BUTTON);
+	const channelId = interaction.channelId ?? message.channelId;
 	const invocation: Invocation = {
 		userId: interaction.user.id,
+		applicationId: interaction.applicationId,
 		guildId: interaction.guildId,
-		channelId: interaction.channelId ?? message.channelId,
+		channelId,
 		messageId: message.id,
 		attachments: async () => message.attachments.map((attachment) => ({ name: attachment.name, url: attachment.url })),
-		parentChannelId: interaction.channel?.isThread() ? interaction.channel.parentId : null,
 		canManageMessages: async () => interaction.memberPermissions?.has(PermissionFlagsBits.ManageMessages) ?? false,
-		roleIds: async () => roleIdsOf(interaction),
+		...(interaction.guildId === null
+			? {}
+			: {
+					server: {
+						guildId: interaction.guildId,
+						channelId,
+						parentChannelId: interaction.channel?.isThread() ? interaction.channel.parentId : null,
+						roleIds: async () => roleIdsOf(interaction),
+						permissions: async () => interaction.memberPermissions?.bitfield ?? 0n,
+					},
+				}),
 		responder: new InteractionResponder(interaction),
 		log: log.child({ action: id.action, jobId: id.jobId, messageId: message.id }),
 	};
@@ -44,6 +56,8 @@ export async function handleActionInteraction(
 			if (result.shape !== 'grid' && result.shape !== 'single') throw new UserError('Only images can be remixed.');
 			const index = id.index ?? 0;
 			fileAt(result, index);
+			// Refused before the form opens, rather than after the member has edited the prompt.
+			await assertMayRun(deps, await admit(deps, invocation, result.job), 'remix');
 			await interaction.showModal(remixModal(id.jobId, index, result.job.request.prompt));
 			return;
 		}

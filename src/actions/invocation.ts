@@ -49,20 +49,41 @@ export interface Responder {
 	tell(text: string, options?: { inChannel?: boolean }): Promise<void>;
 }
 
+/**
+ * The server a result belongs to, as its rules see the acting member: where (the channel they judge) and who (the
+ * member's roles and permissions there). For a result in a server, its channel and the member as Discord sent them;
+ * for one in DMs, the channel the job was asked for in and the member fetched from the server (see `member.ts`).
+ */
+export interface ServerView {
+	guildId: string;
+	/** The channel the server's rules judge. */
+	channelId: string;
+	/** When that channel is a thread: its parent (rules on a channel cover its threads). */
+	parentChannelId: string | null;
+	/** The member's role ids in the server. */
+	roleIds(): Promise<readonly string[]>;
+	/** The member's permissions in that channel (in the server as a whole when the channel cannot be read). */
+	permissions(): Promise<bigint>;
+}
+
 export interface Invocation {
 	userId: string;
+	/** The bot's application (its commands and their permissions are the application's). */
+	applicationId: string;
+	/** Where the result message is: a server, or null for DMs. */
 	guildId: string | null;
 	channelId: string;
 	/** The result message the member acted on. */
 	messageId: string;
 	/** The files on that message, as Discord signs them now (fresher than the stored URLs), when known. */
 	attachments(): Promise<ReadonlyArray<{ name: string; url: string }> | undefined>;
-	/** When the result is in a thread: the thread's channel (server rules allow a channel's threads). */
-	parentChannelId: string | null;
 	/** Whether the member has Manage Messages where the result is. */
 	canManageMessages(): Promise<boolean>;
-	/** The member's role ids (for the server's role rule), fetched only when needed. */
-	roleIds(): Promise<readonly string[]>;
+	/**
+	 * The result's server as its rules see the member, when the result is in that server. Undefined in DMs: `perform`
+	 * resolves it there, and refuses a member who is no longer in the server.
+	 */
+	server?: ServerView;
 	responder: Responder;
 	log: Logger;
 }

@@ -2,14 +2,16 @@
  * Runs one action on one result, whichever way the member asked (button or reaction).
  */
 import { UserError } from '../jobs/errors.js';
+import type { JobRecord } from '../jobs/types.js';
 import type { ResultAction } from './customId.js';
 import type { ActionDeps } from './deps.js';
-import { startAnimate, startRemix, startReroll } from './derive.js';
+import { startAnimate, startRemix, startReroll, type ActingInvocation } from './derive.js';
 import { sendByDm } from './dm.js';
 import type { Invocation } from './invocation.js';
+import { serverViewFromDm } from './member.js';
 import { pickImage } from './pick.js';
 import { deleteResult } from './remove.js';
-import { loadResult, loadFinished } from './result.js';
+import { loadFinished, loadResult } from './result.js';
 
 export interface ActionRequest {
 	action: Exclude<ResultAction, 'prompt'>;
@@ -21,25 +23,37 @@ export interface ActionRequest {
 }
 
 export async function perform(deps: ActionDeps, invocation: Invocation, request: ActionRequest): Promise<void> {
-	// Deleting needs no result: a moderator can still remove a message whose job the store has forgotten.
+	// Deleting needs no result: a moderator can still remove a message whose job the store has forgotten. In DMs it
+	// only removes the bot's message from the member's own DMs, which they may always do.
 	if (request.action === 'delete') return deleteResult(deps, invocation, request);
 	// Rerolling needs only the request, so it also retries a failed job.
 	if (request.action === 'reroll' && request.index === undefined) {
-		return startReroll(deps, invocation, await loadFinished(deps.repository, request.jobId));
+		const source = await loadFinished(deps.repository, request.jobId);
+		return startReroll(deps, await admit(deps, invocation, source.job), source);
 	}
 	const result = await loadResult(deps.repository, request.jobId);
+	const acting = await admit(deps, invocation, result.job);
 	switch (request.action) {
 		case 'pick':
-			return pickImage(deps, invocation, result, imageIndex(request));
+			return pickImage(deps, acting, result, imageIndex(request));
 		case 'remix':
-			return startRemix(deps, invocation, result, imageIndex(request), request.prompt);
+			return startRemix(deps, acting, result, imageIndex(request), request.prompt);
 		case 'animate':
-			return startAnimate(deps, invocation, result, imageIndex(request));
+			return startAnimate(deps, acting, result, imageIndex(request));
 		case 'reroll':
-			return startReroll(deps, invocation, result, request.index);
+			return startReroll(deps, acting, result, request.index);
 		case 'dm':
-			return sendByDm(deps, invocation, result, request.index);
+			return sendByDm(deps, acting, result, request.index);
 	}
+}
+
+/**
+ * The server the member acts in: the result's own or, for a result in DMs, its job's server, which the member must
+ * still be in (refused otherwise, before anything else happens).
+ */
+export async function admit(deps: ActionDeps, invocation: Invocation, job: JobRecord): Promise<ActingInvocation> {
+	if (invocation.server) return { ...invocation, server: invocation.server };
+	return { ...invocation, server: await serverViewFromDm(deps, invocation, job) };
 }
 
 function imageIndex(request: ActionRequest): number {

@@ -109,6 +109,18 @@ export class ActionClaims {
 		await this.claims.release(reactionKey(messageId, userId, emoji));
 	}
 
+	/**
+	 * Claims telling one member why a reaction on one message did nothing, for the repeat window: one notice per
+	 * member per result, whatever they react with.
+	 */
+	public async claimNotice(messageId: string, userId: string): Promise<boolean> {
+		return this.claims.claim(`notice:${messageId}:${userId}`, REPEAT_REACTION_WINDOW_MS);
+	}
+
+	public async releaseNotice(messageId: string, userId: string): Promise<void> {
+		await this.claims.release(`notice:${messageId}:${userId}`);
+	}
+
 	/** Claims posting a pick across processes; false while another process is posting the same image. */
 	public async claimPick(jobId: string, index: number): Promise<boolean> {
 		return this.claims.claim(`pick:${pickKey(jobId, index)}`, PICK_CLAIM_TTL_MS);

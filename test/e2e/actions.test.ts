@@ -493,7 +493,7 @@ describe('acting on results fails safely', () => {
 		await waitForLog((l) => l['msg'] === 'Could not remove the member’s reaction', 'the refusal to be logged');
 	});
 
-	it('logs, and sends nothing else, when the member does not accept DMs', async () => {
+	it('says so in the channel, to the member only, when they do not accept DMs', async () => {
 		const grid = await imagine();
 		const { discord } = world;
 		const dmChannel = discord.dmChannelId(discord.ids.user);
@@ -502,10 +502,16 @@ describe('acting on results fails safely', () => {
 			body: { message: 'Cannot send messages to this user', code: 50007 },
 		});
 		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('✉️') });
-		const refused = await waitForLog((l) => l['msg'] === 'Reaction refused', 'the DM to be refused');
-		expect(String(refused['reason'])).toContain('can’t send you direct messages');
-		// Nothing is said in the channel instead: a reaction has no private answer.
-		expect(discord.requests.filter((r) => r.path === `/channels/${discord.ids.channel}/messages`)).toHaveLength(0);
+		// Not tried by DM again: the refusal is that DMs are closed.
+		const notice = await discord.waitForRequest(
+			(r) => r.method === 'POST' && r.path === `/channels/${discord.ids.channel}/messages`,
+		);
+		expect(contentOf(notice)).toContain('can’t send you direct messages');
+		expect(bodyOf(notice)['allowed_mentions']).toEqual({ parse: [], users: [discord.ids.user], replied_user: false });
+		expect(
+			discord.requests.filter((r) => r.method === 'POST' && r.path === `/channels/${dmChannel}/messages`),
+		).toHaveLength(1);
+		expect(discord.violations).toEqual([]);
 	});
 
 	it('gives video results reroll and delete only; 🎨 on a video means nothing', async () => {

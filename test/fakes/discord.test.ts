@@ -566,6 +566,35 @@ describe('fake Discord REST without a gateway client', () => {
 		]);
 	});
 
+	it('serves a member who left, closed DMs and Integrations settings as Discord does', async () => {
+		const { application, guild, moderator, admin, user } = fake.ids;
+		const violations = fake.violations.length;
+		expect(await rest.get(Routes.guildMember(guild, moderator))).toMatchObject({ user: { id: moderator } });
+		fake.removeMember(moderator);
+		await expect(rest.get(Routes.guildMember(guild, moderator))).rejects.toMatchObject({ code: 10007, status: 404 });
+		expect(await rest.get(Routes.guildMember(fake.ids.guild2, moderator))).toMatchObject({ user: { id: moderator } });
+
+		fake.closeDms(admin);
+		const dm = (await rest.post(Routes.userChannels(), { body: { recipient_id: admin } })) as { id: string };
+		const closed = rest.post(Routes.channelMessages(dm.id), { body: { content: 'hello' } });
+		await expect(closed).rejects.toMatchObject({ code: 50007, status: 403 });
+
+		expect(await rest.get(Routes.guildApplicationCommandsPermissions(application, guild))).toEqual([]);
+		const entry = { id: user, type: 2, permission: false };
+		fake.setCommandPermissions(guild, application, [entry]);
+		expect(await rest.get(Routes.guildApplicationCommandsPermissions(application, guild))).toEqual([
+			{ id: application, application_id: application, guild_id: guild, permissions: [entry] },
+		]);
+		expect(await rest.get(Routes.applicationCommandPermissions(application, guild, application))).toMatchObject({
+			permissions: [entry],
+		});
+		await expect(
+			rest.get(Routes.applicationCommandPermissions(application, fake.ids.guild2, application)),
+		).rejects.toMatchObject({ code: 10066, status: 404 });
+		expect(() => fake.setCommandPermissions(guild, '123456789012345678', [entry])).toThrow(/unknown/);
+		expect(fake.violations.slice(violations)).toEqual([]);
+	});
+
 	it('refuses to dispatch without a gateway client, and answers 401 for an unknown interaction token', async () => {
 		expect(() => fake.sendCommand({ name: 'imagine' })).toThrow(/no gateway client has identified/);
 		await expect(

@@ -150,6 +150,28 @@ export function addApplicationRoutes(routes: RouteTable, state: FakeState): void
 	commandRoutes(false);
 	commandRoutes(true);
 
+	// Server Settings → Integrations, as the bot token may read them (only a user's Bearer token may change them).
+	const permissionsOf = (context: RouteContext) =>
+		state.commandPermissions.get(param(context, 'guild_id')) ?? new Map<string, never>();
+	routes.add('/applications/{application_id}/guilds/{guild_id}/commands/permissions', {
+		auth: 'bot',
+		handlers: {
+			GET: (context) =>
+				checkApplication(context) ?? checkGuild(context) ?? json(200, [...permissionsOf(context).values()]),
+		},
+	});
+	routes.add('/applications/{application_id}/guilds/{guild_id}/commands/{command_id}/permissions', {
+		auth: 'bot',
+		handlers: {
+			GET: (context) => {
+				const failed = checkApplication(context) ?? checkGuild(context);
+				if (failed) return failed;
+				const entry = permissionsOf(context).get(param(context, 'command_id'));
+				return entry ? json(200, entry) : ERRORS.unknownCommandPermissions();
+			},
+		},
+	});
+
 	routes.add('/guilds/{guild_id}', {
 		auth: 'bot',
 		handlers: {

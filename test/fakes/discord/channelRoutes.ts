@@ -60,6 +60,7 @@ export function addChannelRoutes(routes: RouteTable, state: FakeState): void {
 			POST: (context) => {
 				const channel = channelOf(context);
 				if ('status' in channel) return channel;
+				if (world.dmsClosed(channel.channelId)) return ERRORS.cannotSendToUser();
 				const body = isRecord(context.body) ? context.body : {};
 				const reference = isRecord(body['message_reference']) ? body['message_reference'] : undefined;
 				const isReply = reference !== undefined && (reference['type'] ?? 0) === 0;

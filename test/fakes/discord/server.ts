@@ -87,6 +87,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 		violations,
 		gatewayBot: { shards: shardCount, maxConcurrency: options.maxConcurrency ?? shardCount },
 		reactions: new Map(),
+		commandPermissions: new Map(),
 	};
 	const routes = new PathMatcher<RouteDefinition>();
 	addApplicationRoutes(routes, state);
@@ -338,6 +339,27 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 				gateway.dispatch('CHANNEL_DELETE', channel);
 		},
 		dmChannelId: (userId) => world.dmChannelFor(userId).id,
+		removeMember(userId, guildId) {
+			world.removeMember(userId, guildId);
+		},
+		closeDms(userId) {
+			world.closeDms(userId);
+		},
+		setCommandPermissions(guildId, id, permissions) {
+			const known =
+				id === world.ids.application ||
+				[...commands.global, ...(commands.guild.get(guildId) ?? [])].some((c) => c.id === id);
+			if (!world.hasGuild(guildId) || !known)
+				throw new Error(`Fake Discord: setCommandPermissions: unknown guild ${guildId} or command ${id}`);
+			let byId = state.commandPermissions.get(guildId);
+			if (!byId) {
+				byId = new Map();
+				state.commandPermissions.set(guildId, byId);
+			}
+			if (permissions.length === 0) byId.delete(id);
+			else
+				byId.set(id, { id, application_id: world.ids.application, guild_id: guildId, permissions: [...permissions] });
+		},
 		async close() {
 			for (const waiter of [...waiters]) waiter.cancel('closed while waiting for a request');
 			await gateway.close();

@@ -1,3 +1,4 @@
+import type { APIGuildApplicationCommandPermissions } from 'discord-api-types/v10';
 import type { CommandStore } from './commands.js';
 import type { Interactions } from './interactions.js';
 import type { MessageStore } from './messages.js';
@@ -19,6 +20,11 @@ export interface FakeState {
 	violations: string[];
 	/** What `GET /gateway/bot` recommends: the shard count, and how many shards may identify at once. */
 	gatewayBot: { shards: number; maxConcurrency: number };
+	/**
+	 * Application command permissions (Server Settings → Integrations) per guild, by command id, or by the
+	 * application's id for the app-wide entries.
+	 */
+	commandPermissions: Map<string, Map<string, APIGuildApplicationCommandPermissions>>;
 	/** Reaction users per message and emoji key. */
 	reactions: Map<string, Map<string, { emoji: { id: string | null; name: string }; users: Set<string> }>>;
 }

@@ -1,4 +1,4 @@
-import type { APIApplicationCommand, APIMessage } from 'discord-api-types/v10';
+import type { APIApplicationCommand, APIApplicationCommandPermission, APIMessage } from 'discord-api-types/v10';
 import type { FakeIds } from './ids.js';
 
 export type { FakeIds } from './ids.js';
@@ -217,5 +217,17 @@ export interface FakeDiscord {
 	removeChannel(channelId: string): void;
 	/** The DM channel id the fake uses for a user (created on first use). */
 	dmChannelId(userId: string): string;
+	/**
+	 * The user leaves a guild (default `ids.guild`), or is kicked or banned: `GET /guilds/{guild}/members/{user}` answers
+	 * 404 / 10007 from now on. Nothing is dispatched (GUILD_MEMBER_REMOVE needs the privileged Guild Members intent).
+	 */
+	removeMember(userId: string, guildId?: string): void;
+	/** The user closes their DMs: every message to their DM channel answers 403 / 50007. */
+	closeDms(userId: string): void;
+	/**
+	 * Sets a guild's application command permissions (Server Settings → Integrations) for one command, or, with the
+	 * application's id, the app-wide ones; an empty list removes them.
+	 */
+	setCommandPermissions(guildId: string, id: string, permissions: APIApplicationCommandPermission[]): void;
 	close(): Promise<void>;
 }

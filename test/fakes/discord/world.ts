@@ -87,6 +87,10 @@ export class World {
 	readonly #textChannels = new Map<string, APITextChannel>();
 	readonly #dmChannels = new Map<string, APIDMChannel>();
 	readonly #dmByUser = new Map<string, string>();
+	/** `guildId:userId` of members who left (or were removed from) a guild. */
+	readonly #departed = new Set<string>();
+	/** Users whose DMs are closed to the bot. */
+	readonly #closedDms = new Set<string>();
 	readonly #newId: () => string;
 
 	constructor(newId: () => string) {
@@ -187,11 +191,11 @@ export class World {
 		return [...this.#users.keys()];
 	}
 
-	/** A member of a guild (the first guild by default); every user the fake knows is in every guild. */
+	/** A member of a guild (the first guild by default); every user the fake knows is in every guild until they leave. */
 	member(userId: string, guildId: string = FAKE_IDS.guild): APIGuildMember | undefined {
 		const seed = this.#users.get(userId);
 		const user = this.user(userId);
-		if (!seed || !user) return undefined;
+		if (!seed || !user || this.#departed.has(`${guildId}:${userId}`)) return undefined;
 		const roleIds = this.#guilds.get(guildId)?.roleIds;
 		return {
 			user,
@@ -207,6 +211,23 @@ export class World {
 			pending: false,
 			communication_disabled_until: null,
 		};
+	}
+
+	/** The user leaves the guild (or is kicked or banned): from now on they are not its member. */
+	removeMember(userId: string, guildId: string = FAKE_IDS.guild): void {
+		this.#seed(guildId);
+		this.#departed.add(`${guildId}:${userId}`);
+	}
+
+	/** The user closes their DMs to the bot: messages to their DM channel answer 403 / 50007. */
+	closeDms(userId: string): void {
+		this.#closedDms.add(userId);
+	}
+
+	/** Whether a DM channel's recipient has closed their DMs. */
+	dmsClosed(channelId: string): boolean {
+		const recipient = this.#dmChannels.get(channelId)?.recipients?.[0]?.id;
+		return recipient !== undefined && this.#closedDms.has(recipient);
 	}
 
 	/** Guild-level permissions of a member, computed from @everyone and their roles (owner and Administrator: all). */
