@@ -16,7 +16,7 @@ import { DEFAULT_UPLOAD_LIMIT_BYTES, DiscordPublisher } from './discord/publishe
 import { registerEvents } from './events/index.js';
 import { JobRepository } from './jobs/repository.js';
 import { JobService } from './jobs/service.js';
-import type { Logger } from './logger.js';
+import { protectSecrets, type Logger } from './logger.js';
 import { createApp } from './server/app.js';
 import { callbackUrlFor, resolveCallbackSecret } from './server/callbackSigning.js';
 import { SettingsService } from './settings/service.js';
@@ -44,8 +44,11 @@ export interface Bot {
 const SHUTDOWN_GRACE_MS = 10_000;
 
 export async function startBot({ config, logger }: BotOptions): Promise<Bot> {
+	// Whatever is logged from here on, these never reach a log line (see logScrubber.ts).
+	protectSecrets(logger, [config.discordToken, config.mjApiKey, config.mjWebhookHmacKey, config.callbackSecret]);
 	const store = createStore(config.storeUrl);
 	const callbackSecret = await resolveCallbackSecret(config.callbackSecret, store);
+	protectSecrets(logger, [callbackSecret]);
 	const api = createMjClient({
 		baseUrl: config.mjApiUrl,
 		apiKey: config.mjApiKey,
