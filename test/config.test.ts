@@ -51,6 +51,8 @@ describe('parseConfig: defaults', () => {
 			queryRatePerSecond: 10,
 			retryBaseMs: 2_000,
 			shards: 'auto',
+			http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 1_000 },
+			metrics: { port: undefined, host: '127.0.0.1', token: undefined },
 		});
 	});
 
@@ -127,6 +129,8 @@ describe('parseConfig: defaults', () => {
 			queryRatePerSecond: 5,
 			retryBaseMs: 10,
 			shards: { count: 4, ids: [2, 3] },
+			http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 1_000 },
+			metrics: { port: undefined, host: '127.0.0.1', token: undefined },
 		});
 	});
 
