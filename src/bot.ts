@@ -3,8 +3,7 @@
  * `index.ts` runs it as a process; the end-to-end tests run the very same thing against local fakes.
  */
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
+import type { Server } from 'node:http';
 import type { Client } from 'discord.js';
 import { createResultActions, ResultIndexingPublisher } from './actions/index.js';
 import { createMjClient } from './api/client.js';
@@ -16,8 +15,11 @@ import { DEFAULT_UPLOAD_LIMIT_BYTES, DiscordPublisher } from './discord/publishe
 import { registerEvents } from './events/index.js';
 import { JobRepository } from './jobs/repository.js';
 import { JobService } from './jobs/service.js';
-import type { Logger } from './logger.js';
+import { protectSecrets, type Logger } from './logger.js';
 import { createApp } from './server/app.js';
+import { boundPort, listen } from './server/listen.js';
+import { createMetricsApp } from './server/metricsRoute.js';
+import { cachedCheck, storeAnswers } from './server/readiness.js';
 import { callbackUrlFor, resolveCallbackSecret } from './server/callbackSigning.js';
 import { SettingsService } from './settings/service.js';
 import { createStore, type Store } from './store.js';
@@ -37,15 +39,29 @@ export interface Bot {
 	store: Store;
 	/** The HTTP port actually bound (useful with PORT=0). */
 	port: number;
+	/** The metrics listener's port, when METRICS_PORT is set. */
+	metricsPort: number | undefined;
 	stop(): Promise<void>;
 }
 
 /** How long shutdown waits for in-flight deliveries before closing the store anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
+/** `/readyz` asks the store at most this often, and waits at most this long for its answer. */
+const READINESS_MAX_AGE_MS = 2_000;
+const READINESS_TIMEOUT_MS = 1_000;
 
 export async function startBot({ config, logger }: BotOptions): Promise<Bot> {
+	// Whatever is logged from here on, these never reach a log line (see logScrubber.ts).
+	protectSecrets(logger, [
+		config.discordToken,
+		config.mjApiKey,
+		config.mjWebhookHmacKey,
+		config.callbackSecret,
+		config.metrics.token,
+	]);
 	const store = createStore(config.storeUrl);
 	const callbackSecret = await resolveCallbackSecret(config.callbackSecret, store);
+	protectSecrets(logger, [callbackSecret]);
 	const api = createMjClient({
 		baseUrl: config.mjApiUrl,
 		apiKey: config.mjApiKey,
@@ -92,20 +108,35 @@ export async function startBot({ config, logger }: BotOptions): Promise<Bot> {
 		},
 	});
 
+	const storeReady = cachedCheck(async () => storeAnswers(store), {
+		maxAgeMs: READINESS_MAX_AGE_MS,
+		timeoutMs: READINESS_TIMEOUT_MS,
+	});
 	const app = createApp({
 		acceptCallback: async (jobId, report) => jobs.acceptCallback(jobId, report),
 		callbackSecret,
 		providerWebhookKey: config.mjWebhookHmacKey,
 		logger,
 		metrics,
-		readiness: async () => ({
-			gateway: client.isReady(),
-			store: await storeAnswers(store),
-		}),
+		metricsToken: config.metrics.token,
+		readiness: async () => ({ gateway: client.isReady(), store: await storeReady() }),
 	});
-	const server = await listen(app.fetch, config.port, config.host);
-	const port = (server.address() as AddressInfo).port;
+	const servers: Server[] = [];
+	const server = await listen(app.fetch, { port: config.port, hostname: config.host, limits: config.http });
+	servers.push(server);
+	const port = boundPort(server);
 	logger.info({ port, host: config.host, mode: publicUrl ? 'callbacks' : 'polling' }, 'HTTP server listening');
+	let metricsPort: number | undefined;
+	if (config.metrics.port !== undefined) {
+		const metricsServer = await listen(createMetricsApp(metrics, config.metrics.token).fetch, {
+			port: config.metrics.port,
+			hostname: config.metrics.host,
+			limits: config.http,
+		});
+		servers.push(metricsServer);
+		metricsPort = boundPort(metricsServer);
+		logger.info({ port: metricsPort, host: config.metrics.host }, 'Metrics listening');
+	}
 
 	// Jobs started from results pass the same rules and limits as commands.
 	const actions = createResultActions({
@@ -148,10 +179,13 @@ export async function startBot({ config, logger }: BotOptions): Promise<Bot> {
 		settings,
 		store,
 		port,
+		metricsPort,
 		async stop() {
 			stopping ??= (async () => {
 				// Stop taking callbacks and interactions first, then let running work finish, then close the store.
-				await new Promise<void>((resolve) => server.close(() => resolve()));
+				await Promise.all(
+					servers.map(async (listener) => new Promise<void>((resolve) => listener.close(() => resolve()))),
+				);
 				actions.stop();
 				await client.destroy();
 				await Promise.race([jobs.stop(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
@@ -161,35 +195,4 @@ export async function startBot({ config, logger }: BotOptions): Promise<Bot> {
 			return stopping;
 		},
 	};
-}
-
-/** Whether the store takes a write within a second (a Redis client that lost its server queues commands forever). */
-async function storeAnswers(store: Store): Promise<boolean> {
-	const write = store
-		.collection<number>('meta')
-		.set('readyz', Date.now())
-		.then(
-			() => true,
-			() => false,
-		);
-	let timer: NodeJS.Timeout | undefined;
-	const timeout = new Promise<boolean>((resolve) => {
-		timer = setTimeout(() => resolve(false), 1_000);
-	});
-	try {
-		return await Promise.race([write, timeout]);
-	} finally {
-		clearTimeout(timer);
-	}
-}
-
-async function listen(
-	fetchHandler: Parameters<typeof serve>[0]['fetch'],
-	port: number,
-	hostname: string,
-): Promise<ServerType> {
-	return new Promise((resolve, reject) => {
-		const server = serve({ fetch: fetchHandler, port, hostname }, () => resolve(server));
-		server.once('error', reject);
-	});
 }

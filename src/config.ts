@@ -49,6 +49,24 @@ export interface Config {
 	 * lower-case and normalised as in a URL (`[::1]:8080` for IPv6).
 	 */
 	downloadAllowHosts: string[];
+	/** Bounds of the HTTP server, so slow or idle clients cannot hold it (slowloris). */
+	http: HttpLimits;
+	/**
+	 * Where `/metrics` is served: on a listener of its own when `port` is set (bound to `host`, loopback by default),
+	 * and on the main port only to requests bearing `token`. With neither, nowhere.
+	 */
+	metrics: { port: number | undefined; host: string; token: string | undefined };
+}
+
+export interface HttpLimits {
+	/** A client must have sent its request's headers within this long of connecting. */
+	headersTimeoutMs: number;
+	/** …and the whole request (headers and body) within this long. */
+	requestTimeoutMs: number;
+	/** An idle kept-alive connection is closed after this long. */
+	keepAliveTimeoutMs: number;
+	/** Connections beyond this many at once are refused. */
+	maxConnections: number;
 }
 
 export type ShardPlan = 'auto' | { count: number; ids: number[] };
@@ -130,6 +148,21 @@ const positiveInt = (fallback: number) =>
 			return number;
 		});
 
+/** An optional port: unset stays unset. */
+const optionalPort = z
+	.string()
+	.trim()
+	.optional()
+	.transform((value, ctx) => {
+		if (value === undefined || value === '') return undefined;
+		const port = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+		if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+			ctx.addIssue({ code: 'custom', message: `must be a port number 0–65535, got "${value}"` });
+			return z.NEVER;
+		}
+		return port;
+	});
+
 const schema = z.object({
 	DISCORD_TOKEN: z
 		.string({ error: `is required: ${HELP.DISCORD_TOKEN}` })
@@ -176,6 +209,26 @@ const schema = z.object({
 	ADOPTION_WINDOW_MS: positiveInt(45 * 60_000),
 	DOWNLOAD_ALLOW_HOSTS: hostList,
 	REFUSAL_NOTICE_DELETE_MS: positiveInt(30_000),
+	HTTP_HEADERS_TIMEOUT_MS: positiveInt(10_000),
+	HTTP_REQUEST_TIMEOUT_MS: positiveInt(30_000),
+	HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt(5_000),
+	HTTP_MAX_CONNECTIONS: positiveInt(1_000),
+	METRICS_PORT: optionalPort,
+	METRICS_HOST: optionalString.default('127.0.0.1'),
+	METRICS_TOKEN: optionalString.pipe(
+		z
+			.string()
+			.min(16, 'must be at least 16 characters')
+			// What an Authorization: Bearer value may hold (RFC 6750).
+			.regex(/^[A-Za-z0-9._~+/-]+=*$/, 'may hold only letters, digits and . _ ~ + / - (then = padding)')
+			.optional(),
+	),
+});
+
+/** Node refuses a server whose headers may take longer than the whole request. */
+const checkedSchema = schema.refine((env) => env.HTTP_HEADERS_TIMEOUT_MS <= env.HTTP_REQUEST_TIMEOUT_MS, {
+	path: ['HTTP_HEADERS_TIMEOUT_MS'],
+	message: 'must not be longer than HTTP_REQUEST_TIMEOUT_MS',
 });
 
 /** SHARD_COUNT and SHARD_IDS, checked together (each on its own first, then against each other). */
@@ -245,7 +298,7 @@ export class ConfigError extends Error {
 
 /** Validates the environment. Reports every problem at once; never includes a secret's value in a message. */
 export function parseConfig(env: Record<string, string | undefined>): Config {
-	const result = schema.safeParse(env);
+	const result = checkedSchema.safeParse(env);
 	const shards = shardSchema.safeParse(env);
 	if (!result.success || !shards.success) {
 		const issues = [...(result.error?.issues ?? []), ...(shards.error?.issues ?? [])];
@@ -277,6 +330,13 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 		refusalNoticeDeleteMs: value.REFUSAL_NOTICE_DELETE_MS,
 		shards: shards.data,
 		downloadAllowHosts: value.DOWNLOAD_ALLOW_HOSTS,
+		http: {
+			headersTimeoutMs: value.HTTP_HEADERS_TIMEOUT_MS,
+			requestTimeoutMs: value.HTTP_REQUEST_TIMEOUT_MS,
+			keepAliveTimeoutMs: value.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+			maxConnections: value.HTTP_MAX_CONNECTIONS,
+		},
+		metrics: { port: value.METRICS_PORT, host: value.METRICS_HOST ?? '127.0.0.1', token: value.METRICS_TOKEN },
 	};
 }
 

@@ -54,6 +54,8 @@ describe('parseConfig: defaults', () => {
 			refusalNoticeDeleteMs: 30_000,
 			shards: 'auto',
 			downloadAllowHosts: [],
+			http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 1_000 },
+			metrics: { port: undefined, host: '127.0.0.1', token: undefined },
 		});
 	});
 
@@ -136,6 +138,8 @@ describe('parseConfig: defaults', () => {
 			refusalNoticeDeleteMs: 5000,
 			shards: { count: 4, ids: [2, 3] },
 			downloadAllowHosts: ['cdn.example.com', '127.0.0.1:8080', '[::1]:9000'],
+			http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 1_000 },
+			metrics: { port: undefined, host: '127.0.0.1', token: undefined },
 		});
 	});
 

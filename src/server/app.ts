@@ -7,6 +7,7 @@ import type { CallbackReport } from '../api/types.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { isValidJobSignature } from './callbackSigning.js';
+import { serveMetrics } from './metricsRoute.js';
 
 /** Callback bodies are a few hundred bytes; anything much larger is not from the provider. */
 export const CALLBACK_BODY_LIMIT_BYTES = 64 * 1024;
@@ -17,9 +18,11 @@ export interface AppDependencies {
 	/** The provider's webhook signing key, when the account has signing enabled. */
 	providerWebhookKey: string | undefined;
 	logger: Logger;
-	/** Prometheus metrics: served at `/metrics`, and counts callbacks by result. */
+	/** Prometheus metrics: count callbacks by result; served at `/metrics` only with `metricsToken`. */
 	metrics?: Metrics;
-	/** Readiness checks for `/readyz`, e.g. gateway connected and store reachable. */
+	/** Bearer token `/metrics` requires on this app; without it, `/metrics` is not served here (404). */
+	metricsToken?: string | undefined;
+	/** Readiness checks for `/readyz`, e.g. gateway connected and store reachable: keep them cheap (it is public). */
 	readiness?: () => Promise<Record<string, boolean>>;
 	nowSeconds?: () => number;
 }
@@ -56,10 +59,8 @@ export function createApp(deps: AppDependencies): Hono {
 
 	// Liveness: the process answers. Readiness: it can do its work (for load balancers and orchestrators).
 	app.get('/healthz', (c) => c.json({ status: 'ok' }));
-	app.get('/metrics', async (c) => {
-		if (!deps.metrics) return c.json({ error: 'not found' }, 404);
-		return c.body(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType });
-	});
+	// The callback port faces the internet: metrics only for whoever holds the token.
+	if (deps.metrics && deps.metricsToken) serveMetrics(app, deps.metrics, deps.metricsToken);
 	const rejected = (reason: string) => deps.metrics?.callbacks.inc({ result: reason });
 
 	app.get('/readyz', async (c) => {

@@ -17,10 +17,12 @@ function contentOf(request: RecordedRequest): string {
 	return String((request.body as { content?: unknown }).content ?? '');
 }
 
+const METRICS_TOKEN = 'metrics-token-of-the-e2e-tests';
+
 describe('slash command → generate → callback → the original reply shows the result', () => {
 	let world: World;
 	beforeEach(async () => {
-		world = await startWorld({ callbacks: true });
+		world = await startWorld({ callbacks: true, env: { METRICS_TOKEN } });
 	});
 	afterEach(async (context) => {
 		if (context.task.result?.state === 'fail') console.log(world.logs.map((line) => JSON.stringify(line)).join('\n'));
@@ -218,7 +220,11 @@ describe('slash command → generate → callback → the original reply shows t
 		expect((await mj.sendCallback(generate.taskId!)).status).toBe(200);
 		await discord.waitForRequest((r) => isOriginalEdit(token)(r) && contentOf(r).includes('❌'));
 		await world.bot.jobs.idle();
-		const text = await (await fetch(`http://127.0.0.1:${world.bot.port}/metrics`)).text();
+		const text = await (
+			await fetch(`http://127.0.0.1:${world.bot.port}/metrics`, {
+				headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+			})
+		).text();
 		expect(text).toMatch(/mjbot_jobs_submitted_total\{task_type="mj_txt2img"\} 1/);
 		expect(text).toMatch(/mjbot_jobs_finished_total\{task_type="mj_txt2img",outcome="failed"\} 1/);
 		expect(text).toMatch(/mjbot_callbacks_total\{result="bad-signature"\} 1/);

@@ -9,8 +9,10 @@ import {
 import type { CallbackReport } from '../../src/api/types.js';
 import type { CallbackVerdict } from '../../src/jobs/service.js';
 import { createLogger } from '../../src/logger.js';
+import { createMetrics } from '../../src/metrics.js';
 import { CALLBACK_BODY_LIMIT_BYTES, createApp, type AppDependencies } from '../../src/server/app.js';
 import { signJobId } from '../../src/server/callbackSigning.js';
+import { createMetricsApp } from '../../src/server/metricsRoute.js';
 
 const SECRET = 'callback-secret-for-tests-0123456789';
 const JOB = 'job-0001';
@@ -442,5 +444,60 @@ describe('GET /readyz', () => {
 			throw new Error('boom');
 		}).request('/readyz');
 		expect(response.status).toBe(503);
+	});
+});
+
+describe('GET /metrics', () => {
+	const TOKEN = 'metrics-token-0123456789abcdef';
+	const appWith = (metricsToken: string | undefined) =>
+		createApp({
+			acceptCallback: async () => 'accepted',
+			callbackSecret: 'metrics-test-secret',
+			providerWebhookKey: undefined,
+			logger: createLogger('silent'),
+			metrics: createMetrics(),
+			metricsToken,
+		});
+	const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+
+	it('is not served without a token (404), even to a request that sends one', async () => {
+		const app = appWith(undefined);
+		expect((await app.request('/metrics')).status).toBe(404);
+		expect((await app.request('/metrics', bearer(TOKEN))).status).toBe(404);
+	});
+
+	it.each([
+		['no Authorization header', {}, 401],
+		['another token', bearer('another-token-0123456789abcdef'), 401],
+		['the token with another scheme', { headers: { authorization: `Basic ${TOKEN}` } }, 400],
+	])('refuses %s (%#) with no metrics', async (_label, init, status) => {
+		const response = await appWith(TOKEN).request('/metrics', init);
+		expect(response.status).toBe(status);
+		expect(await response.text()).not.toContain('mjbot_');
+	});
+
+	it('serves the registry to the token', async () => {
+		const response = await appWith(TOKEN).request('/metrics', bearer(TOKEN));
+		expect(response.status).toBe(200);
+		expect(response.headers.get('content-type')).toContain('text/plain');
+		expect(await response.text()).toContain('mjbot_callbacks_total');
+	});
+});
+
+describe('the metrics listener’s app', () => {
+	it('serves /metrics, open without a token, and nothing else', async () => {
+		const app = createMetricsApp(createMetrics(), undefined);
+		expect((await app.request('/metrics')).status).toBe(200);
+		expect((await app.request('/healthz')).status).toBe(404);
+		expect((await app.request('/callbacks/mj/x', { method: 'POST' })).status).toBe(404);
+	});
+
+	it('requires the token when one is set', async () => {
+		const app = createMetricsApp(createMetrics(), 'metrics-token-0123456789abcdef');
+		expect((await app.request('/metrics')).status).toBe(401);
+		const authorised = await app.request('/metrics', {
+			headers: { authorization: 'Bearer metrics-token-0123456789abcdef' },
+		});
+		expect(authorised.status).toBe(200);
 	});
 });
