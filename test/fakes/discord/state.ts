@@ -19,6 +19,8 @@ export interface FakeState {
 	violations: string[];
 	/** What `GET /gateway/bot` recommends: the shard count, and how many shards may identify at once. */
 	gatewayBot: { shards: number; maxConcurrency: number };
+	/** How long a nonce sent with `enforce_nonce` is remembered (`FakeDiscordOptions.nonceWindowMs`). */
+	nonceWindowMs: number;
 	/** Reaction users per message and emoji key. */
 	reactions: Map<string, Map<string, { emoji: { id: string | null; name: string }; users: Set<string> }>>;
 }
