@@ -114,7 +114,8 @@ export class ResultIndexingPublisher implements JobPublisher {
 	public async publish(...args: Parameters<JobPublisher['publish']>): Promise<PublishedMessage> {
 		const published = await this.inner.publish(...args);
 		const [job] = args;
-		if (isSucceeded(job)) {
+		// A notice that the result could not be posted shows no result to act on.
+		if (isSucceeded(job) && published.notice === undefined) {
 			try {
 				await this.records.recordResultMessage(published.messageId, job.id);
 			} catch (error) {

@@ -10,21 +10,8 @@ export function jumpLink(guildId: string | null, channelId: string, messageId: s
 	return `https://discord.com/channels/${guildId ?? '@me'}/${channelId}/${messageId}`;
 }
 
-/** The prompt as a quote of at most `max` characters in all, cut (by code points, never inside an emoji) to fit. */
-export function quotePrompt(prompt: string, max: number): string {
-	const points = Array.from(prompt);
-	let keep = points.length;
-	for (;;) {
-		const shown = keep < points.length ? `${points.slice(0, Math.max(1, keep - 1)).join('')}…` : prompt;
-		const quoted = shown
-			.split('\n')
-			.map((line) => `> ${line}`)
-			.join('\n');
-		// Each line's marker counts too: a prompt of many short lines needs more cutting than its length suggests.
-		if (quoted.length <= max || keep <= 1) return quoted;
-		keep -= Math.max(1, quoted.length - max);
-	}
-}
+/** The prompt as an escaped quote of at most `max` characters: the one way every message quotes a prompt. */
+export { quotePrompt } from '../discord/render.js';
 
 /**
  * Fetches result files to re-upload them: Discord's copy first, then the provider's link. Each keeps the name it

@@ -4,6 +4,7 @@
  */
 import { SlashCommandBuilder } from '@discordjs/builders';
 import { InteractionContextType, MessageFlags } from 'discord.js';
+import { quotePrompt } from '../discord/render.js';
 import { UserError } from '../jobs/errors.js';
 import type { JobService } from '../jobs/service.js';
 import type { JobRecord } from '../jobs/types.js';
@@ -128,10 +129,6 @@ function describeJob(
 		const image = job.parent.imageIndex === undefined ? '' : ` (image ${job.parent.imageIndex + 1})`;
 		parts.push(parentUrl ? `from [this result](${parentUrl})${image}` : `from an earlier job${image}`);
 	}
-	return `${parts.join(' · ')}\n> ${escapeMarkdownLinks(preview)}`;
-}
-
-/** A prompt is the member's text: keep it from turning into a link or a mention inside the embed. */
-function escapeMarkdownLinks(text: string): string {
-	return text.replace(/[[\]()<>@`*_~|]/g, (char) => `\\${char}`);
+	// The member's text, escaped like every quoted prompt: no link, mention or heading inside the embed.
+	return `${parts.join(' · ')}\n${quotePrompt(preview, PROMPT_PREVIEW * 3)}`;
 }

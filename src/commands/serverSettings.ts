@@ -2,7 +2,7 @@
  * `/server-settings`: what a server's admins decide. Registered for Manage Server by default, and checked again
  * here: Discord's default permission is only advice to clients, and a server can override it.
  */
-import { MessageFlags, PermissionFlagsBits, type ChatInputCommandInteraction } from 'discord.js';
+import { MessageFlags, PermissionFlagsBits, Routes, type APIEmoji, type ChatInputCommandInteraction } from 'discord.js';
 import { UserError } from '../jobs/errors.js';
 import { describeCredits, describeDefaults, describeRules, describeUsage, formatValue } from '../settings/describe.js';
 import { listSpeeds, listTaskTypes } from '../settings/rules.js';
@@ -14,8 +14,10 @@ import {
 	checkDefaults,
 	checkLimit,
 	checkSnowflake,
+	checkServerEmoji,
 	checkWatermark,
 	crossCheck,
+	customEmojiId,
 	parseEmoji,
 	parsePickEmoji,
 	parseSpeeds,
@@ -172,6 +174,8 @@ async function setEmoji(interaction: GuildInteraction, context: CommandContext, 
 		}
 	}
 	assertNothingWrong(problems);
+	if (Object.values(changes).some((value) => [value].flat().some((entry) => customEmojiId(entry) !== undefined)))
+		assertNothingWrong(checkServerEmoji(changes, await serverEmojiIds(interaction, context)));
 	const { after } = await context.settings.settings.updateServer(interaction.guildId, (current) => {
 		const emoji: Record<string, unknown> = { ...current.emoji, ...changes };
 		for (const name of restore) delete emoji[name];
@@ -183,6 +187,19 @@ async function setEmoji(interaction: GuildInteraction, context: CommandContext, 
 		content: `Saved. ${describeRules(after).at(-1) ?? ''}`,
 		allowedMentions: { parse: [] },
 	});
+}
+
+/** The ids of the server's own emoji, asked of Discord (the cache may not hold them, and may be stale). */
+async function serverEmojiIds(interaction: GuildInteraction, context: CommandContext): Promise<Set<string>> {
+	try {
+		const emoji = (await interaction.client.rest.get(Routes.guildEmojis(interaction.guildId))) as APIEmoji[];
+		return new Set(emoji.flatMap((entry) => (entry.id ? [entry.id] : [])));
+	} catch (error) {
+		context.logger.warn({ err: error, guildId: interaction.guildId }, 'Could not list the server’s emoji');
+		throw new UserError(
+			'Nothing was changed: the server’s emoji could not be checked just now. Try again in a moment.',
+		);
+	}
 }
 
 async function reset(interaction: GuildInteraction, context: CommandContext, setting: unknown): Promise<void> {

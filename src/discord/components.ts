@@ -15,7 +15,7 @@ import { ACTION_EMOJI, parseEmoji, type ActionEmojiSet } from '../actions/emoji.
 import { isSucceeded, shapeOf, type ResultShape } from '../actions/result.js';
 import { PROMPT_MAX_LENGTH } from '../api/spec.js';
 import type { FinishedJob } from '../jobs/types.js';
-import type { RenderedMessage } from './render.js';
+import { jobLine, type RenderedMessage } from './render.js';
 
 export type ButtonRow = APIActionRowComponent<APIButtonComponentWithCustomId>;
 
@@ -123,6 +123,22 @@ export function withResultActions<Message extends RenderedMessage>(
 		content: appendLine(rendered.content, reactionHint(shape, count, emoji)),
 		components: resultComponents(job.id, shape, count, emoji),
 	};
+}
+
+/**
+ * A finished job's message without buttons, for when Discord refuses them (a server's own emoji deleted since it was
+ * set): the files and the text still reach the member, with a line saying why the buttons are missing. That line
+ * names the job, and is kept whatever the length, so the message can still be recognised as this job's.
+ */
+export function withoutActions<Message extends RenderedMessage>(
+	job: FinishedJob,
+	rendered: Message,
+): Message & { components: ButtonRow[] } {
+	const note = `${jobLine(job.id)} · its buttons could not be shown here`;
+	const room = CONTENT_LIMIT - note.length - 1;
+	const content = rendered.content.length <= room ? rendered.content : `${rendered.content.slice(0, room - 1)}…`;
+	// An empty list, not none: an edit keeps the components it does not mention.
+	return { ...rendered, content: `${content}\n${note}`, components: [] };
 }
 
 /** The 🎨 button's modal: the source prompt, editable, before the remix is submitted. */

@@ -2,7 +2,7 @@
  * Turns jobs into Discord message content. Pure functions: no I/O, easy to test.
  */
 import type { MessageFlags } from 'discord.js';
-import { type APIAllowedMentions } from 'discord.js';
+import { escapeMarkdown, type APIAllowedMentions } from 'discord.js';
 import type { GenerateRequest } from '../api/types.js';
 import type { DownloadResult } from '../jobs/download.js';
 import type { FinishedJob, JobRecord } from '../jobs/types.js';
@@ -46,25 +46,66 @@ function header(job: JobRecord, icon: string, verb: string, at: number, mention 
 	return `${prefix}${icon} **/${job.kind}** for <@${job.target.requesterId}> — ${verb} <t:${Math.floor(at / 1000)}:R>`;
 }
 
-/** Quotes the prompt, shortened so the whole message stays within Discord's limit. */
-function quotePrompt(prompt: string, budget: number): string {
-	const room = Math.max(20, budget);
-	// Cut by code points so an emoji is never split into a broken half.
-	const points = Array.from(prompt);
-	const shown =
-		prompt.length > room
-			? `${points.slice(0, Math.max(1, room - 1 - (prompt.length - points.length))).join('')}…`
-			: prompt;
-	return shown
+/**
+ * A member's text as Discord shows it literally: no bold, italics, code, strikethrough, spoilers, headings, subtext,
+ * block quotes, lists, masked links or mentions. `allowed_mentions` already keeps a mention from pinging; escaping
+ * keeps it (and a fake "# FREE NITRO" heading or a disguised link) from rendering at all.
+ */
+export function escapePrompt(text: string): string {
+	// escapeMarkdown first doubles every backslash the member typed, so each escape added here or there stands alone.
+	return (
+		escapeMarkdown(text, { heading: true, bulletedList: true, numberedList: true })
+			// What it leaves: subtext, block quotes, and links (an opening bracket escaped is never a masked link).
+			.replace(/^([ \t]*)(-#|>)/gm, '$1\\$2')
+			.replaceAll('[', '\\[')
+			// Mentions of members, roles, channels and commands, and @everyone / @here.
+			.replace(/<(?=[@#/])/g, '\\<')
+			.replace(/@(?=everyone|here)/g, '@\u200B')
+			// And the odd star, underscore, tilde, bar or backtick of a long run (`****`, `~~~`) that it leaves bare,
+			// except inside links and custom emoji, which it leaves whole on purpose.
+			.replace(LEFT_BARE, (match, kept?: string) => kept ?? (match.startsWith('\\') ? match : `\\${match}`))
+	);
+}
+
+/** Links and custom emoji (kept), escape pairs (kept), or a markdown character still bare. */
+const LEFT_BARE = /(https?:\/\/\S+|<a?:\w+:\d+>)|\\[^]|[*_~|`]/g;
+
+/**
+ * Quotes the prompt, escaped, in at most `max` characters in all (line markers and escapes included). A prompt too
+ * long is cut, never inside a character (an emoji's surrogate pair) nor between an escape and what it escapes, and
+ * marked with "…". Escaped once and then cut, rather than cut and escaped again: escaping is the costly part.
+ */
+export function quotePrompt(prompt: string, max: number): string {
+	const quoted = escapedLines(prompt);
+	if (quoted.length <= max) return quoted;
+	let end = Math.max(0, max - 1);
+	// A high surrogate without its low half, or a backslash cut from what it escapes, goes too.
+	if (end > 0 && /[\uD800-\uDBFF]/.test(quoted[end - 1] ?? '')) end -= 1;
+	const trailing = /\\*$/.exec(quoted.slice(0, end))?.[0].length ?? 0;
+	if (trailing % 2 === 1) end -= 1;
+	return `${quoted.slice(0, end)}…`;
+}
+
+/** The last prompts quoted: each message is rendered more than once (with and without a mention, then edited). */
+const recentlyQuoted = new Map<string, string>();
+const RECENTLY_QUOTED_MAX = 32;
+
+function escapedLines(prompt: string): string {
+	const known = recentlyQuoted.get(prompt);
+	if (known !== undefined) return known;
+	const quoted = escapePrompt(prompt)
 		.split('\n')
 		.map((line) => `> ${line}`)
 		.join('\n');
+	if (recentlyQuoted.size >= RECENTLY_QUOTED_MAX) recentlyQuoted.delete(recentlyQuoted.keys().next().value ?? '');
+	recentlyQuoted.set(prompt, quoted);
+	return quoted;
 }
 
 function compose(lines: { head: string; tail: string[] }, prompt: string): string {
 	const tail = lines.tail.join('\n');
-	// The prompt is the only unbounded part: give it whatever the rest leaves, line markers included.
-	const budget = CONTENT_LIMIT - lines.head.length - tail.length - 10 - prompt.split('\n').length * 2;
+	// The prompt is the only unbounded part: give it whatever the rest leaves.
+	const budget = Math.max(20, CONTENT_LIMIT - lines.head.length - tail.length - 2);
 	return [lines.head, quotePrompt(prompt, budget), tail].filter(Boolean).join('\n').slice(0, CONTENT_LIMIT);
 }
 
@@ -116,6 +157,38 @@ export function renderFinished(
 		content: compose({ head: header(job, '✅', 'finished', finishedAt, options.mention), tail }, job.request.prompt),
 		allowed_mentions: NO_PINGS,
 	};
+}
+
+/**
+ * The short final message when a finished job's own message could not be posted anywhere: what happened, and the
+ * job's id to ask about it. Nothing of the member's text, so nothing in it can be refused again.
+ */
+export function renderUndeliverable(
+	job: FinishedJob,
+	why: string,
+	options: { mention?: boolean } = {},
+): RenderedMessage {
+	const { outcome, finishedAt } = job.state;
+	const what =
+		outcome.status === 'succeeded'
+			? 'Its result could not be posted'
+			: `It failed (${outcome.reason.slice(0, 300)}), and its report could not be posted`;
+	const head = header(job, '⚠️', 'finished', finishedAt, options.mention);
+	return {
+		content: `${head}\n${what}: ${why.slice(0, 1000)}\n${jobLine(job.id)}`.slice(0, CONTENT_LIMIT),
+		allowed_mentions: NO_PINGS,
+	};
+}
+
+/** The reply, when the job's message could not be shown in it and went elsewhere (`where`: "posted below"…). */
+export function renderElsewhere(job: FinishedJob, where: string): RenderedMessage {
+	const head = header(job, '📨', 'finished', job.state.finishedAt);
+	return { content: `${head}\nIts message could not be shown here, so it was ${where}.`, allowed_mentions: NO_PINGS };
+}
+
+/** Names the job in a message, so it can be told apart later (see `DiscordPublisher`). */
+export function jobLine(jobId: string): string {
+	return `-# Job \`${jobId}\``;
 }
 
 /** Links to results that could not be uploaded, numbered like the results themselves; as many as fit whole. */

@@ -12,20 +12,27 @@ import type { DownloadLimits, DownloadResult } from './download.js';
 import type { PollPolicy } from './poller.js';
 import type { JobRepository } from './repository.js';
 import type { JobKind } from './request.js';
-import type { DeliveredAttachment, DeliveryRoute, FinishedJob, JobRecord, JobTarget } from './types.js';
+import type { DeliveredAttachment, DeliveryRoute, FinishedJob, JobRecord, JobTarget, PostAttempt } from './types.js';
 
 /** The Discord side of a job, behind an interface so the lifecycle stays free of transport. */
 export interface JobPublisher {
 	/** Shows the job as waiting (`queuePosition` ≥ 1) or working. Returns the reply's message id. */
 	showWorking(job: JobRecord, queuePosition?: number): Promise<string>;
 	/** Delivers a finished job (result or failure) by whatever route Discord allows; throws {@link DeliveryError}. */
-	publish(job: FinishedJob, files: DownloadResult[]): Promise<PublishedMessage>;
+	publish(job: FinishedJob, files: DownloadResult[], options?: PublishOptions): Promise<PublishedMessage>;
+}
+
+export interface PublishOptions {
+	/** Awaited before each message is created (not before edits): records the attempt; a rejection stops the post. */
+	beforePost?: (attempt: PostAttempt) => Promise<void>;
 }
 
 export interface PublishedMessage {
 	via: DeliveryRoute;
 	messageId: string;
 	attachments: DeliveredAttachment[];
+	/** Set when the result itself could not be posted: the message only tells the member so, for this reason. */
+	notice?: string;
 }
 
 export interface JobServiceOptions {

@@ -1,15 +1,19 @@
 /**
  * Delivering a finished job: download its results (so they outlive the provider's links), hand them to the publisher,
- * record where they landed, and retry transient Discord failures with back-off.
+ * record where they landed (kept and retried until the store takes it: the message is out), and retry transient
+ * Discord failures with back-off. A message about to be created is recorded on the job first (`notePosting`), so a
+ * later attempt finds it instead of posting it twice.
  */
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import type { PublishedMessage } from './contracts.js';
 import { downloadResult, type DownloadLimits, type DownloadResult } from './download.js';
 import { DeliveryError } from './errors.js';
 import type { JobRepository } from './repository.js';
 import { maxResultsOf } from './resultCount.js';
+import { persist } from './persist.js';
 import type { JobPublisher } from './service.js';
-import { isFinished, type FinishedJob, type JobRecord } from './types.js';
+import { isFinished, type Delivery, type FinishedJob, type JobRecord, type PostAttempt } from './types.js';
 
 /** Back-off of deliveries that failed for a transient reason (Discord 5xx, network). */
 const DELIVERY_RETRY_DELAYS_MS = [1_000, 5_000, 25_000] as const;
@@ -39,13 +43,14 @@ export interface JobDeliveryOptions {
 export class JobDelivery {
 	private readonly retryTimers = new Set<NodeJS.Timeout>();
 	private readonly prefetched = new Map<string, Prefetch>();
+	/** Aborts writes kept in memory (see `persist`) when the process stops. */
+	private readonly stopping = new AbortController();
 	private stopped = false;
 
 	public constructor(private readonly options: JobDeliveryOptions) {}
 
 	public async deliver(job: FinishedJob): Promise<void> {
-		const { logger, repository, publisher } = this.options;
-		const log = logger.child({
+		const log = this.options.logger.child({
 			jobId: job.id,
 			taskId: job.state.taskId,
 			guildId: job.target.guildId,
@@ -56,51 +61,115 @@ export class JobDelivery {
 		const failedDownloads = files.filter((file) => !file.ok);
 		if (failedDownloads.length > 0)
 			log.warn({ failedDownloads }, 'Some results could not be downloaded; linking them instead');
+		let message: PublishedMessage;
 		try {
-			const { via, messageId, attachments } = await publisher.publish(job, files);
-			await repository.update(job.id, (current) =>
-				isFinished(current)
-					? {
-							...current,
-							state: {
-								...current.state,
-								delivery: { state: 'delivered', at: this.options.now(), via, messageId, attachments },
-							},
-						}
-					: undefined,
-			);
-			log.info({ via, messageId, outcome: job.state.outcome.status }, 'Job delivered');
-			this.options.metrics?.deliveries.inc({ via });
-			this.options.metrics?.deliveryLatency.observe(Math.max(0, this.options.now() - job.state.finishedAt) / 1000);
+			message = await this.options.publisher.publish(job, files, {
+				beforePost: async (attempt) => this.notePosting(job.id, attempt),
+			});
 		} catch (error) {
-			const reason = error instanceof Error ? error.message : String(error);
-			const attempts = job.state.delivery.state === 'pending' ? job.state.delivery.attempts + 1 : 1;
-			const retryIn =
-				error instanceof DeliveryError && error.transient && !this.stopped
-					? DELIVERY_RETRY_DELAYS_MS[attempts - 1]
-					: undefined;
-			this.options.metrics?.deliveryFailures.inc({ kind: retryIn === undefined ? 'final' : 'transient' });
-			if (retryIn !== undefined) {
-				const updated = await repository.update(job.id, (current) =>
-					isFinished(current)
-						? { ...current, state: { ...current.state, delivery: { state: 'pending', attempts } } }
-						: undefined,
-				);
-				log.warn({ err: error, attempts, retryIn }, 'Delivery failed for now; retrying');
-				const timer = setTimeout(() => {
-					this.retryTimers.delete(timer);
-					if (updated && isFinished(updated.after)) this.options.track(this.deliver(updated.after));
-				}, retryIn);
-				this.retryTimers.add(timer);
-				return;
-			}
-			await repository.update(job.id, (current) =>
-				isFinished(current)
-					? { ...current, state: { ...current.state, delivery: { state: 'failed', at: this.options.now(), reason } } }
-					: undefined,
-			);
-			log.error({ err: error, attempts }, 'Delivery failed');
+			await this.failed(job, error, log);
+			return;
 		}
+		// Outside the try: the message is out, so a store failure from here on is no reason to deliver it again.
+		await this.record(job, message, log);
+	}
+
+	/**
+	 * Records that a message is about to be created, before it is: a later attempt then looks for it before posting
+	 * (see `discord/publisher.ts`). If this cannot be stored, nothing is posted: the attempt fails as a passing one.
+	 */
+	private async notePosting(jobId: string, posting: PostAttempt): Promise<void> {
+		await this.options.repository.update(jobId, (current) =>
+			isFinished(current) && current.state.delivery.state === 'pending'
+				? { ...current, state: { ...current.state, delivery: { ...current.state.delivery, posting } } }
+				: undefined,
+		);
+	}
+
+	/** Records where the message landed; kept and retried until the store takes it (the member already has it). */
+	private async record(job: FinishedJob, message: PublishedMessage, log: Logger): Promise<void> {
+		const { via, messageId, attachments, notice } = message;
+		const at = this.options.now();
+		const delivery: Delivery =
+			notice === undefined
+				? { state: 'delivered', at, via, messageId, attachments }
+				: { state: 'failed', at, reason: notice, notified: { via, messageId } };
+		try {
+			await persist(
+				async () =>
+					this.options.repository.update(job.id, (current) =>
+						isFinished(current) ? { ...current, state: { ...current.state, delivery } } : undefined,
+					),
+				{ logger: log, what: 'where the job’s message was delivered', signal: this.stopping.signal },
+			);
+		} catch (error) {
+			// Stopping: the job stays pending; the next start finds the message (recorded as being posted) or edits again.
+			log.warn({ err: error, via, messageId }, 'Stopped before the delivery was recorded');
+			return;
+		}
+		if (notice !== undefined) {
+			this.options.metrics?.deliveryFailures.inc({ kind: 'final' });
+			log.error({ via, messageId, reason: notice }, 'The job’s message was refused; the member was told');
+			return;
+		}
+		log.info({ via, messageId, outcome: job.state.outcome.status }, 'Job delivered');
+		this.options.metrics?.deliveries.inc({ via });
+		this.options.metrics?.deliveryLatency.observe(Math.max(0, this.options.now() - job.state.finishedAt) / 1000);
+	}
+
+	/** A delivery that did not land: retried later when the failure may pass, else recorded as failed for good. */
+	private async failed(job: FinishedJob, error: unknown, log: Logger): Promise<void> {
+		const { repository } = this.options;
+		const reason = error instanceof Error ? error.message : String(error);
+		const previous = job.state.delivery.state === 'pending' ? job.state.delivery : undefined;
+		const attempts = (previous?.attempts ?? 0) + 1;
+		const retryIn =
+			error instanceof DeliveryError && error.transient && !this.stopped
+				? DELIVERY_RETRY_DELAYS_MS[attempts - 1]
+				: undefined;
+		this.options.metrics?.deliveryFailures.inc({ kind: retryIn === undefined ? 'final' : 'transient' });
+		if (retryIn !== undefined) {
+			// The record of a post being attempted stays: the retry looks for that post first.
+			const pending = { ...previous, state: 'pending', attempts } as const;
+			const next = await repository
+				.update(job.id, (current) =>
+					isFinished(current) && current.state.delivery.state === 'pending'
+						? { ...current, state: { ...current.state, delivery: { ...current.state.delivery, attempts } } }
+						: undefined,
+				)
+				.then(
+					(updated) => updated?.after,
+					(storeError: unknown) => {
+						log.warn({ err: storeError }, 'Could not store the delivery attempt; retrying from memory');
+						return { ...job, state: { ...job.state, delivery: pending } };
+					},
+				);
+			log.warn({ err: error, attempts, retryIn }, 'Delivery failed for now; retrying');
+			const timer = setTimeout(() => {
+				this.retryTimers.delete(timer);
+				// Delivered or failed meanwhile (by another process): nothing left to do.
+				if (next && isFinished(next) && next.state.delivery.state === 'pending') this.options.track(this.deliver(next));
+			}, retryIn);
+			this.retryTimers.add(timer);
+			return;
+		}
+		try {
+			await persist(
+				async () =>
+					repository.update(job.id, (current) =>
+						isFinished(current) && current.state.delivery.state === 'pending'
+							? {
+									...current,
+									state: { ...current.state, delivery: { state: 'failed', at: this.options.now(), reason } },
+								}
+							: undefined,
+					),
+				{ logger: log, what: 'that the delivery failed', signal: this.stopping.signal },
+			);
+		} catch {
+			// Stopping: the job stays pending and is tried again after the next start.
+		}
+		log.error({ err: error, attempts }, 'Delivery failed');
 	}
 
 	/**
@@ -156,6 +225,7 @@ export class JobDelivery {
 	/** Cancels scheduled retries; their jobs stay "pending" in the store and are delivered after the next start. */
 	public stop(): void {
 		this.stopped = true;
+		this.stopping.abort();
 		for (const timer of this.retryTimers) clearTimeout(timer);
 		this.retryTimers.clear();
 		for (const jobId of [...this.prefetched.keys()]) this.forgetPrefetch(jobId);

@@ -27,9 +27,24 @@ export interface JobTarget {
 }
 
 export type Delivery =
-	| { state: 'pending'; attempts: number }
+	| { state: 'pending'; attempts: number; posting?: PostAttempt }
 	| { state: 'delivered'; at: number; via: DeliveryRoute; messageId: string; attachments: DeliveredAttachment[] }
-	| { state: 'failed'; at: number; reason: string };
+	/** `notified`: the result could not be posted, but this message told the member so. */
+	| { state: 'failed'; at: number; reason: string; notified?: { via: DeliveryRoute; messageId: string } };
+
+/**
+ * A message about to be created for a job (a new message or a DM; edits need no record, repeating one changes
+ * nothing). Stored before the request leaves, so that a later attempt looks for it before posting again.
+ */
+export interface PostAttempt {
+	route: Extract<DeliveryRoute, 'channel-message' | 'dm'>;
+	channelId: string;
+	/** Sent with `enforce_nonce`: Discord answers a repeat within a few minutes with the message it already made. */
+	nonce: string;
+	at: number;
+	/** Set when the message is the notice that the result could not be posted, for this reason. */
+	notice?: string;
+}
 
 /** A file as Discord hosts it after delivery; `index` is the result's position (0-based) among the job's results. */
 export interface DeliveredAttachment {

@@ -160,6 +160,34 @@ export function parsePickEmoji(value: unknown, problems: string[]): ActionEmoji[
 	return emoji as unknown as ActionEmoji['pick'];
 }
 
+/** The id of a custom emoji (`<:name:id>` / `<a:name:id>`), or undefined for a standard one. */
+export function customEmojiId(emoji: string): string | undefined {
+	return CUSTOM_EMOJI_ID.exec(emoji)?.[1];
+}
+
+const CUSTOM_EMOJI_ID = /^<a?:\w{2,32}:(\d{17,20})>$/;
+
+/**
+ * The custom emoji among the changes that are not this server's own (`serverEmojiIds`), one problem each: Discord
+ * refuses buttons with an emoji the bot cannot use, and members could not react with it either.
+ */
+export function checkServerEmoji(changes: Partial<ActionEmoji>, serverEmojiIds: ReadonlySet<string>): string[] {
+	const problems: string[] = [];
+	for (const action of EMOJI_ACTIONS) {
+		const value = changes[action];
+		const entries: readonly string[] = value === undefined ? [] : typeof value === 'string' ? [value] : value;
+		for (const entry of entries) {
+			const id = customEmojiId(entry);
+			if (id !== undefined && !serverEmojiIds.has(id)) {
+				problems.push(
+					`\`${action}\`: ${entry} is not one of this server’s emoji (deleted, or from another server). Use one of this server’s emoji or a standard one.`,
+				);
+			}
+		}
+	}
+	return problems;
+}
+
 export function effectiveEmoji(settings: ServerSettings): ActionEmoji {
 	return { ...DEFAULT_ACTION_EMOJI, ...settings.emoji };
 }

@@ -9,6 +9,7 @@ import {
 	remixModal,
 	resultComponents,
 	withResultActions,
+	withoutActions,
 	type ButtonRow,
 } from '../../src/discord/components.js';
 import { NO_PINGS } from '../../src/discord/render.js';
@@ -91,6 +92,22 @@ describe('withResultActions', () => {
 		const long = 'x'.repeat(1990);
 		expect(appendLine(long, reactionHint('grid'))).toBe(long);
 		expect(withResultActions(finishedJob(), { ...rendered, content: long }).content).toBe(long);
+	});
+});
+
+describe('withoutActions', () => {
+	const rendered = { content: 'result', allowed_mentions: NO_PINGS };
+
+	it('clears the buttons (an edit keeps those it does not mention) and names the job', () => {
+		const message = withoutActions(finishedJob(), rendered);
+		expect(message.components).toStrictEqual([]);
+		expect(message.content).toBe(`result\n-# Job \`${JOB_ID}\` · its buttons could not be shown here`);
+	});
+
+	it('keeps the line naming the job even when the content is full', () => {
+		const message = withoutActions(finishedJob(), { ...rendered, content: 'x'.repeat(2000) });
+		expect(message.content.length).toBeLessThanOrEqual(2000);
+		expect(message.content).toContain(`-# Job \`${JOB_ID}\``);
 	});
 });
 

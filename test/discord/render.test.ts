@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { GenerateRequest } from '../../src/api/types.js';
 import {
 	describeParameters,
+	escapePrompt,
 	NO_PINGS,
+	quotePrompt,
+	renderUndeliverable,
 	renderFinished,
 	renderWorking,
 	type RenderedMessage,
@@ -255,5 +258,70 @@ describe('renderFinished', () => {
 		const succeeded = renderFinished(finishedJob(SUCCEEDED, { ...IMAGINE, prompt: '@here look' }), []);
 		expect(failed.allowed_mentions).toEqual({ parse: [] });
 		expect(succeeded.allowed_mentions).toEqual({ parse: [] });
+	});
+});
+
+describe('escapePrompt: a prompt shows as typed', () => {
+	it.each([
+		['a heading', '# FREE NITRO', '\\# FREE NITRO'],
+		['smaller headings', '## big\n### small', '\\## big\n\\### small'],
+		['subtext', '-# tiny', '\\-# tiny'],
+		['a masked link', '[click](https://evil.example)', '\\[click](https://evil.example)'],
+		['a link with brackets inside', '[[x]](https://evil.example)', '\\[\\[x]](https://evil.example)'],
+		['@everyone and @here', '@everyone @here', '@\u200Beveryone @\u200Bhere'],
+		['user, role and channel mentions', '<@123> <@!123> <@&456> <#789>', '\\<@123> \\<@!123> \\<@&456> \\<#789>'],
+		['a command mention', '</imagine:123>', '\\</imagine:123>'],
+		['bold', '**bold**', '\\*\\*bold\\*\\*'],
+		['italics', '*it* _it_', '\\*it\\* \\_it\\_'],
+		['strikethrough and spoilers', '~~gone~~ ||secret||', '\\~\\~gone\\~\\~ \\|\\|secret\\|\\|'],
+		['inline code', '`code`', '\\`code\\`'],
+		['a code block', '```js\nx\n```', '\\`\\`\\`js\nx\n\\`\\`\\`'],
+		['a block quote', '> quoted\n>>> all', '\\> quoted\n\\>>> all'],
+		['lists', '- one\n* two\n1. three', '\\- one\n\\* two\n1\\. three'],
+		[
+			'long runs',
+			'****** ______ ~~~ ||| ````',
+			'\\*\\*\\*\\*\\*\\* \\_\\_\\_\\_\\_\\_ \\~\\~\\~ \\|\\|\\| \\`\\`\\`\\`',
+		],
+		['a backslash that would undo an escape', '\\# x', '\\\\# x'],
+	])('%s', (_label, prompt, escaped) => {
+		expect(escapePrompt(prompt)).toBe(escaped);
+	});
+
+	it('leaves links and custom emoji whole', () => {
+		expect(escapePrompt('like https://example.com/a_b_c <:my_emoji:123456789012345678>')).toBe(
+			'like https://example.com/a_b_c <:my_emoji:123456789012345678>',
+		);
+	});
+
+	it('leaves plain text, emoji and ordinary punctuation alone', () => {
+		expect(escapePrompt('a lighthouse at dusk, 16:9 — 🎨 <:paint:123456789012345678> 50% (soft)')).toBe(
+			'a lighthouse at dusk, 16:9 — 🎨 <:paint:123456789012345678> 50% (soft)',
+		);
+	});
+
+	it('quotes escaped, within the limit, never cutting an escape from what it escapes', () => {
+		const quoted = quotePrompt('**'.repeat(500), 101);
+		expect(quoted.length).toBeLessThanOrEqual(101);
+		expect(quoted).toMatch(/^> (\\\*)+…$/);
+	});
+
+	it('is what the working message, the result and the failure show', () => {
+		const prompt = '# FREE NITRO @everyone';
+		const escaped = '> \\# FREE NITRO @\u200Beveryone';
+		expect(renderWorking(job({ ...IMAGINE, prompt })).content).toContain(escaped);
+		expect(renderFinished(finishedJob(SUCCEEDED, { ...IMAGINE, prompt }), []).content).toContain(escaped);
+		const failed = finishedJob({ status: 'failed', reason: 'moderation' }, { ...IMAGINE, prompt });
+		expect(renderFinished(failed, []).content).toContain(escaped);
+	});
+});
+
+describe('renderUndeliverable', () => {
+	it('names the job and what happened, and pings nobody', () => {
+		const message = renderUndeliverable(finishedJob(SUCCEEDED), 'Discord refused (413/40005): too large');
+		expectSendable(message);
+		expect(message.content).toContain('Its result could not be posted: Discord refused (413/40005): too large');
+		expect(message.content).toContain('`job-1`');
+		expect(message.content).not.toContain('lighthouse');
 	});
 });

@@ -605,3 +605,67 @@ describe('fake Discord REST without a gateway client', () => {
 		).rejects.toMatchObject({ code: 50027, status: 401 });
 	});
 });
+
+describe('fake Discord: nonces, message history and emoji', () => {
+	let fake: FakeDiscord;
+	let rest: REST;
+
+	beforeAll(async () => {
+		fake = await startFakeDiscord();
+		rest = new REST({ api: fake.apiUrl, retries: 0 }).setToken('fake-bot-token');
+	});
+
+	afterAll(async () => {
+		await fake.close();
+	});
+
+	const post = async (body: Record<string, unknown>) =>
+		(await rest.post(Routes.channelMessages(fake.ids.channel), { body })) as APIMessage;
+
+	it('answers a repeated enforce_nonce post with the message already made, and echoes the nonce only then', async () => {
+		const first = await post({ content: 'once', nonce: 'job-1:channel', enforce_nonce: true });
+		const again = await post({ content: 'once', nonce: 'job-1:channel', enforce_nonce: true });
+		expect(again.id).toBe(first.id);
+		expect(first.nonce).toBe('job-1:channel');
+		const unenforced = await post({ content: 'twice', nonce: 'job-1:channel' });
+		expect(unenforced.id).not.toBe(first.id);
+		const fetched = (await rest.get(Routes.channelMessage(fake.ids.channel, first.id))) as APIMessage;
+		expect(fetched.nonce).toBeUndefined();
+		expect(fake.violations).toEqual([]);
+	});
+
+	it('lists the messages just after a given id, newest first', async () => {
+		const marks = [];
+		for (const content of ['a', 'b', 'c']) marks.push(await post({ content }));
+		const listed = (await rest.get(Routes.channelMessages(fake.ids.channel), {
+			query: new URLSearchParams({ after: marks[0]!.id, limit: '1' }),
+		})) as APIMessage[];
+		expect(listed.map((message) => message.content)).toEqual(['b']);
+		const newest = (await rest.get(Routes.channelMessages(fake.ids.channel), {
+			query: new URLSearchParams({ after: marks[0]!.id }),
+		})) as APIMessage[];
+		expect(newest.map((message) => message.content)).toEqual(['c', 'b']);
+	});
+
+	it('lists a guild’s emoji, and refuses buttons with an emoji no guild has', async () => {
+		const id = fake.addEmoji('spin');
+		const listed = (await rest.get(Routes.guildEmojis(fake.ids.guild))) as Array<{ id: string; name: string }>;
+		expect(listed).toMatchObject([{ id, name: 'spin' }]);
+		const button = (emojiId: string) => ({
+			content: 'x',
+			components: [
+				{ type: 1, components: [{ type: 2, style: 2, custom_id: 'b', emoji: { id: emojiId, name: 'spin' } }] },
+			],
+		});
+		await expect(post(button(id))).resolves.toMatchObject({ content: 'x' });
+		fake.removeEmoji(id);
+		expect(await rest.get(Routes.guildEmojis(fake.ids.guild))).toEqual([]);
+		const refused = post(button(id));
+		await expect(refused).rejects.toMatchObject({ code: 50035, status: 400 });
+		await expect(refused).rejects.toThrow(
+			/components\[0\]\.components\[0\]\.emoji\.id\[BUTTON_COMPONENT_INVALID_EMOJI\]/,
+		);
+		// Refused for what the world holds, not for a mistake in the request.
+		expect(fake.violations).toEqual([]);
+	});
+});

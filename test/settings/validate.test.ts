@@ -6,6 +6,7 @@ import {
 	GENERATION_OPTION_NAMES,
 	checkDefaults,
 	checkLimit,
+	checkServerEmoji,
 	checkWatermark,
 	crossCheck,
 	effectiveEmoji,
@@ -108,6 +109,18 @@ describe('emoji', () => {
 		expect(normalizeEmojiInput('<:paint:123456789012345678>')).toBe('<:paint:123456789012345678>');
 		expect(normalizeEmojiInput('<a:spin:123456789012345678>')).toBe('<a:spin:123456789012345678>');
 		for (const bad of ['a', '🔄🔄', ':paint:', '<:x:1>']) expect(normalizeEmojiInput(bad)).toBeUndefined();
+	});
+
+	it('takes a custom emoji only when it is the server’s own', () => {
+		const own = new Set(['123456789012345678']);
+		expect(checkServerEmoji({ reroll: '<:spin:123456789012345678>', delete: '🗑️' }, own)).toEqual([]);
+		const problems = checkServerEmoji(
+			{ reroll: '<a:spin:223456789012345678>', pick: ['1️⃣', '<:two:323456789012345678>', '3️⃣', '4️⃣'] },
+			own,
+		);
+		expect(problems).toHaveLength(2);
+		expect(problems[0]).toContain('`pick`: <:two:323456789012345678> is not one of this server’s emoji');
+		expect(problems[1]).toContain('`reroll`: <a:spin:223456789012345678>');
 	});
 
 	it('takes exactly four emoji for the picks', () => {

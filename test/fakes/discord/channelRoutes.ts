@@ -47,15 +47,18 @@ export function addChannelRoutes(routes: RouteTable, state: FakeState): void {
 				const channel = channelOf(context);
 				if ('status' in channel) return channel;
 				const limit = Math.min(Number(context.query.get('limit') ?? '50') || 50, 100);
-				const list = [...store.messages.values()]
-					.filter(
-						(message) =>
-							message.channel_id === channel.channelId && ((message.flags ?? 0) & MessageFlags.Ephemeral) === 0,
-					)
-					.reverse()
-					.slice(0, limit)
-					.map(toApiMessage);
-				return json(200, list);
+				const after = context.query.get('after');
+				const before = context.query.get('before');
+				const inChannel = [...store.messages.values()].filter(
+					(message) =>
+						message.channel_id === channel.channelId &&
+						((message.flags ?? 0) & MessageFlags.Ephemeral) === 0 &&
+						(after === null || BigInt(message.id) > BigInt(after)) &&
+						(before === null || BigInt(message.id) < BigInt(before)),
+				);
+				// Newest first; with `after`, the ones just after it (Reference, "Get Channel Messages").
+				const picked = after === null ? inChannel.reverse().slice(0, limit) : inChannel.slice(0, limit).reverse();
+				return json(200, picked.map(toApiMessage));
 			},
 			POST: (context) => {
 				const channel = channelOf(context);
@@ -68,6 +71,17 @@ export function addChannelRoutes(routes: RouteTable, state: FakeState): void {
 					const target = store.messages.get(asString(reference['message_id']) ?? '');
 					if (!target && reference['fail_if_not_exists'] !== false) return ERRORS.unknownMessage();
 				}
+				// Reference, "Create Message": with enforce_nonce, a nonce the author used in the past few minutes gets the
+				// message it made then, and no new one.
+				const nonce =
+					typeof body['nonce'] === 'string' || typeof body['nonce'] === 'number' ? body['nonce'] : undefined;
+				// A message's nonce is echoed in the answer to its creation only, never when it is fetched.
+				const created = (message: StoredMessage) =>
+					json(200, { ...toApiMessage(message), ...(nonce === undefined ? {} : { nonce }) });
+				if (body['enforce_nonce'] === true) {
+					const earlier = store.byNonce(world.ids.bot, nonce, state.nonceWindowMs);
+					if (earlier) return created(earlier);
+				}
 				const result = store.create(
 					{
 						channelId: channel.channelId,
@@ -79,10 +93,10 @@ export function addChannelRoutes(routes: RouteTable, state: FakeState): void {
 					context.files,
 				);
 				if (!result.ok) {
-					state.violations.push(`${context.method} ${context.path}: ${result.problem}`);
+					if (!result.expected) state.violations.push(`${context.method} ${context.path}: ${result.problem}`);
 					return result.response;
 				}
-				return json(200, toApiMessage(result.message));
+				return created(result.message);
 			},
 		},
 	});
@@ -100,7 +114,7 @@ export function addChannelRoutes(routes: RouteTable, state: FakeState): void {
 				if (found.message.author.id !== world.ids.bot) return ERRORS.cannotEditOthers();
 				const result = store.edit(found.message, context.body, context.files);
 				if (!result.ok) {
-					state.violations.push(`${context.method} ${context.path}: ${result.problem}`);
+					if (!result.expected) state.violations.push(`${context.method} ${context.path}: ${result.problem}`);
 					return result.response;
 				}
 				return json(200, toApiMessage(result.message));

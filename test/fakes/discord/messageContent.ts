@@ -52,9 +52,12 @@ export function applyMentions(message: APIMessage, allowed: unknown, world: Worl
 	const ids = (pattern: RegExp): string[] => [
 		...new Set([...message.content.matchAll(pattern)].flatMap((match) => (match[1] ? [match[1]] : []))),
 	];
-	message.mentions = ids(/<@!?(\d+)>/g)
+	// A mention escaped with a backslash is text, as in Discord's markdown.
+	message.mentions = ids(/(?<!\\)<@!?(\d+)>/g)
 		.filter((userId) => mayParse('users') || allowedUsers.includes(userId))
 		.map((userId) => world.userOrStranger(userId));
-	message.mention_roles = ids(/<@&(\d+)>/g).filter((roleId) => mayParse('roles') || allowedRoles.includes(roleId));
+	message.mention_roles = ids(/(?<!\\)<@&(\d+)>/g).filter(
+		(roleId) => mayParse('roles') || allowedRoles.includes(roleId),
+	);
 	message.mention_everyone = /@(everyone|here)\b/.test(message.content) && mayParse('everyone');
 }

@@ -44,7 +44,12 @@ export interface MessageOrigin {
 }
 
 export type MessageResult =
-	{ ok: true; message: StoredMessage } | { ok: false; response: FakeResponse; problem: string };
+	| { ok: true; message: StoredMessage }
+	/** `expected`: Discord refuses it for what the world holds (an emoji deleted since), not a mistake in the request. */
+	| { ok: false; response: FakeResponse; problem: string; expected?: boolean };
+
+/** How long Discord remembers a nonce sent with `enforce_nonce` ("the past few minutes"). */
+export const DEFAULT_NONCE_WINDOW_MS = 5 * 60_000;
 
 /** The fake's messages: creates and edits them the way Discord does, with their attachments on the CDN. */
 export class MessageStore {
@@ -53,12 +58,30 @@ export class MessageStore {
 	readonly #world: World;
 	readonly #newId: () => string;
 	readonly #warnings: string[];
+	readonly #usableEmoji: (emojiId: string) => boolean;
+	/** Messages created with a nonce: `author:nonce` → the message and when it was made. */
+	readonly #nonces = new Map<string, { messageId: string; at: number }>();
 
-	constructor(world: World, cdn: Cdn, newId: () => string, warnings: string[]) {
+	constructor(
+		world: World,
+		cdn: Cdn,
+		newId: () => string,
+		warnings: string[],
+		usableEmoji: (emojiId: string) => boolean = () => true,
+	) {
 		this.#world = world;
 		this.cdn = cdn;
 		this.#newId = newId;
 		this.#warnings = warnings;
+		this.#usableEmoji = usableEmoji;
+	}
+
+	/** The message this author created with this nonce within `windowMs`, if it still exists. */
+	byNonce(authorId: string, nonce: unknown, windowMs: number): StoredMessage | undefined {
+		if (typeof nonce !== 'string' && typeof nonce !== 'number') return undefined;
+		const seen = this.#nonces.get(`${authorId}:${String(nonce)}`);
+		if (!seen || Date.now() - seen.at > windowMs) return undefined;
+		return this.messages.get(seen.messageId);
 	}
 
 	/** Creates a message from a request body (content, embeds, components, attachments, flags …) and uploads. */
@@ -94,13 +117,18 @@ export class MessageStore {
 			message.webhook_id = origin.webhookId;
 			message.application_id = origin.webhookId;
 		}
-		if (typeof input['nonce'] === 'string' || typeof input['nonce'] === 'number') message.nonce = input['nonce'];
+		// A nonce is echoed in the answer to the create only (see the channel routes), never stored with the message.
+		const nonce = typeof input['nonce'] === 'string' || typeof input['nonce'] === 'number' ? input['nonce'] : undefined;
 		if (isRecord(input['message_reference']))
 			message.message_reference = input['message_reference'] as unknown as APIMessage['message_reference'];
 		if (origin.interaction) this.#interactionFields(message, origin.interaction);
 		const stored: StoredMessage = { ...message, files: [] };
 		const result = this.#apply(stored, input, attachments.list, true);
-		if (result.ok) this.messages.set(stored.id, result.message);
+		if (result.ok) {
+			this.messages.set(stored.id, result.message);
+			if (nonce !== undefined)
+				this.#nonces.set(`${origin.author.id}:${String(nonce)}`, { messageId: stored.id, at: Date.now() });
+		}
 		return result;
 	}
 
@@ -252,6 +280,15 @@ export class MessageStore {
 				numberComponents(resolveMedia(component, byName, missing), counter),
 			) as APIMessage['components'];
 		}
+		const unusable = unusableEmoji(message.components ?? [], this.#usableEmoji, ['components']);
+		if (unusable) {
+			return {
+				ok: false,
+				expected: true,
+				problem: `${unusable.join('.')}: an emoji the bot cannot use`,
+				response: ERRORS.invalidFormBody(fieldError(unusable, 'BUTTON_COMPONENT_INVALID_EMOJI', 'Invalid emoji')),
+			};
+		}
 		if (creating || 'content' in input || 'allowed_mentions' in input)
 			applyMentions(message, input['allowed_mentions'], this.#world);
 		// The OpenAPI document allows 4000 characters in channel messages (a Nitro user's limit); bots get 2000.
@@ -320,4 +357,19 @@ export class MessageStore {
 export function toApiMessage(message: StoredMessage): APIMessage {
 	const { files: _files, ...api } = message;
 	return api;
+}
+
+/** The path of the first custom emoji among the components that the bot cannot use (`components.0.components.1.emoji.id`). */
+function unusableEmoji(node: unknown, usable: (emojiId: string) => boolean, path: string[]): string[] | undefined {
+	if (Array.isArray(node)) {
+		for (const [index, item] of node.entries()) {
+			const found = unusableEmoji(item, usable, [...path, String(index)]);
+			if (found) return found;
+		}
+		return undefined;
+	}
+	if (!isRecord(node)) return undefined;
+	const emoji = node['emoji'];
+	if (isRecord(emoji) && typeof emoji['id'] === 'string' && !usable(emoji['id'])) return [...path, 'emoji', 'id'];
+	return unusableEmoji(node['components'], usable, [...path, 'components']);
 }

@@ -10,7 +10,8 @@ import { Gateway } from './gateway.js';
 import { shardOf } from './ids.js';
 import { addInteractionRoutes } from './interactionRoutes.js';
 import { DEFAULT_UPLOAD_LIMIT_BYTES, Interactions } from './interactions.js';
-import { MessageStore } from './messages.js';
+import { DEFAULT_NONCE_WINDOW_MS, MessageStore } from './messages.js';
+import { GuildEmojis, addEmojiRoutes } from './emojis.js';
 import { parseBody } from './multipart.js';
 import { DEFAULT_OPENAPI_PATH, openApiValidator } from './openapi.js';
 import type { OpenApiValidator } from './openapi.js';
@@ -65,7 +66,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 	const world = new World(newId);
 	const warnings: string[] = [];
 	const cdn = new Cdn(newId, () => baseUrl);
-	const store = new MessageStore(world, cdn, newId, warnings);
+	const emojis = new GuildEmojis(newId);
+	const store = new MessageStore(world, cdn, newId, warnings, (emojiId) => emojis.has(emojiId));
 	const commands = new CommandStore(world.ids.application, newId);
 	const interactions = new Interactions(
 		world,
@@ -86,6 +88,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 		warnings,
 		violations,
 		gatewayBot: { shards: shardCount, maxConcurrency: options.maxConcurrency ?? shardCount },
+		nonceWindowMs: options.nonceWindowMs ?? DEFAULT_NONCE_WINDOW_MS,
 		reactions: new Map(),
 		commandPermissions: new Map(),
 	};
@@ -93,6 +96,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 	addApplicationRoutes(routes, state);
 	addInteractionRoutes(routes, state);
 	addChannelRoutes(routes, state);
+	addEmojiRoutes(routes, state, emojis);
 
 	let waiters: Waiter[] = [];
 	const failures: Failure[] = [];
@@ -125,6 +129,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 		);
 		if (failure) {
 			failure.remaining--;
+			// The request takes effect, and only its answer is lost (a time-out after the fact).
+			if (failure.handled) handler({ ...record, params: match.params });
 			return { status: failure.status, body: failure.body, ...(failure.headers ? { headers: failure.headers } : {}) };
 		}
 		if (options.rejectInvalidBodies && problems.length)
@@ -359,6 +365,10 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 			if (permissions.length === 0) byId.delete(id);
 			else
 				byId.set(id, { id, application_id: world.ids.application, guild_id: guildId, permissions: [...permissions] });
+		},
+		addEmoji: (name, guildId = world.ids.guild) => emojis.add(guildId, name).id ?? '',
+		removeEmoji(emojiId) {
+			if (!emojis.remove(emojiId)) throw new Error(`Fake Discord: removeEmoji: unknown emoji ${emojiId}`);
 		},
 		async close() {
 			for (const waiter of [...waiters]) waiter.cancel('closed while waiting for a request');

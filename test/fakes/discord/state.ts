@@ -25,6 +25,8 @@ export interface FakeState {
 	 * application's id for the app-wide entries.
 	 */
 	commandPermissions: Map<string, Map<string, APIGuildApplicationCommandPermissions>>;
+	/** How long a nonce sent with `enforce_nonce` is remembered (`FakeDiscordOptions.nonceWindowMs`). */
+	nonceWindowMs: number;
 	/** Reaction users per message and emoji key. */
 	reactions: Map<string, Map<string, { emoji: { id: string | null; name: string }; users: Set<string> }>>;
 }

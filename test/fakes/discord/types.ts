@@ -46,6 +46,11 @@ export interface FakeDiscordOptions {
 	shards?: number;
 	/** `session_start_limit.max_concurrency`: how many shards may identify at once (default: `shards`, so none waits). */
 	maxConcurrency?: number;
+	/**
+	 * How long a nonce sent with `enforce_nonce` is remembered, Discord's "past few minutes" (default 5 minutes; 0: a
+	 * restart that came later than that).
+	 */
+	nonceWindowMs?: number;
 }
 
 /** An identified gateway shard. */
@@ -136,6 +141,8 @@ export interface FailureSpec {
 	status: number;
 	body: unknown;
 	headers?: Record<string, string>;
+	/** Handle the request as usual first (a message is created…), and answer with this failure instead of the result. */
+	handled?: boolean;
 }
 
 /** A file hosted on the fake CDN, shaped for `SendCommandInput.attachments`. */
@@ -229,5 +236,9 @@ export interface FakeDiscord {
 	 * application's id, the app-wide ones; an empty list removes them.
 	 */
 	setCommandPermissions(guildId: string, id: string, permissions: APIApplicationCommandPermission[]): void;
+	/** Adds a custom emoji to a guild (default `ids.guild`), listed by `GET /guilds/{id}/emojis`; returns its id. */
+	addEmoji(name: string, guildId?: string): string;
+	/** Deletes a custom emoji: messages whose buttons use it are then refused (400 / 50035, `Invalid emoji`). */
+	removeEmoji(emojiId: string): void;
 	close(): Promise<void>;
 }
