@@ -104,6 +104,9 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
 			await bot?.stop();
 			await Promise.all([discord.close(), mj.close(), relay.close()]);
 			rmSync(dir, { recursive: true, force: true });
+			// Every end-to-end run doubles as a scan of its logs for the secrets it handled.
+			const leaks = leakedSecrets(logs, secretsSeen({ discord, mj }, [env.DISCORD_TOKEN ?? '']));
+			if (leaks.length > 0) throw new Error(`The bot's logs hold secrets:\n${leaks.join('\n')}`);
 		},
 	};
 	return world;
@@ -115,6 +118,35 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
  */
 export function fakeFileHosts(fakes: { discord: FakeDiscord; mj: FakeMidjourney }): string {
 	return [new URL(fakes.mj.baseUrl).host, new URL(fakes.discord.apiUrl).host].join(',');
+}
+
+/**
+ * The secrets a run handed the bot or the bot handed out: the given ones (bot token…), the API key, every interaction
+ * token the fake Discord saw in a webhook route, and every callback URL signature the provider was given.
+ */
+export function secretsSeen(fakes: { discord: FakeDiscord; mj: FakeMidjourney }, given: string[]): Map<string, string> {
+	const secrets = new Map<string, string>([['API key', fakes.mj.apiKey]]);
+	given.filter(Boolean).forEach((secret, index) => secrets.set(`given secret ${index}`, secret));
+	for (const request of fakes.discord.requests) {
+		const token = /^\/(?:webhooks|interactions)\/\d+\/([^/]+)/.exec(request.path)?.[1];
+		if (token) secrets.set(`interaction token ${token.slice(0, 6)}…`, token);
+	}
+	for (const request of fakes.mj.generateRequests) {
+		const url = request.body.callBackUrl;
+		const sig = typeof url === 'string' && URL.canParse(url) ? new URL(url).searchParams.get('sig') : null;
+		if (sig) secrets.set(`callback signature ${sig.slice(0, 6)}…`, sig);
+	}
+	return secrets;
+}
+
+/** Log lines (serialised) that contain any of the secrets, named by the secret they leak. */
+export function leakedSecrets(logs: Array<Record<string, unknown>>, secrets: Map<string, string>): string[] {
+	const lines = logs.map((line) => JSON.stringify(line));
+	return lines.flatMap((line) =>
+		[...secrets]
+			.filter(([, secret]) => secret.length >= 8 && line.includes(secret))
+			.map(([name]) => `${name}: ${line.slice(0, 300)}`),
+	);
 }
 
 export function logSink(lines: Array<Record<string, unknown>>): Writable {
