@@ -39,6 +39,7 @@ describe('parseConfig: defaults', () => {
 			port: 3000,
 			host: '0.0.0.0',
 			storeUrl: 'sqlite://./data/bot.sqlite',
+			storeTimeoutMs: 2_000,
 			callbackSecret: undefined,
 			mjWebhookHmacKey: undefined,
 			devGuildId: undefined,
@@ -103,6 +104,7 @@ describe('parseConfig: defaults', () => {
 			MJ_SUBMIT_WINDOW_MS: '1000',
 			MJ_QUERY_RATE: '5',
 			MJ_RETRY_BASE_MS: '10',
+			STORE_TIMEOUT_MS: '500',
 			SHARD_COUNT: '4',
 			SHARD_IDS: '2,3',
 		});
@@ -115,6 +117,7 @@ describe('parseConfig: defaults', () => {
 			port: 8080,
 			host: '127.0.0.1',
 			storeUrl: 'redis://localhost:6379',
+			storeTimeoutMs: 500,
 			callbackSecret: 'sixteen-chars-ok',
 			mjWebhookHmacKey: 'hmac',
 			devGuildId: '123456789012345678',
