@@ -27,20 +27,27 @@ export async function withinStoreTime<T>(
 	what: string,
 	isUnavailable: (error: unknown) => boolean,
 ): Promise<T> {
-	let timer: NodeJS.Timeout | undefined;
-	const late = new Promise<never>((_, reject) => {
-		timer = setTimeout(
+	// One promise and one timer per call, no race: this wraps every store read on the hot path.
+	return new Promise<T>((resolve, reject) => {
+		const timer = setTimeout(
 			() => reject(new StoreUnavailableError(`The store did not answer (${what}) within ${timeoutMs} ms`)),
 			timeoutMs,
 		);
+		work.then(
+			(value) => {
+				clearTimeout(timer);
+				resolve(value);
+			},
+			(error: unknown) => {
+				clearTimeout(timer);
+				reject(unavailable(error, what, isUnavailable));
+			},
+		);
 	});
-	try {
-		return await Promise.race([work, late]);
-	} catch (error) {
-		if (error instanceof StoreUnavailableError || !isUnavailable(error)) throw error;
-		const reason = error instanceof Error ? error.message : String(error);
-		throw new StoreUnavailableError(`The store cannot answer now (${what}): ${reason}`, { cause: error });
-	} finally {
-		clearTimeout(timer);
-	}
+}
+
+function unavailable(error: unknown, what: string, isUnavailable: (error: unknown) => boolean): unknown {
+	if (error instanceof StoreUnavailableError || !isUnavailable(error)) return error;
+	const reason = error instanceof Error ? error.message : String(error);
+	return new StoreUnavailableError(`The store cannot answer now (${what}): ${reason}`, { cause: error });
 }
