@@ -138,8 +138,8 @@ describe('SqliteConnection', () => {
 describe('a statement that fails on a locked file', () => {
 	it('leaves no transaction open behind it: every connection can write once the lock is gone', async () => {
 		const file = join(dir, 'locked.sqlite');
-		const own = SqliteConnection.open(file, { timeoutMs: 300 });
-		const other = SqliteConnection.open(file, { timeoutMs: 300 });
+		const own = SqliteConnection.open(file, { timeoutMs: 1_000 });
+		const other = SqliteConnection.open(file, { timeoutMs: 1_000 });
 		const holder = new sqlite3.Database(file);
 		const exec = async (sql: string) =>
 			new Promise<void>((resolve, reject) => holder.exec(sql, (error) => (error ? reject(error) : resolve())));

@@ -18,8 +18,11 @@ export type { CallbackVerdict, JobPublisher, JobServiceOptions, NewJob, Publishe
 
 /** Held for a day: a submit claim only guards one attempt number of one job. */
 const SUBMIT_CLAIM_TTL_MS = 24 * 60 * 60_000;
-/** When the store cannot answer before a submission leaves, the queue waits this long and tries the job again. */
-const STORE_RETRY_MS = 5_000;
+/**
+ * When the store cannot answer before a submission leaves, the queue waits this long and tries the job again: one
+ * claim or read per attempt, and a member waiting for no longer than needed once the store is back.
+ */
+const STORE_RETRY_MS = 2_000;
 /** If the claimant dies before storing the outcome, another process may finish the job after this long. */
 const FINISH_CLAIM_TTL_MS = 10 * 60_000;
 

@@ -156,7 +156,9 @@ describe.runIf(REDIS_TESTS_ENABLED)('the Redis store goes away and comes back', 
 
 		await restartRedis();
 		const taken = imagine('taken once the store is back');
-		const generate = await world.mj.waitForGenerate(0);
+		// Bound: the claims' own connection may come back up to 2 s after the store's (reconnection back-off), and a
+		// submission the store could not prepare is tried again 2 s later.
+		const generate = await world.mj.waitForGenerate(0, 10_000);
 		expect(generate.body.prompt).toBe('taken once the store is back');
 		world.mj.succeed(generate.taskId!);
 		await jobOf(String(generate.body.callBackUrl));
