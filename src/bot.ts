@@ -59,7 +59,7 @@ export async function startBot({ config, logger }: BotOptions): Promise<Bot> {
 		config.callbackSecret,
 		config.metrics.token,
 	]);
-	const store = createStore(config.storeUrl);
+	const store = createStore(config.storeUrl, { timeoutMs: config.storeTimeoutMs, logger });
 	const callbackSecret = await resolveCallbackSecret(config.callbackSecret, store);
 	protectSecrets(logger, [callbackSecret]);
 	const api = createMjClient({
@@ -72,7 +72,7 @@ export async function startBot({ config, logger }: BotOptions): Promise<Bot> {
 	client.on('error', (error) => logger.error({ err: error }, 'Discord client error'));
 
 	const publicUrl = config.publicUrl;
-	const claims = createClaims(config.storeUrl);
+	const claims = createClaims(config.storeUrl, Date.now, { timeoutMs: config.storeTimeoutMs });
 	// Reads jobs only (for limits and /jobs), so its own repository instance needs no shared lock.
 	const settings = new SettingsService(store, new JobRepository(store), logger);
 	const metrics = createMetrics();

@@ -3,10 +3,12 @@
  * happen exactly once (finishing a job, submitting it, taking a poll lease) or one process at a time (a server's
  * limits, see settings/sharedLock.ts) claim a key here first:
  * SQLite does it in one `INSERT … ON CONFLICT` statement, Redis with `SET NX PX`, memory with a Map.
+ *
+ * Like every store call, each claim and release is bounded in time and rejects with `StoreUnavailableError` when the
+ * store does not answer (see storeUnavailable.ts).
  */
-import KeyvRedis, { createClient } from '@keyv/redis';
+import { RedisConnection } from './redis/connection.js';
 import { SqliteConnection } from './sqlite/connection.js';
-import { SqliteKeyvStore } from './sqlite/keyvStore.js';
 import type { Store } from './store.js';
 
 export interface Claims {
@@ -26,10 +28,22 @@ export interface Claims {
 /** The owner of claims taken without one: releasing them without an owner is unconditional, as before owners. */
 const NO_OWNER = '';
 
+export interface ClaimsOptions {
+	/** How long one claim or release may take before it rejects with `StoreUnavailableError` (default 2 s). */
+	timeoutMs?: number;
+}
+
 /** Claims over a connection of their own to the store at `storeUrl`; `close()` closes it. */
-export function createClaims(storeUrl: string, now: () => number = Date.now): Claims {
-	if (storeUrl.startsWith('sqlite://')) return ownSqliteClaims(storeUrl.slice('sqlite://'.length), now);
-	if (storeUrl.startsWith('redis://') || storeUrl.startsWith('rediss://')) return ownRedisClaims(storeUrl);
+export function createClaims(storeUrl: string, now: () => number = Date.now, options: ClaimsOptions = {}): Claims {
+	const connectionOptions = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
+	if (storeUrl.startsWith('sqlite://')) {
+		const connection = SqliteConnection.open(storeUrl.slice('sqlite://'.length), connectionOptions);
+		return sqliteClaims(connection, now, async () => connection.close());
+	}
+	if (storeUrl.startsWith('redis://') || storeUrl.startsWith('rediss://')) {
+		const connection = RedisConnection.open(storeUrl, connectionOptions);
+		return redisClaims(connection, async () => connection.close());
+	}
 	return memoryClaims(now);
 }
 
@@ -50,17 +64,15 @@ export function claimsInStore(store: Store, now: () => number = Date.now): Claim
 const storeClaims = new WeakMap<Store, Claims>();
 
 function borrowedClaims(store: Store, now: () => number): Claims {
-	// `meta` is a small collection every store has (the callback secret, readiness probes): its adapter's connection.
-	const adapter: unknown = store.collection<unknown>('meta').store;
-	if (adapter instanceof SqliteKeyvStore) return sqliteClaims(adapter.connection, now, async () => undefined);
-	if (adapter instanceof KeyvRedis) {
-		return redisClaims(
-			async () => adapter.getClient(),
-			async () => undefined,
-		);
+	const { backend } = store;
+	switch (backend.kind) {
+		case 'sqlite':
+			return sqliteClaims(backend.connection, now, async () => undefined);
+		case 'redis':
+			return redisClaims(backend.connection, async () => undefined);
+		case 'memory':
+			return memoryClaims(now);
 	}
-	if (adapter instanceof Map) return memoryClaims(now);
-	throw new Error('Claims are not supported on this store');
 }
 
 function memoryClaims(now: () => number): Claims {
@@ -81,13 +93,8 @@ function memoryClaims(now: () => number): Claims {
 	};
 }
 
-function ownSqliteClaims(file: string, now: () => number): Claims {
-	const connection = SqliteConnection.open(file);
-	return sqliteClaims(connection, now, async () => connection.close());
-}
-
 function sqliteClaims(connection: SqliteConnection, now: () => number, closeConnection: () => Promise<void>): Claims {
-	const ready = (async () => {
+	const createTable = async () => {
 		await connection.exec(
 			"CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL, owner TEXT NOT NULL DEFAULT '')",
 		);
@@ -95,9 +102,21 @@ function sqliteClaims(connection: SqliteConnection, now: () => number, closeConn
 		await connection.exec("ALTER TABLE claims ADD COLUMN owner TEXT NOT NULL DEFAULT ''").catch((error: unknown) => {
 			if (!String(error).includes('duplicate column name')) throw error;
 		});
-	})();
+	};
+	let ready = createTable();
+	ready.catch(() => undefined);
 	const run = async (sql: string, params: Array<string | number>): Promise<unknown[]> => {
-		await ready;
+		const creating = ready;
+		try {
+			await creating;
+		} catch (error) {
+			// Not created then (a locked file, say): the next call tries again, rather than every call failing for ever.
+			if (ready === creating) {
+				ready = createTable();
+				ready.catch(() => undefined);
+			}
+			throw error;
+		}
 		return connection.all(sql, params);
 	};
 	return {
@@ -122,59 +141,23 @@ function sqliteClaims(connection: SqliteConnection, now: () => number, closeConn
 	};
 }
 
-/** The commands claims need, common to the plain, cluster and sentinel clients. */
-interface RedisCommands {
-	set(key: string, value: string, options: { NX: true; PX: number }): Promise<unknown>;
-	del(key: string): Promise<unknown>;
-	eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
-}
-
-/** How long closing waits for a Redis connection's pending commands before dropping it. */
-const REDIS_CLOSE_GRACE_MS = 1_000;
-
 /** Deletes the claim only if its value is still our owner token: a check and a delete Redis runs as one. */
 const RELEASE_OWNED = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
 
-function ownRedisClaims(url: string): Claims {
-	const client = createClient({ url });
-	client.on('error', () => undefined);
-	const connected = client.connect();
-	return redisClaims(
-		async () => {
-			await connected;
-			return client;
-		},
-		async () => {
-			// With the server gone, a graceful close waits for a reconnection that may never come: after a second, drop
-			// the connection instead (pending commands fail; shutdown goes on).
-			let timer: NodeJS.Timeout | undefined;
-			const closed = await Promise.race([
-				connected
-					.then(async () => client.close())
-					.then(
-						() => true,
-						() => false,
-					),
-				new Promise<false>((resolveLate) => {
-					timer = setTimeout(() => resolveLate(false), REDIS_CLOSE_GRACE_MS);
-				}),
-			]);
-			clearTimeout(timer);
-			if (!closed && client.isOpen) client.destroy();
-		},
-	);
-}
-
-function redisClaims(connection: () => Promise<RedisCommands>, closeConnection: () => Promise<void>): Claims {
+function redisClaims(connection: RedisConnection, closeConnection: () => Promise<void>): Claims {
 	return {
 		async claim(key, ttlMs, owner) {
-			const client = await connection();
-			return (await client.set(`claims:${key}`, owner ?? NO_OWNER, { NX: true, PX: ttlMs })) === 'OK';
+			const answer = await connection.call('SET NX PX', async (client) =>
+				client.set(`claims:${key}`, owner ?? NO_OWNER, { NX: true, PX: ttlMs }),
+			);
+			return answer === 'OK';
 		},
 		async release(key, owner) {
-			const client = await connection();
-			if (owner === undefined) await client.del(`claims:${key}`);
-			else await client.eval(RELEASE_OWNED, { keys: [`claims:${key}`], arguments: [owner] });
+			await connection.call('DEL', async (client) =>
+				owner === undefined
+					? client.del(`claims:${key}`)
+					: client.eval(RELEASE_OWNED, { keys: [`claims:${key}`], arguments: [owner] }),
+			);
 		},
 		async close() {
 			await closeConnection();

@@ -17,6 +17,8 @@ export interface Config {
 	port: number;
 	host: string;
 	storeUrl: string;
+	/** How long one store call may take before it counts as the store being unavailable. */
+	storeTimeoutMs: number;
 	callbackSecret: string | undefined;
 	mjWebhookHmacKey: string | undefined;
 	devGuildId: string | undefined;
@@ -194,6 +196,7 @@ const schema = z.object({
 		.refine((value) => /^(sqlite|memory|redis|rediss):\/\//.test(value ?? ''), {
 			message: 'must start with sqlite://, memory:// or redis://',
 		}),
+	STORE_TIMEOUT_MS: positiveInt(2_000),
 	CALLBACK_SECRET: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
 	MJ_WEBHOOK_HMAC_KEY: optionalString,
 	DEV_GUILD_ID: optionalString.pipe(snowflake.optional()),
@@ -315,6 +318,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 		port: value.PORT,
 		host: value.HOST ?? '0.0.0.0',
 		storeUrl: value.STORE_URL ?? 'sqlite://./data/bot.sqlite',
+		storeTimeoutMs: value.STORE_TIMEOUT_MS,
 		callbackSecret: value.CALLBACK_SECRET,
 		mjWebhookHmacKey: value.MJ_WEBHOOK_HMAC_KEY,
 		devGuildId: value.DEV_GUILD_ID,

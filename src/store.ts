@@ -1,87 +1,134 @@
 /**
  * The bot's persistent state, on Keyv. Everything another process (or this one after a restart) needs lives here.
  * Each collection is its own Keyv namespace so it can be iterated (restart recovery lists unfinished jobs).
+ *
+ * Every call is bounded in time (`timeoutMs`, default 2 s): one the store does not answer in time, or cannot answer
+ * now (Redis unreachable, the SQLite file locked), rejects with {@link StoreUnavailableError}. A Map in memory always
+ * answers at once, so `memory://` needs no bound.
  */
-import KeyvRedis from '@keyv/redis';
 import Keyv from 'keyv';
+import type { Logger } from './logger.js';
+import { RedisConnection } from './redis/connection.js';
+import { RedisKeyvStore } from './redis/keyvStore.js';
 import { SqliteConnection } from './sqlite/connection.js';
 import { SqliteKeyvStore } from './sqlite/keyvStore.js';
+import { startSweeping } from './sqlite/sweeper.js';
+import { DEFAULT_STORE_TIMEOUT_MS } from './storeUnavailable.js';
+
+export { DEFAULT_STORE_TIMEOUT_MS, StoreUnavailableError } from './storeUnavailable.js';
 
 export interface Store {
 	/** Keyv namespace by name, created once per store. */
 	collection<Value>(name: string): Keyv<Value>;
+	/**
+	 * Stores `value` under `key` of a collection unless a value is there already, atomically across every process on
+	 * the store, and answers the value kept: the same for all of them. For values without expiry.
+	 */
+	putIfAbsent<Value>(collection: string, key: string, value: Value): Promise<Value>;
+	/** What the store runs on: the claims share its connections (see claims.ts). */
+	readonly backend: StoreBackend;
 	close(): Promise<void>;
+}
+
+export type StoreBackend =
+	| { kind: 'memory' }
+	| { kind: 'sqlite'; connection: SqliteConnection }
+	| { kind: 'redis'; connection: RedisConnection };
+
+export interface StoreOptions {
+	/** How long one store call may take before it rejects with `StoreUnavailableError` (default 2 s). */
+	timeoutMs?: number;
+	/** SQLite: how often expired rows are swept (default 10 minutes). */
+	sweepIntervalMs?: number;
+	logger?: Logger;
 }
 
 /**
  * Every collection is made with `throwOnErrors`: by default Keyv swallows its adapter's errors, so a read the store
  * could not answer came back as "no such value" (a job would read as unknown, its callback answered 404, its poll
- * dropped) and a failed write as done. A failure now surfaces where it happened, to be logged, answered 500, retried.
+ * dropped) and a failed write as done. A failure now surfaces where it happened, to be logged, answered, retried.
  */
-export function createStore(url: string): Store {
+export function createStore(url: string, options: StoreOptions = {}): Store {
 	const collections = new Map<string, Keyv<unknown>>();
-	const closers: Array<() => Promise<void>> = [];
-
-	const factory = adapterFactory(url, closers);
+	const { backend, adapter, close } = openBackend(url, options);
+	const collection = <Value>(name: string): Keyv<Value> => {
+		let keyv = collections.get(name);
+		if (!keyv) {
+			const store = adapter(name);
+			keyv = new Keyv<unknown>({ ...(store ? { store } : {}), namespace: name, throwOnErrors: true });
+			collections.set(name, keyv);
+		}
+		return keyv as Keyv<Value>;
+	};
+	// Within one process the memory store has nobody to race but itself: its put-if-absent calls run one at a time.
+	let memoryTurn: Promise<unknown> = Promise.resolve();
 
 	return {
-		collection<Value>(name: string): Keyv<Value> {
-			let keyv = collections.get(name);
-			if (!keyv) {
-				keyv = factory(name);
-				collections.set(name, keyv);
+		backend,
+		collection,
+		async putIfAbsent<Value>(name: string, key: string, value: Value): Promise<Value> {
+			const keyv = collection<Value>(name);
+			const store: unknown = keyv.store;
+			if (store instanceof SqliteKeyvStore || store instanceof RedisKeyvStore) {
+				// Written as Keyv writes it (its key prefix, its serialisation), so that `get` reads it like any other value.
+				const serialized = keyv.serialize ? await keyv.serialize({ value }) : JSON.stringify({ value });
+				await store.setIfAbsent(`${name}:${key}`, serialized);
+			} else {
+				const turn = memoryTurn.then(async () => {
+					if ((await keyv.get(key)) === undefined) await keyv.set(key, value);
+				});
+				memoryTurn = turn.catch(() => undefined);
+				await turn;
 			}
-			return keyv as Keyv<Value>;
+			const kept = await keyv.get(key);
+			if (kept === undefined) throw new Error(`The store lost ${name}:${key} just after writing it`);
+			return kept;
 		},
 		async close() {
-			await Promise.allSettled(closers.map(async (close) => close()));
+			await close();
 			collections.clear();
 		},
 	};
 }
 
-/** How long a Redis connection may take to finish its pending commands when the store closes. */
-const REDIS_CLOSE_GRACE_MS = 1_000;
-
-/**
- * Closes a Redis connection gracefully (pending commands finish), or drops it when that does not happen soon: with
- * the server gone, a graceful close would wait for a reconnection that may never come, and shutdown with it.
- */
-async function closeRedis(adapter: KeyvRedis<unknown>): Promise<void> {
-	let timer: NodeJS.Timeout | undefined;
-	const gaveUp = new Promise<'timeout'>((resolveTimeout) => {
-		timer = setTimeout(() => resolveTimeout('timeout'), REDIS_CLOSE_GRACE_MS);
-	});
-	try {
-		const outcome = await Promise.race([adapter.disconnect().then(() => 'closed' as const), gaveUp]);
-		if (outcome === 'timeout') await adapter.disconnect(true);
-	} catch {
-		await adapter.disconnect(true).catch(() => undefined);
-	} finally {
-		clearTimeout(timer);
-	}
+interface OpenBackend {
+	backend: StoreBackend;
+	/** The Keyv adapter of a collection; undefined: Keyv's own Map. */
+	adapter(name: string): SqliteKeyvStore | RedisKeyvStore | undefined;
+	close(): Promise<void>;
 }
 
-function adapterFactory(url: string, closers: Array<() => Promise<void>>): (name: string) => Keyv<unknown> {
+function openBackend(url: string, options: StoreOptions): OpenBackend {
+	const timeoutMs = options.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
 	if (url.startsWith('memory://')) {
-		return (name) => new Keyv<unknown>({ namespace: name, throwOnErrors: true });
+		return { backend: { kind: 'memory' }, adapter: () => undefined, close: async () => undefined };
 	}
 	if (url.startsWith('sqlite://')) {
 		// One connection for the whole store, one table per collection (named as @keyv/sqlite named them before).
-		const connection = SqliteConnection.open(url.slice('sqlite://'.length));
-		closers.push(async () => connection.close());
-		return (name) =>
-			new Keyv<unknown>({
-				store: new SqliteKeyvStore(connection, name.replace(/[^a-z0-9_]/gi, '_')),
-				namespace: name,
-				throwOnErrors: true,
-			});
+		const connection = SqliteConnection.open(url.slice('sqlite://'.length), { timeoutMs });
+		const sweeper = startSweeping(connection, {
+			...(options.sweepIntervalMs === undefined ? {} : { intervalMs: options.sweepIntervalMs }),
+			onError: (error) => options.logger?.warn({ err: error }, 'Could not sweep expired rows; will try again'),
+			onSwept: (deleted) => {
+				if (deleted > 0) options.logger?.debug({ deleted }, 'Swept expired rows from the store');
+			},
+		});
+		return {
+			backend: { kind: 'sqlite', connection },
+			adapter: (name) => new SqliteKeyvStore(connection, name.replace(/[^a-z0-9_]/gi, '_')),
+			async close() {
+				await sweeper.stop();
+				await connection.close();
+			},
+		};
 	}
 	if (url.startsWith('redis://') || url.startsWith('rediss://')) {
-		return (name) => {
-			const adapter = new KeyvRedis(url);
-			closers.push(async () => closeRedis(adapter));
-			return new Keyv<unknown>({ store: adapter, namespace: name, throwOnErrors: true });
+		// One connection for every collection: they answer (or not) together, and commands keep their order.
+		const connection = RedisConnection.open(url, { timeoutMs, ...(options.logger ? { logger: options.logger } : {}) });
+		return {
+			backend: { kind: 'redis', connection },
+			adapter: () => new RedisKeyvStore(connection),
+			close: async () => connection.close(),
 		};
 	}
 	throw new Error(`Unsupported STORE_URL scheme: ${url.split(':')[0] ?? ''}`);

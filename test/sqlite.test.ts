@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import Keyv from 'keyv';
 import sqlite3 from 'sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createClaims } from '../src/claims.js';
 import { SqliteConnection } from '../src/sqlite/connection.js';
 import { SqliteKeyvStore } from '../src/sqlite/keyvStore.js';
-import { createStore } from '../src/store.js';
+import { startSweeping } from '../src/sqlite/sweeper.js';
+import { createStore, StoreUnavailableError } from '../src/store.js';
 
 let dir: string;
 let connection: SqliteConnection;
@@ -130,5 +132,98 @@ describe('SqliteConnection', () => {
 		expect(await connection.all('SELECT n FROM t ORDER BY n')).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
 		await connection.close();
 		await expect(connection.all('SELECT n FROM t')).rejects.toThrow('The SQLite connection is closed');
+	});
+});
+
+describe('a statement that fails on a locked file', () => {
+	it('leaves no transaction open behind it: every connection can write once the lock is gone', async () => {
+		const file = join(dir, 'locked.sqlite');
+		const own = SqliteConnection.open(file, { timeoutMs: 1_000 });
+		const other = SqliteConnection.open(file, { timeoutMs: 1_000 });
+		const holder = new sqlite3.Database(file);
+		const exec = async (sql: string) =>
+			new Promise<void>((resolve, reject) => holder.exec(sql, (error) => (error ? reject(error) : resolve())));
+		try {
+			await own.exec('CREATE TABLE t (k TEXT PRIMARY KEY)');
+			const insert = 'INSERT INTO t (k) VALUES (?) RETURNING k';
+			expect(await own.all(insert, ['before'])).toEqual([{ k: 'before' }]);
+			await exec('BEGIN IMMEDIATE');
+			await expect(own.all(insert, ['while locked'])).rejects.toBeInstanceOf(StoreUnavailableError);
+			await expect(own.run('INSERT INTO t (k) VALUES (?)', ['while locked'])).rejects.toBeInstanceOf(
+				StoreUnavailableError,
+			);
+			await exec('ROLLBACK');
+			// A failed kept statement that was not reset would hold its transaction: this write would join it, uncommitted,
+			// and the other connection would find the file locked.
+			await own.run('INSERT INTO t (k) VALUES (?)', ['after']);
+			await other.run('INSERT INTO t (k) VALUES (?)', ['from the other connection']);
+			expect((await other.all('SELECT k FROM t ORDER BY k')).map((row) => row['k'])).toEqual([
+				'after',
+				'before',
+				'from the other connection',
+			]);
+		} finally {
+			await new Promise<void>((resolve) => holder.close(() => resolve()));
+			await other.close();
+			await own.close();
+		}
+	});
+});
+
+describe('sweeping expired rows', () => {
+	/** Rows in a table, counted from outside the store. */
+	async function count(table: string): Promise<number> {
+		const [row] = await connection.all(`SELECT count(*) AS n FROM ${table}`);
+		return Number(row?.['n']);
+	}
+
+	it('deletes every expired row of every Keyv table and of the claims, in batches, and nothing else', async () => {
+		const jobs = keyv<number>('jobs');
+		const early = keyv<string>('early_callbacks', 'early-callbacks');
+		await Promise.all([
+			...Array.from({ length: 1_200 }, async (_, index) => jobs.set(`done-${index}`, index, 60_000)),
+			...Array.from({ length: 10 }, async (_, index) => jobs.set(`open-${index}`, index)),
+			...Array.from({ length: 30 }, async (_, index) => early.set(`job-${index}`, 'task', 60_000)),
+			early.set('later', 'task', 10 * 60_000),
+		]);
+		await connection.run("INSERT INTO jobs (key, value) VALUES ('jobs:not-json', 'plain text')");
+		const claims = createClaims(`sqlite://${join(dir, 'store.sqlite')}`);
+		expect(await claims.claim('expired', 1_000)).toBe(true);
+		expect(await claims.claim('held', 10 * 60_000)).toBe(true);
+		expect([await count('jobs'), await count('early_callbacks'), await count('claims')]).toEqual([1_211, 31, 2]);
+
+		// Swept as if two minutes had passed: the minute-long entries are due, the ten-minute ones and the rest are not.
+		const sweeper = startSweeping(connection, { now: () => Date.now() + 2 * 60_000, intervalMs: 60 * 60_000 });
+		try {
+			expect(await sweeper.sweep()).toBe(1_200 + 30 + 1);
+			expect([await count('jobs'), await count('early_callbacks'), await count('claims')]).toEqual([11, 1, 1]);
+			expect(await jobs.get('open-3')).toBe(3);
+			expect(await early.get('later')).toBe('task');
+			expect(await claims.claim('held', 1_000)).toBe(false);
+			expect(await sweeper.sweep()).toBe(0);
+		} finally {
+			await sweeper.stop();
+			await claims.close();
+		}
+	});
+
+	it('runs once at open and then on its schedule in a store, and stops when the store closes', async () => {
+		const file = join(dir, 'swept.sqlite');
+		const store = createStore(`sqlite://${file}`, { sweepIntervalMs: 50 });
+		const outside = SqliteConnection.open(file);
+		try {
+			const early = store.collection<string>('early-callbacks');
+			await Promise.all(Array.from({ length: 20 }, async (_, index) => early.set(`job-${index}`, 'task', 30)));
+			await early.set('kept', 'task');
+			const rows = async () => Number((await outside.all('SELECT count(*) AS n FROM early_callbacks'))[0]?.['n']);
+			expect(await rows()).toBe(21);
+			// Nobody reads the expired entries: only the sweep can remove them.
+			const deadline = Date.now() + 10_000;
+			while ((await rows()) > 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+			expect(await rows()).toBe(1);
+		} finally {
+			await store.close();
+			await outside.close();
+		}
 	});
 });

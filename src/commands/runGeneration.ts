@@ -1,7 +1,7 @@
 /**
  * The shared body of the five generating commands: validate what arrived, acknowledge, hand the job to `jobs`.
  */
-import { ApplicationCommandOptionType, type ChatInputCommandInteraction } from 'discord.js';
+import { ApplicationCommandOptionType, MessageFlags, type ChatInputCommandInteraction } from 'discord.js';
 import { UserError } from '../jobs/errors.js';
 import {
 	IMAGE_ATTACHMENT_OPTION,
@@ -17,10 +17,21 @@ import {
 	validatePrompt,
 	type RawAttachment,
 } from '../jobs/validate.js';
+import type { JobAuthorization } from '../settings/service.js';
+import { StoreUnavailableError } from '../storeUnavailable.js';
 import type { CommandContext } from './types.js';
 
 /** Interaction tokens are valid for 15 minutes from the interaction's creation. */
 export const INTERACTION_TOKEN_LIFETIME_MS = 15 * 60_000;
+
+/**
+ * Discord waits 3 s for an interaction to be acknowledged. What decides a job (the settings, the server's rules and
+ * limits, its place under them) is read from the store before that, so that a refusal can be private; it gets this
+ * long (counted from when the command reached this process: Discord's clock is not ours), and past it the member is
+ * acknowledged privately and told to come back, the decision's grant, if any, given back. It is more than the 2 s
+ * the server's limits lock may be waited for, so that a busy server is still answered as such.
+ */
+export const DECISION_BUDGET_MS = 2_500;
 
 export async function runGeneration(
 	interaction: ChatInputCommandInteraction,
@@ -28,9 +39,73 @@ export async function runGeneration(
 	kind: JobKind,
 	optionNames: readonly GenerationOptionName[],
 ): Promise<void> {
+	const arrivedAt = Date.now();
 	if (!interaction.inGuild()) {
 		throw new UserError('Generation commands work in servers only: the server’s Midjourney account pays for them.');
 	}
+	const decision = decide(interaction, context, kind, optionNames);
+	const decided = await beforeBudget(decision, DECISION_BUDGET_MS - (Date.now() - arrivedAt));
+	if (decided === LATE) {
+		// The store is too slow to decide in time, so it cannot be trusted to record the job either: nothing starts.
+		void decision.then(
+			async ({ authorization }) => (authorization.ok ? authorization.release() : undefined),
+			() => undefined,
+		);
+		await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+		throw new StoreUnavailableError(`Deciding on the job took over ${DECISION_BUDGET_MS} ms`);
+	}
+	const { authorization } = decided;
+	if (!authorization.ok) throw new UserError(`Nothing was submitted. ${authorization.message}`);
+
+	try {
+		await interaction.deferReply();
+		await context.jobs.start({
+			id: authorization.jobId,
+			kind,
+			request: authorization.request,
+			target: {
+				guildId: interaction.guildId,
+				channelId: interaction.channelId,
+				requesterId: interaction.user.id,
+				interaction: {
+					applicationId: interaction.applicationId,
+					token: interaction.token,
+					expiresAt: interaction.createdTimestamp + INTERACTION_TOKEN_LIFETIME_MS,
+				},
+				...(interaction.attachmentSizeLimit ? { uploadLimitBytes: interaction.attachmentSizeLimit } : {}),
+			},
+		});
+	} catch (error) {
+		// Not started after all (Discord refused the acknowledgement, or the store the job): its place under the limits
+		// is given back, in the background (with the store away that takes its time, and the member is owed an answer
+		// now; it never throws), and the member told (a store failure privately: see the interaction funnel).
+		void authorization.release();
+		throw error;
+	}
+}
+
+const LATE = Symbol('late');
+
+/** The decision, or {@link LATE} if it is not there within `budgetMs`. */
+async function beforeBudget<T>(work: Promise<T>, budgetMs: number): Promise<T | typeof LATE> {
+	let timer: NodeJS.Timeout | undefined;
+	const late = new Promise<typeof LATE>((resolveLate) => {
+		timer = setTimeout(() => resolveLate(LATE), Math.max(0, budgetMs));
+	});
+	try {
+		return await Promise.race([work, late]);
+	} finally {
+		clearTimeout(timer);
+	}
+}
+
+/** Validates what arrived, resolves the effective options and asks the server's rules and limits. */
+async function decide(
+	interaction: ChatInputCommandInteraction<'cached' | 'raw'>,
+	context: CommandContext,
+	kind: JobKind,
+	optionNames: readonly GenerationOptionName[],
+): Promise<{ authorization: JobAuthorization }> {
 	const { values, attachment } = readRawOptions(interaction);
 	if (kind === 'imagine' && attachment) values.set(IMAGE_ATTACHMENT_OPTION.name, attachment.name);
 	const problems: string[] = [];
@@ -67,31 +142,7 @@ export async function runGeneration(
 		request: buildGenerateRequest(input),
 		sources: effective.sources,
 	});
-	if (!authorization.ok) throw new UserError(`Nothing was submitted. ${authorization.message}`);
-
-	try {
-		await interaction.deferReply();
-		await context.jobs.start({
-			id: authorization.jobId,
-			kind,
-			request: authorization.request,
-			target: {
-				guildId: interaction.guildId,
-				channelId: interaction.channelId,
-				requesterId: interaction.user.id,
-				interaction: {
-					applicationId: interaction.applicationId,
-					token: interaction.token,
-					expiresAt: interaction.createdTimestamp + INTERACTION_TOKEN_LIFETIME_MS,
-				},
-				...(interaction.attachmentSizeLimit ? { uploadLimitBytes: interaction.attachmentSizeLimit } : {}),
-			},
-		});
-	} catch (error) {
-		// Not started after all (Discord refused the acknowledgement, say): its place under the limits is given back.
-		await authorization.release();
-		throw error;
-	}
+	return { authorization };
 }
 
 /** The member's role ids, whether discord.js gave a cached member or the raw API member. */

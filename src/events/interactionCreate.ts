@@ -1,10 +1,14 @@
 import { Events, MessageFlags, type Interaction, type RepliableInteraction } from 'discord.js';
 import { UserError } from '../jobs/errors.js';
 import type { Logger } from '../logger.js';
+import { StoreUnavailableError } from '../storeUnavailable.js';
 import type { Event } from './types.js';
 
 const GENERIC_FAILURE =
 	'Something went wrong on our side. The bot’s operator has the details in the logs; please try again.';
+/** Said when the store cannot answer: nothing was taken, so nothing runs and nothing is charged. */
+export const STORE_UNAVAILABLE =
+	'The bot cannot take work right now: its storage is not answering. Nothing was submitted and nothing will be charged. Please try again in a minute.';
 
 export default {
 	name: Events.InteractionCreate,
@@ -49,11 +53,35 @@ async function funnel(interaction: RepliableInteraction, log: Logger, handle: ()
 		if (error instanceof UserError) {
 			log.info({ reason: error.message }, 'Interaction refused');
 			await answerError(interaction, error.message, log);
+		} else if (error instanceof StoreUnavailableError) {
+			log.warn({ err: error }, 'Interaction refused: the store is unavailable');
+			await answerPrivately(interaction, STORE_UNAVAILABLE, log);
 		} else {
 			log.error({ err: error }, 'Interaction failed');
 			await answerError(interaction, GENERIC_FAILURE, log);
 		}
 	}
+}
+
+/**
+ * Like {@link answerError}, but never in public: a command whose reply was deferred publicly has that reply (still
+ * "thinking…", nothing else in it) deleted, and the member is told in a message only they see.
+ */
+async function answerPrivately(interaction: RepliableInteraction, message: string, log: Logger): Promise<void> {
+	if (interaction.isChatInputCommand() && interaction.deferred && !interaction.replied && !interaction.ephemeral) {
+		try {
+			await interaction.deleteReply();
+			await interaction.followUp({
+				content: `⚠️ ${message}`,
+				flags: MessageFlags.Ephemeral,
+				allowedMentions: { parse: [] },
+			});
+			return;
+		} catch (error) {
+			log.warn({ err: error }, 'Could not tell the member privately; telling them in the reply');
+		}
+	}
+	await answerError(interaction, message, log);
 }
 
 /** The one error funnel: ephemeral when possible, never throws. */

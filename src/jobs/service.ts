@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { MjApiError } from '../api/errors.js';
 import type { CallbackReport } from '../api/types.js';
 import type { Logger } from '../logger.js';
+import { StoreUnavailableError } from '../storeUnavailable.js';
 import { adoptionClosesAt, AdoptionWindows, isAdoptable } from './adoption.js';
 import { JobConfirmation } from './confirmation.js';
 import type { CallbackVerdict, JobServiceOptions, NewJob } from './contracts.js';
 import { JobDelivery } from './delivery.js';
-import { pollDelay } from './poller.js';
 import { persist } from './persist.js';
+import { pollDelay } from './poller.js';
 import { explainProviderFailure, submitRetryDelay, unknownOutcomeReason } from './providerErrors.js';
 import { providerLimits } from './providerLimits.js';
 import { QueuePositions } from './queuePositions.js';
@@ -19,12 +20,25 @@ export type { CallbackVerdict, JobPublisher, JobServiceOptions, NewJob, Publishe
 
 /** Held for a day: a submit claim only guards one attempt number of one job. */
 const SUBMIT_CLAIM_TTL_MS = 24 * 60 * 60_000;
+/**
+ * When the store cannot answer before a submission leaves, the queue waits this long and tries the job again: one
+ * claim or read per attempt, and a member waiting for no longer than needed once the store is back.
+ */
+const STORE_RETRY_MS = 2_000;
 /** If the claimant dies before storing the outcome, another process may finish the job after this long. */
 const FINISH_CLAIM_TTL_MS = 10 * 60_000;
 /** Adopting a task is one store write: if its claimant dies before it, another process may adopt after this long. */
 const ADOPT_CLAIM_TTL_MS = 60_000;
 /** A review of an unclear submit that failed on the store is tried again this much later. */
 const REVIEW_RETRY_MS = 30_000;
+
+/** A withdrawn job's submit claim outlives by far any job the store keeps. */
+const WITHDRAWN_CLAIM_TTL_MS = 365 * 24 * 60 * 60_000;
+
+/** The claim that makes one process, of all, submit attempt `attemptsBefore + 1` of a job. */
+function submitClaimKey(jobId: string, attemptsBefore: number): string {
+	return `submit:${jobId}:${attemptsBefore}`;
+}
 
 /** A fresh job id: 96 random bits, URL-safe (it appears in callback URLs and custom ids). */
 export function newJobId(): string {
@@ -88,7 +102,12 @@ export class JobService {
 			...(newJob.parent ? { parent: newJob.parent } : {}),
 		};
 		// Record before submit: whatever happens next, the job can be found and reported.
-		await repository.create(job);
+		try {
+			await repository.create(job);
+		} catch (error) {
+			if (error instanceof StoreUnavailableError) this.track(this.withdraw(job.id));
+			throw error;
+		}
 		const log = logger.child({ jobId: job.id, guildId: job.target.guildId, userId: job.target.requesterId });
 		const position = this.queue.busy ? this.queue.length + 1 : undefined;
 		try {
@@ -105,6 +124,39 @@ export class JobService {
 		return job;
 	}
 
+	/**
+	 * A job whose recording the store did not confirm, and which the caller reports as not taken: a write that timed
+	 * out may still land later, and the job must then never be submitted. The claim on its first submission is taken
+	 * (kept until the store answers), so that no process submits it, ever; and the job, if it is there, is closed
+	 * without a delivery. (Closing alone would not do: the write that timed out could land after it.)
+	 */
+	private async withdraw(jobId: string): Promise<void> {
+		const { claims, repository, logger } = this.options;
+		const options = { logger: logger.child({ jobId }), signal: this.stopping.signal };
+		await persist(async () => claims.claim(submitClaimKey(jobId, 0), WITHDRAWN_CLAIM_TTL_MS), {
+			...options,
+			what: 'the withdrawal of a job that was not taken',
+		});
+		await persist(
+			async () =>
+				repository.update(jobId, (current) =>
+					current.state.phase === 'queued'
+						? {
+								...current,
+								state: {
+									phase: 'finished',
+									taskId: null,
+									outcome: { status: 'failed', reason: 'Not taken: the store was unavailable.' },
+									finishedAt: this.now(),
+									delivery: { state: 'failed', at: this.now(), reason: 'The member was told it was not taken.' },
+								},
+							}
+						: undefined,
+				),
+			{ ...options, what: 'the closing of a job that was not taken' },
+		);
+	}
+
 	/** Where a job waits in the submission queue (1-based), if it does. */
 	public queuePosition(jobId: string): number | undefined {
 		return this.queue.position(jobId);
@@ -113,7 +165,13 @@ export class JobService {
 	/** One submission attempt, called by the queue under the provider's rate limit. */
 	private async submit(jobId: string, takeGrant: () => Promise<void>): Promise<SubmitResult> {
 		const { repository, api, logger } = this.options;
-		const before = await repository.get(jobId);
+		let before: JobRecord | undefined;
+		try {
+			before = await repository.get(jobId);
+		} catch (error) {
+			if (error instanceof StoreUnavailableError && !this.stopped) return { kind: 'retry', afterMs: STORE_RETRY_MS };
+			throw error;
+		}
 		if (before?.state.phase !== 'queued') return { kind: 'done' };
 		const attemptsBefore = before.state.attempts;
 		const log = logger.child({
@@ -135,12 +193,17 @@ export class JobService {
 				this.positions.showIfWaiting(jobId, 1);
 				await this.sharedSubmits.acquire(this.stopping.signal);
 			}
-		} catch {
+		} catch (error) {
+			// The store could not give the account's shared grant: nothing was sent, the job waits for the store to answer.
+			if (error instanceof StoreUnavailableError && !this.stopped) {
+				log.warn({ err: error, retryInMs: STORE_RETRY_MS }, 'Store unavailable before submitting; will try again');
+				return { kind: 'retry', afterMs: STORE_RETRY_MS };
+			}
 			return { kind: 'done' }; // Stopping before the request left: the job stays queued for the next start.
 		}
 		// Another process sharing the store may have queued the same job after a restart: one of them submits. The claim
 		// is taken while the job is read for the change, which is made only if it was won and nobody has tried meanwhile.
-		const submitClaim = this.options.claims.claim(`submit:${jobId}:${attemptsBefore}`, SUBMIT_CLAIM_TTL_MS);
+		const submitClaim = this.options.claims.claim(submitClaimKey(jobId, attemptsBefore), SUBMIT_CLAIM_TTL_MS);
 		let attempts = 0;
 		const claimed = await repository.update(
 			jobId,

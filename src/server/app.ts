@@ -6,6 +6,7 @@ import type { CallbackVerdict } from '../jobs/service.js';
 import type { CallbackReport } from '../api/types.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { StoreUnavailableError } from '../storeUnavailable.js';
 import { isValidJobSignature } from './callbackSigning.js';
 import { serveMetrics } from './metricsRoute.js';
 
@@ -132,6 +133,12 @@ export function createApp(deps: AppDependencies): Hono {
 	app.notFound((c) => c.json({ error: 'not found' }, 404));
 	app.onError((error, c) => {
 		if (error instanceof HTTPException) return error.getResponse();
+		if (error instanceof StoreUnavailableError) {
+			// Nothing was changed that a retry could not redo: 503 tells the provider to send it again later (its own
+			// retries come after 1, 5 and 15 minutes; a minute is what we ask of anyone else).
+			deps.logger.warn({ err: error, path: c.req.path }, 'Store unavailable; asked the caller to retry');
+			return c.json({ error: 'store unavailable, retry later' }, 503, { 'Retry-After': '60' });
+		}
 		deps.logger.error({ err: error, path: c.req.path }, 'HTTP handler failed');
 		return c.json({ error: 'internal error' }, 500);
 	});

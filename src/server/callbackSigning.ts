@@ -17,13 +17,12 @@ export function callbackUrlFor(publicUrl: string, secret: string, jobId: string)
 	return `${publicUrl}/callbacks/mj/${encodeURIComponent(jobId)}?sig=${signJobId(secret, jobId)}`;
 }
 
-/** The configured secret, else one generated on first run and kept in the store so URLs survive restarts. */
+/**
+ * The configured secret, else one generated on first run and kept in the store so URLs survive restarts. Created with
+ * a set-if-absent and read back, so processes starting together on one store all end with the same secret (with a
+ * read, then a write, two of them could each write their own, and one's callback URLs would fail the other's check).
+ */
 export async function resolveCallbackSecret(configured: string | undefined, store: Store): Promise<string> {
 	if (configured) return configured;
-	const meta = store.collection<string>('meta');
-	const existing = await meta.get(SECRET_KEY);
-	if (existing) return existing;
-	const generated = randomBytes(32).toString('base64url');
-	await meta.set(SECRET_KEY, generated);
-	return generated;
+	return store.putIfAbsent('meta', SECRET_KEY, randomBytes(32).toString('base64url'));
 }

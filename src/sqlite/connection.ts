@@ -10,23 +10,55 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import sqlite3 from 'sqlite3';
+import { DEFAULT_STORE_TIMEOUT_MS, withinStoreTime } from '../storeUnavailable.js';
 
 export type SqliteValue = string | number | null;
 export type SqliteRow = Record<string, SqliteValue>;
 
-/** How long a statement waits for another connection's (or process's) write lock before failing. */
-const BUSY_TIMEOUT_MS = 10_000;
+export interface SqliteConnectionOptions {
+	/** How long one call may take before it rejects with `StoreUnavailableError` (default 2 s). */
+	timeoutMs?: number;
+}
+
+/**
+ * Failures that say the file cannot be used right now (locked by another process, disk full or failing), as opposed to
+ * a statement's own fault: the caller may try again later.
+ */
+const UNAVAILABLE_CODES = new Set([
+	'SQLITE_BUSY',
+	'SQLITE_LOCKED',
+	'SQLITE_IOERR',
+	'SQLITE_FULL',
+	'SQLITE_CANTOPEN',
+	'SQLITE_NOMEM',
+	'SQLITE_PROTOCOL',
+	'SQLITE_READONLY',
+]);
+
+function isUnavailable(error: unknown): boolean {
+	const code = (error as { code?: unknown } | null)?.code;
+	return typeof code === 'string' && UNAVAILABLE_CODES.has(code);
+}
 
 export class SqliteConnection {
+	/** Each call's bound; also what `StoreUnavailableError` messages name. */
+	public readonly timeoutMs: number;
 	private readonly db: sqlite3.Database;
 	private readonly statements = new Map<string, sqlite3.Statement>();
 	private readonly opened: Promise<void>;
 	private closed: Promise<void> | undefined;
 
-	private constructor(public readonly file: string) {
+	private constructor(
+		public readonly file: string,
+		options: SqliteConnectionOptions,
+	) {
+		this.timeoutMs = options.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
 		if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
 		this.db = new sqlite3.Database(file);
-		this.db.configure('busyTimeout', BUSY_TIMEOUT_MS);
+		// A statement waiting for another connection's write lock gives up (SQLITE_BUSY: certainly not written) a little
+		// before the call's bound, so that a locked file mostly ends in a definite failure rather than a time-out after
+		// which the write might still land.
+		this.db.configure('busyTimeout', Math.max(1, Math.floor(this.timeoutMs * 0.75)));
 		// WAL lets readers and the writer proceed together, and NORMAL syncs at checkpoints instead of every commit: the
 		// default (a rollback journal with a disk flush per write) made each job's few writes cost ~50 ms. A process
 		// crash loses nothing; only a power cut may lose the last commits. The journal mode is the file's: when another
@@ -40,30 +72,43 @@ export class SqliteConnection {
 	}
 
 	/** Opens `file` (`:memory:` for a private in-memory database), creating its folder if need be. */
-	public static open(file: string): SqliteConnection {
-		return new SqliteConnection(file);
+	public static open(file: string, options: SqliteConnectionOptions = {}): SqliteConnection {
+		return new SqliteConnection(file, options);
 	}
 
-	/** Every row the statement returns. Runs it to completion, so it holds no read snapshot afterwards. */
+	/**
+	 * Every row the statement returns. Runs it to completion, so it holds no read snapshot afterwards. A kept statement
+	 * that fails is reset at once: node-sqlite3 leaves it as it failed, and a write that failed on a locked file would
+	 * keep its transaction open, so that this connection's next writes stay uncommitted and every other connection
+	 * finds the file locked.
+	 */
 	public async all(sql: string, params: readonly SqliteValue[] = []): Promise<SqliteRow[]> {
-		const statement = await this.statement(sql);
-		return new Promise((resolveRows, reject) =>
-			statement.all(params, (error: Error | null, rows: SqliteRow[]) => (error ? reject(error) : resolveRows(rows))),
-		);
+		return this.bounded(async () => {
+			const statement = await this.statement(sql);
+			return new Promise<SqliteRow[]>((resolveRows, reject) =>
+				statement.all(params, (error: Error | null, rows: SqliteRow[]) =>
+					error ? statement.reset(() => reject(error)) : resolveRows(rows),
+				),
+			);
+		});
 	}
 
 	/** Runs a statement that returns nothing. */
 	public async run(sql: string, params: readonly SqliteValue[] = []): Promise<void> {
-		const statement = await this.statement(sql);
-		return new Promise((resolveRun, reject) =>
-			statement.run(params, (error: Error | null) => (error ? reject(error) : resolveRun())),
-		);
+		return this.bounded(async () => {
+			const statement = await this.statement(sql);
+			return new Promise<void>((resolveRun, reject) =>
+				statement.run(params, (error: Error | null) => (error ? statement.reset(() => reject(error)) : resolveRun())),
+			);
+		});
 	}
 
 	/** Runs SQL once, without keeping a statement: schema changes (a kept statement would go stale after them). */
 	public async exec(sql: string): Promise<void> {
-		await this.opened;
-		return this.execNow(sql);
+		return this.bounded(async () => {
+			await this.opened;
+			return this.execNow(sql);
+		});
 	}
 
 	public async close(): Promise<void> {
@@ -77,6 +122,10 @@ export class SqliteConnection {
 			await new Promise<void>((resolveClose) => this.db.close(() => resolveClose()));
 		})();
 		return this.closed;
+	}
+
+	private async bounded<T>(call: () => Promise<T>): Promise<T> {
+		return withinStoreTime(call(), this.timeoutMs, 'SQLite', isUnavailable);
 	}
 
 	private async execNow(sql: string): Promise<void> {

@@ -10,13 +10,14 @@ import type { SqliteConnection, SqliteValue } from './connection.js';
 /** Rows fetched per page while iterating a table (restart recovery lists every open job). */
 const ITERATION_PAGE = 500;
 
-type StatementName = 'get' | 'getMany' | 'set' | 'delete' | 'has' | 'page' | 'clear';
+type StatementName = 'get' | 'getMany' | 'set' | 'setIfAbsent' | 'delete' | 'has' | 'page' | 'clear';
 
 export class SqliteKeyvStore extends EventEmitter implements KeyvStoreAdapter {
 	/** Keyv reads `dialect` to know the adapter can iterate. */
 	public readonly opts: { dialect: 'sqlite'; url: string; table: string };
 	public namespace?: string | undefined;
-	private readonly ready: Promise<void>;
+	private ready: Promise<void>;
+	private readonly createTable: string;
 	private readonly sql: Readonly<Record<StatementName, string>>;
 
 	public constructor(
@@ -30,14 +31,15 @@ export class SqliteKeyvStore extends EventEmitter implements KeyvStoreAdapter {
 			get: `SELECT value FROM ${table} WHERE key = ?`,
 			getMany: `SELECT key, value FROM ${table} WHERE key IN (SELECT value FROM json_each(?))`,
 			set: `INSERT INTO ${table} (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+			setIfAbsent: `INSERT INTO ${table} (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`,
 			delete: `DELETE FROM ${table} WHERE key = ? RETURNING key`,
 			has: `SELECT 1 AS found FROM ${table} WHERE key = ?`,
 			// Pages by key rather than by offset: rows deleted while a caller iterates do not make it skip others.
 			page: `SELECT key, value FROM ${table} WHERE key LIKE ? ESCAPE '\\' AND key > ? ORDER BY key LIMIT ${ITERATION_PAGE}`,
 			clear: `DELETE FROM ${table} WHERE key LIKE ? ESCAPE '\\'`,
 		};
-		this.ready = connection.exec(`CREATE TABLE IF NOT EXISTS ${table} (key VARCHAR(255) PRIMARY KEY, value TEXT)`);
-		this.ready.catch((error: unknown) => this.emit('error', error));
+		this.createTable = `CREATE TABLE IF NOT EXISTS ${table} (key VARCHAR(255) PRIMARY KEY, value TEXT)`;
+		this.ready = this.created();
 	}
 
 	public async get<Value>(key: string): Promise<StoredData<Value> | undefined> {
@@ -52,8 +54,17 @@ export class SqliteKeyvStore extends EventEmitter implements KeyvStoreAdapter {
 	}
 
 	public async set(key: string, value: unknown): Promise<void> {
-		await this.ready;
+		await this.tableReady();
 		await this.connection.run(this.sql.set, [key, value as SqliteValue]);
+	}
+
+	/**
+	 * Stores the serialised value unless the key has a row already, in one statement: of several connections (or
+	 * processes) doing it at once, exactly one writes. For values without expiry (an expired row still counts as there).
+	 */
+	public async setIfAbsent(key: string, value: string): Promise<void> {
+		await this.tableReady();
+		await this.connection.run(this.sql.setIfAbsent, [key, value]);
 	}
 
 	public async delete(key: string): Promise<boolean> {
@@ -89,8 +100,26 @@ export class SqliteKeyvStore extends EventEmitter implements KeyvStoreAdapter {
 	}
 
 	private async all(statement: StatementName, params: SqliteValue[]) {
-		await this.ready;
+		await this.tableReady();
 		return this.connection.all(this.sql[statement], params);
+	}
+
+	/** The table, created once; a creation the store could not do then (a locked file) is tried again by the next call. */
+	private async tableReady(): Promise<void> {
+		const ready = this.ready;
+		try {
+			await ready;
+		} catch (error) {
+			if (this.ready === ready) this.ready = this.created();
+			throw error;
+		}
+	}
+
+	/** Creates the table; a failure is reported on the adapter's `error` event, and to whoever awaits it. */
+	private created(): Promise<void> {
+		const creating = this.connection.exec(this.createTable);
+		creating.catch((error: unknown) => this.emit('error', error));
+		return creating;
 	}
 
 	/** A LIKE pattern for the keys of a namespace (Keyv prefixes them `namespace:`), with LIKE's wildcards escaped. */

@@ -10,6 +10,15 @@ export interface RedisServer {
 	url: string;
 	port: number;
 	stop(): Promise<void>;
+	/** Stops the process without ending it (SIGSTOP): connections stay open and nothing is answered. */
+	freeze(): void;
+	/** Lets a frozen server go on (SIGCONT). */
+	thaw(): void;
+}
+
+export interface RedisServerOptions {
+	/** Keeps the data in this folder (append-only file, every write synced), so a restart on it finds it again. */
+	dataDir?: string;
 }
 
 async function freePort(): Promise<number> {
@@ -33,14 +42,18 @@ async function answersPing(port: number): Promise<boolean> {
 	});
 }
 
-/** Starts redis-server on a free loopback port, or on `port` (to bring a stopped server back where clients expect it). */
-export async function startRedis(port?: number): Promise<RedisServer> {
+/**
+ * Starts redis-server on a free loopback port, or on `port` (to bring a stopped server back where clients expect it),
+ * without persistence unless `options.dataDir` is given.
+ */
+export async function startRedis(port?: number, options: RedisServerOptions = {}): Promise<RedisServer> {
 	port ??= await freePort();
-	const child: ChildProcess = spawn(
-		'redis-server',
-		['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'],
-		{ stdio: 'ignore' },
-	);
+	const persistence = options.dataDir
+		? ['--dir', options.dataDir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always']
+		: ['--save', '', '--appendonly', 'no'];
+	const child: ChildProcess = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), ...persistence], {
+		stdio: 'ignore',
+	});
 	const failed = once(child, 'error').then(([error]) => {
 		throw new Error(`redis-server could not start (is it installed? .ci/run installs it): ${String(error)}`);
 	});
@@ -56,8 +69,16 @@ export async function startRedis(port?: number): Promise<RedisServer> {
 		port,
 		async stop() {
 			if (child.exitCode !== null) return;
+			const exited = once(child, 'exit');
+			child.kill('SIGCONT'); // A frozen server would not act on SIGTERM.
 			child.kill('SIGTERM');
-			await once(child, 'exit');
+			await exited;
+		},
+		freeze() {
+			child.kill('SIGSTOP');
+		},
+		thaw() {
+			child.kill('SIGCONT');
 		},
 	};
 }
