@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { startFakeDiscord, type FakeDiscord } from '../../test/fakes/discord.js';
+import { startFakeDiscord, type FakeDiscord } from '../../fakes/discord.js';
 import { RESULTS_DIR, startChild } from '../child.js';
 import type { BenchContext } from '../context.js';
 import { epochNow, type TapMark } from '../protocol.js';

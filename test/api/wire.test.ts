@@ -9,7 +9,7 @@ import {
 	verifyProviderSignature,
 } from '../../src/api/webhookSignature.js';
 import { parseCallbackBody } from '../../src/api/wire.js';
-import { startFakeMidjourney, type FakeMidjourney } from '../fakes/midjourney.js';
+import { startFakeMidjourney, type FakeMidjourney } from '../../fakes/midjourney.js';
 
 const WEBHOOK_KEY = 'whk_test_0123456789';
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RecordedRequest } from '../fakes/discord.js';
+import type { RecordedRequest } from '../../fakes/discord.js';
 import type { JobRecord } from '../../src/jobs/types.js';
 import { eventually, startWorld, type World } from './harness.js';
 

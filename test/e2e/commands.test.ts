@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RecordedRequest } from '../fakes/discord.js';
+import type { RecordedRequest } from '../../fakes/discord.js';
 import { startWorld, type World } from './harness.js';
 
 const STRING = 3;

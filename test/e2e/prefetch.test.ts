@@ -4,7 +4,7 @@
  * confirms.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RecordedRequest } from '../fakes/discord.js';
+import type { RecordedRequest } from '../../fakes/discord.js';
 import { eventually, startWorld, type World } from './harness.js';
 
 const STRING = 3;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RecordedRequest } from '../fakes/discord.js';
-import type { FakeResponse } from '../fakes/midjourney.js';
+import type { RecordedRequest } from '../../fakes/discord.js';
+import type { FakeResponse } from '../../fakes/midjourney.js';
 import { startWorld, type World, type WorldOptions } from './harness.js';
 
 const STRING = 3;

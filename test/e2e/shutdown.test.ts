@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeDiscord, type FakeDiscord } from '../fakes/discord.js';
-import { startFakeMidjourney, type FakeMidjourney } from '../fakes/midjourney.js';
+import { startFakeDiscord, type FakeDiscord } from '../../fakes/discord.js';
+import { startFakeMidjourney, type FakeMidjourney } from '../../fakes/midjourney.js';
 
 const ENTRY = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
 

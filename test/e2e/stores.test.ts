@@ -3,7 +3,7 @@
  * supports: the embedded SQLite file and Redis.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RecordedRequest } from '../fakes/discord.js';
+import type { RecordedRequest } from '../../fakes/discord.js';
 import { REDIS_TESTS_ENABLED, startRedis, type RedisServer } from '../support/redis.js';
 import { startWorld, type World } from './harness.js';
 

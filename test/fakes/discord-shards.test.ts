@@ -6,8 +6,8 @@ import { once } from 'node:events';
 import { Client, Events, GatewayDispatchEvents, GatewayIntentBits, GatewayOpcodes, Partials } from 'discord.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { shardOf, startFakeDiscord } from './discord.js';
-import type { FakeDiscord } from './discord.js';
+import { shardOf, startFakeDiscord } from '../../fakes/discord.js';
+import type { FakeDiscord } from '../../fakes/discord.js';
 
 function newClient(fake: FakeDiscord, errors: unknown[], shards: { shards: number[]; shardCount: number }): Client {
 	const client = new Client({

@@ -22,8 +22,8 @@ import {
 } from 'discord.js';
 import type { APIMessage, Interaction, MessageReaction, PartialMessageReaction, PartialUser, User } from 'discord.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeDiscord } from './discord.js';
-import type { FakeDiscord, RecordedRequest } from './discord.js';
+import { startFakeDiscord } from '../../fakes/discord.js';
+import type { FakeDiscord, RecordedRequest } from '../../fakes/discord.js';
 
 /** A 1×1 PNG. */
 const PNG = Buffer.from(

@@ -1,7 +1,7 @@
 /** Checks the fake provider itself, with raw HTTP: other tests rely on it being right. */
 import { crc32, inflateSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createPng, PNG_SIGNATURE, startFakeMidjourney, type FakeMidjourney } from './midjourney.js';
+import { createPng, PNG_SIGNATURE, startFakeMidjourney, type FakeMidjourney } from '../../fakes/midjourney.js';
 
 let fake: FakeMidjourney;
 

@@ -4,8 +4,8 @@
  * message — never "Working…" forever.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RecordedRequest } from '../fakes/discord.js';
-import type { FakeResponse } from '../fakes/midjourney.js';
+import type { RecordedRequest } from '../../fakes/discord.js';
+import type { FakeResponse } from '../../fakes/midjourney.js';
 import { eventually, startWorld, type World, type WorldOptions } from '../e2e/harness.js';
 import { failWrites } from './sqliteFaults.js';
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DECISION_BUDGET_MS } from '../../src/commands/runGeneration.js';
 import type { JobRecord } from '../../src/jobs/types.js';
-import type { InteractionHandle, RecordedRequest } from '../fakes/discord.js';
+import type { InteractionHandle, RecordedRequest } from '../../fakes/discord.js';
 import { eventually, startWorld, type World } from '../e2e/harness.js';
 import { REDIS_TESTS_ENABLED, startRedis, type RedisServer } from '../support/redis.js';
 

@@ -5,7 +5,7 @@
  * secret the run handled: none may appear, whatever field it would have been in.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RecordedRequest } from '../fakes/discord.js';
+import type { RecordedRequest } from '../../fakes/discord.js';
 import { DISCORD_TOKEN, startWorld, type World } from '../e2e/harness.js';
 
 const STRING = 3;

@@ -19,8 +19,8 @@ import { createLogger } from '../../src/logger.js';
 import { createApp } from '../../src/server/app.js';
 import { signJobId } from '../../src/server/callbackSigning.js';
 import { createStore, StoreUnavailableError, type Store } from '../../src/store.js';
-import type { InteractionHandle, RecordedRequest } from '../fakes/discord.js';
-import { startFakeMidjourney, type FakeMidjourney } from '../fakes/midjourney.js';
+import type { InteractionHandle, RecordedRequest } from '../../fakes/discord.js';
+import { startFakeMidjourney, type FakeMidjourney } from '../../fakes/midjourney.js';
 import { eventually, startWorld, type World } from '../e2e/harness.js';
 
 const STRING = 3;

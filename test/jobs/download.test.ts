@@ -14,7 +14,7 @@ import { createGuardedAgent, guardedLookup, type ResolveAll } from '../../src/jo
 import { maxResultsOf } from '../../src/jobs/resultCount.js';
 import { isAllowListed, isPublicAddress } from '../../src/jobs/safeAddress.js';
 import { sniffMedia } from '../../src/jobs/sniff.js';
-import { createMp4, createPng } from '../fakes/midjourney.js';
+import { createMp4, createPng } from '../../fakes/midjourney.js';
 
 const PNG = createPng(2, 2, [10, 20, 30]);
 const MP4 = createMp4();

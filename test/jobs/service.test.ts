@@ -12,7 +12,7 @@ import { JobService, type JobPublisher, type PublishedMessage } from '../../src/
 import type { FinishedJob } from '../../src/jobs/types.js';
 import { createLogger } from '../../src/logger.js';
 import { createStore, type Store } from '../../src/store.js';
-import { startFakeMidjourney, type FakeMidjourney } from '../fakes/midjourney.js';
+import { startFakeMidjourney, type FakeMidjourney } from '../../fakes/midjourney.js';
 
 /** A publisher that records what it is asked to deliver. */
 class RecordingPublisher implements JobPublisher {

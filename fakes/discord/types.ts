@@ -29,7 +29,7 @@ export interface RecordedRequest {
 }
 
 export interface FakeDiscordOptions {
-	/** Discord's OpenAPI document. Default: the copy in `test/fakes/discord/spec/`, or `$DISCORD_OPENAPI_PATH`. */
+	/** Discord's OpenAPI document. Default: the copy in `fakes/discord/spec/`, or `$DISCORD_OPENAPI_PATH`. */
 	openApiPath?: string;
 	/** Validate requests against the OpenAPI document (default true). */
 	validate?: boolean;

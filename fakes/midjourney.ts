@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { deflateSync } from 'node:zlib';
-import { signProviderWebhook } from '../../src/api/webhookSignature.js';
+import { signProviderWebhook } from '../src/api/webhookSignature.js';
 
 export interface FakeGenerateRequest {
 	body: Record<string, unknown>;
