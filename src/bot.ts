@@ -22,8 +22,8 @@ import { createMetricsApp } from './server/metricsRoute.js';
 import { cachedCheck, storeAnswers } from './server/readiness.js';
 import { callbackUrlFor, resolveCallbackSecret } from './server/callbackSigning.js';
 import { SettingsService } from './settings/service.js';
-import { createStore, type Store } from './store.js';
-import { createClaims } from './claims.js';
+import { createStore, type Store } from './store/store.js';
+import { createClaims } from './store/claims.js';
 import { createMetrics } from './metrics.js';
 
 export interface BotOptions {

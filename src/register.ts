@@ -5,7 +5,7 @@ import { REST, Routes } from 'discord.js';
 import { registerCommands } from './commands/register.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
-import { createStore } from './store.js';
+import { createStore } from './store/store.js';
 
 async function main(): Promise<void> {
 	const config = loadConfig();

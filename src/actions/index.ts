@@ -12,10 +12,10 @@ import type {
 	User,
 } from 'discord.js';
 import { JobRepository } from '../jobs/repository.js';
-import type { Claims } from '../claims.js';
+import type { Claims } from '../store/claims.js';
 import type { JobPublisher, JobService, PublishedMessage } from '../jobs/service.js';
 import type { Logger } from '../logger.js';
-import type { Store } from '../store.js';
+import type { Store } from '../store/store.js';
 import type { ActionDeps, JobGate } from './deps.js';
 import type { ActionEmojiSet } from './emoji.js';
 import { Integrations } from './integrations.js';

@@ -7,7 +7,7 @@
 import { DiscordAPIError, RESTJSONErrorCodes, Routes, type APIChannel, type APIMessage, type REST } from 'discord.js';
 import type Keyv from 'keyv';
 import type { Logger } from '../logger.js';
-import type { Store } from '../store.js';
+import type { Store } from '../store/store.js';
 import type { ActionClaims } from './records.js';
 import { jumpLink } from './text.js';
 

@@ -5,8 +5,8 @@
  * All of it lives in the store (the claims in its atomic table), so it holds after a restart and across processes.
  */
 import type Keyv from 'keyv';
-import type { Claims } from '../claims.js';
-import type { Store } from '../store.js';
+import type { Claims } from '../store/claims.js';
+import type { Store } from '../store/store.js';
 
 /** Kept as long as finished jobs are (see `jobs/repository.ts`): a message outliving its job could not be acted on. */
 export const RESULT_RECORD_TTL_MS = 30 * 24 * 60 * 60 * 1000;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Routes, type REST } from 'discord.js';
 import type { Logger } from '../logger.js';
-import type { Store } from '../store.js';
+import type { Store } from '../store/store.js';
 import { COMMANDS } from './index.js';
 
 export interface RegisterOptions {

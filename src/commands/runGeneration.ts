@@ -18,7 +18,7 @@ import {
 	type RawAttachment,
 } from '../jobs/validate.js';
 import type { JobAuthorization } from '../settings/service.js';
-import { StoreUnavailableError } from '../storeUnavailable.js';
+import { StoreUnavailableError } from '../store/unavailable.js';
 import type { CommandContext } from './types.js';
 
 /** Interaction tokens are valid for 15 minutes from the interaction's creation. */

@@ -1,7 +1,7 @@
 import { Events, MessageFlags, type Interaction, type RepliableInteraction } from 'discord.js';
 import { UserError } from '../jobs/errors.js';
 import type { Logger } from '../logger.js';
-import { StoreUnavailableError } from '../storeUnavailable.js';
+import { StoreUnavailableError } from '../store/unavailable.js';
 import type { Event } from './types.js';
 
 const GENERIC_FAILURE =

@@ -4,7 +4,7 @@
  */
 import type { MjClient } from '../api/client.js';
 import type { GenerateRequest } from '../api/types.js';
-import type { Claims } from '../claims.js';
+import type { Claims } from '../store/claims.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { AdoptionPolicy } from './adoption.js';

@@ -3,7 +3,7 @@
  * the poll scheduler's), and, when several processes share the store and the account, the same limit shared through
  * the claims, which every request also takes a grant from.
  */
-import type { Claims } from '../claims.js';
+import type { Claims } from '../store/claims.js';
 import { SlidingWindowLimiter } from './rateLimit.js';
 import { SharedWindow } from './sharedWindow.js';
 

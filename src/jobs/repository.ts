@@ -1,5 +1,5 @@
 import type Keyv from 'keyv';
-import type { Store } from '../store.js';
+import type { Store } from '../store/store.js';
 import type { JobRecord } from './types.js';
 
 /** Jobs are kept for a while after delivery so buttons and reactions on old results keep working. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { MjApiError } from '../api/errors.js';
 import type { CallbackReport } from '../api/types.js';
 import type { Logger } from '../logger.js';
-import { StoreUnavailableError } from '../storeUnavailable.js';
+import { StoreUnavailableError } from '../store/unavailable.js';
 import { adoptionClosesAt, AdoptionWindows, isAdoptable } from './adoption.js';
 import { JobConfirmation } from './confirmation.js';
 import type { CallbackVerdict, JobServiceOptions, NewJob } from './contracts.js';

@@ -7,7 +7,7 @@
  * window, whichever process took them. Each process keeps its own local limiter in front (see rateLimit.ts), so this
  * only decides between processes.
  */
-import type { Claims } from '../claims.js';
+import type { Claims } from '../store/claims.js';
 import { pause } from './pause.js';
 
 export class SharedWindow {

@@ -6,7 +6,7 @@ import type { CallbackVerdict } from '../jobs/service.js';
 import type { CallbackReport } from '../api/types.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { StoreUnavailableError } from '../storeUnavailable.js';
+import { StoreUnavailableError } from '../store/unavailable.js';
 import { isValidJobSignature } from './callbackSigning.js';
 import { serveMetrics } from './metricsRoute.js';
 

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Store } from '../store.js';
+import type { Store } from '../store/store.js';
 
 const SECRET_KEY = 'callback-secret';
 

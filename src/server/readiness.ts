@@ -3,7 +3,7 @@
  * store is asked at most once per `maxAgeMs` (concurrent requests share the question in flight), with a read, never
  * a write, and for at most `timeoutMs`.
  */
-import type { Store } from '../store.js';
+import type { Store } from '../store/store.js';
 
 export interface CachedCheckOptions {
 	/** How long an answer is reused. */

@@ -4,13 +4,13 @@
  * effective parameters and holds the settings the commands show and change.
  */
 import type { GenerateRequest } from '../api/types.js';
-import { claimsInStore, type Claims } from '../claims.js';
+import { claimsInStore, type Claims } from '../store/claims.js';
 import type { GenerationOptionName } from '../jobs/options.js';
 import type { JobRepository } from '../jobs/repository.js';
 import type { JobKind } from '../jobs/request.js';
 import { newJobId } from '../jobs/service.js';
 import type { Logger } from '../logger.js';
-import type { Store } from '../store.js';
+import type { Store } from '../store/store.js';
 import { KeyedLock } from './keyedLock.js';
 import { resolveEffective, type EffectiveOptions } from './resolve.js';
 import { applyRequestRules, checkChannel, checkRole, type RuleName } from './rules.js';

@@ -14,7 +14,7 @@
 import type Keyv from 'keyv';
 import type { JobRepository } from '../jobs/repository.js';
 import type { JobRecord } from '../jobs/types.js';
-import type { Store } from '../store.js';
+import type { Store } from '../store/store.js';
 import { ChunkedList } from './chunkedList.js';
 import { deleteWithPrefix } from './store.js';
 import { startOfUtcDay, utcDayKey } from './time.js';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ActionClaims, ActionRecords, REPEAT_REACTION_WINDOW_MS } from '../../src/actions/records.js';
 import { fileAt, filesOf, isSucceeded, loadResult, shapeOf, withFreshUrls } from '../../src/actions/result.js';
-import { createClaims } from '../../src/claims.js';
+import { createClaims } from '../../src/store/claims.js';
 import { UserError } from '../../src/jobs/errors.js';
 import { JobRepository } from '../../src/jobs/repository.js';
-import { createStore } from '../../src/store.js';
+import { createStore } from '../../src/store/store.js';
 import { discordUrl, finishedJob, JOB_ID, providerUrl, VIDEO } from './fixtures.js';
 
 describe('a result to act on', () => {

@@ -12,7 +12,7 @@ import {
 	type GenerationOptionName,
 } from '../../src/jobs/options.js';
 import { createLogger } from '../../src/logger.js';
-import { createStore, type Store } from '../../src/store.js';
+import { createStore, type Store } from '../../src/store/store.js';
 
 /** The fields of an option's JSON that these tests read, whatever its type. */
 interface OptionJson {

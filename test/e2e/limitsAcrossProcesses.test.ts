@@ -10,7 +10,7 @@
 import { createClient } from '@keyv/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBot, type Bot } from '../../src/bot.js';
-import { createClaims, type Claims } from '../../src/claims.js';
+import { createClaims, type Claims } from '../../src/store/claims.js';
 import { createLogger } from '../../src/logger.js';
 import { startFakeDiscord, type FakeDiscord, type RecordedRequest } from '../../fakes/discord.js';
 import { startFakeMidjourney, type FakeMidjourney } from '../../fakes/midjourney.js';

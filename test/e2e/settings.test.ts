@@ -3,7 +3,7 @@
  * against the fake Discord and the fake Midjourney.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClaims } from '../../src/claims.js';
+import { createClaims } from '../../src/store/claims.js';
 import { buildGenerateRequest } from '../../src/jobs/request.js';
 import { nextUtcMidnight } from '../../src/settings/time.js';
 import type { RecordedRequest } from '../../fakes/discord.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { JobRepository } from '../../src/jobs/repository.js';
 import type { Delivery, FinishedOutcome, JobRecord } from '../../src/jobs/types.js';
-import { createStore, type Store } from '../../src/store.js';
+import { createStore, type Store } from '../../src/store/store.js';
 
 const T0 = 1_700_000_000_000;
 const DAY = 24 * 60 * 60 * 1000;

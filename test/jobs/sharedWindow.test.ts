@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { createClaims, type Claims } from '../../src/claims.js';
+import { createClaims, type Claims } from '../../src/store/claims.js';
 import { SharedWindow } from '../../src/jobs/sharedWindow.js';
 import { freshStores, STORE_KINDS } from '../support/stores.js';
 

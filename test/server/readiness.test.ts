@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cachedCheck, storeAnswers } from '../../src/server/readiness.js';
-import { createStore, type Store } from '../../src/store.js';
+import { createStore, type Store } from '../../src/store/store.js';
 
 /** A check whose answers the test hands out one by one. */
 function controlledCheck() {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CHUNK_SIZE, ChunkedList } from '../../src/settings/chunkedList.js';
-import { createStore, type Store } from '../../src/store.js';
+import { createStore, type Store } from '../../src/store/store.js';
 import { freshStores, STORE_KINDS, type StoreKind } from '../support/stores.js';
 
 const stores = freshStores('chunked-list');

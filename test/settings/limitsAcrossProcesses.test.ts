@@ -10,7 +10,7 @@ import { ChunkedList } from '../../src/settings/chunkedList.js';
 import { SettingsService, type JobAuthorization, type JobAuthorizationInput } from '../../src/settings/service.js';
 import { utcDayKey } from '../../src/settings/time.js';
 import type { GuildJobEntry, JobEntry } from '../../src/settings/usage.js';
-import { createStore, type Store } from '../../src/store.js';
+import { createStore, type Store } from '../../src/store/store.js';
 import { freshStores, STORE_KINDS, type StoreKind } from '../support/stores.js';
 
 /** A server's jobs of one day as the store holds them (see usage.ts). */

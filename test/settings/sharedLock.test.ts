@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClaims, type Claims } from '../../src/claims.js';
+import { createClaims, type Claims } from '../../src/store/claims.js';
 import { LockTimeoutError, SharedLock } from '../../src/settings/sharedLock.js';
 import { freshStores, STORE_KINDS, type StoreKind } from '../support/stores.js';
 

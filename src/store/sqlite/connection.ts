@@ -10,7 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import sqlite3 from 'sqlite3';
-import { DEFAULT_STORE_TIMEOUT_MS, withinStoreTime } from '../storeUnavailable.js';
+import { DEFAULT_STORE_TIMEOUT_MS, withinStoreTime } from '../unavailable.js';
 
 export type SqliteValue = string | number | null;
 export type SqliteRow = Record<string, SqliteValue>;

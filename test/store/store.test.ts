@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import Keyv from 'keyv';
 import sqlite3 from 'sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { claimsInStore, createClaims, type Claims } from '../src/claims.js';
-import { resolveCallbackSecret } from '../src/server/callbackSigning.js';
-import { createStore, StoreUnavailableError, type Store } from '../src/store.js';
-import { REDIS_TESTS_ENABLED, startRedis, type RedisServer } from './support/redis.js';
-import { freshStores, STORE_KINDS } from './support/stores.js';
+import { claimsInStore, createClaims, type Claims } from '../../src/store/claims.js';
+import { resolveCallbackSecret } from '../../src/server/callbackSigning.js';
+import { createStore, StoreUnavailableError, type Store } from '../../src/store/store.js';
+import { REDIS_TESTS_ENABLED, startRedis, type RedisServer } from '../support/redis.js';
+import { freshStores, STORE_KINDS } from '../support/stores.js';
 
 const stores = freshStores('store');
 let opened: Array<Store | Claims> = [];

@@ -5,7 +5,7 @@
  * (no write lock in WAL mode) and deleted by key, so a sweep never holds the file's write lock for long.
  *
  * Keyv keeps the expiry inside the serialised value (`{"value":…,"expires":<epoch ms>}`); claims keep theirs in an
- * `expires_at` column (see claims.ts).
+ * `expires_at` column (see ../claims.ts).
  */
 import { setImmediate as yieldToOthers } from 'node:timers/promises';
 import type { SqliteConnection } from './connection.js';

@@ -9,8 +9,8 @@
  * does not answer (frozen, or a network that drops packets) is caught by each call's time-out instead.
  */
 import { createClient, defaultReconnectStrategy } from '@keyv/redis';
-import type { Logger } from '../logger.js';
-import { DEFAULT_STORE_TIMEOUT_MS, withinStoreTime } from '../storeUnavailable.js';
+import type { Logger } from '../../logger.js';
+import { DEFAULT_STORE_TIMEOUT_MS, withinStoreTime } from '../unavailable.js';
 
 export type RedisClient = ReturnType<typeof createClient>;
 

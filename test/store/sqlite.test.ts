@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import Keyv from 'keyv';
 import sqlite3 from 'sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createClaims } from '../src/claims.js';
-import { SqliteConnection } from '../src/sqlite/connection.js';
-import { SqliteKeyvStore } from '../src/sqlite/keyvStore.js';
-import { startSweeping } from '../src/sqlite/sweeper.js';
-import { createStore, StoreUnavailableError } from '../src/store.js';
+import { createClaims } from '../../src/store/claims.js';
+import { SqliteConnection } from '../../src/store/sqlite/connection.js';
+import { SqliteKeyvStore } from '../../src/store/sqlite/keyvStore.js';
+import { startSweeping } from '../../src/store/sqlite/sweeper.js';
+import { createStore, StoreUnavailableError } from '../../src/store/store.js';
 
 let dir: string;
 let connection: SqliteConnection;

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import sqlite3 from 'sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimsInStore, createClaims, type Claims } from '../src/claims.js';
-import { createStore, type Store } from '../src/store.js';
-import { freshStores, STORE_KINDS, type StoreKind } from './support/stores.js';
+import { claimsInStore, createClaims, type Claims } from '../../src/store/claims.js';
+import { createStore, type Store } from '../../src/store/store.js';
+import { freshStores, STORE_KINDS, type StoreKind } from '../support/stores.js';
 
 const KINDS = STORE_KINDS;
 

@@ -7,15 +7,15 @@
  * answers at once, so `memory://` needs no bound.
  */
 import Keyv from 'keyv';
-import type { Logger } from './logger.js';
+import type { Logger } from '../logger.js';
 import { RedisConnection } from './redis/connection.js';
 import { RedisKeyvStore } from './redis/keyvStore.js';
 import { SqliteConnection } from './sqlite/connection.js';
 import { SqliteKeyvStore } from './sqlite/keyvStore.js';
 import { startSweeping } from './sqlite/sweeper.js';
-import { DEFAULT_STORE_TIMEOUT_MS } from './storeUnavailable.js';
+import { DEFAULT_STORE_TIMEOUT_MS } from './unavailable.js';
 
-export { DEFAULT_STORE_TIMEOUT_MS, StoreUnavailableError } from './storeUnavailable.js';
+export { DEFAULT_STORE_TIMEOUT_MS, StoreUnavailableError } from './unavailable.js';
 
 export interface Store {
 	/** Keyv namespace by name, created once per store. */
