@@ -3,7 +3,7 @@ import type { JobRepository } from '../jobs/repository.js';
 import type { JobService } from '../jobs/service.js';
 import type { Logger } from '../logger.js';
 import type { SettingsService } from '../settings/service.js';
-import { ACTION_EMOJI, type ActionEmojiSet } from './emoji.js';
+import { ACTION_EMOJI, type ActionEmojiSet } from '../settings/actionEmoji.js';
 import type { Integrations } from './integrations.js';
 import type { RefusalNotices } from './notices.js';
 import type { ActionClaims, ActionRecords } from './records.js';

@@ -7,7 +7,7 @@ import { PROMPT_INPUT_ID, remixModal } from '../discord/components.js';
 import { UserError } from '../jobs/errors.js';
 import { assertNoProblems, validatePrompt } from '../jobs/validate.js';
 import type { Logger } from '../logger.js';
-import { decodeActionId } from './customId.js';
+import { decodeActionId } from '../discord/customId.js';
 import type { ActionDeps } from './deps.js';
 import { InteractionResponder, type Invocation } from './invocation.js';
 import { assertMayRun } from './derive.js';

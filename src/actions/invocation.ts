@@ -11,8 +11,8 @@ import {
 	type ModalSubmitInteraction,
 	type REST,
 } from 'discord.js';
-import { INTERACTION_TOKEN_LIFETIME_MS } from '../commands/runGeneration.js';
 import type { ButtonRow } from '../discord/components.js';
+import { interactionHandle } from '../discord/interactionToken.js';
 import type { JobTarget } from '../jobs/types.js';
 import type { Logger } from '../logger.js';
 
@@ -101,11 +101,7 @@ export class InteractionResponder implements Responder {
 	public jobTarget(): Pick<JobTarget, 'interaction' | 'uploadLimitBytes'> {
 		const { interaction } = this;
 		return {
-			interaction: {
-				applicationId: interaction.applicationId,
-				token: interaction.token,
-				expiresAt: interaction.createdTimestamp + INTERACTION_TOKEN_LIFETIME_MS,
-			},
+			interaction: interactionHandle(interaction),
 			...(interaction.attachmentSizeLimit ? { uploadLimitBytes: interaction.attachmentSizeLimit } : {}),
 		};
 	}

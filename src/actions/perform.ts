@@ -3,7 +3,7 @@
  */
 import { UserError } from '../jobs/errors.js';
 import type { JobRecord } from '../jobs/types.js';
-import type { ResultAction } from './customId.js';
+import type { ResultAction } from '../discord/customId.js';
 import type { ActionDeps } from './deps.js';
 import { startAnimate, startRemix, startReroll, type ActingInvocation } from './derive.js';
 import { sendByDm } from './dm.js';

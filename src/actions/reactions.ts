@@ -20,7 +20,8 @@ import {
 import { UserError } from '../jobs/errors.js';
 import { emojiSetFor, type ActionDeps } from './deps.js';
 import { DirectMessagesClosed } from './dm.js';
-import { actionForEmoji, emojiKey, reactionMeaning } from './emoji.js';
+import { reactionMeaning } from './emoji.js';
+import { actionForEmoji, emojiKey } from '../discord/emoji.js';
 import { ReactionResponder, type Invocation, type ServerView } from './invocation.js';
 import { NOT_A_MEMBER } from './member.js';
 import { perform } from './perform.js';

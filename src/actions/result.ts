@@ -2,12 +2,10 @@
  * A finished job seen as something to act on: its shape (grid, single image, video) and its files, best source
  * first. Discord's copy of a file outlives the provider's link, so it is preferred.
  */
-import { isVideoTask } from '../api/spec.js';
 import { UserError } from '../jobs/errors.js';
 import type { JobRepository } from '../jobs/repository.js';
-import { isFinished, type FinishedJob, type JobRecord } from '../jobs/types.js';
-
-export type ResultShape = 'grid' | 'single' | 'video' | 'empty';
+import { isSucceeded, shapeOf, type ResultShape, type SucceededJob } from '../jobs/resultShape.js';
+import { isFinished, type FinishedJob } from '../jobs/types.js';
 
 /** One file of a result. */
 export interface ResultFile {
@@ -23,24 +21,10 @@ export interface ResultFile {
 	hosted: boolean;
 }
 
-export type SucceededJob = FinishedJob & {
-	state: { outcome: { status: 'succeeded'; resultUrls: string[] } };
-};
-
 export interface ActionableResult {
 	job: SucceededJob;
 	shape: ResultShape;
 	files: ResultFile[];
-}
-
-export function isSucceeded(job: JobRecord): job is SucceededJob {
-	return isFinished(job) && job.state.outcome.status === 'succeeded';
-}
-
-export function shapeOf(job: SucceededJob): ResultShape {
-	if (isVideoTask(job.request.taskType)) return 'video';
-	const count = job.state.outcome.resultUrls.length;
-	return count === 0 ? 'empty' : count === 1 ? 'single' : 'grid';
 }
 
 /** The result's files, in result order. */

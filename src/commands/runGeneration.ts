@@ -20,9 +20,7 @@ import {
 import type { JobAuthorization } from '../settings/service.js';
 import { StoreUnavailableError } from '../store/unavailable.js';
 import type { CommandContext } from './types.js';
-
-/** Interaction tokens are valid for 15 minutes from the interaction's creation. */
-export const INTERACTION_TOKEN_LIFETIME_MS = 15 * 60_000;
+import { interactionHandle } from '../discord/interactionToken.js';
 
 /**
  * Discord waits 3 s for an interaction to be acknowledged. What decides a job (the settings, the server's rules and
@@ -67,11 +65,7 @@ export async function runGeneration(
 				guildId: interaction.guildId,
 				channelId: interaction.channelId,
 				requesterId: interaction.user.id,
-				interaction: {
-					applicationId: interaction.applicationId,
-					token: interaction.token,
-					expiresAt: interaction.createdTimestamp + INTERACTION_TOKEN_LIFETIME_MS,
-				},
+				interaction: interactionHandle(interaction),
 				...(interaction.attachmentSizeLimit ? { uploadLimitBytes: interaction.attachmentSizeLimit } : {}),
 			},
 		});

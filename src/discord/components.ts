@@ -10,9 +10,10 @@ import {
 	type APIButtonComponentWithCustomId,
 	type APIModalInteractionResponseCallbackData,
 } from 'discord.js';
-import { encodeActionId } from '../actions/customId.js';
-import { ACTION_EMOJI, parseEmoji, type ActionEmojiSet } from '../actions/emoji.js';
-import { isSucceeded, shapeOf, type ResultShape } from '../actions/result.js';
+import { encodeActionId } from './customId.js';
+import { ACTION_EMOJI, type ActionEmojiSet } from '../settings/actionEmoji.js';
+import { parseEmoji } from './emoji.js';
+import { isSucceeded, shapeOf, type ResultShape } from '../jobs/resultShape.js';
 import { PROMPT_MAX_LENGTH } from '../api/spec.js';
 import type { FinishedJob } from '../jobs/types.js';
 import { jobLine, type RenderedMessage } from './render.js';

@@ -32,13 +32,14 @@ import {
 	type REST,
 	type RawFile,
 } from 'discord.js';
-import type { ActionEmojiSet } from '../actions/emoji.js';
-import { decodeActionId } from '../actions/customId.js';
+import type { ActionEmojiSet } from '../settings/actionEmoji.js';
+import { decodeActionId } from './customId.js';
 import type { DownloadResult } from '../jobs/download.js';
 import { DeliveryError } from '../jobs/errors.js';
 import type { JobPublisher, PublishOptions, PublishedMessage } from '../jobs/contracts.js';
 import type { DeliveredAttachment, DeliveryRoute, FinishedJob, JobRecord, PostAttempt } from '../jobs/types.js';
 import type { Logger } from '../logger.js';
+import { tokenUsable } from './interactionToken.js';
 import { withResultActions, withoutActions, type ButtonRow } from './components.js';
 import {
 	jobLine,
@@ -49,8 +50,6 @@ import {
 	type RenderedMessage,
 } from './render.js';
 
-/** Don't start an edit with a token that is about to expire. */
-const TOKEN_SAFETY_MARGIN_MS = 60_000;
 /** Discord's default upload limit for a message without boosts. */
 export const DEFAULT_UPLOAD_LIMIT_BYTES = 10 * 1024 * 1024;
 /** Discord's longest nonce. */
@@ -125,10 +124,7 @@ export class DiscordPublisher implements JobPublisher {
 		const { interaction, channelId, replyTo, requesterId } = job.target;
 		const rendered = renderWorking(job, queuePosition);
 		// Once the reply exists, later status edits go to it (as the bot when the token has expired).
-		if (
-			job.target.messageId &&
-			(!job.target.interaction || this.now() >= job.target.interaction.expiresAt - TOKEN_SAFETY_MARGIN_MS)
-		) {
+		if (job.target.messageId && !tokenUsable(job.target.interaction, this.now())) {
 			const message = (await this.rest.patch(Routes.channelMessage(job.target.channelId, job.target.messageId), {
 				body: rendered,
 			})) as APIMessage;
@@ -276,7 +272,7 @@ export class DiscordPublisher implements JobPublisher {
 			})) as APIMessage;
 		};
 
-		if (target.interaction && this.now() < target.interaction.expiresAt - TOKEN_SAFETY_MARGIN_MS) {
+		if (tokenUsable(target.interaction, this.now())) {
 			const { applicationId, token } = target.interaction;
 			routes.push(edit('interaction', Routes.webhookMessage(applicationId, token, '@original'), false));
 		}

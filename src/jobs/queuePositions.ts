@@ -3,7 +3,7 @@
  * keep it current as the queue moves.
  */
 import type { JobRepository } from './repository.js';
-import type { JobPublisher } from './service.js';
+import type { JobPublisher } from './contracts.js';
 
 /** A member's queue position is edited at most this often. */
 const POSITION_EDIT_INTERVAL_MS = 2_000;

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { MjApiError } from '../api/errors.js';
 import type { CallbackReport } from '../api/types.js';
 import type { Logger } from '../logger.js';
 import { StoreUnavailableError } from '../store/unavailable.js';
 import { adoptionClosesAt, AdoptionWindows, isAdoptable } from './adoption.js';
 import { JobConfirmation } from './confirmation.js';
+import { newJobId } from './ids.js';
 import type { CallbackVerdict, JobServiceOptions, NewJob } from './contracts.js';
 import { JobDelivery } from './delivery.js';
 import { persist } from './persist.js';
@@ -38,11 +38,6 @@ const WITHDRAWN_CLAIM_TTL_MS = 365 * 24 * 60 * 60_000;
 /** The claim that makes one process, of all, submit attempt `attemptsBefore + 1` of a job. */
 function submitClaimKey(jobId: string, attemptsBefore: number): string {
 	return `submit:${jobId}:${attemptsBefore}`;
-}
-
-/** A fresh job id: 96 random bits, URL-safe (it appears in callback URLs and custom ids). */
-export function newJobId(): string {
-	return randomBytes(12).toString('base64url');
 }
 
 /** The job lifecycle: record → queue → submit → (callback | poll) → confirm (confirmation.ts) → finish → deliver. */

@@ -2,7 +2,7 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { parseCallbackBody, PROVIDER_SIGNATURE_HEADERS, verifyProviderSignature } from '../api/index.js';
-import type { CallbackVerdict } from '../jobs/service.js';
+import type { CallbackVerdict } from '../jobs/contracts.js';
 import type { CallbackReport } from '../api/types.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';

@@ -8,7 +8,7 @@ import { claimsInStore, type Claims } from '../store/claims.js';
 import type { GenerationOptionName } from '../jobs/options.js';
 import type { JobRepository } from '../jobs/repository.js';
 import type { JobKind } from '../jobs/request.js';
-import { newJobId } from '../jobs/service.js';
+import { newJobId } from '../jobs/ids.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
 import { KeyedLock } from './keyedLock.js';

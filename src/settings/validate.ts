@@ -1,4 +1,4 @@
-import { ACTION_EMOJI } from '../actions/emoji.js';
+import { ACTION_EMOJI } from './actionEmoji.js';
 /**
  * Checks what admins and members send to the settings commands. Generation defaults go through the very same
  * `checkOption` as the generating commands (one table of ranges and choices); the server's own settings (lists,

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ACTION_EMOJI, actionForEmoji, normalizeEmoji, parseEmoji, reactionMeaning } from '../../src/actions/emoji.js';
+import { reactionMeaning } from '../../src/actions/emoji.js';
+import { ACTION_EMOJI } from '../../src/settings/actionEmoji.js';
+import { actionForEmoji, normalizeEmoji, parseEmoji } from '../../src/discord/emoji.js';
 
 const unicode = (name: string) => ({ id: null, name });
 

@@ -1,7 +1,7 @@
 import { ComponentType } from 'discord.js';
 import { describe, expect, it } from 'vitest';
-import { decodeActionId } from '../../src/actions/customId.js';
-import { ACTION_EMOJI } from '../../src/actions/emoji.js';
+import { decodeActionId } from '../../src/discord/customId.js';
+import { ACTION_EMOJI } from '../../src/settings/actionEmoji.js';
 import {
 	appendLine,
 	pickComponents,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CUSTOM_ID_MAX_LENGTH, RESULT_ACTIONS, decodeActionId, encodeActionId } from '../../src/actions/customId.js';
+import { CUSTOM_ID_MAX_LENGTH, RESULT_ACTIONS, decodeActionId, encodeActionId } from '../../src/discord/customId.js';
 
 /** Job ids are 12 random bytes in base64url: 16 characters of [A-Za-z0-9_-]. */
 const JOB_ID = 'Ab3-_xYz09QwErTy';
