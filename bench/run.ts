@@ -11,6 +11,7 @@
  * Exit code: 1 when a figure could not be measured (or, with --strict, when one misses its target); 0 otherwise.
  */
 import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { bundleChildren, RESULTS_DIR, startChild, type Child } from './child.js';
 import { FULL, QUICK, type BenchContext } from './context.js';
@@ -23,7 +24,6 @@ import { validCallbacksFigure } from './figures/validCallbacks.js';
 import { formatTable, writeResults, type Figure } from './report.js';
 import { round } from './stats.js';
 import { BenchWorld } from './world.js';
-import { join } from 'node:path';
 
 const FIGURE_IDS = [
 	'defer-latency',

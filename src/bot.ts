@@ -16,15 +16,15 @@ import { registerEvents } from './events/index.js';
 import { JobRepository } from './jobs/repository.js';
 import { JobService } from './jobs/service.js';
 import { protectSecrets, type Logger } from './logger.js';
+import { createMetrics } from './metrics.js';
 import { createApp } from './server/app.js';
+import { callbackUrlFor, resolveCallbackSecret } from './server/callbackSigning.js';
 import { boundPort, listen } from './server/listen.js';
 import { createMetricsApp } from './server/metricsRoute.js';
 import { cachedCheck, storeAnswers } from './server/readiness.js';
-import { callbackUrlFor, resolveCallbackSecret } from './server/callbackSigning.js';
 import { SettingsService } from './settings/service.js';
-import { createStore, type Store } from './store/store.js';
 import { createClaims } from './store/claims.js';
-import { createMetrics } from './metrics.js';
+import { createStore, type Store } from './store/store.js';
 
 export interface BotOptions {
 	config: Config;

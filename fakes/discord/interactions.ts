@@ -7,6 +7,7 @@ import type {
 	APIModalSubmitInteraction,
 	APIUser,
 } from 'discord-api-types/v10';
+import { BOT_PERMISSIONS, DM_APP_PERMISSIONS } from './ids.js';
 import { toApiMessage } from './messages.js';
 import type { MessageStore } from './messages.js';
 import type {
@@ -17,7 +18,6 @@ import type {
 	SendModalSubmitInput,
 } from './types.js';
 import { interactionToken, isRecord } from './util.js';
-import { BOT_PERMISSIONS, DM_APP_PERMISSIONS } from './ids.js';
 import type { World } from './world.js';
 
 /** 20 MiB per file: Discord's default upload limit (Reference, "Uploading Files"; it was 10 MiB from January 2025 to September 2026). */

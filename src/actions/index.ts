@@ -11,20 +11,20 @@ import type {
 	REST,
 	User,
 } from 'discord.js';
-import { JobRepository } from '../jobs/repository.js';
-import type { Claims } from '../store/claims.js';
 import type { JobPublisher, PublishedMessage } from '../jobs/contracts.js';
+import { JobRepository } from '../jobs/repository.js';
+import { isSucceeded } from '../jobs/resultShape.js';
 import type { JobService } from '../jobs/service.js';
 import type { Logger } from '../logger.js';
+import type { ActionEmojiSet } from '../settings/actionEmoji.js';
+import type { Claims } from '../store/claims.js';
 import type { Store } from '../store/store.js';
 import type { ActionDeps, JobGate } from './deps.js';
-import type { ActionEmojiSet } from '../settings/actionEmoji.js';
 import { Integrations } from './integrations.js';
 import { handleActionInteraction } from './interactions.js';
 import { RefusalNotices } from './notices.js';
 import { handleActionReaction } from './reactions.js';
 import { ActionClaims, ActionRecords } from './records.js';
-import { isSucceeded } from '../jobs/resultShape.js';
 
 export interface ResultActions {
 	/** Throws `UserError` for refusals (answered by the interaction funnel). */

@@ -4,13 +4,13 @@
  */
 import { PermissionFlagsBits, type ButtonInteraction, type ModalSubmitInteraction } from 'discord.js';
 import { PROMPT_INPUT_ID, remixModal } from '../discord/components.js';
+import { decodeActionId } from '../discord/customId.js';
 import { UserError } from '../jobs/errors.js';
 import { assertNoProblems, validatePrompt } from '../jobs/validate.js';
 import type { Logger } from '../logger.js';
-import { decodeActionId } from '../discord/customId.js';
 import type { ActionDeps } from './deps.js';
-import { InteractionResponder, type Invocation } from './invocation.js';
 import { assertMayRun } from './derive.js';
+import { InteractionResponder, type Invocation } from './invocation.js';
 import { admit, perform } from './perform.js';
 import { fileAt, loadResult } from './result.js';
 

@@ -17,11 +17,11 @@ import {
 	type PermissionsBitField,
 	type User,
 } from 'discord.js';
+import { actionForEmoji, emojiKey } from '../discord/emoji.js';
 import { UserError } from '../jobs/errors.js';
 import { emojiSetFor, type ActionDeps } from './deps.js';
 import { DirectMessagesClosed } from './dm.js';
 import { reactionMeaning } from './emoji.js';
-import { actionForEmoji, emojiKey } from '../discord/emoji.js';
 import { ReactionResponder, type Invocation, type ServerView } from './invocation.js';
 import { NOT_A_MEMBER } from './member.js';
 import { perform } from './perform.js';

@@ -1,3 +1,5 @@
+import { request } from 'undici';
+import { z } from 'zod';
 import { MjApiError } from './errors.js';
 import type { GenerateRequest, TaskDetails } from './types.js';
 import {
@@ -7,8 +9,6 @@ import {
 	recordInfoDataSchema,
 	toGenerateBody,
 } from './wire.js';
-import { request } from 'undici';
-import { z } from 'zod';
 
 export interface MjClientOptions {
 	/** e.g. `https://api.kie.ai` */

@@ -2,6 +2,7 @@
  * The shared body of the five generating commands: validate what arrived, acknowledge, hand the job to `jobs`.
  */
 import { ApplicationCommandOptionType, MessageFlags, type ChatInputCommandInteraction } from 'discord.js';
+import { interactionHandle } from '../discord/interactionToken.js';
 import { UserError } from '../jobs/errors.js';
 import {
 	IMAGE_ATTACHMENT_OPTION,
@@ -20,7 +21,6 @@ import {
 import type { JobAuthorization } from '../settings/service.js';
 import { StoreUnavailableError } from '../store/unavailable.js';
 import type { CommandContext } from './types.js';
-import { interactionHandle } from '../discord/interactionToken.js';
 
 /**
  * Discord waits 3 s for an interaction to be acknowledged. What decides a job (the settings, the server's rules and

@@ -10,12 +10,12 @@ import {
 	type APIButtonComponentWithCustomId,
 	type APIModalInteractionResponseCallbackData,
 } from 'discord.js';
-import { encodeActionId } from './customId.js';
-import { ACTION_EMOJI, type ActionEmojiSet } from '../settings/actionEmoji.js';
-import { parseEmoji } from './emoji.js';
-import { isSucceeded, shapeOf, type ResultShape } from '../jobs/resultShape.js';
 import { PROMPT_MAX_LENGTH } from '../api/spec.js';
+import { isSucceeded, shapeOf, type ResultShape } from '../jobs/resultShape.js';
 import type { FinishedJob } from '../jobs/types.js';
+import { ACTION_EMOJI, type ActionEmojiSet } from '../settings/actionEmoji.js';
+import { encodeActionId } from './customId.js';
+import { parseEmoji } from './emoji.js';
 import { jobLine, type RenderedMessage } from './render.js';
 
 export type ButtonRow = APIActionRowComponent<APIButtonComponentWithCustomId>;

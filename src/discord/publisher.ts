@@ -32,15 +32,15 @@ import {
 	type REST,
 	type RawFile,
 } from 'discord.js';
-import type { ActionEmojiSet } from '../settings/actionEmoji.js';
-import { decodeActionId } from './customId.js';
+import type { JobPublisher, PublishOptions, PublishedMessage } from '../jobs/contracts.js';
 import type { DownloadResult } from '../jobs/download.js';
 import { DeliveryError } from '../jobs/errors.js';
-import type { JobPublisher, PublishOptions, PublishedMessage } from '../jobs/contracts.js';
 import type { DeliveredAttachment, DeliveryRoute, FinishedJob, JobRecord, PostAttempt } from '../jobs/types.js';
 import type { Logger } from '../logger.js';
-import { tokenUsable } from './interactionToken.js';
+import type { ActionEmojiSet } from '../settings/actionEmoji.js';
 import { withResultActions, withoutActions, type ButtonRow } from './components.js';
+import { decodeActionId } from './customId.js';
+import { tokenUsable } from './interactionToken.js';
 import {
 	jobLine,
 	renderElsewhere,

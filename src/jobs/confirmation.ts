@@ -6,8 +6,8 @@
 import { MjApiError } from '../api/errors.js';
 import type { JobServiceOptions } from './contracts.js';
 import type { JobDelivery } from './delivery.js';
-import { PollScheduler } from './pollScheduler.js';
 import { pollDelay } from './poller.js';
+import { PollScheduler } from './pollScheduler.js';
 import type { SlidingWindowLimiter } from './rateLimit.js';
 import type { SharedWindow } from './sharedWindow.js';
 import type { FinishedJob, FinishedOutcome, JobRecord } from './types.js';

@@ -4,9 +4,9 @@
  */
 import type { MjClient } from '../api/client.js';
 import type { GenerateRequest } from '../api/types.js';
-import type { Claims } from '../store/claims.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import type { Claims } from '../store/claims.js';
 import type { AdoptionPolicy } from './adoption.js';
 import type { DownloadLimits, DownloadResult } from './download.js';
 import type { PollPolicy } from './poller.js';

@@ -9,9 +9,9 @@ import type { Metrics } from '../metrics.js';
 import type { JobPublisher, PublishedMessage } from './contracts.js';
 import { downloadResult, type DownloadLimits, type DownloadResult } from './download.js';
 import { DeliveryError } from './errors.js';
+import { persist } from './persist.js';
 import type { JobRepository } from './repository.js';
 import { maxResultsOf } from './resultCount.js';
-import { persist } from './persist.js';
 import { isFinished, type Delivery, type FinishedJob, type JobRecord, type PostAttempt } from './types.js';
 
 /** Back-off of deliveries that failed for a transient reason (Discord 5xx, network). */

@@ -9,8 +9,8 @@
 import { request, type Dispatcher } from 'undici';
 import { createGuardedAgent } from './guardedAgent.js';
 import { isAllowListed } from './safeAddress.js';
-import { sniffMedia, SNIFF_BYTES, type MediaType } from './sniff.js';
 import { Slots } from './slots.js';
+import { sniffMedia, SNIFF_BYTES, type MediaType } from './sniff.js';
 
 export interface DownloadedFile {
 	name: string;

@@ -2,8 +2,8 @@
  * What each waiting member was last shown of their place in the submission queue, and the rate-limited edits that
  * keep it current as the queue moves.
  */
-import type { JobRepository } from './repository.js';
 import type { JobPublisher } from './contracts.js';
+import type { JobRepository } from './repository.js';
 
 /** A member's queue position is edited at most this often. */
 const POSITION_EDIT_INTERVAL_MS = 2_000;

@@ -4,12 +4,12 @@
  * effective parameters and holds the settings the commands show and change.
  */
 import type { GenerateRequest } from '../api/types.js';
-import { claimsInStore, type Claims } from '../store/claims.js';
+import { newJobId } from '../jobs/ids.js';
 import type { GenerationOptionName } from '../jobs/options.js';
 import type { JobRepository } from '../jobs/repository.js';
 import type { JobKind } from '../jobs/request.js';
-import { newJobId } from '../jobs/ids.js';
 import type { Logger } from '../logger.js';
+import { claimsInStore, type Claims } from '../store/claims.js';
 import type { Store } from '../store/store.js';
 import { KeyedLock } from './keyedLock.js';
 import { resolveEffective, type EffectiveOptions } from './resolve.js';

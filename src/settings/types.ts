@@ -2,9 +2,9 @@
  * What servers and members configure, as stored. Everything is optional: an absent value means "not set here",
  * so the next source (server, then the API) decides.
  */
-import type { ActionEmojiSet } from './actionEmoji.js';
 import type { Speed, TaskType } from '../api/spec.js';
 import type { GenerationOptionValues } from '../jobs/options.js';
+import type { ActionEmojiSet } from './actionEmoji.js';
 
 /** A member's or a server's own defaults for the generation options. */
 export type OptionDefaults = Partial<GenerationOptionValues>;

@@ -1,4 +1,3 @@
-import { ACTION_EMOJI } from './actionEmoji.js';
 /**
  * Checks what admins and members send to the settings commands. Generation defaults go through the very same
  * `checkOption` as the generating commands (one table of ranges and choices); the server's own settings (lists,
@@ -8,6 +7,7 @@ import { ACTION_EMOJI } from './actionEmoji.js';
 import { SPEEDS, TASK_TYPES, type Speed, type TaskType } from '../api/spec.js';
 import { GENERATION_OPTIONS, type GenerationOptionName } from '../jobs/options.js';
 import { checkOption } from '../jobs/validate.js';
+import { ACTION_EMOJI } from './actionEmoji.js';
 import { TASK_TYPE_NAMES, listSpeeds, listTaskTypes } from './rules.js';
 import {
 	EMOJI_ACTIONS,

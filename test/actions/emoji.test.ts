@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { reactionMeaning } from '../../src/actions/emoji.js';
-import { ACTION_EMOJI } from '../../src/settings/actionEmoji.js';
 import { actionForEmoji, normalizeEmoji, parseEmoji } from '../../src/discord/emoji.js';
+import { ACTION_EMOJI } from '../../src/settings/actionEmoji.js';
 
 const unicode = (name: string) => ({ id: null, name });
 

@@ -1,10 +1,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PNG_SIGNATURE, startFakeMidjourney, type FakeMidjourney } from '../../fakes/midjourney.js';
 import { createMjClient, type MjClient } from '../../src/api/client.js';
 import { MjApiError, type MjFailure } from '../../src/api/errors.js';
 import type { GenerateRequest, ImageParams, OmniParams, VideoParams } from '../../src/api/types.js';
-import { PNG_SIGNATURE, startFakeMidjourney, type FakeMidjourney } from '../../fakes/midjourney.js';
 
 const CALLBACK = 'https://bot.example.com/webhooks/midjourney';
 const IMAGE_A = 'https://cdn.example.com/a.png';

@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeMidjourney, type FakeMidjourney } from '../../fakes/midjourney.js';
 import { createMjClient, type MjClient } from '../../src/api/client.js';
 import {
 	PROVIDER_SIGNATURE_HEADERS,
@@ -9,7 +10,6 @@ import {
 	verifyProviderSignature,
 } from '../../src/api/webhookSignature.js';
 import { parseCallbackBody } from '../../src/api/wire.js';
-import { startFakeMidjourney, type FakeMidjourney } from '../../fakes/midjourney.js';
 
 const WEBHOOK_KEY = 'whk_test_0123456789';
 

@@ -1,7 +1,5 @@
 import { ComponentType } from 'discord.js';
 import { describe, expect, it } from 'vitest';
-import { decodeActionId } from '../../src/discord/customId.js';
-import { ACTION_EMOJI } from '../../src/settings/actionEmoji.js';
 import {
 	appendLine,
 	pickComponents,
@@ -12,7 +10,9 @@ import {
 	withoutActions,
 	type ButtonRow,
 } from '../../src/discord/components.js';
+import { decodeActionId } from '../../src/discord/customId.js';
 import { NO_PINGS } from '../../src/discord/render.js';
+import { ACTION_EMOJI } from '../../src/settings/actionEmoji.js';
 import { finishedJob, JOB_ID, VIDEO } from '../actions/fixtures.js';
 
 const idsOf = (rows: ButtonRow[] | undefined) => (rows ?? []).map((row) => row.components.map((b) => b.custom_id));

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { JobRepository } from '../../src/jobs/repository.js';
 import type { RecordedRequest } from '../../fakes/discord.js';
+import { JobRepository } from '../../src/jobs/repository.js';
 import { eventually, startWorld, type World } from './harness.js';
 
 const STRING = 3;

@@ -8,11 +8,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { startFakeDiscord, type FakeDiscord, type FakeDiscordOptions } from '../../fakes/discord.js';
+import { startFakeMidjourney, type FakeMidjourney } from '../../fakes/midjourney.js';
 import { startBot, type Bot } from '../../src/bot.js';
 import { parseConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { startFakeDiscord, type FakeDiscord, type FakeDiscordOptions } from '../../fakes/discord.js';
-import { startFakeMidjourney, type FakeMidjourney } from '../../fakes/midjourney.js';
 
 export interface WorldOptions {
 	/** Callbacks mode (PUBLIC_URL set) or polling mode. */

@@ -9,11 +9,11 @@
  */
 import { createClient } from '@keyv/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBot, type Bot } from '../../src/bot.js';
-import { createClaims, type Claims } from '../../src/store/claims.js';
-import { createLogger } from '../../src/logger.js';
 import { startFakeDiscord, type FakeDiscord, type RecordedRequest } from '../../fakes/discord.js';
 import { startFakeMidjourney, type FakeMidjourney } from '../../fakes/midjourney.js';
+import { startBot, type Bot } from '../../src/bot.js';
+import { createLogger } from '../../src/logger.js';
+import { createClaims, type Claims } from '../../src/store/claims.js';
 import { REDIS_TESTS_ENABLED, startRedis, type RedisServer } from '../support/redis.js';
 import { replicaConfig } from './harness.js';
 

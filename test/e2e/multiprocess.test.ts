@@ -4,10 +4,10 @@
  * process at a time asks the provider about a job.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBot, type Bot } from '../../src/bot.js';
-import { createLogger } from '../../src/logger.js';
 import { startFakeDiscord, type FakeDiscord } from '../../fakes/discord.js';
 import { startFakeMidjourney, type FakeMidjourney } from '../../fakes/midjourney.js';
+import { startBot, type Bot } from '../../src/bot.js';
+import { createLogger } from '../../src/logger.js';
 import { REDIS_TESTS_ENABLED, startRedis, type RedisServer } from '../support/redis.js';
 import { eventually, replicaConfig } from './harness.js';
 

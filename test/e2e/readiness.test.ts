@@ -3,10 +3,10 @@
  * recovers when Redis is back, and the process stops cleanly afterwards (nothing waits forever on a lost connection).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBot, type Bot } from '../../src/bot.js';
-import { createLogger } from '../../src/logger.js';
 import { startFakeDiscord, type FakeDiscord } from '../../fakes/discord.js';
 import { startFakeMidjourney, type FakeMidjourney } from '../../fakes/midjourney.js';
+import { startBot, type Bot } from '../../src/bot.js';
+import { createLogger } from '../../src/logger.js';
 import { REDIS_TESTS_ENABLED, startRedis, type RedisServer } from '../support/redis.js';
 import { eventually, replicaConfig } from './harness.js';
 

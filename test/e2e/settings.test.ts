@@ -3,11 +3,11 @@
  * against the fake Discord and the fake Midjourney.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClaims } from '../../src/store/claims.js';
+import type { CommandOptionInput, SendCommandInput } from '../../fakes/discord/types.js';
+import type { RecordedRequest } from '../../fakes/discord.js';
 import { buildGenerateRequest } from '../../src/jobs/request.js';
 import { nextUtcMidnight } from '../../src/settings/time.js';
-import type { RecordedRequest } from '../../fakes/discord.js';
-import type { CommandOptionInput, SendCommandInput } from '../../fakes/discord/types.js';
+import { createClaims } from '../../src/store/claims.js';
 import { eventually, startWorld, type World, type WorldOptions } from './harness.js';
 
 const SUB = 1;

@@ -7,11 +7,11 @@
 import { Writable } from 'node:stream';
 import { GatewayDispatchEvents, ShardClientUtil } from 'discord.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FAKE_IDS, startFakeDiscord, type FakeDiscord, type RecordedRequest } from '../../fakes/discord.js';
+import { startFakeMidjourney, type FakeMidjourney } from '../../fakes/midjourney.js';
 import { startBot, type Bot } from '../../src/bot.js';
 import { JobRepository } from '../../src/jobs/repository.js';
 import { createLogger } from '../../src/logger.js';
-import { FAKE_IDS, startFakeDiscord, type FakeDiscord, type RecordedRequest } from '../../fakes/discord.js';
-import { startFakeMidjourney, type FakeMidjourney } from '../../fakes/midjourney.js';
 import { REDIS_TESTS_ENABLED, startRedis, type RedisServer } from '../support/redis.js';
 import { eventually, replicaConfig, startWorld, type World } from './harness.js';
 

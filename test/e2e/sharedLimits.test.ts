@@ -4,14 +4,14 @@
  * job waiting for a grant when its process stops (or dies: the store says nothing else) is submitted after the next
  * start — never lost, never paid twice.
  */
+import { createClient } from '@keyv/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAKE_IDS, startFakeDiscord, type FakeDiscord } from '../../fakes/discord.js';
+import { startFakeMidjourney, type FakeMidjourney } from '../../fakes/midjourney.js';
 import { startBot, type Bot } from '../../src/bot.js';
 import { JobRepository } from '../../src/jobs/repository.js';
 import { createLogger } from '../../src/logger.js';
-import { FAKE_IDS, startFakeDiscord, type FakeDiscord } from '../../fakes/discord.js';
-import { startFakeMidjourney, type FakeMidjourney } from '../../fakes/midjourney.js';
 import { REDIS_TESTS_ENABLED, startRedis, type RedisServer } from '../support/redis.js';
-import { createClient } from '@keyv/redis';
 import { eventually, logSink, replicaConfig } from './harness.js';
 
 const STRING = 3;

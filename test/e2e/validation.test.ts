@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RecordedRequest } from '../../fakes/discord.js';
 import type { CommandOptionInput, AttachmentInput } from '../../fakes/discord/types.js';
+import type { RecordedRequest } from '../../fakes/discord.js';
 import { startWorld, type World } from './harness.js';
 
 const STRING = 3;

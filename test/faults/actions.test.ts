@@ -8,8 +8,8 @@
  */
 import { ApplicationCommandPermissionType } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ActionRecords } from '../../src/actions/records.js';
 import type { RecordedRequest } from '../../fakes/discord.js';
+import { ActionRecords } from '../../src/actions/records.js';
 import { eventually, startWorld, type World, type WorldOptions } from '../e2e/harness.js';
 
 const STRING = 3;

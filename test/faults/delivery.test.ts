@@ -4,9 +4,9 @@
  */
 import type { APIMessage } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { RecordedRequest, StoredMessage } from '../../fakes/discord.js';
 import type { JobRecord } from '../../src/jobs/types.js';
 import { createStore } from '../../src/store/store.js';
-import type { RecordedRequest, StoredMessage } from '../../fakes/discord.js';
 import { eventually, startWorld, type World, type WorldOptions } from '../e2e/harness.js';
 
 const SUB = 1;

@@ -8,10 +8,10 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { downloadsInProgress, MAX_CONCURRENT_DOWNLOADS } from '../../src/jobs/download.js';
-import { eventually, startWorld, type World } from '../e2e/harness.js';
 import type { RecordedRequest } from '../../fakes/discord.js';
 import { createPng } from '../../fakes/midjourney.js';
+import { downloadsInProgress, MAX_CONCURRENT_DOWNLOADS } from '../../src/jobs/download.js';
+import { eventually, startWorld, type World } from '../e2e/harness.js';
 
 const STRING = 3;
 const PNG = createPng(2, 2, [200, 100, 50]);

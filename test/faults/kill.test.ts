@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sqlite3 from 'sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { eventually, fakeFileHosts } from '../e2e/harness.js';
 import { startFakeDiscord, type FakeDiscord, type RecordedRequest } from '../../fakes/discord.js';
 import { startFakeMidjourney, type FakeMidjourney } from '../../fakes/midjourney.js';
+import { eventually, fakeFileHosts } from '../e2e/harness.js';
 
 const ENTRY = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
 const STRING = 3;

@@ -9,9 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { InteractionHandle, RecordedRequest } from '../../fakes/discord.js';
 import { DECISION_BUDGET_MS } from '../../src/commands/runGeneration.js';
 import type { JobRecord } from '../../src/jobs/types.js';
-import type { InteractionHandle, RecordedRequest } from '../../fakes/discord.js';
 import { eventually, startWorld, type World } from '../e2e/harness.js';
 import { REDIS_TESTS_ENABLED, startRedis, type RedisServer } from '../support/redis.js';
 

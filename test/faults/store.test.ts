@@ -7,8 +7,9 @@
 import type Keyv from 'keyv';
 import sqlite3 from 'sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { InteractionHandle, RecordedRequest } from '../../fakes/discord.js';
+import { startFakeMidjourney, type FakeMidjourney } from '../../fakes/midjourney.js';
 import { createMjClient } from '../../src/api/client.js';
-import { createClaims, type Claims } from '../../src/store/claims.js';
 import { DECISION_BUDGET_MS } from '../../src/commands/runGeneration.js';
 import type { DownloadResult } from '../../src/jobs/download.js';
 import { JobRepository } from '../../src/jobs/repository.js';
@@ -18,9 +19,8 @@ import type { FinishedJob, JobRecord } from '../../src/jobs/types.js';
 import { createLogger } from '../../src/logger.js';
 import { createApp } from '../../src/server/app.js';
 import { signJobId } from '../../src/server/callbackSigning.js';
+import { createClaims, type Claims } from '../../src/store/claims.js';
 import { createStore, StoreUnavailableError, type Store } from '../../src/store/store.js';
-import type { InteractionHandle, RecordedRequest } from '../../fakes/discord.js';
-import { startFakeMidjourney, type FakeMidjourney } from '../../fakes/midjourney.js';
 import { eventually, startWorld, type World } from '../e2e/harness.js';
 
 const STRING = 3;

@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMp4, createPng } from '../../fakes/midjourney.js';
 import {
 	downloadResult,
 	downloadsInProgress,
@@ -14,7 +15,6 @@ import { createGuardedAgent, guardedLookup, type ResolveAll } from '../../src/jo
 import { maxResultsOf } from '../../src/jobs/resultCount.js';
 import { isAllowListed, isPublicAddress } from '../../src/jobs/safeAddress.js';
 import { sniffMedia } from '../../src/jobs/sniff.js';
-import { createMp4, createPng } from '../../fakes/midjourney.js';
 
 const PNG = createPng(2, 2, [10, 20, 30]);
 const MP4 = createMp4();

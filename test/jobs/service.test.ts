@@ -3,16 +3,16 @@
  * job when the store is unavailable for a moment.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeMidjourney, type FakeMidjourney } from '../../fakes/midjourney.js';
 import { createMjClient } from '../../src/api/client.js';
-import { createClaims, type Claims } from '../../src/store/claims.js';
 import type { DownloadResult } from '../../src/jobs/download.js';
 import { JobRepository } from '../../src/jobs/repository.js';
 import { buildGenerateRequest } from '../../src/jobs/request.js';
 import { JobService, type JobPublisher, type PublishedMessage } from '../../src/jobs/service.js';
 import type { FinishedJob } from '../../src/jobs/types.js';
 import { createLogger } from '../../src/logger.js';
+import { createClaims, type Claims } from '../../src/store/claims.js';
 import { createStore, type Store } from '../../src/store/store.js';
-import { startFakeMidjourney, type FakeMidjourney } from '../../fakes/midjourney.js';
 
 /** A publisher that records what it is asked to deliver. */
 class RecordingPublisher implements JobPublisher {

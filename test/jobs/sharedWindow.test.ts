@@ -1,6 +1,6 @@
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { createClaims, type Claims } from '../../src/store/claims.js';
 import { SharedWindow } from '../../src/jobs/sharedWindow.js';
+import { createClaims, type Claims } from '../../src/store/claims.js';
 import { freshStores, STORE_KINDS } from '../support/stores.js';
 
 describe('SharedWindow on one process’s claims', () => {

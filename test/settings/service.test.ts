@@ -3,10 +3,10 @@ import { JobRepository } from '../../src/jobs/repository.js';
 import { buildGenerateRequest } from '../../src/jobs/request.js';
 import type { FinishedOutcome, JobRecord } from '../../src/jobs/types.js';
 import { createLogger } from '../../src/logger.js';
-import { claimsInStore } from '../../src/store/claims.js';
 import { SettingsService, type JobAuthorizationInput } from '../../src/settings/service.js';
 import { utcDayKey } from '../../src/settings/time.js';
 import type { GuildJobEntry } from '../../src/settings/usage.js';
+import { claimsInStore } from '../../src/store/claims.js';
 import { createStore, type Store } from '../../src/store/store.js';
 
 const GUILD = '200000000000000001';

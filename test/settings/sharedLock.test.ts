@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClaims, type Claims } from '../../src/store/claims.js';
 import { LockTimeoutError, SharedLock } from '../../src/settings/sharedLock.js';
+import { createClaims, type Claims } from '../../src/store/claims.js';
 import { freshStores, STORE_KINDS, type StoreKind } from '../support/stores.js';
 
 const KINDS = STORE_KINDS;
