@@ -4,6 +4,7 @@
  */
 import { Routes, type APIChannel } from 'discord.js';
 import { DEFAULT_UPLOAD_LIMIT_BYTES } from '../discord/publisher.js';
+import { NO_PINGS, fitContent } from '../discord/respond.js';
 import { UserError } from '../jobs/errors.js';
 import type { ActionDeps } from './deps.js';
 import type { Invocation, OutgoingFile } from './invocation.js';
@@ -49,8 +50,8 @@ export async function sendByDm(
 		})) as APIChannel;
 		await deps.rest.post(Routes.channelMessages(channel.id), {
 			body: {
-				content: lines.join('\n').slice(0, 2000),
-				allowed_mentions: { parse: [] },
+				content: fitContent(lines.join('\n')),
+				allowed_mentions: NO_PINGS,
 				...(files.length > 0
 					? { attachments: files.map((file, position) => ({ id: String(position), filename: file.name })) }
 					: {}),

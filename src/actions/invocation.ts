@@ -13,6 +13,7 @@ import {
 } from 'discord.js';
 import type { ButtonRow } from '../discord/components.js';
 import { interactionHandle } from '../discord/interactionToken.js';
+import { NO_PINGS, fitContent, tellPrivately } from '../discord/respond.js';
 import type { JobTarget } from '../jobs/types.js';
 import type { Logger } from '../logger.js';
 
@@ -88,8 +89,6 @@ export interface Invocation {
 	log: Logger;
 }
 
-const NO_PINGS = { parse: [] as [] };
-
 export class InteractionResponder implements Responder {
 	public constructor(private readonly interaction: ButtonInteraction | ModalSubmitInteraction) {}
 
@@ -121,15 +120,7 @@ export class InteractionResponder implements Responder {
 	}
 
 	public async tell(text: string): Promise<void> {
-		const { interaction } = this;
-		const content = text.slice(0, 2000);
-		if (interaction.deferred && !interaction.replied) {
-			await interaction.editReply({ content, allowedMentions: NO_PINGS });
-		} else if (interaction.replied) {
-			await interaction.followUp({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS });
-		} else {
-			await interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS });
-		}
+		await tellPrivately(this.interaction, text);
 	}
 }
 
@@ -170,7 +161,7 @@ export class ReactionResponder implements Responder {
 	}
 
 	public async tell(text: string, options: { inChannel?: boolean } = {}): Promise<void> {
-		if (options.inChannel) await this.post({ content: text.slice(0, 2000) });
+		if (options.inChannel) await this.post({ content: fitContent(text) });
 		else this.log.debug({ text }, 'Nothing to tell a reacting member (no private channel)');
 	}
 }

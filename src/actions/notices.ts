@@ -6,6 +6,7 @@
  */
 import { DiscordAPIError, RESTJSONErrorCodes, Routes, type APIChannel, type APIMessage, type REST } from 'discord.js';
 import type Keyv from 'keyv';
+import { NO_PINGS, pingOnly, fitContent, MESSAGE_CONTENT_LIMIT } from '../discord/respond.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
 import type { ActionClaims } from './records.js';
@@ -136,8 +137,8 @@ export class RefusalNotices {
 			})) as APIChannel;
 			await this.rest.post(Routes.channelMessages(channel.id), {
 				body: {
-					content: `⚠️ Your ${notice.emoji} on ${where} did nothing. ${notice.reason}`.slice(0, 2000),
-					allowed_mentions: { parse: [] },
+					content: fitContent(`⚠️ Your ${notice.emoji} on ${where} did nothing. ${notice.reason}`),
+					allowed_mentions: NO_PINGS,
 				},
 			});
 			return true;
@@ -153,9 +154,9 @@ export class RefusalNotices {
 		const footer = `\n-# This message deletes itself in ${seconds} s.`;
 		const sent = (await this.rest.post(Routes.channelMessages(notice.channelId), {
 			body: {
-				content: `${text.slice(0, 2000 - footer.length)}${footer}`,
+				content: `${fitContent(text, MESSAGE_CONTENT_LIMIT - footer.length)}${footer}`,
 				// Only the member is pinged: not the roles or channels a reason names, nor the result's author.
-				allowed_mentions: { parse: [], users: [notice.userId], replied_user: false },
+				allowed_mentions: { ...pingOnly(notice.userId), replied_user: false },
 				message_reference: { message_id: notice.messageId, fail_if_not_exists: false },
 			},
 		})) as APIMessage;

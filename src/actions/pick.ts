@@ -2,9 +2,10 @@
  * 1️⃣–4️⃣: posts one image of a grid on its own, as a reply to the grid, with the single-image actions. No API call
  * (Midjourney's U1–U4). An image already picked is not posted twice: the member is pointed to the existing post.
  */
-import { DiscordAPIError, Routes } from 'discord.js';
+import { RESTJSONErrorCodes, Routes } from 'discord.js';
 import { appendLine, pickComponents, reactionHint } from '../discord/components.js';
 import { DEFAULT_UPLOAD_LIMIT_BYTES } from '../discord/publisher.js';
+import { isDiscordError } from '../discord/respond.js';
 import { UserError } from '../jobs/errors.js';
 import { emojiSetFor, type ActionDeps } from './deps.js';
 import type { Invocation, OutgoingMessage } from './invocation.js';
@@ -12,7 +13,6 @@ import { pickKey, type PickRecord } from './records.js';
 import { fileAt, withFreshUrls, type ActionableResult, type ResultFile } from './result.js';
 import { fetchFiles, isGone, jumpLink, quotePrompt } from './text.js';
 
-const UNKNOWN_MESSAGE = 10008;
 const PROMPT_SHOWN = 1500;
 
 export async function pickImage(
@@ -104,7 +104,7 @@ async function livePick(deps: ActionDeps, jobId: string, index: number): Promise
 		await deps.rest.get(Routes.channelMessage(pick.channelId, pick.messageId));
 		return pick;
 	} catch (error) {
-		if (error instanceof DiscordAPIError && Number(error.code) === UNKNOWN_MESSAGE) {
+		if (isDiscordError(error, RESTJSONErrorCodes.UnknownMessage)) {
 			await deps.records.forgetPick(pick);
 			return undefined;
 		}

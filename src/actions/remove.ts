@@ -2,12 +2,12 @@
  * ❌: removes a result message (a job's result, or a picked image's post). Only its requester (for a pick, also
  * the member who picked it) or a member with Manage Messages may.
  */
-import { DiscordAPIError, Routes } from 'discord.js';
+import { RESTJSONErrorCodes, Routes } from 'discord.js';
+import { isDiscordError } from '../discord/respond.js';
 import { UserError } from '../jobs/errors.js';
 import type { ActionDeps } from './deps.js';
 import type { Invocation } from './invocation.js';
 
-const UNKNOWN_MESSAGE = 10008;
 export const ONLY_REQUESTER = 'Only the requester can delete this.';
 
 /** Deletes the message the member acted on. `index` is set when that message shows a picked image. */
@@ -30,7 +30,7 @@ export async function deleteResult(
 	try {
 		await deps.rest.delete(Routes.channelMessage(invocation.channelId, invocation.messageId));
 	} catch (error) {
-		if (!(error instanceof DiscordAPIError && Number(error.code) === UNKNOWN_MESSAGE)) throw error;
+		if (!isDiscordError(error, RESTJSONErrorCodes.UnknownMessage)) throw error;
 	}
 	await deps.records.forgetMessage(invocation.messageId);
 	invocation.log.info({ jobId: subject.jobId, messageId: invocation.messageId }, 'Result deleted');

@@ -5,6 +5,7 @@
 import { SlashCommandBuilder } from '@discordjs/builders';
 import { InteractionContextType, MessageFlags } from 'discord.js';
 import { quotePrompt } from '../discord/render.js';
+import { NO_PINGS } from '../discord/respond.js';
 import { UserError } from '../jobs/errors.js';
 import type { JobService } from '../jobs/service.js';
 import type { JobRecord } from '../jobs/types.js';
@@ -69,7 +70,7 @@ export default {
 					...(footer ? { footer: { text: footer } } : {}),
 				},
 			],
-			allowedMentions: { parse: [] },
+			allowedMentions: NO_PINGS,
 		});
 	},
 } satisfies Command;

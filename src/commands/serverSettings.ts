@@ -3,6 +3,7 @@
  * here: Discord's default permission is only advice to clients, and a server can override it.
  */
 import { MessageFlags, PermissionFlagsBits, Routes, type APIEmoji, type ChatInputCommandInteraction } from 'discord.js';
+import { NO_PINGS, fitContent } from '../discord/respond.js';
 import { UserError } from '../jobs/errors.js';
 import { describeCredits, describeDefaults, describeRules, describeUsage, formatValue } from '../settings/describe.js';
 import { listSpeeds, listTaskTypes } from '../settings/rules.js';
@@ -85,7 +86,7 @@ async function show(interaction: GuildInteraction, context: CommandContext): Pro
 		describeUsage(usage, server.limits.serverDaily, nextUtcMidnight(Date.now())),
 		describeCredits(credits),
 	].join('\n');
-	await interaction.editReply({ content: content.slice(0, 2000), allowedMentions: { parse: [] } });
+	await interaction.editReply({ content: fitContent(content), allowedMentions: NO_PINGS });
 }
 
 async function set(interaction: GuildInteraction, context: CommandContext, input: SubcommandInput): Promise<void> {
@@ -150,8 +151,8 @@ async function set(interaction: GuildInteraction, context: CommandContext, input
 	if (watermark) saved.push(`watermark ${formatValue(watermark)}`);
 	for (const [name, value] of limits) saved.push(`${name} ${value}`);
 	await interaction.editReply({
-		content: `Saved: ${saved.join('; ')}. See everything with \`/server-settings show\`.`.slice(0, 2000),
-		allowedMentions: { parse: [] },
+		content: fitContent(`Saved: ${saved.join('; ')}. See everything with \`/server-settings show\`.`),
+		allowedMentions: NO_PINGS,
 	});
 }
 
@@ -185,7 +186,7 @@ async function setEmoji(interaction: GuildInteraction, context: CommandContext, 
 	});
 	await interaction.editReply({
 		content: `Saved. ${describeRules(after).at(-1) ?? ''}`,
-		allowedMentions: { parse: [] },
+		allowedMentions: NO_PINGS,
 	});
 }
 
@@ -245,6 +246,6 @@ async function reset(interaction: GuildInteraction, context: CommandContext, set
 			name === 'all'
 				? 'Every server setting is back to its default: no defaults, rules or limits.'
 				: `\`${name}\` is back to its default.`,
-		allowedMentions: { parse: [] },
+		allowedMentions: NO_PINGS,
 	});
 }

@@ -4,6 +4,7 @@
  */
 import { SlashCommandBuilder } from '@discordjs/builders';
 import { InteractionContextType, MessageFlags, type ChatInputCommandInteraction } from 'discord.js';
+import { NO_PINGS, fitContent } from '../discord/respond.js';
 import { UserError } from '../jobs/errors.js';
 import { describeEffective, formatValue } from '../settings/describe.js';
 import { checkSpeed, checkTaskType } from '../settings/rules.js';
@@ -82,7 +83,7 @@ async function show(
 		...describeEffective(effective),
 		'Change yours with `/settings set`, forget them with `/settings reset`.',
 	].join('\n');
-	await interaction.editReply({ content: content.slice(0, 2000), allowedMentions: { parse: [] } });
+	await interaction.editReply({ content: fitContent(content), allowedMentions: NO_PINGS });
 }
 
 async function set(
@@ -109,7 +110,7 @@ async function set(
 	}));
 	await interaction.editReply({
 		content: `Saved. Your jobs in this server now use ${describeChanges(changes)} unless you type another value. See everything with \`/settings show\`.`,
-		allowedMentions: { parse: [] },
+		allowedMentions: NO_PINGS,
 	});
 }
 
@@ -133,7 +134,7 @@ async function reset(
 			name === ALL
 				? 'Forgot all your defaults: the server’s defaults (or the API’s) apply again.'
 				: `Forgot your \`${String(name)}\`: the server’s default (or the API’s) applies again.`,
-		allowedMentions: { parse: [] },
+		allowedMentions: NO_PINGS,
 	});
 }
 

@@ -17,10 +17,10 @@ import { ACTION_EMOJI, type ActionEmojiSet } from '../settings/actionEmoji.js';
 import { encodeActionId } from './customId.js';
 import { parseEmoji } from './emoji.js';
 import { jobLine, type RenderedMessage } from './render.js';
+import { MESSAGE_CONTENT_LIMIT } from './respond.js';
 
 export type ButtonRow = APIActionRowComponent<APIButtonComponentWithCustomId>;
 
-const CONTENT_LIMIT = 2000;
 /** The modal's text input holding the prompt. */
 export const PROMPT_INPUT_ID = 'prompt';
 /** Discord shows at most four pick buttons per grid (the emoji go to 4️⃣ as well). */
@@ -101,7 +101,7 @@ export function reactionHint(shape: ResultShape, imageCount = MAX_PICKS, emoji: 
 
 /** Adds a line to a message's content when it fits within Discord's limit (the line is a nicety, the content is not). */
 export function appendLine(content: string, line: string): string {
-	return content.length + 1 + line.length <= CONTENT_LIMIT ? `${content}\n${line}` : content;
+	return content.length + 1 + line.length <= MESSAGE_CONTENT_LIMIT ? `${content}\n${line}` : content;
 }
 
 /** A finished job's message with its buttons and reaction hint; failures are left as they are. */
@@ -136,7 +136,7 @@ export function withoutActions<Message extends RenderedMessage>(
 	rendered: Message,
 ): Message & { components: ButtonRow[] } {
 	const note = `${jobLine(job.id)} · its buttons could not be shown here`;
-	const room = CONTENT_LIMIT - note.length - 1;
+	const room = MESSAGE_CONTENT_LIMIT - note.length - 1;
 	const content = rendered.content.length <= room ? rendered.content : `${rendered.content.slice(0, room - 1)}…`;
 	// An empty list, not none: an edit keeps the components it does not mention.
 	return { ...rendered, content: `${content}\n${note}`, components: [] };

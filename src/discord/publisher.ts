@@ -49,6 +49,7 @@ import {
 	renderWorking,
 	type RenderedMessage,
 } from './render.js';
+import { pingOnly } from './respond.js';
 
 /** Discord's default upload limit for a message without boosts. */
 export const DEFAULT_UPLOAD_LIMIT_BYTES = 10 * 1024 * 1024;
@@ -144,7 +145,7 @@ export class DiscordPublisher implements JobPublisher {
 		const message = (await this.rest.post(Routes.channelMessages(channelId), {
 			body: {
 				...rendered,
-				allowed_mentions: { parse: [], users: [requesterId], replied_user: false },
+				allowed_mentions: { ...pingOnly(requesterId), replied_user: false },
 				// discord.js repeats a request that timed out: the nonce keeps a repeat that had landed from posting twice.
 				nonce: nonceFor(job.id, 'working'),
 				enforce_nonce: true,
@@ -287,7 +288,7 @@ export class DiscordPublisher implements JobPublisher {
 					target.channelId,
 					{
 						...message.mentioned,
-						allowed_mentions: { parse: [], users: [target.requesterId] },
+						allowed_mentions: pingOnly(target.requesterId),
 					},
 					message,
 				),

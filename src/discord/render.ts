@@ -6,10 +6,7 @@ import { escapeMarkdown, type APIAllowedMentions } from 'discord.js';
 import type { GenerateRequest } from '../api/types.js';
 import type { DownloadResult } from '../jobs/download.js';
 import type { FinishedJob, JobRecord } from '../jobs/types.js';
-
-const CONTENT_LIMIT = 2000;
-
-export const NO_PINGS: APIAllowedMentions = { parse: [] };
+import { NO_PINGS, MESSAGE_CONTENT_LIMIT } from './respond.js';
 
 export interface RenderedMessage {
 	content: string;
@@ -105,8 +102,8 @@ function escapedLines(prompt: string): string {
 function compose(lines: { head: string; tail: string[] }, prompt: string): string {
 	const tail = lines.tail.join('\n');
 	// The prompt is the only unbounded part: give it whatever the rest leaves.
-	const budget = Math.max(20, CONTENT_LIMIT - lines.head.length - tail.length - 2);
-	return [lines.head, quotePrompt(prompt, budget), tail].filter(Boolean).join('\n').slice(0, CONTENT_LIMIT);
+	const budget = Math.max(20, MESSAGE_CONTENT_LIMIT - lines.head.length - tail.length - 2);
+	return [lines.head, quotePrompt(prompt, budget), tail].filter(Boolean).join('\n').slice(0, MESSAGE_CONTENT_LIMIT);
 }
 
 /** The reply while a job waits (`queuePosition` ≥ 1: its place in the submission queue) or is being generated. */
@@ -175,7 +172,7 @@ export function renderUndeliverable(
 			: `It failed (${outcome.reason.slice(0, 300)}), and its report could not be posted`;
 	const head = header(job, '⚠️', 'finished', finishedAt, options.mention);
 	return {
-		content: `${head}\n${what}: ${why.slice(0, 1000)}\n${jobLine(job.id)}`.slice(0, CONTENT_LIMIT),
+		content: `${head}\n${what}: ${why.slice(0, 1000)}\n${jobLine(job.id)}`.slice(0, MESSAGE_CONTENT_LIMIT),
 		allowed_mentions: NO_PINGS,
 	};
 }

@@ -1,4 +1,5 @@
 import { Events, MessageFlags, type Interaction, type RepliableInteraction } from 'discord.js';
+import { NO_PINGS, fitContent, tellPrivately } from '../discord/respond.js';
 import { UserError } from '../jobs/errors.js';
 import type { Logger } from '../logger.js';
 import { StoreUnavailableError } from '../store/unavailable.js';
@@ -72,9 +73,9 @@ async function answerPrivately(interaction: RepliableInteraction, message: strin
 		try {
 			await interaction.deleteReply();
 			await interaction.followUp({
-				content: `⚠️ ${message}`,
+				content: fitContent(`⚠️ ${message}`),
 				flags: MessageFlags.Ephemeral,
-				allowedMentions: { parse: [] },
+				allowedMentions: NO_PINGS,
 			});
 			return;
 		} catch (error) {
@@ -86,15 +87,8 @@ async function answerPrivately(interaction: RepliableInteraction, message: strin
 
 /** The one error funnel: ephemeral when possible, never throws. */
 async function answerError(interaction: RepliableInteraction, message: string, log: Logger): Promise<void> {
-	const content = `⚠️ ${message}`.slice(0, 2000);
 	try {
-		if (interaction.deferred && !interaction.replied) {
-			await interaction.editReply({ content, allowedMentions: { parse: [] } });
-		} else if (interaction.replied) {
-			await interaction.followUp({ content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
-		} else {
-			await interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
-		}
+		await tellPrivately(interaction, `⚠️ ${message}`);
 	} catch (error) {
 		log.warn({ err: error }, 'Could not tell the member about the error');
 	}

@@ -11,7 +11,7 @@ import {
 	type ButtonRow,
 } from '../../src/discord/components.js';
 import { decodeActionId } from '../../src/discord/customId.js';
-import { NO_PINGS } from '../../src/discord/render.js';
+import { NO_PINGS } from '../../src/discord/respond.js';
 import { ACTION_EMOJI } from '../../src/settings/actionEmoji.js';
 import { finishedJob, JOB_ID, VIDEO } from '../actions/fixtures.js';
 

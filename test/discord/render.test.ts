@@ -3,13 +3,13 @@ import type { GenerateRequest } from '../../src/api/types.js';
 import {
 	describeParameters,
 	escapePrompt,
-	NO_PINGS,
 	quotePrompt,
 	renderUndeliverable,
 	renderFinished,
 	renderWorking,
 	type RenderedMessage,
 } from '../../src/discord/render.js';
+import { NO_PINGS } from '../../src/discord/respond.js';
 import type { DownloadResult } from '../../src/jobs/download.js';
 import type { FinishedJob, FinishedOutcome, JobRecord } from '../../src/jobs/types.js';
 

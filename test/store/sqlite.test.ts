@@ -213,7 +213,8 @@ describe('sweeping expired rows', () => {
 		const outside = SqliteConnection.open(file);
 		try {
 			const early = store.collection<string>('early-callbacks');
-			await Promise.all(Array.from({ length: 20 }, async (_, index) => early.set(`job-${index}`, 'task', 30)));
+			// They expire after the count below (which a loaded machine may take a while to reach), then await the sweep.
+			await Promise.all(Array.from({ length: 20 }, async (_, index) => early.set(`job-${index}`, 'task', 1_000)));
 			await early.set('kept', 'task');
 			const rows = async () => Number((await outside.all('SELECT count(*) AS n FROM early_callbacks'))[0]?.['n']);
 			expect(await rows()).toBe(21);
