@@ -3,6 +3,7 @@
  * their limits) and records the result it came from.
  */
 import type { GenerateRequest } from '../api/types.js';
+import { describeRefusal } from '../discord/refusals.js';
 import { UserError } from '../jobs/errors.js';
 import type { JobKind } from '../jobs/request.js';
 import type { FinishedJob } from '../jobs/types.js';
@@ -48,7 +49,8 @@ async function startDerived(
 		kind: job.kind,
 		request: job.request,
 	});
-	if (authorization && !authorization.ok) throw new UserError(`Nothing was submitted. ${authorization.message}`);
+	if (authorization && !authorization.ok)
+		throw new UserError(`Nothing was submitted. ${describeRefusal(authorization.refusal)}`);
 	try {
 		await invocation.responder.defer('public');
 		const started = await deps.jobs.start({

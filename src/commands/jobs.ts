@@ -6,10 +6,10 @@ import { SlashCommandBuilder } from '@discordjs/builders';
 import { InteractionContextType, MessageFlags } from 'discord.js';
 import { quotePrompt } from '../discord/render.js';
 import { NO_PINGS } from '../discord/respond.js';
+import { discordTimestamp } from '../discord/timestamp.js';
 import { UserError } from '../jobs/errors.js';
 import type { JobService } from '../jobs/service.js';
 import type { JobRecord } from '../jobs/types.js';
-import { discordTimestamp } from '../settings/time.js';
 import type { Command } from './types.js';
 
 export const JOBS_DEFAULT_COUNT = 10;

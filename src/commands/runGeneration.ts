@@ -3,6 +3,7 @@
  */
 import { ApplicationCommandOptionType, MessageFlags, type ChatInputCommandInteraction } from 'discord.js';
 import { interactionHandle } from '../discord/interactionToken.js';
+import { describeRefusal } from '../discord/refusals.js';
 import { UserError } from '../jobs/errors.js';
 import {
 	IMAGE_ATTACHMENT_OPTION,
@@ -53,7 +54,7 @@ export async function runGeneration(
 		throw new StoreUnavailableError(`Deciding on the job took over ${DECISION_BUDGET_MS} ms`);
 	}
 	const { authorization } = decided;
-	if (!authorization.ok) throw new UserError(`Nothing was submitted. ${authorization.message}`);
+	if (!authorization.ok) throw new UserError(`Nothing was submitted. ${describeRefusal(authorization.refusal)}`);
 
 	try {
 		await interaction.deferReply();

@@ -4,8 +4,14 @@
  */
 import { MessageFlags, PermissionFlagsBits, Routes, type APIEmoji, type ChatInputCommandInteraction } from 'discord.js';
 import { NO_PINGS, fitContent } from '../discord/respond.js';
+import {
+	describeCredits,
+	describeDefaults,
+	describeRules,
+	describeUsage,
+	formatValue,
+} from '../discord/settingsView.js';
 import { UserError } from '../jobs/errors.js';
-import { describeCredits, describeDefaults, describeRules, describeUsage, formatValue } from '../settings/describe.js';
 import { listSpeeds, listTaskTypes } from '../settings/rules.js';
 import { nextUtcMidnight } from '../settings/time.js';
 import { EMOJI_ACTIONS, emptyServerSettings, type ServerSettings } from '../settings/types.js';

@@ -4,9 +4,10 @@
  */
 import { SlashCommandBuilder } from '@discordjs/builders';
 import { InteractionContextType, MessageFlags, type ChatInputCommandInteraction } from 'discord.js';
+import { describeRefusal } from '../discord/refusals.js';
 import { NO_PINGS, fitContent } from '../discord/respond.js';
+import { describeEffective, formatValue } from '../discord/settingsView.js';
 import { UserError } from '../jobs/errors.js';
-import { describeEffective, formatValue } from '../settings/describe.js';
 import { checkSpeed, checkTaskType } from '../settings/rules.js';
 import type { OptionDefaults } from '../settings/types.js';
 import { GENERATION_OPTION_NAMES, checkDefaults } from '../settings/validate.js';
@@ -98,10 +99,10 @@ async function set(
 	// A default the server's rules refuse would only make every job fail: say so now.
 	const server = await context.settings.settings.server(interaction.guildId);
 	const speed = checkSpeed(server, changes.speed);
-	if (!speed.ok) problems.push(speed.message);
+	if (!speed.ok) problems.push(describeRefusal(speed.refusal));
 	if (changes.hd) {
 		const hd = checkTaskType(server, 'mj_video_hd');
-		if (!hd.ok) problems.push(hd.message);
+		if (!hd.ok) problems.push(describeRefusal(hd.refusal));
 	}
 	assertNothingWrong(problems);
 	await context.settings.settings.updateMember(interaction.guildId, interaction.user.id, (current) => ({

@@ -1,16 +1,16 @@
 /**
  * A server's rules about what may be generated, where and by whom. Pure checks: each answers with the rule that
- * refused and a message naming the admin setting that controls it, so nobody is left guessing.
+ * refused and the facts behind it (see `refusals.ts`), which the Discord side words with the admin setting that
+ * controls it, so nobody is left guessing.
  */
 import type { Speed, TaskType } from '../api/spec.js';
 import type { GenerateRequest } from '../api/types.js';
 import type { GenerationOptionName } from '../jobs/options.js';
+import type { Refusal } from './refusals.js';
 import { implicitSpeed } from './resolve.js';
 import type { ServerSettings, ValueSource } from './types.js';
 
-export type RuleName = 'channel' | 'role' | 'task-type' | 'speed' | 'member-running' | 'member-daily' | 'server-daily';
-
-export type RuleVerdict = { ok: true } | { ok: false; rule: RuleName; message: string };
+export type RuleVerdict = { ok: true } | { ok: false; refusal: Refusal };
 
 const OK: RuleVerdict = { ok: true };
 
@@ -38,40 +38,19 @@ export function listSpeeds(speeds: readonly Speed[]): string {
 export function checkChannel(server: ServerSettings, channelId: string, parentChannelId?: string | null): RuleVerdict {
 	if (server.channels.length === 0) return OK;
 	if (server.channels.includes(channelId) || (parentChannelId && server.channels.includes(parentChannelId))) return OK;
-	const where = server.channels.map((id) => `<#${id}>`).join(', ');
-	return {
-		ok: false,
-		rule: 'channel',
-		message: `This server uses the bot only in ${where}. A server admin controls this with \`/server-settings set\` \`add_channel\` / \`remove_channel\`.`,
-	};
+	return { ok: false, refusal: { rule: 'channel', channelIds: server.channels } };
 }
 
 export function checkRole(server: ServerSettings, roleIds: readonly string[]): RuleVerdict {
 	if (!server.requiredRoleId || roleIds.includes(server.requiredRoleId)) return OK;
-	return {
-		ok: false,
-		rule: 'role',
-		message: `This server lets only members with the <@&${server.requiredRoleId}> role generate. A server admin controls this with \`/server-settings set required_role\`.`,
-	};
+	return { ok: false, refusal: { rule: 'role', roleId: server.requiredRoleId } };
 }
 
 export function checkTaskType(server: ServerSettings, taskType: TaskType): RuleVerdict {
 	const allowed = server.allowedTaskTypes;
 	if (!allowed || allowed.includes(taskType)) return OK;
-	const hint =
-		taskType === 'mj_video_hd' && allowed.includes('mj_video') ? ' Try again without `hd` for a standard video.' : '';
-	return {
-		ok: false,
-		rule: 'task-type',
-		message: `This server does not allow \`${TASK_TYPE_NAMES[taskType]}\` jobs (\`${taskType}\`); allowed here: ${listTaskTypes(allowed)}.${hint} A server admin controls this with \`/server-settings set allowed_commands\`.`,
-	};
+	return { ok: false, refusal: { rule: 'task-type', taskType, allowed } };
 }
-
-const SOURCE_HINTS: Partial<Record<ValueSource, string>> = {
-	member: ' It comes from your own `/settings`: change it with `/settings set speed` or `/settings reset`.',
-	server: ' It is the server’s default speed.',
-	option: '',
-};
 
 export function checkSpeed(
 	server: ServerSettings,
@@ -80,11 +59,7 @@ export function checkSpeed(
 ): RuleVerdict {
 	const allowed = server.allowedSpeeds;
 	if (!allowed || speed === undefined || allowed.includes(speed)) return OK;
-	return {
-		ok: false,
-		rule: 'speed',
-		message: `This server does not allow the \`${speed}\` speed (allowed: ${listSpeeds(allowed)}).${SOURCE_HINTS[source] ?? ''} A server admin controls this with \`/server-settings set allowed_speeds\`.`,
-	};
+	return { ok: false, refusal: { rule: 'speed', speed, allowed, source } };
 }
 
 export function speedOf(request: GenerateRequest): Speed | undefined {

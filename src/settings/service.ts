@@ -12,11 +12,12 @@ import type { Logger } from '../logger.js';
 import { claimsInStore, type Claims } from '../store/claims.js';
 import type { Store } from '../store/store.js';
 import { KeyedLock } from './keyedLock.js';
+import type { Refusal } from './refusals.js';
 import { resolveEffective, type EffectiveOptions } from './resolve.js';
-import { applyRequestRules, checkChannel, checkRole, type RuleName } from './rules.js';
+import { applyRequestRules, checkChannel, checkRole } from './rules.js';
 import { LockTimeoutError, SharedLock, type SharedLockTiming } from './sharedLock.js';
 import { SettingsStore } from './store.js';
-import { discordTimestamp, nextUtcMidnight } from './time.js';
+import { nextUtcMidnight } from './time.js';
 import type { ActionEmoji, OptionDefaults, ServerSettings, ValueSource } from './types.js';
 import { JobUsage, type GuildUsage, type JobEntry } from './usage.js';
 import { BatchedUsageRecorder } from './usageRecorder.js';
@@ -54,10 +55,7 @@ export type JobAuthorization =
 			 */
 			release(): Promise<void>;
 	  }
-	| { ok: false; rule: RefusalReason; message: string };
-
-/** A server rule or limit, or `busy`: another process kept the server's limits locked for too long. */
-export type RefusalReason = RuleName | 'busy';
+	| { ok: false; refusal: Refusal };
 
 export interface SettingsServiceOptions {
 	/** The clock for limits (today's counts, the age of a reservation). */
@@ -164,7 +162,7 @@ export class SettingsService {
 		} catch (error) {
 			if (!(error instanceof LockTimeoutError)) throw error;
 			this.logger.warn({ guildId: input.guildId, claim: error.claimKey }, 'The server’s limits stayed locked too long');
-			return refuse('busy', 'The bot is busy with other requests from this server right now. Try again in a moment.');
+			return refuse({ rule: 'busy' });
 		}
 	}
 
@@ -175,30 +173,21 @@ export class SettingsService {
 		request: GenerateRequest,
 	): Promise<JobAuthorization> {
 		const { memberRunning, memberDaily, serverDaily } = limits;
-		const resetsAt = discordTimestamp(nextUtcMidnight(this.now()));
+		const resetsAt = nextUtcMidnight(this.now());
 		if (memberRunning !== undefined || memberDaily !== undefined) {
 			const usage = await this.usage.memberUsage(guildId, userId);
 			const running = usage.running.length;
 			if (memberRunning !== undefined && running >= memberRunning) {
-				return refuse(
-					'member-running',
-					`You already have ${plural(running, 'job')} running, and this server allows ${memberRunning} at once. You can start another as soon as one finishes (see \`/jobs\`). A server admin controls this with \`/server-settings set member_running_limit\`.`,
-				);
+				return refuse({ rule: 'member-running', running, limit: memberRunning });
 			}
 			if (memberDaily !== undefined && usage.today >= memberDaily) {
-				return refuse(
-					'member-daily',
-					`You have used your ${plural(memberDaily, 'job')} for today on this server; the limit resets ${resetsAt} (midnight UTC). Failed jobs do not count. A server admin controls this with \`/server-settings set member_daily_limit\`.`,
-				);
+				return refuse({ rule: 'member-daily', limit: memberDaily, resetsAt });
 			}
 		}
 		if (serverDaily !== undefined) {
 			const usage = await this.usage.guildUsage(guildId);
 			if (usage.today >= serverDaily) {
-				return refuse(
-					'server-daily',
-					`This server has reached its cap of ${plural(serverDaily, 'job')} per day; it resets ${resetsAt} (midnight UTC). A server admin controls this with \`/server-settings set server_daily_limit\`.`,
-				);
+				return refuse({ rule: 'server-daily', limit: serverDaily, resetsAt });
 			}
 		}
 		// Recorded before the lock is let go, under the id the job will start with: the next decision, in any process,
@@ -267,10 +256,6 @@ export class SettingsService {
 	}
 }
 
-function refuse(rule: RefusalReason, message: string): JobAuthorization {
-	return { ok: false, rule, message };
-}
-
-function plural(count: number, noun: string): string {
-	return `${count} ${noun}${count === 1 ? '' : 's'}`;
+function refuse(refusal: Refusal): JobAuthorization {
+	return { ok: false, refusal };
 }

@@ -13,8 +13,3 @@ export function nextUtcMidnight(at: number): number {
 export function utcDayKey(at: number): string {
 	return new Date(startOfUtcDay(at)).toISOString().slice(0, 10);
 }
-
-/** A timestamp Discord renders in each reader's own locale; `R` is relative ("in 3 hours"). */
-export function discordTimestamp(at: number, style: 'R' | 'f' | 't' = 'R'): string {
-	return `<t:${Math.floor(at / 1000)}:${style}>`;
-}

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CommandOptionInput, SendCommandInput } from '../../fakes/discord/types.js';
 import type { RecordedRequest } from '../../fakes/discord.js';
+import { describeRefusal } from '../../src/discord/refusals.js';
 import { buildGenerateRequest } from '../../src/jobs/request.js';
 import { nextUtcMidnight } from '../../src/settings/time.js';
 import { createClaims } from '../../src/store/claims.js';
@@ -284,7 +285,7 @@ describe('server rules and limits stop a job before anything is submitted', () =
 			kind: 'imagine',
 			request: buildGenerateRequest({ kind: 'imagine', prompt: 'x', options: {} }),
 		});
-		expect(gate).toMatchObject({ ok: false, rule: 'channel' });
+		expect(gate).toMatchObject({ ok: false, refusal: { rule: 'channel' } });
 		const disallowed = await world.bot.settings.authorizeJob({
 			guildId: ids.guild,
 			channelId: ids.otherChannel,
@@ -293,7 +294,7 @@ describe('server rules and limits stop a job before anything is submitted', () =
 			kind: 'imagine',
 			request: buildGenerateRequest({ kind: 'imagine', prompt: 'x', options: {} }),
 		});
-		expect(disallowed).toMatchObject({ ok: false, rule: 'role' });
+		expect(disallowed).toMatchObject({ ok: false, refusal: { rule: 'role' } });
 		expectClean();
 	});
 
@@ -411,7 +412,7 @@ describe('/jobs', () => {
 			kind: 'remix',
 			request,
 		});
-		if (!grant.ok) throw new Error(grant.message);
+		if (!grant.ok) throw new Error(describeRefusal(grant.refusal));
 		await world.bot.jobs.start({
 			id: grant.jobId,
 			kind: 'remix',

@@ -73,7 +73,7 @@ describe.each(KINDS)('two processes on one %s store', (kind) => {
 		await processes[0]!.settings.updateServer(GUILD, (current) => ({ ...current, limits: { memberRunning: 1 } }));
 		const results = await requestsAtOnce([MEMBERS[0]!]);
 		expect(granted(results)).toHaveLength(1);
-		expect(results.filter((result) => !result.ok && result.rule === 'member-running')).toHaveLength(39);
+		expect(results.filter((result) => !result.ok && result.refusal.rule === 'member-running')).toHaveLength(39);
 		// Either process sees the one reservation.
 		for (const settings of processes) {
 			expect((await settings.usage.memberUsage(GUILD, MEMBERS[0]!)).running).toHaveLength(1);
@@ -84,7 +84,7 @@ describe.each(KINDS)('two processes on one %s store', (kind) => {
 		await processes[1]!.settings.updateServer(GUILD, (current) => ({ ...current, limits: { serverDaily: 7 } }));
 		const results = await requestsAtOnce(MEMBERS);
 		expect(granted(results)).toHaveLength(7);
-		expect(results.filter((result) => !result.ok && result.rule === 'server-daily')).toHaveLength(33);
+		expect(results.filter((result) => !result.ok && result.refusal.rule === 'server-daily')).toHaveLength(33);
 	});
 
 	it('records the jobs of a server without limits without making anyone wait, and counts them once limits are set', async () => {
@@ -95,7 +95,10 @@ describe.each(KINDS)('two processes on one %s store', (kind) => {
 		expect(await processes[1]!.guildUsage(GUILD)).toEqual({ today: 40, failedToday: 0, running: 40, members: 4 });
 		await processes[1]!.settings.updateServer(GUILD, (current) => ({ ...current, limits: { serverDaily: 41 } }));
 		expect((await processes[1]!.authorizeJob(input(MEMBERS[0]!))).ok).toBe(true);
-		expect(await processes[1]!.authorizeJob(input(MEMBERS[1]!))).toMatchObject({ ok: false, rule: 'server-daily' });
+		expect(await processes[1]!.authorizeJob(input(MEMBERS[1]!))).toMatchObject({
+			ok: false,
+			refusal: { rule: 'server-daily' },
+		});
 	});
 
 	it('loses no usage entry when both record at once', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GenerateRequest } from '../../src/api/types.js';
+import { describeRefusal } from '../../src/discord/refusals.js';
 import { buildGenerateRequest } from '../../src/jobs/request.js';
 import { applyRequestRules, checkChannel, checkRole, checkSpeed, checkTaskType } from '../../src/settings/rules.js';
 import { emptyServerSettings, type ServerSettings } from '../../src/settings/types.js';
@@ -26,9 +27,9 @@ describe('checkChannel', () => {
 		expect(checkChannel(listed, '10').ok).toBe(true);
 		expect(checkChannel(listed, 'thread', '11').ok).toBe(true);
 		const refused = checkChannel(listed, '12', '13');
-		expect(refused).toMatchObject({ ok: false, rule: 'channel' });
-		expect(!refused.ok && refused.message).toContain('only in <#10>, <#11>');
-		expect(!refused.ok && refused.message).toContain('add_channel');
+		expect(refused).toMatchObject({ ok: false, refusal: { rule: 'channel' } });
+		expect(!refused.ok && describeRefusal(refused.refusal)).toContain('only in <#10>, <#11>');
+		expect(!refused.ok && describeRefusal(refused.refusal)).toContain('add_channel');
 	});
 });
 
@@ -40,28 +41,28 @@ describe('checkRole', () => {
 
 	it('names the role and the setting', () => {
 		const refused = checkRole(server({ requiredRoleId: '7' }), ['5']);
-		expect(refused).toMatchObject({ ok: false, rule: 'role' });
-		expect(!refused.ok && refused.message).toContain('<@&7>');
-		expect(!refused.ok && refused.message).toContain('`/server-settings set required_role`');
+		expect(refused).toMatchObject({ ok: false, refusal: { rule: 'role' } });
+		expect(!refused.ok && describeRefusal(refused.refusal)).toContain('<@&7>');
+		expect(!refused.ok && describeRefusal(refused.refusal)).toContain('`/server-settings set required_role`');
 	});
 });
 
 describe('checkTaskType', () => {
 	it('names the command, what is allowed, and the setting', () => {
 		const refused = checkTaskType(server({ allowedTaskTypes: ['mj_txt2img'] }), 'mj_omni_reference');
-		expect(!refused.ok && refused.message).toBe(
+		expect(!refused.ok && describeRefusal(refused.refusal)).toBe(
 			'This server does not allow `omni` jobs (`mj_omni_reference`); allowed here: `imagine`. A server admin controls this with `/server-settings set allowed_commands`.',
 		);
 	});
 
 	it('suggests a standard video when only HD is refused', () => {
 		const refused = checkTaskType(server({ allowedTaskTypes: ['mj_video'] }), 'mj_video_hd');
-		expect(!refused.ok && refused.message).toContain('without `hd`');
+		expect(!refused.ok && describeRefusal(refused.refusal)).toContain('without `hd`');
 	});
 
 	it('says when nothing is allowed', () => {
 		const refused = checkTaskType(server({ allowedTaskTypes: [] }), 'mj_txt2img');
-		expect(!refused.ok && refused.message).toContain('allowed here: none');
+		expect(!refused.ok && describeRefusal(refused.refusal)).toContain('allowed here: none');
 	});
 });
 
@@ -69,9 +70,9 @@ describe('checkSpeed', () => {
 	it('tells the member where a refused speed came from', () => {
 		const restricted = server({ allowedSpeeds: ['relaxed'] });
 		const fromMember = checkSpeed(restricted, 'turbo', 'member');
-		expect(!fromMember.ok && fromMember.message).toContain('your own `/settings`');
+		expect(!fromMember.ok && describeRefusal(fromMember.refusal)).toContain('your own `/settings`');
 		const typed = checkSpeed(restricted, 'turbo');
-		expect(!typed.ok && typed.message).toBe(
+		expect(!typed.ok && describeRefusal(typed.refusal)).toBe(
 			'This server does not allow the `turbo` speed (allowed: `relaxed`). A server admin controls this with `/server-settings set allowed_speeds`.',
 		);
 		expect(checkSpeed(restricted, undefined).ok).toBe(true);
@@ -96,10 +97,13 @@ describe('applyRequestRules', () => {
 	it('refuses a disallowed speed or task type rather than changing it', () => {
 		const relaxedOnly = server({ allowedSpeeds: ['relaxed'] });
 		const fast = buildGenerateRequest({ kind: 'imagine', prompt: 'x', options: { speed: 'fast' } });
-		expect(applyRequestRules(relaxedOnly, fast, { speed: 'server' })).toMatchObject({ ok: false, rule: 'speed' });
+		expect(applyRequestRules(relaxedOnly, fast, { speed: 'server' })).toMatchObject({
+			ok: false,
+			refusal: { rule: 'speed' },
+		});
 		expect(applyRequestRules(server({ allowedTaskTypes: ['mj_txt2img'] }), VIDEO)).toMatchObject({
 			ok: false,
-			rule: 'task-type',
+			refusal: { rule: 'task-type' },
 		});
 	});
 });

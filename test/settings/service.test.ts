@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describeRefusal } from '../../src/discord/refusals.js';
 import { JobRepository } from '../../src/jobs/repository.js';
 import { buildGenerateRequest } from '../../src/jobs/request.js';
 import type { FinishedOutcome, JobRecord } from '../../src/jobs/types.js';
@@ -50,7 +51,7 @@ function input(changes: Partial<JobAuthorizationInput> = {}): JobAuthorizationIn
 /** Authorises and "starts" a job the way a command does: under the id the authorisation chose. */
 async function startJob(changes: Partial<JobAuthorizationInput> = {}): Promise<JobRecord> {
 	const authorization = await service.authorizeJob(input(changes));
-	if (!authorization.ok) throw new Error(authorization.message);
+	if (!authorization.ok) throw new Error(describeRefusal(authorization.refusal));
 	const job = jobRecord(authorization.jobId, authorization.request, changes);
 	await repository.create(job);
 	// Servers without limits record their grants just after answering.
@@ -122,7 +123,7 @@ describe('SettingsService.authorizeJob', () => {
 		await setLimits({ memberRunning: 2 });
 		const first = await startJob();
 		await startJob();
-		expect(await service.authorizeJob(input())).toMatchObject({ ok: false, rule: 'member-running' });
+		expect(await service.authorizeJob(input())).toMatchObject({ ok: false, refusal: { rule: 'member-running' } });
 		// Bob has his own count.
 		expect((await service.authorizeJob(input({ userId: BOB }))).ok).toBe(true);
 		await finishJob(first, OK);
@@ -142,22 +143,22 @@ describe('SettingsService.authorizeJob', () => {
 	it('counts a reservation as its job: before the job is stored, once it is, and not after a failed start', async () => {
 		await setLimits({ memberRunning: 1, memberDaily: 3 });
 		const authorization = await service.authorizeJob(input());
-		if (!authorization.ok) throw new Error(authorization.message);
+		if (!authorization.ok) throw new Error(describeRefusal(authorization.refusal));
 		// Reserved in the store under the job's id, before the job exists.
 		expect(await service.usage.memberUsage(GUILD, ALICE)).toEqual({
 			running: [{ id: authorization.jobId, at: now }],
 			today: 1,
 		});
-		expect(await service.authorizeJob(input())).toMatchObject({ ok: false, rule: 'member-running' });
+		expect(await service.authorizeJob(input())).toMatchObject({ ok: false, refusal: { rule: 'member-running' } });
 		const job = jobRecord(authorization.jobId, authorization.request);
 		await repository.create(job);
 		// A release after the job was stored changes nothing: the job counts as itself.
 		await authorization.release();
-		expect(await service.authorizeJob(input())).toMatchObject({ ok: false, rule: 'member-running' });
+		expect(await service.authorizeJob(input())).toMatchObject({ ok: false, refusal: { rule: 'member-running' } });
 		await finishJob(job, OK);
 
 		const unused = await service.authorizeJob(input());
-		if (!unused.ok) throw new Error(unused.message);
+		if (!unused.ok) throw new Error(describeRefusal(unused.refusal));
 		await unused.release();
 		expect(await service.usage.memberUsage(GUILD, ALICE)).toEqual({ running: [], today: 1 });
 		expect(await service.guildUsage(GUILD)).toEqual({ today: 1, failedToday: 0, running: 0, members: 1 });
@@ -167,7 +168,7 @@ describe('SettingsService.authorizeJob', () => {
 		await setLimits({ memberRunning: 1, memberDaily: 1 });
 		expect((await service.authorizeJob(input())).ok).toBe(true);
 		now += 4 * 60_000;
-		expect(await service.authorizeJob(input())).toMatchObject({ ok: false, rule: 'member-running' });
+		expect(await service.authorizeJob(input())).toMatchObject({ ok: false, refusal: { rule: 'member-running' } });
 		now += 60_000;
 		expect((await service.authorizeJob(input())).ok).toBe(true);
 	});
@@ -181,11 +182,10 @@ describe('SettingsService.authorizeJob', () => {
 			lockTiming: { waitMs: 50 },
 		});
 		const refused = await waiting.authorizeJob(input());
-		expect(refused).toEqual({
-			ok: false,
-			rule: 'busy',
-			message: 'The bot is busy with other requests from this server right now. Try again in a moment.',
-		});
+		expect(refused).toEqual({ ok: false, refusal: { rule: 'busy' } });
+		expect(!refused.ok && describeRefusal(refused.refusal)).toBe(
+			'The bot is busy with other requests from this server right now. Try again in a moment.',
+		);
 		// Another server is not held up.
 		expect((await waiting.authorizeJob(input({ guildId: OTHER_GUILD }))).ok).toBe(true);
 		await claims.release(`lock:limits:${GUILD}`, 'another process');
@@ -205,9 +205,9 @@ describe('SettingsService.authorizeJob', () => {
 		await finishJob(ok, OK);
 		await startJob();
 		const refused = await service.authorizeJob(input());
-		expect(refused).toMatchObject({ ok: false, rule: 'member-daily' });
+		expect(refused).toMatchObject({ ok: false, refusal: { rule: 'member-daily' } });
 		const midnight = Math.floor(Date.UTC(2025, 0, 11) / 1000);
-		expect(!refused.ok && refused.message).toContain(`resets <t:${midnight}:R>`);
+		expect(!refused.ok && describeRefusal(refused.refusal)).toContain(`resets <t:${midnight}:R>`);
 		now = Date.UTC(2025, 0, 11, 0, 1);
 		expect((await service.authorizeJob(input())).ok).toBe(true);
 	});
@@ -216,7 +216,10 @@ describe('SettingsService.authorizeJob', () => {
 		await setLimits({ serverDaily: 2 });
 		await startJob({ userId: ALICE });
 		const failed = await startJob({ userId: BOB });
-		expect(await service.authorizeJob(input({ userId: BOB }))).toMatchObject({ ok: false, rule: 'server-daily' });
+		expect(await service.authorizeJob(input({ userId: BOB }))).toMatchObject({
+			ok: false,
+			refusal: { rule: 'server-daily' },
+		});
 		await finishJob(failed, FAILED);
 		expect(await service.guildUsage(GUILD)).toEqual({ today: 1, failedToday: 1, running: 1, members: 2 });
 		expect((await service.authorizeJob(input({ userId: BOB }))).ok).toBe(true);
@@ -235,7 +238,10 @@ describe('SettingsService.authorizeJob', () => {
 			.set(`${GUILD}:${utcDayKey(now)}`, [{ id: before.id, at: before.createdAt, userId: ALICE }]);
 		expect(await service.guildUsage(GUILD)).toEqual({ today: 1, failedToday: 0, running: 1, members: 1 });
 		await startJob({ userId: BOB });
-		expect(await service.authorizeJob(input({ userId: BOB }))).toMatchObject({ ok: false, rule: 'server-daily' });
+		expect(await service.authorizeJob(input({ userId: BOB }))).toMatchObject({
+			ok: false,
+			refusal: { rule: 'server-daily' },
+		});
 		expect(await service.guildUsage(GUILD)).toEqual({ today: 2, failedToday: 0, running: 2, members: 2 });
 	});
 });

@@ -2,6 +2,7 @@
  * How settings read in Discord: pure functions from settings to message text, for `/settings show` and
  * `/server-settings show`.
  */
+import { channelMention, roleMention } from 'discord.js';
 import { SPEEDS, TASK_TYPES } from '../api/spec.js';
 import {
 	IMAGE_OPTION_NAMES,
@@ -9,12 +10,12 @@ import {
 	VIDEO_OPTION_NAMES,
 	type GenerationOptionName,
 } from '../jobs/options.js';
-import { API_DEFAULT_LABELS, type EffectiveOptions } from './resolve.js';
-import { listSpeeds, listTaskTypes } from './rules.js';
-import { discordTimestamp } from './time.js';
-import type { OptionDefaults, ServerSettings, ValueSource } from './types.js';
-import type { GuildUsage } from './usage.js';
-import { GENERATION_OPTION_NAMES, effectiveEmoji } from './validate.js';
+import { API_DEFAULT_LABELS, type EffectiveOptions } from '../settings/resolve.js';
+import { listSpeeds, listTaskTypes } from '../settings/rules.js';
+import type { OptionDefaults, ServerSettings, ValueSource } from '../settings/types.js';
+import type { GuildUsage } from '../settings/usage.js';
+import { GENERATION_OPTION_NAMES, effectiveEmoji } from '../settings/validate.js';
+import { discordTimestamp } from './timestamp.js';
 
 export function formatValue(value: unknown): string {
 	return `\`${String(value)}\``;
@@ -69,8 +70,8 @@ export function describeRules(server: ServerSettings): string[] {
 	return [
 		`**Allowed commands** (\`allowed_commands\`): ${allowedTypes && allowedTypes.length < TASK_TYPES.length ? listTaskTypes(allowedTypes) : 'all'}`,
 		`**Allowed speeds** (\`allowed_speeds\`): ${allowedSpeeds && allowedSpeeds.length < SPEEDS.length ? listSpeeds(allowedSpeeds) : 'all'}`,
-		`**Channels** (\`add_channel\` / \`remove_channel\`): ${server.channels.length > 0 ? server.channels.map((id) => `<#${id}>`).join(', ') : 'all'}`,
-		`**Required role** (\`required_role\`): ${server.requiredRoleId ? `<@&${server.requiredRoleId}>` : 'none'}`,
+		`**Channels** (\`add_channel\` / \`remove_channel\`): ${server.channels.length > 0 ? server.channels.map(channelMention).join(', ') : 'all'}`,
+		`**Required role** (\`required_role\`): ${server.requiredRoleId ? roleMention(server.requiredRoleId) : 'none'}`,
 		`**Watermark** (\`watermark\`): ${server.watermark ? formatValue(server.watermark) : 'none'}`,
 		`**Limits**: running per member (\`member_running_limit\`) ${limitText(server.limits.memberRunning)} · per member per day (\`member_daily_limit\`) ${limitText(server.limits.memberDaily)} · whole server per day (\`server_daily_limit\`) ${limitText(server.limits.serverDaily)}`,
 		`**Emoji** (\`/server-settings emoji\`): pick ${emoji.pick.join(' ')} · remix ${emoji.remix} · animate ${emoji.animate} · reroll ${emoji.reroll} · delete ${emoji.delete} · dm ${emoji.dm}`,

@@ -1,0 +1,24 @@
+/**
+ * Why a server's rules or limits refuse a job, as data: which rule, and the facts a message needs. The Discord side
+ * turns it into words (`discord/refusals.ts`), so this layer writes no Discord markup.
+ */
+import type { Speed, TaskType } from '../api/spec.js';
+import type { ValueSource } from './types.js';
+
+export type Refusal =
+	/** The server uses the bot only in these channels. */
+	| { rule: 'channel'; channelIds: readonly string[] }
+	/** Only members with this role may generate. */
+	| { rule: 'role'; roleId: string }
+	/** The server does not allow this task type. */
+	| { rule: 'task-type'; taskType: TaskType; allowed: readonly TaskType[] }
+	/** The server does not allow this speed; `source` says where the member's value came from. */
+	| { rule: 'speed'; speed: Speed; allowed: readonly Speed[]; source: ValueSource }
+	| { rule: 'member-running'; running: number; limit: number }
+	/** `resetsAt`: epoch ms of the next reset (midnight UTC). */
+	| { rule: 'member-daily'; limit: number; resetsAt: number }
+	| { rule: 'server-daily'; limit: number; resetsAt: number }
+	/** Another process kept the server's limits locked for too long. */
+	| { rule: 'busy' };
+
+export type RuleName = Refusal['rule'];
