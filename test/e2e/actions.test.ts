@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RecordedRequest } from '../../fakes/discord.js';
 import { JobRepository } from '../../src/jobs/repository.js';
-import { eventually, startWorld, type World } from './harness.js';
+import { startWorld, type World } from './harness.js';
+import { waitForDelivery, waitForPick } from './stored.js';
 
 const STRING = 3;
 const INTEGER = 4;
@@ -48,9 +49,8 @@ describe.each([
 		await world.close();
 	});
 
-	async function waitForLog(match: (line: Record<string, unknown>) => boolean, what: string) {
-		return eventually(() => world.logs.find(match), what);
-	}
+	/** The running process's store (a new one after `later()` restarts the bot). */
+	const store = () => world.bot.store;
 
 	/** Runs /imagine to a delivered result (four images, or `count`). */
 	async function imagine(options: { count?: number; prompt?: string; extra?: object[] } = {}): Promise<Result> {
@@ -63,8 +63,8 @@ describe.each([
 		const jobId = jobIdOf(generate);
 		mj.succeed(generate.taskId!, options.count === undefined ? {} : { count: options.count });
 		expect((await mj.sendCallback(generate.taskId!)).status).toBe(200);
-		const delivered = await waitForLog((l) => l['msg'] === 'Job delivered' && l['jobId'] === jobId, 'delivery');
-		return { token, jobId, messageId: String(delivered['messageId']), body: withoutCallback(generate.body) };
+		const { messageId } = await waitForDelivery(store, jobId);
+		return { token, jobId, messageId, body: withoutCallback(generate.body) };
 	}
 
 	/** In the second run, everything from here on happens in a new process, long after the command. */
@@ -125,7 +125,7 @@ describe.each([
 		const pickId = (post.response.body as { id: string }).id;
 		// The member's reaction is taken off, so they can use it again.
 		await discord.waitForRequest(isReactionRemoval(grid.messageId, '2️⃣', user));
-		await waitForLog((l) => l['msg'] === 'Image picked', 'the pick to be recorded');
+		expect((await waitForPick(store, grid.jobId, 1)).messageId).toBe(pickId);
 
 		const second = discord.sendComponent({
 			messageId: grid.messageId,
@@ -153,7 +153,7 @@ describe.each([
 		expect(posted.files[0]!.data.equals(imageOf(grid.messageId, 3))).toBe(true);
 		expect(customIdsOf(posted)).toContain(`mj:remix:${grid.jobId}:3`);
 		const pickId = (posted.response.body as { id: string }).id;
-		await waitForLog((l) => l['msg'] === 'Image picked', 'the pick to be recorded');
+		expect((await waitForPick(store, grid.jobId, 2)).messageId).toBe(pickId);
 
 		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('3️⃣'), userId: discord.ids.moderator });
 		const pointer = await discord.waitForRequest((r) => isChannelPost(r) && contentOf(r).includes('already posted'));
@@ -175,7 +175,7 @@ describe.each([
 		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('1️⃣') });
 		const post = await discord.waitForRequest((r) => isChannelPost(r) && r.files.length === 1);
 		const pickId = (post.response.body as { id: string }).id;
-		await waitForLog((l) => l['msg'] === 'Image picked', 'the pick to be recorded');
+		expect((await waitForPick(store, grid.jobId, 0)).messageId).toBe(pickId);
 		await later(grid);
 
 		world.discord.sendReaction({ messageId: pickId, emoji: emoji('🎨'), userId: discord.ids.moderator });
@@ -244,7 +244,7 @@ describe.each([
 			(r) => r.method === 'PATCH' && r.path.endsWith(`/${click.token}/messages/@original`) && r.files.length === 1,
 		);
 		const pickId = (posted.response.body as { id: string }).id;
-		await waitForLog((l) => l['msg'] === 'Image picked', 'the pick to be recorded');
+		expect((await waitForPick(store, grid.jobId, 3)).messageId).toBe(pickId);
 		await later(single, grid);
 		const before = world.mj.generateRequests.length;
 
@@ -327,7 +327,7 @@ describe.each([
 		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('2️⃣'), userId: discord.ids.moderator });
 		const first = await discord.waitForRequest((r) => isChannelPost(r) && r.files.length === 1);
 		const pickId = (first.response.body as { id: string }).id;
-		await waitForLog((l) => l['msg'] === 'Image picked', 'the pick to be recorded');
+		expect((await waitForPick(store, grid.jobId, 1)).messageId).toBe(pickId);
 		await later(grid);
 
 		// The member who picked it may remove it, though the grid is someone else's.
@@ -367,27 +367,52 @@ describe.each([
 		const grid = await imagine();
 		await later(grid);
 		const { discord, mj } = world;
-		const ignored = async (reason: string) =>
-			waitForLog((l) => l['msg'] === 'Reaction ignored' && l['reason'] === reason, `a reaction ignored (${reason})`);
+		const { user, moderator } = discord.ids;
+		const since = (from: number) => discord.requests.slice(from);
+		const removals = (from: number) =>
+			since(from)
+				.filter((r) => r.method === 'DELETE' && r.path.includes('/reactions/'))
+				.map((r) => r.path);
+		const postsIn = (channelId: string, from: number) =>
+			since(from).filter((r) => r.method === 'POST' && r.path === `/channels/${channelId}/messages`);
+		const dmsTo = (userId: string, from: number) => postsIn(discord.dmChannelId(userId), from);
+		/**
+		 * An ignored reaction leaves nothing to wait on. A member's ✉️ sent after it comes behind it on the same gateway
+		 * connection and makes the same reads before it acts, so once its DM is sent and its reaction taken off, the
+		 * reactions before it have done what they were going to do: checked to be nothing, below.
+		 */
+		const envelopeAfter = async (userId: string, from: number) => {
+			discord.sendReaction({ messageId: grid.messageId, emoji: emoji('✉️'), userId });
+			await discord.waitForRequest(isReactionRemoval(grid.messageId, '✉️', userId), 5000, from);
+			expect(dmsTo(userId, from).map((r) => r.files.length)).toEqual([4]);
+		};
 
+		let from = discord.requests.length;
 		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('🔁'), bot: true });
-		await ignored('reaction by a bot');
 		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('🔁'), userId: discord.ids.bot });
-		await ignored('the bot’s own reaction');
 		discord.sendReaction({ messageId: NOT_A_RESULT, emoji: emoji('🔁') });
-		await ignored('not a result message');
 		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('👍') });
-		await ignored('emoji means nothing');
 		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('🎨') });
-		await ignored('emoji means nothing on this result');
+		await envelopeAfter(user, from);
+		// Nothing generated, no reaction taken off but the ✉️, no refusal told by DM or in the channel.
 		expect(mj.generateRequests).toHaveLength(1);
+		expect(removals(from)).toEqual([
+			`/channels/${discord.ids.channel}/messages/${grid.messageId}/reactions/✉️/${user}`,
+		]);
+		expect(postsIn(discord.ids.channel, from)).toEqual([]);
 
 		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('🔁') });
 		await mj.waitForGenerate();
-		await discord.waitForRequest(isReactionRemoval(grid.messageId, '🔁', discord.ids.user));
+		await discord.waitForRequest(isReactionRemoval(grid.messageId, '🔁', user));
+		from = discord.requests.length;
 		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('🔁') });
-		await ignored('repeated within the window');
+		// The member's own ✉️ would be a repeat within the window too: a moderator's comes behind it.
+		await envelopeAfter(moderator, from);
 		expect(mj.generateRequests).toHaveLength(2);
+		expect(removals(from)).toEqual([
+			`/channels/${discord.ids.channel}/messages/${grid.messageId}/reactions/✉️/${moderator}`,
+		]);
+		expect(dmsTo(user, from)).toEqual([]);
 		expect(discord.violations).toEqual([]);
 	});
 });
@@ -402,9 +427,7 @@ describe('acting on results fails safely', () => {
 		await world.close();
 	});
 
-	async function waitForLog(match: (line: Record<string, unknown>) => boolean, what: string) {
-		return eventually(() => world.logs.find(match), what);
-	}
+	const store = () => world.bot.store;
 
 	async function run(
 		command: { name: string; options: object[] },
@@ -415,11 +438,22 @@ describe('acting on results fails safely', () => {
 		const jobId = jobIdOf(generate);
 		world.mj.succeed(generate.taskId!, succeed);
 		expect((await world.mj.sendCallback(generate.taskId!)).status).toBe(200);
-		const delivered = await waitForLog((l) => l['msg'] === 'Job delivered' && l['jobId'] === jobId, 'delivery');
-		return { token, jobId, messageId: String(delivered['messageId']), body: withoutCallback(generate.body) };
+		const { messageId } = await waitForDelivery(store, jobId);
+		return { token, jobId, messageId, body: withoutCallback(generate.body) };
 	}
 	const imagine = async (succeed?: Parameters<World['mj']['succeed']>[1]) =>
 		run({ name: 'imagine', options: [{ name: 'prompt', type: STRING, value: PROMPT }] }, succeed);
+
+	/** What the member is told by DM when their reaction did nothing (a reaction has no interaction to answer). */
+	async function toldByDm(from: number): Promise<string> {
+		const dmChannel = world.discord.dmChannelId(world.discord.ids.user);
+		const dm = await world.discord.waitForRequest(
+			(r) => r.method === 'POST' && r.path === `/channels/${dmChannel}/messages`,
+			5000,
+			from,
+		);
+		return contentOf(dm);
+	}
 
 	async function ephemeralAnswer(interactionId: string): Promise<string> {
 		const answer = await world.discord.waitForRequest(isCallback(interactionId));
@@ -434,8 +468,9 @@ describe('acting on results fails safely', () => {
 
 		const pick = discord.sendComponent({ messageId: grid.messageId, customId: `mj:pick:${grid.jobId}:1` });
 		expect(await ephemeralAnswer(pick.id)).toContain('no longer has the record of this result');
+		const reacted = discord.requests.length;
 		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('🔁') });
-		await waitForLog((l) => l['msg'] === 'Reaction on a result that cannot be acted on', 'the reaction to be dropped');
+		expect(await toldByDm(reacted)).toContain('no longer has the record of this result');
 
 		// Nobody is known to own it any more: only a moderator may delete it.
 		const byRequester = discord.sendComponent({ messageId: grid.messageId, customId: `mj:delete:${grid.jobId}` });
@@ -460,9 +495,9 @@ describe('acting on results fails safely', () => {
 			(r) => r.method === 'PATCH' && r.path.endsWith(`/${click.token}/messages/@original`),
 		);
 		expect(contentOf(answer)).toContain('Image #1 of this result is no longer available');
+		const reacted = discord.requests.length;
 		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('2️⃣') });
-		const refused = await waitForLog((l) => l['msg'] === 'Reaction refused', 'the reaction to be refused');
-		expect(String(refused['reason'])).toContain('Image #2 of this result is no longer available');
+		expect(await toldByDm(reacted)).toContain('Image #2 of this result is no longer available');
 		expect(discord.requests.filter((r) => isChannelPost(r) && r.files.length > 0)).toHaveLength(0);
 		expect(discord.violations).toEqual([]);
 	});
@@ -490,7 +525,14 @@ describe('acting on results fails safely', () => {
 		});
 		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('🔁') });
 		expect(withoutCallback((await mj.waitForGenerate()).body)).toEqual(grid.body);
-		await waitForLog((l) => l['msg'] === 'Could not remove the member’s reaction', 'the refusal to be logged');
+		const refused = await discord.waitForRequest(isReactionRemoval(grid.messageId, '🔁', discord.ids.user));
+		expect(refused.response.status).toBe(403);
+		// The member's next reaction is taken off through the same route, which discord.js sends one request at a time:
+		// once it is, the refusal before it has been answered, and logged.
+		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('✉️') });
+		await discord.waitForRequest(isReactionRemoval(grid.messageId, '✉️', discord.ids.user));
+		// The log is the point here: nothing else tells an operator the bot lacks Manage Messages.
+		expect(world.logs.some((line) => line['msg'] === 'Could not remove the member’s reaction')).toBe(true);
 	});
 
 	it('says so in the channel, to the member only, when they do not accept DMs', async () => {
@@ -529,10 +571,19 @@ describe('acting on results fails safely', () => {
 		expect(JSON.stringify(message.components)).not.toContain('mj:remix');
 		expect(message.content).toContain('React 🔁 reroll · ❌ delete');
 
+		const from = discord.requests.length;
 		discord.sendReaction({ messageId: video.messageId, emoji: emoji('🎨') });
-		await waitForLog((l) => l['reason'] === 'emoji means nothing on this result', 'the reaction to be ignored');
 		discord.sendReaction({ messageId: video.messageId, emoji: emoji('🔁') });
 		expect(withoutCallback((await mj.waitForGenerate()).body)).toEqual(video.body);
+		// The 🔁 came behind the 🎨 and went further: once it is taken off, the 🎨 has done all it would, which is nothing.
+		await discord.waitForRequest(isReactionRemoval(video.messageId, '🔁', discord.ids.user), 5000, from);
+		expect(mj.generateRequests).toHaveLength(2);
+		const removed = discord.requests.slice(from).filter((r) => r.method === 'DELETE' && r.path.includes('/reactions/'));
+		expect(removed.map((r) => r.path)).toEqual([
+			`/channels/${discord.ids.channel}/messages/${video.messageId}/reactions/🔁/${discord.ids.user}`,
+		]);
+		const dmChannel = discord.dmChannelId(discord.ids.user);
+		expect(discord.requests.slice(from).filter((r) => r.path === `/channels/${dmChannel}/messages`)).toEqual([]);
 		expect(discord.violations).toEqual([]);
 	});
 
@@ -546,9 +597,9 @@ describe('acting on results fails safely', () => {
 
 		const click = discord.sendComponent({ messageId: grid.messageId, customId: `mj:reroll:${grid.jobId}` });
 		expect(await ephemeralAnswer(click.id)).toContain('Nothing was submitted.');
+		const reacted = discord.requests.length;
 		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('🔁') });
-		const refused = await waitForLog((l) => l['msg'] === 'Reaction refused', 'the reaction to be refused');
-		expect(String(refused['reason'])).toContain('Nothing was submitted.');
+		expect(await toldByDm(reacted)).toContain('Nothing was submitted.');
 		expect(mj.generateRequests).toHaveLength(1);
 
 		// Another member's job counts against their own limit, not the requester's.
@@ -565,7 +616,7 @@ describe('acting on results fails safely', () => {
 			customId: `mj:pick:${grid.jobId}:1`,
 			userId: discord.ids.moderator,
 		});
-		await waitForLog((l) => l['msg'] === 'Image picked', 'the pick');
+		await waitForPick(store, grid.jobId, 0);
 		await discord.waitForRequest((r) => contentOf(r).includes('already posted'));
 		expect(discord.requests.filter((r) => r.files.length === 1 && r.method !== 'GET')).toHaveLength(1);
 		expect(discord.violations).toEqual([]);

@@ -14,8 +14,10 @@ import { JobRepository } from '../../src/jobs/repository.js';
 import { createLogger } from '../../src/logger.js';
 import { REDIS_TESTS_ENABLED, startRedis, type RedisServer } from '../support/redis.js';
 import { eventually, replicaConfig, startWorld, type World } from './harness.js';
+import { waitForDelivery } from './stored.js';
 
 const STRING = 3;
+const METRICS_TOKEN = 'metrics-token-of-the-shard-tests-0123';
 type Logs = Array<Record<string, unknown>>;
 
 const jobIdOf = (body: Record<string, unknown>): string =>
@@ -130,11 +132,7 @@ describe.each<{ mode: string; env: Record<string, string> }>([
 		const generated = mj.generateRequests.length;
 		mj.succeed(job.taskId);
 		expect((await mj.sendCallback(job.taskId)).status).toBe(200);
-		const delivered = await eventually(
-			() => world.logs.find((line) => line['msg'] === 'Job delivered' && line['jobId'] === job.jobId),
-			'the delivery',
-		);
-		const messageId = String(delivered['messageId']);
+		const { messageId } = await waitForDelivery(() => world.bot.store, job.jobId);
 		expect(discord.messages.get(messageId)?.channel_id).toBe(discord.ids.channel2);
 
 		discord.sendReaction({ messageId, emoji: { id: null, name: '2️⃣' } });
@@ -164,7 +162,11 @@ describe.runIf(REDIS_TESTS_ENABLED)('two processes splitting two shards on one R
 		for (const shardIds of ['0', '1']) {
 			const logs: Logs = [];
 			const identified = discord.waitForIdentify();
-			const config = replicaConfig({ discord, mj }, `${redis.url}/0`, { SHARD_COUNT: '2', SHARD_IDS: shardIds });
+			const config = replicaConfig({ discord, mj }, `${redis.url}/0`, {
+				SHARD_COUNT: '2',
+				SHARD_IDS: shardIds,
+				METRICS_TOKEN,
+			});
 			const bot = await startBot({ config, logger: createLogger('debug', logSink(logs)) });
 			await identified;
 			processes.push({ bot, logs, seen: shardLog(bot) });
@@ -189,8 +191,20 @@ describe.runIf(REDIS_TESTS_ENABLED)('two processes splitting two shards on one R
 		const jobs = new JobRepository(processes[0]!.bot.store);
 		await eventually(async () => (await jobs.get(jobId))?.state.phase === 'submitted', 'the task id to be stored');
 	};
-	const delivered = async (logs: Logs, jobId: string) =>
-		eventually(() => logs.find((line) => line['msg'] === 'Job delivered' && line['jobId'] === jobId), 'the delivery');
+	/** How many results a process has delivered, by its own count (`/metrics`). */
+	const deliveriesBy = async (bot: Bot): Promise<number> => {
+		const response = await fetch(`http://127.0.0.1:${bot.port}/metrics`, {
+			headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+		});
+		expect(response.status).toBe(200);
+		const counts = [...(await response.text()).matchAll(/^mjbot_deliveries_total\{[^}]*\} (\d+)$/gm)];
+		return counts.reduce((sum, [, count]) => sum + Number(count), 0);
+	};
+	/** Resolves once `bot` has delivered one result more than the `before` it had, and the job's is recorded. */
+	const deliveredBy = async (bot: Bot, before: number, jobId: string) => {
+		await eventually(async () => (await deliveriesBy(bot)) === before + 1, 'the delivery by that process');
+		return waitForDelivery(() => bot.store, jobId);
+	};
 
 	it('runs one shard in each process, each with only its shard’s guild', () => {
 		const [zero, one] = processes;
@@ -218,18 +232,19 @@ describe.runIf(REDIS_TESTS_ENABLED)('two processes splitting two shards on one R
 
 		// Each provider callback reaches the process that does not run the job's shard.
 		const crossed = [
-			{ job: onZero, to: one! },
-			{ job: onOne, to: zero! },
+			{ job: onZero, to: one!, before: await deliveriesBy(one!.bot) },
+			{ job: onOne, to: zero!, before: await deliveriesBy(zero!.bot) },
 		];
 		for (const { job, to } of crossed) {
 			mj.succeed(job.taskId);
 			const url = `http://127.0.0.1:${to.bot.port}${job.callbackUrl.pathname}${job.callbackUrl.search}`;
 			expect((await mj.sendCallback(job.taskId, { url })).status).toBe(200);
 		}
-		for (const { job, to } of crossed) {
+		for (const { job, to, before } of crossed) {
 			const result = await discord.waitForRequest(isResultEdit(job.token));
 			expect(result.files).toHaveLength(4);
-			await delivered(to.logs, job.jobId);
+			// Delivered by the process the callback reached.
+			await deliveredBy(to.bot, before, job.jobId);
 		}
 		expect(discord.violations).toEqual([]);
 	});
@@ -240,9 +255,10 @@ describe.runIf(REDIS_TESTS_ENABLED)('two processes splitting two shards on one R
 		await submitted(job.jobId);
 		mj.succeed(job.taskId);
 		// Delivered by the shard-0 process, through REST.
+		const before = await deliveriesBy(zero!.bot);
 		const url = `http://127.0.0.1:${zero!.bot.port}${job.callbackUrl.pathname}${job.callbackUrl.search}`;
 		expect((await mj.sendCallback(job.taskId, { url })).status).toBe(200);
-		const messageId = String((await delivered(zero!.logs, job.jobId))['messageId']);
+		const { messageId } = await deliveredBy(zero!.bot, before, job.jobId);
 
 		discord.sendReaction({ messageId, emoji: { id: null, name: '3️⃣' } });
 		await discord.waitForRequest(isPickPost(discord.ids.channel2, messageId));

@@ -4,54 +4,42 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import sqlite3 from 'sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeDiscord, type FakeDiscord } from '../../fakes/discord.js';
 import { startFakeMidjourney, type FakeMidjourney } from '../../fakes/midjourney.js';
+import type { JobRecord } from '../../src/jobs/types.js';
+import { eventually } from './harness.js';
 
 const ENTRY = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
 
-interface BotProcess {
-	child: ChildProcess;
-	lines: Array<Record<string, unknown>>;
-	waitForLog(message: string): Promise<Record<string, unknown>>;
-}
-
-function startProcess(env: Record<string, string>, cwd: string): BotProcess {
+function startProcess(env: Record<string, string>, cwd: string, output: string[]): ChildProcess {
 	const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), ENTRY], {
 		cwd,
 		env: { PATH: process.env.PATH ?? '', ...env },
 		stdio: ['ignore', 'pipe', 'pipe'],
 	});
-	const lines: Array<Record<string, unknown>> = [];
-	const waiters: Array<{ message: string; resolve: (line: Record<string, unknown>) => void }> = [];
-	let buffered = '';
-	child.stdout!.on('data', (chunk: Buffer) => {
-		buffered += chunk.toString('utf8');
-		const parts = buffered.split('\n');
-		buffered = parts.pop()!;
-		for (const part of parts) {
-			if (!part.trim()) continue;
-			const line = JSON.parse(part) as Record<string, unknown>;
-			lines.push(line);
-			for (const waiter of waiters.filter((w) => w.message === line.msg)) {
-				waiters.splice(waiters.indexOf(waiter), 1);
-				waiter.resolve(line);
-			}
-		}
-	});
-	child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(chunk));
-	return {
-		child,
-		lines,
-		async waitForLog(message) {
-			const seen = lines.find((line) => line.msg === message);
-			if (seen) return seen;
-			return new Promise((resolve, reject) => {
-				waiters.push({ message, resolve });
-				child.once('exit', (code) => reject(new Error(`bot exited (${code}) before logging "${message}"`)));
-			});
-		},
-	};
+	// Kept to show when a test fails, never waited on.
+	child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+	child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+	return child;
+}
+
+/** The stored jobs, read through a connection of the test's own ([] before the bot has created the table). */
+async function storedJobs(file: string): Promise<JobRecord[]> {
+	const db = new sqlite3.Database(file);
+	try {
+		const rows = await new Promise<Array<{ value: string }>>((resolve, reject) =>
+			db.all('SELECT value FROM jobs', (error, found: Array<{ value: string }>) =>
+				error ? reject(error) : resolve(found),
+			),
+		);
+		return rows.map((row) => (JSON.parse(row.value) as { value: JobRecord }).value);
+	} catch {
+		return [];
+	} finally {
+		await new Promise<void>((resolve) => db.close(() => resolve()));
+	}
 }
 
 describe('graceful shutdown of the real process', () => {
@@ -60,7 +48,10 @@ describe('graceful shutdown of the real process', () => {
 	let dir: string;
 	const children: ChildProcess[] = [];
 
-	afterEach(async () => {
+	const output: string[] = [];
+
+	afterEach(async (context) => {
+		if (context.task.result?.state === 'fail') console.log(output.join(''));
 		for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
 		await Promise.all([discord?.close(), mj?.close()]);
 		rmSync(dir, { recursive: true, force: true });
@@ -83,31 +74,36 @@ describe('graceful shutdown of the real process', () => {
 			DOWNLOAD_ALLOW_HOSTS: new URL(mj.baseUrl).host,
 		};
 
-		const first = startProcess({ ...env, POLL_INTERVAL_MS: '600000' }, dir);
-		children.push(first.child);
-		await first.waitForLog('Slash commands registered');
+		const storeFile = join(dir, 'bot.sqlite');
+		const first = startProcess({ ...env, POLL_INTERVAL_MS: '600000' }, dir, output);
+		children.push(first);
+		// Started: its gateway session is up and it has registered its commands (which it does once connected).
+		await discord.waitForRequest((r) => r.method === 'PUT' && r.path.endsWith('/commands'), 20_000);
 		const { token } = discord.sendCommand({
 			name: 'imagine',
 			options: [{ name: 'prompt', type: 3, value: 'a tin robot' }],
 		});
-		await first.waitForLog('Job submitted');
-		first.child.kill('SIGTERM');
-		const [code] = (await once(first.child, 'exit')) as [number | null];
-		expect(code).toBe(0);
-		expect(first.lines.some((line) => line.msg === 'Stopped')).toBe(true);
-
+		// Mid-job: submitted, its task id stored, the result not yet there.
 		const { taskId } = await mj.waitForGenerate(0);
+		const submitted = (job: JobRecord) => job.state.phase === 'submitted' && job.state.taskId === taskId;
+		await eventually(async () => (await storedJobs(storeFile)).some(submitted), 'the task id to be stored');
+		first.kill('SIGTERM');
+		const [code] = (await once(first, 'exit')) as [number | null];
+		expect(code).toBe(0);
+		// It stopped cleanly, leaving the job as it was for the next start.
+		expect((await storedJobs(storeFile)).filter(submitted)).toHaveLength(1);
+
 		mj.succeed(taskId!);
-		const second = startProcess({ ...env, POLL_INTERVAL_MS: '50' }, dir);
-		children.push(second.child);
+		const second = startProcess({ ...env, POLL_INTERVAL_MS: '50' }, dir, output);
+		children.push(second);
 		const result = await discord.waitForRequest(
 			(r) => r.method === 'PATCH' && r.path.endsWith(`/${token}/messages/@original`) && r.files.length > 0,
 			15_000,
 		);
 		expect(result.files).toHaveLength(4);
 		expect(mj.generateRequests).toHaveLength(1);
-		second.child.kill('SIGTERM');
-		const [secondCode] = (await once(second.child, 'exit')) as [number | null];
+		second.kill('SIGTERM');
+		const [secondCode] = (await once(second, 'exit')) as [number | null];
 		expect(secondCode).toBe(0);
 	}, 40_000);
 });

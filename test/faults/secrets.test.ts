@@ -107,7 +107,8 @@ describe('a whole run’s logs', () => {
 		};
 		expect(sigs.size).toBe(4);
 
-		// The failures above must have reached the logs, or the scan proves nothing.
+		// The failures above must have reached the logs, or the scan proves nothing. Asserted, never waited on: each is
+		// written before what the steps above waited for (the submit after it, the retried edit, the callback's answer).
 		const lines = world.logs.map((line) => JSON.stringify(line));
 		expect(lines.some((line) => line.includes('Could not show the working message'))).toBe(true);
 		expect(lines.some((line) => line.includes('Delivery failed for now'))).toBe(true);
