@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # Build stage: full Node image (has python3, make and g++ for sqlite3's native build).
-FROM node:20-bookworm AS build
+FROM node:24-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -9,7 +9,7 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: slim image, production dependencies and compiled code only, non-root.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 # MALLOC_ARENA_MAX=2: glibc gives each thread that allocates (libuv's pool running SQLite, V8's GC helpers) an arena of
 # its own, and each keeps what it once held: two arenas saved 10-20 MB of RSS with no measurable cost.
 ENV NODE_ENV=production \

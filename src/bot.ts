@@ -11,6 +11,7 @@ import { commandMap } from './commands/index.js';
 import { registerCommands } from './commands/register.js';
 import type { Config } from './config.js';
 import { createDiscordClient } from './discord/client.js';
+import { logInviteUrl } from './discord/invite.js';
 import { DEFAULT_UPLOAD_LIMIT_BYTES, DiscordPublisher } from './discord/publisher.js';
 import { registerEvents } from './events/index.js';
 import { JobRepository } from './jobs/repository.js';
@@ -168,6 +169,7 @@ export async function startBot({ config, logger }: BotOptions): Promise<Bot> {
 		// Commands registered earlier still work; a member-facing outage is worse than stale definitions.
 		logger.error({ err: error }, 'Could not register slash commands');
 	}
+	logInviteUrl(logger, client.application!.id);
 	const resumed = await jobs.resume();
 	if (resumed > 0) logger.info({ count: resumed }, 'Resumed unfinished jobs');
 	await actions.start();

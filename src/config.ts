@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_FORMATS = ['json', 'pretty', 'auto'] as const;
 
 export interface Config {
 	discordToken: string;
@@ -23,6 +24,8 @@ export interface Config {
 	mjWebhookHmacKey: string | undefined;
 	devGuildId: string | undefined;
 	logLevel: (typeof LOG_LEVELS)[number];
+	/** `json` lines, `pretty` readable lines, or `auto`: pretty when standard output is a terminal. */
+	logFormat: (typeof LOG_FORMATS)[number];
 	/** Time-out of each call to the provider. */
 	mjTimeoutMs: number;
 	/** Interval of the first polls of a job without callbacks; it backs off from there. */
@@ -201,6 +204,7 @@ const schema = z.object({
 	MJ_WEBHOOK_HMAC_KEY: optionalString,
 	DEV_GUILD_ID: optionalString.pipe(snowflake.optional()),
 	LOG_LEVEL: optionalString.pipe(z.enum(LOG_LEVELS).optional()).default('info'),
+	LOG_FORMAT: optionalString.pipe(z.enum(LOG_FORMATS).optional()).default('auto'),
 	MJ_TIMEOUT_MS: positiveInt(30_000),
 	POLL_INTERVAL_MS: positiveInt(5_000),
 	JOB_TIMEOUT_MS: positiveInt(30 * 60_000),
@@ -323,6 +327,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 		mjWebhookHmacKey: value.MJ_WEBHOOK_HMAC_KEY,
 		devGuildId: value.DEV_GUILD_ID,
 		logLevel: value.LOG_LEVEL ?? 'info',
+		logFormat: value.LOG_FORMAT ?? 'auto',
 		mjTimeoutMs: value.MJ_TIMEOUT_MS,
 		pollIntervalMs: value.POLL_INTERVAL_MS,
 		jobTimeoutMs: value.JOB_TIMEOUT_MS,

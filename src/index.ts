@@ -17,7 +17,7 @@ async function main(): Promise<void> {
 		}
 		throw error;
 	}
-	const logger = createLogger(config.logLevel);
+	const logger = createLogger(config.logLevel, undefined, { format: config.logFormat });
 	const bot = await startBot({ config, logger });
 
 	const shutdown = (signal: string) => {

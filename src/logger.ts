@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { prettyFactory } from 'pino-pretty';
 import { SecretScrubber } from './logScrubber.js';
 
 export type { Logger } from 'pino';
@@ -6,9 +7,14 @@ export type { Logger } from 'pino';
 /** Where a logger keeps its scrubber; child loggers inherit it from their parent's prototype. */
 const SCRUBBER = Symbol('secretScrubber');
 
+/** `json` for machines, `pretty` for people, `auto`: pretty when writing to a terminal. */
+export type LogFormat = 'json' | 'pretty' | 'auto';
+
 export interface LoggerOptions {
 	/** Secrets to take out of every line from the start (more can be added with `protectSecrets`). */
 	secrets?: ReadonlyArray<string | undefined>;
+	/** Default `json`. `auto` is pretty only when the lines go to standard output and that is a terminal. */
+	format?: LogFormat;
 }
 
 /**
@@ -43,10 +49,30 @@ export function createLogger(level: string, destination?: pino.DestinationStream
 			serializers: { err: serializeError },
 			hooks: { streamWrite: (line) => scrubber.scrub(line) },
 		},
-		destination,
+		isPretty(options.format ?? 'json', destination) ? prettyDestination(destination) : destination,
 	);
 	Object.defineProperty(logger, SCRUBBER, { value: scrubber });
 	return logger;
+}
+
+function isPretty(format: LogFormat, destination: pino.DestinationStream | undefined): boolean {
+	if (format === 'auto') return destination === undefined && process.stdout.isTTY === true;
+	return format === 'pretty';
+}
+
+/**
+ * Readable lines, made from the JSON line once it has been scrubbed (the scrubber is a hook on pino's write, before
+ * this destination), synchronously like pino's own stdout destination so that nothing is lost at exit.
+ */
+function prettyDestination(destination: pino.DestinationStream | undefined): pino.DestinationStream {
+	const prettify = prettyFactory({
+		// Colours only on a terminal that takes them (pino-pretty's own check of standard output).
+		...(destination === undefined ? {} : { colorize: false }),
+		ignore: 'pid,hostname,service',
+		translateTime: 'SYS:HH:MM:ss.l',
+	});
+	const target = destination ?? process.stdout;
+	return { write: (line: string) => void target.write(prettify(line)) };
 }
 
 /**

@@ -9,7 +9,7 @@ import { createStore } from './store/store.js';
 
 async function main(): Promise<void> {
 	const config = loadConfig();
-	const logger = createLogger(config.logLevel);
+	const logger = createLogger(config.logLevel, undefined, { format: config.logFormat });
 	const rest = new REST(config.discordApiUrl ? { api: config.discordApiUrl } : {}).setToken(config.discordToken);
 	const application = (await rest.get(Routes.currentApplication())) as { id: string };
 	const store = createStore(config.storeUrl);

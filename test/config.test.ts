@@ -44,6 +44,7 @@ describe('parseConfig: defaults', () => {
 			mjWebhookHmacKey: undefined,
 			devGuildId: undefined,
 			logLevel: 'info',
+			logFormat: 'auto',
 			mjTimeoutMs: 30_000,
 			pollIntervalMs: 5_000,
 			jobTimeoutMs: 30 * 60_000,
@@ -73,6 +74,7 @@ describe('parseConfig: defaults', () => {
 			MJ_WEBHOOK_HMAC_KEY: '',
 			DEV_GUILD_ID: '',
 			LOG_LEVEL: '',
+			LOG_FORMAT: '',
 			MJ_TIMEOUT_MS: '',
 			POLL_INTERVAL_MS: '',
 			JOB_TIMEOUT_MS: '',
@@ -101,6 +103,7 @@ describe('parseConfig: defaults', () => {
 			MJ_WEBHOOK_HMAC_KEY: 'hmac',
 			DEV_GUILD_ID: '123456789012345678',
 			LOG_LEVEL: 'debug',
+			LOG_FORMAT: 'pretty',
 			MJ_TIMEOUT_MS: '1000',
 			POLL_INTERVAL_MS: '250',
 			JOB_TIMEOUT_MS: '60000',
@@ -130,6 +133,7 @@ describe('parseConfig: defaults', () => {
 			mjWebhookHmacKey: 'hmac',
 			devGuildId: '123456789012345678',
 			logLevel: 'debug',
+			logFormat: 'pretty',
 			mjTimeoutMs: 1000,
 			pollIntervalMs: 250,
 			jobTimeoutMs: 60_000,
@@ -274,6 +278,11 @@ describe('parseConfig: problems', () => {
 		const problem = problemAbout(configErrorOf({ ...MINIMAL, LOG_LEVEL: level }), 'LOG_LEVEL');
 		for (const known of ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 			expect(problem).toContain(known);
+	});
+
+	it.each(['text', 'JSON ', 'color'])('refuses LOG_FORMAT=%s, listing the formats', (format) => {
+		const problem = problemAbout(configErrorOf({ ...MINIMAL, LOG_FORMAT: format }), 'LOG_FORMAT');
+		for (const known of ['json', 'pretty', 'auto']) expect(problem).toContain(known);
 	});
 
 	it('refuses a CALLBACK_SECRET shorter than 16 characters', () => {

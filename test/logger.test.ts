@@ -1,5 +1,5 @@
 import { DiscordAPIError, HTTPError } from 'discord.js';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createLogger, protectSecrets, type Logger } from '../src/logger.js';
 import { REDACTED, SecretScrubber } from '../src/logScrubber.js';
 
@@ -134,5 +134,59 @@ describe('createLogger', () => {
 		expect(lines[2]).not.toContain(API_KEY);
 		expect(lines[3]).not.toContain(API_KEY);
 		expect(JSON.parse(lines[3]!)).toMatchObject({ jobId: 'job-1', msg: `message text ${REDACTED}` });
+	});
+});
+
+describe('createLogger, pretty', () => {
+	it('writes readable lines, scrubbed like the JSON ones', () => {
+		const { logger, lines } = capture({ secrets: [BOT_TOKEN], format: 'pretty' });
+		const url = `https://discord.com/api/v10/webhooks/${APP}/${INTERACTION_TOKEN}/messages/@original`;
+		logger.info({ jobId: 'job-1', detail: BOT_TOKEN }, `Edited ${url}`);
+		protectSecrets(logger, [API_KEY]);
+		logger.error({ err: new Error('refused', { cause: new Error(`key ${API_KEY}`) }) }, 'Submit failed');
+		expect(lines).toHaveLength(2);
+		const [info = '', error = ''] = lines;
+		// Not JSON: a time, the level and the message first, then the fields one per line.
+		expect(() => JSON.parse(info) as unknown).toThrow();
+		expect(info).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: Edited https:\/\/discord\.com\/api\/v10\/webhooks\//);
+		expect(info).toContain('jobId: "job-1"');
+		expect(info).toContain(`/webhooks/${APP}/${REDACTED}/messages/@original`);
+		expect(error).toMatch(/^\[[\d:.]+\] ERROR: Submit failed\n/);
+		expect(error).toContain(`key ${REDACTED}`);
+		for (const line of lines) {
+			expect(line).not.toContain(INTERACTION_TOKEN);
+			expect(line).not.toContain(BOT_TOKEN);
+			expect(line).not.toContain(API_KEY);
+			// No colours into a destination that is not a terminal.
+			expect(line).not.toContain('\u001b[');
+		}
+	});
+
+	it('stays JSON by default, and with `auto` when it writes anywhere but a terminal', () => {
+		for (const format of [undefined, 'json', 'auto'] as const) {
+			const { logger, lines } = capture(format === undefined ? {} : { format });
+			logger.info({ jobId: 'job-1' }, 'hello');
+			expect(JSON.parse(lines[0] ?? '')).toMatchObject({ level: 30, jobId: 'job-1', msg: 'hello' });
+		}
+	});
+
+	it('with `auto`, is pretty on standard output when that is a terminal', () => {
+		const written: string[] = [];
+		const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+			written.push(String(chunk));
+			return true;
+		});
+		const wasTty = Object.getOwnPropertyDescriptor(process.stdout, 'isTTY');
+		Object.defineProperty(process.stdout, 'isTTY', { value: true, configurable: true });
+		try {
+			createLogger('info', undefined, { format: 'auto', secrets: [API_KEY] }).info(`key ${API_KEY}`);
+		} finally {
+			if (wasTty) Object.defineProperty(process.stdout, 'isTTY', wasTty);
+			else Reflect.deleteProperty(process.stdout, 'isTTY');
+			write.mockRestore();
+		}
+		expect(written).toHaveLength(1);
+		expect(written[0]).toMatch(/INFO.*: .*key \[redacted\]/);
+		expect(written[0]).not.toContain(API_KEY);
 	});
 });

@@ -1,4 +1,5 @@
 import animate from './animate.js';
+import { helpCommand } from './help.js';
 import imagine from './imagine.js';
 import jobs from './jobs.js';
 import omni from './omni.js';
@@ -9,7 +10,18 @@ import style from './style.js';
 import type { Command } from './types.js';
 
 /** Every slash command, explicitly: static imports are type-checked and survive bundling. */
-export const COMMANDS: readonly Command[] = [imagine, remix, animate, style, omni, settings, serverSettings, jobs];
+export const COMMANDS: readonly Command[] = [
+	imagine,
+	remix,
+	animate,
+	style,
+	omni,
+	settings,
+	serverSettings,
+	jobs,
+	// Lists the commands when it runs, from this very list.
+	helpCommand(() => COMMANDS),
+];
 
 export function commandMap(): Map<string, Command> {
 	return new Map(COMMANDS.map((command) => [command.data.name, command]));

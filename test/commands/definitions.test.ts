@@ -1,9 +1,7 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { ApplicationCommandOptionType, InteractionContextType, REST } from 'discord.js';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ApplicationCommandOptionType, InteractionContextType } from 'discord.js';
+import { describe, expect, it } from 'vitest';
 import { COMMANDS, commandMap } from '../../src/commands/index.js';
-import { commandDefinitions, registerCommands } from '../../src/commands/register.js';
+import { commandDefinitions } from '../../src/commands/register.js';
 import {
 	GENERATION_OPTIONS,
 	IMAGE_OPTION_NAMES,
@@ -11,8 +9,6 @@ import {
 	VIDEO_OPTION_NAMES,
 	type GenerationOptionName,
 } from '../../src/jobs/options.js';
-import { createLogger } from '../../src/logger.js';
-import { createStore, type Store } from '../../src/store/store.js';
 
 /** The fields of an option's JSON that these tests read, whatever its type. */
 interface OptionJson {
@@ -64,8 +60,8 @@ describe('slash-command definitions', () => {
 		for (const command of COMMANDS) expect(() => command.data.toJSON()).not.toThrow();
 	});
 
-	it('the commands are exactly the five generating ones, /settings, /server-settings and /jobs', () => {
-		const expected = ['animate', 'imagine', 'jobs', 'omni', 'remix', 'server-settings', 'settings', 'style'];
+	it('the commands are exactly the five generating ones, /settings, /server-settings, /jobs and /help', () => {
+		const expected = ['animate', 'help', 'imagine', 'jobs', 'omni', 'remix', 'server-settings', 'settings', 'style'];
 		expect(allDefinitions.map((definition) => definition.name).sort()).toEqual(expected);
 		expect([...commandMap().keys()].sort()).toEqual(expected);
 	});
@@ -195,120 +191,5 @@ describe('slash-command definitions', () => {
 			definitions.flatMap((definition) => optionsOf(definition.name).map((option) => option.name)),
 		);
 		for (const name of GENERATION_NAMES) expect(offered).toContain(name);
-	});
-});
-
-interface RecordedRequest {
-	method: string;
-	path: string;
-	authorization: string | undefined;
-	body: unknown;
-}
-
-describe('registerCommands against a local stand-in for Discord', () => {
-	const APPLICATION = '111111111111111111';
-	const GUILD = '222222222222222222';
-	let server: Server;
-	let requests: RecordedRequest[];
-	let respondWith: { status: number; body: unknown } | undefined;
-	let rest: REST;
-	let store: Store;
-	const logger = createLogger('silent');
-
-	beforeEach(async () => {
-		requests = [];
-		respondWith = undefined;
-		server = createServer((request: IncomingMessage, response: ServerResponse) => {
-			const chunks: Buffer[] = [];
-			request.on('data', (chunk: Buffer) => chunks.push(chunk));
-			request.on('end', () => {
-				const text = Buffer.concat(chunks).toString('utf8');
-				const body: unknown = text === '' ? undefined : JSON.parse(text);
-				requests.push({
-					method: request.method ?? '',
-					path: request.url ?? '',
-					authorization: request.headers.authorization,
-					body,
-				});
-				const reply = respondWith ?? { status: 200, body: Array.isArray(body) ? body : [] };
-				response.writeHead(reply.status, { 'content-type': 'application/json' });
-				response.end(JSON.stringify(reply.body));
-			});
-		});
-		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-		const { port } = server.address() as AddressInfo;
-		rest = new REST({ api: `http://127.0.0.1:${port}/api`, retries: 0 }).setToken('t');
-		store = createStore('memory://');
-	});
-
-	afterEach(async () => {
-		rest.clearHashSweeper();
-		rest.clearHandlerSweeper();
-		await store.close();
-		server.closeAllConnections();
-		await new Promise<void>((resolve) => server.close(() => resolve()));
-	});
-
-	it('registers globally once, then reports unchanged without calling Discord', async () => {
-		const options = { rest, applicationId: APPLICATION, guildId: undefined, store, logger };
-		await expect(registerCommands(options)).resolves.toBe('registered');
-		expect(requests).toEqual([
-			{
-				method: 'PUT',
-				path: `/api/v10/applications/${APPLICATION}/commands`,
-				authorization: 'Bot t',
-				body: JSON.parse(JSON.stringify(commandDefinitions())),
-			},
-		]);
-
-		await expect(registerCommands(options)).resolves.toBe('unchanged');
-		expect(requests).toHaveLength(1);
-	});
-
-	it('registers again when forced', async () => {
-		const options = { rest, applicationId: APPLICATION, guildId: undefined, store, logger };
-		await registerCommands(options);
-		await expect(registerCommands({ ...options, force: true })).resolves.toBe('registered');
-		expect(requests.map((request) => `${request.method} ${request.path}`)).toEqual([
-			`PUT /api/v10/applications/${APPLICATION}/commands`,
-			`PUT /api/v10/applications/${APPLICATION}/commands`,
-		]);
-		await expect(registerCommands(options)).resolves.toBe('unchanged');
-		expect(requests).toHaveLength(2);
-	});
-
-	it('uses the guild route for a guild, and tracks it apart from the global scope', async () => {
-		await registerCommands({ rest, applicationId: APPLICATION, guildId: undefined, store, logger });
-		await expect(registerCommands({ rest, applicationId: APPLICATION, guildId: GUILD, store, logger })).resolves.toBe(
-			'registered',
-		);
-		await expect(registerCommands({ rest, applicationId: APPLICATION, guildId: GUILD, store, logger })).resolves.toBe(
-			'unchanged',
-		);
-		expect(requests.map((request) => `${request.method} ${request.path}`)).toEqual([
-			`PUT /api/v10/applications/${APPLICATION}/commands`,
-			`PUT /api/v10/applications/${APPLICATION}/guilds/${GUILD}/commands`,
-		]);
-		expect(requests[1]!.body).toEqual(requests[0]!.body);
-	});
-
-	it('tracks each application apart', async () => {
-		await registerCommands({ rest, applicationId: APPLICATION, guildId: undefined, store, logger });
-		await expect(
-			registerCommands({ rest, applicationId: '333333333333333333', guildId: undefined, store, logger }),
-		).resolves.toBe('registered');
-		expect(requests.map((request) => request.path)).toEqual([
-			`/api/v10/applications/${APPLICATION}/commands`,
-			'/api/v10/applications/333333333333333333/commands',
-		]);
-	});
-
-	it('does not remember a registration Discord refused, so the next start tries again', async () => {
-		const options = { rest, applicationId: APPLICATION, guildId: undefined, store, logger };
-		respondWith = { status: 400, body: { code: 50035, message: 'Invalid Form Body' } };
-		await expect(registerCommands(options)).rejects.toThrow(/Invalid Form Body/);
-		respondWith = undefined;
-		await expect(registerCommands(options)).resolves.toBe('registered');
-		expect(requests).toHaveLength(2);
 	});
 });

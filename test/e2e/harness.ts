@@ -32,10 +32,13 @@ export interface World {
 	/** Every log line the bot wrote, parsed. */
 	logs: Array<Record<string, unknown>>;
 	storeFile: string;
-	/** Stops the bot process (as on SIGTERM) and starts a new one on the same store. */
-	restart(): Promise<Bot>;
+	/**
+	 * Stops the bot process (as on SIGTERM) and starts a new one on the same store; `env` changes settings for it and
+	 * the starts after it (an empty value unsets one).
+	 */
+	restart(env?: Record<string, string>): Promise<Bot>;
 	stopBot(): Promise<void>;
-	startBotAgain(): Promise<Bot>;
+	startBotAgain(env?: Record<string, string>): Promise<Bot>;
 	close(): Promise<void>;
 }
 
@@ -92,13 +95,14 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
 			await bot?.stop();
 			bot = undefined;
 		},
-		async startBotAgain() {
+		async startBotAgain(more = {}) {
+			Object.assign(env, more);
 			bot = await launch();
 			return bot;
 		},
-		async restart() {
+		async restart(more = {}) {
 			await world.stopBot();
-			return world.startBotAgain();
+			return world.startBotAgain(more);
 		},
 		async close() {
 			await bot?.stop();
