@@ -72,12 +72,14 @@ export async function startBot({ config, logger }: BotOptions): Promise<Bot> {
 	client.on('error', (error) => logger.error({ err: error }, 'Discord client error'));
 
 	const publicUrl = config.publicUrl;
+	// One of each per process: the repository's per-job lock serialises every writer of a job in it, and the claims
+	// keep a connection of their own to the store.
 	const claims = createClaims(config.storeUrl, Date.now, { timeoutMs: config.storeTimeoutMs });
-	// Reads jobs only (for limits and /jobs), so its own repository instance needs no shared lock.
-	const settings = new SettingsService(store, new JobRepository(store), logger);
+	const repository = new JobRepository(store);
+	const settings = new SettingsService(store, repository, claims, logger);
 	const metrics = createMetrics();
 	const jobs = new JobService({
-		repository: new JobRepository(store),
+		repository,
 		claims,
 		metrics,
 		api,
@@ -141,6 +143,7 @@ export async function startBot({ config, logger }: BotOptions): Promise<Bot> {
 	// Jobs started from results pass the same rules and limits as commands.
 	const actions = createResultActions({
 		store,
+		repository,
 		claims,
 		jobs,
 		rest: client.rest,
