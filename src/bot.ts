@@ -23,6 +23,7 @@ import { boundPort, listen } from './server/listen.js';
 import { createMetricsApp } from './server/metricsRoute.js';
 import { cachedCheck, storeAnswers } from './server/readiness.js';
 import { SettingsService } from './settings/service.js';
+import { parseStoreUrl } from './store/backend.js';
 import { createClaims } from './store/claims.js';
 import { createStore, type Store } from './store/store.js';
 
@@ -95,7 +96,7 @@ export async function startBot({ config, logger }: BotOptions): Promise<Bot> {
 		submitLimit: config.submitLimit,
 		queryRatePerSecond: config.queryRatePerSecond,
 		// A Redis store is how several processes share one account: they split its limits through the store.
-		shareLimits: config.storeUrl.startsWith('redis://') || config.storeUrl.startsWith('rediss://'),
+		shareLimits: parseStoreUrl(config.storeUrl).kind === 'redis',
 		retryBaseMs: config.retryBaseMs,
 		// A request in flight longer than the client's time-out (plus a margin for clocks) can no longer be answered.
 		adoption: {

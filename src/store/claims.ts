@@ -7,6 +7,7 @@
  * Like every store call, each claim and release is bounded in time and rejects with `StoreUnavailableError` when the
  * store does not answer (see unavailable.ts).
  */
+import { parseStoreUrl } from './backend.js';
 import { RedisConnection } from './redis/connection.js';
 import { SqliteConnection } from './sqlite/connection.js';
 
@@ -35,13 +36,15 @@ export interface ClaimsOptions {
 /** Claims over a connection of their own to the store at `storeUrl`; `close()` closes it. */
 export function createClaims(storeUrl: string, now: () => number = Date.now, options: ClaimsOptions = {}): Claims {
 	const connectionOptions = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
-	if (storeUrl.startsWith('sqlite://')) {
-		return sqliteClaims(SqliteConnection.open(storeUrl.slice('sqlite://'.length), connectionOptions), now);
+	const backend = parseStoreUrl(storeUrl);
+	switch (backend.kind) {
+		case 'sqlite':
+			return sqliteClaims(SqliteConnection.open(backend.file, connectionOptions), now);
+		case 'redis':
+			return redisClaims(RedisConnection.open(backend.url, connectionOptions));
+		case 'memory':
+			return memoryClaims(now);
 	}
-	if (storeUrl.startsWith('redis://') || storeUrl.startsWith('rediss://')) {
-		return redisClaims(RedisConnection.open(storeUrl, connectionOptions));
-	}
-	return memoryClaims(now);
 }
 
 function memoryClaims(now: () => number): Claims {

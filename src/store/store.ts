@@ -8,6 +8,7 @@
  */
 import Keyv from 'keyv';
 import type { Logger } from '../logger.js';
+import { parseStoreUrl } from './backend.js';
 import { RedisConnection } from './redis/connection.js';
 import { RedisKeyvStore } from './redis/keyvStore.js';
 import { SqliteConnection } from './sqlite/connection.js';
@@ -103,34 +104,38 @@ interface OpenBackend {
 
 function openBackend(url: string, options: StoreOptions): OpenBackend {
 	const timeoutMs = options.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
-	if (url.startsWith('memory://')) {
-		return { adapter: () => undefined, close: async () => undefined };
+	const backend = parseStoreUrl(url);
+	switch (backend.kind) {
+		case 'memory':
+			return { adapter: () => undefined, close: async () => undefined };
+		case 'sqlite': {
+			// One connection for the whole store, one table per collection (named as @keyv/sqlite named them before).
+			const connection = SqliteConnection.open(backend.file, { timeoutMs });
+			const sweeper = startSweeping(connection, {
+				...(options.sweepIntervalMs === undefined ? {} : { intervalMs: options.sweepIntervalMs }),
+				onError: (error) => options.logger?.warn({ err: error }, 'Could not sweep expired rows; will try again'),
+				onSwept: (deleted) => {
+					if (deleted > 0) options.logger?.debug({ deleted }, 'Swept expired rows from the store');
+				},
+			});
+			return {
+				adapter: (name) => new SqliteKeyvStore(connection, name.replace(/[^a-z0-9_]/gi, '_')),
+				async close() {
+					await sweeper.stop();
+					await connection.close();
+				},
+			};
+		}
+		case 'redis': {
+			// One connection for every collection: they answer (or not) together, and commands keep their order.
+			const connection = RedisConnection.open(backend.url, {
+				timeoutMs,
+				...(options.logger ? { logger: options.logger } : {}),
+			});
+			return {
+				adapter: () => new RedisKeyvStore(connection),
+				close: async () => connection.close(),
+			};
+		}
 	}
-	if (url.startsWith('sqlite://')) {
-		// One connection for the whole store, one table per collection (named as @keyv/sqlite named them before).
-		const connection = SqliteConnection.open(url.slice('sqlite://'.length), { timeoutMs });
-		const sweeper = startSweeping(connection, {
-			...(options.sweepIntervalMs === undefined ? {} : { intervalMs: options.sweepIntervalMs }),
-			onError: (error) => options.logger?.warn({ err: error }, 'Could not sweep expired rows; will try again'),
-			onSwept: (deleted) => {
-				if (deleted > 0) options.logger?.debug({ deleted }, 'Swept expired rows from the store');
-			},
-		});
-		return {
-			adapter: (name) => new SqliteKeyvStore(connection, name.replace(/[^a-z0-9_]/gi, '_')),
-			async close() {
-				await sweeper.stop();
-				await connection.close();
-			},
-		};
-	}
-	if (url.startsWith('redis://') || url.startsWith('rediss://')) {
-		// One connection for every collection: they answer (or not) together, and commands keep their order.
-		const connection = RedisConnection.open(url, { timeoutMs, ...(options.logger ? { logger: options.logger } : {}) });
-		return {
-			adapter: () => new RedisKeyvStore(connection),
-			close: async () => connection.close(),
-		};
-	}
-	throw new Error(`Unsupported STORE_URL scheme: ${url.split(':')[0] ?? ''}`);
 }
