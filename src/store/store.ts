@@ -16,7 +16,7 @@ import { SqliteKeyvStore } from './sqlite/keyvStore.js';
 import { startSweeping } from './sqlite/sweeper.js';
 import { DEFAULT_STORE_TIMEOUT_MS } from './unavailable.js';
 
-export { DEFAULT_STORE_TIMEOUT_MS, StoreUnavailableError } from './unavailable.js';
+export { StoreUnavailableError } from './unavailable.js';
 
 export interface Store {
 	/** Keyv namespace by name, created once per store. */
