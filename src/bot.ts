@@ -24,6 +24,7 @@ import { boundPort, listen } from './server/listen.js';
 import { createMetricsApp } from './server/metricsRoute.js';
 import { cachedCheck, storeAnswers } from './server/readiness.js';
 import { SettingsService } from './settings/service.js';
+import { parseStoreUrl } from './store/backend.js';
 import { createClaims } from './store/claims.js';
 import { createStore, type Store } from './store/store.js';
 
@@ -73,12 +74,14 @@ export async function startBot({ config, logger }: BotOptions): Promise<Bot> {
 	client.on('error', (error) => logger.error({ err: error }, 'Discord client error'));
 
 	const publicUrl = config.publicUrl;
+	// One of each per process: the repository's per-job lock serialises every writer of a job in it, and the claims
+	// keep a connection of their own to the store.
 	const claims = createClaims(config.storeUrl, Date.now, { timeoutMs: config.storeTimeoutMs });
-	// Reads jobs only (for limits and /jobs), so its own repository instance needs no shared lock.
-	const settings = new SettingsService(store, new JobRepository(store), logger);
+	const repository = new JobRepository(store);
+	const settings = new SettingsService(store, repository, claims, logger);
 	const metrics = createMetrics();
 	const jobs = new JobService({
-		repository: new JobRepository(store),
+		repository,
 		claims,
 		metrics,
 		api,
@@ -94,7 +97,7 @@ export async function startBot({ config, logger }: BotOptions): Promise<Bot> {
 		submitLimit: config.submitLimit,
 		queryRatePerSecond: config.queryRatePerSecond,
 		// A Redis store is how several processes share one account: they split its limits through the store.
-		shareLimits: config.storeUrl.startsWith('redis://') || config.storeUrl.startsWith('rediss://'),
+		shareLimits: parseStoreUrl(config.storeUrl).kind === 'redis',
 		retryBaseMs: config.retryBaseMs,
 		// A request in flight longer than the client's time-out (plus a margin for clocks) can no longer be answered.
 		adoption: {
@@ -142,6 +145,7 @@ export async function startBot({ config, logger }: BotOptions): Promise<Bot> {
 	// Jobs started from results pass the same rules and limits as commands.
 	const actions = createResultActions({
 		store,
+		repository,
 		claims,
 		jobs,
 		rest: client.rest,

@@ -7,73 +7,10 @@ import { z } from 'zod';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const LOG_FORMATS = ['json', 'pretty', 'auto'] as const;
 
-export interface Config {
-	discordToken: string;
-	mjApiKey: string;
-	mjApiUrl: string;
-	/** Base URL of Discord's REST API without the version, e.g. `https://discord.com/api`; undefined = discord.js default. */
-	discordApiUrl: string | undefined;
-	/** Public base URL under which the provider can reach our callback route; undefined = poll instead. */
-	publicUrl: string | undefined;
-	port: number;
-	host: string;
-	storeUrl: string;
-	/** How long one store call may take before it counts as the store being unavailable. */
-	storeTimeoutMs: number;
-	callbackSecret: string | undefined;
-	mjWebhookHmacKey: string | undefined;
-	devGuildId: string | undefined;
-	logLevel: (typeof LOG_LEVELS)[number];
-	/** `json` lines, `pretty` readable lines, or `auto`: pretty when standard output is a terminal. */
-	logFormat: (typeof LOG_FORMATS)[number];
-	/** Time-out of each call to the provider. */
-	mjTimeoutMs: number;
-	/** Interval of the first polls of a job without callbacks; it backs off from there. */
-	pollIntervalMs: number;
-	/** A job still unfinished after this long is marked failed. */
-	jobTimeoutMs: number;
-	/** With callbacks on, a job whose callback is this late is polled as a safety net. */
-	callbackGraceMs: number;
-	/** The provider's limit on new tasks: at most `limit` per `windowMs`. */
-	submitLimit: { limit: number; windowMs: number };
-	/** The provider's limit on status queries, per second. */
-	queryRatePerSecond: number;
-	/** First back-off after a 429/455 (or a request that never left); later ones grow from it. */
-	retryBaseMs: number;
-	/** How long a job whose submit had no clear answer stays open for the provider's callback to name its task. */
-	adoptionWindowMs: number;
-	/** How long a reaction's refusal told in the channel (the member's DMs closed) stays before it deletes itself. */
-	refusalNoticeDeleteMs: number;
-	/**
-	 * The gateway shards this process runs: `auto` = as many as Discord recommends, all here; otherwise `ids` (sorted,
-	 * by default all of 0…count−1) out of `count` shards across every process of the bot.
-	 */
-	shards: ShardPlan;
-	/**
-	 * Hosts result files may be downloaded from without the public-address check, as `host` (any port) or `host:port`,
-	 * lower-case and normalised as in a URL (`[::1]:8080` for IPv6).
-	 */
-	downloadAllowHosts: string[];
-	/** Bounds of the HTTP server, so slow or idle clients cannot hold it (slowloris). */
-	http: HttpLimits;
-	/**
-	 * Where `/metrics` is served: on a listener of its own when `port` is set (bound to `host`, loopback by default),
-	 * and on the main port only to requests bearing `token`. With neither, nowhere.
-	 */
-	metrics: { port: number | undefined; host: string; token: string | undefined };
-}
-
-export interface HttpLimits {
-	/** A client must have sent its request's headers within this long of connecting. */
-	headersTimeoutMs: number;
-	/** …and the whole request (headers and body) within this long. */
-	requestTimeoutMs: number;
-	/** An idle kept-alive connection is closed after this long. */
-	keepAliveTimeoutMs: number;
-	/** Connections beyond this many at once are refused. */
-	maxConnections: number;
-}
-
+/**
+ * The gateway shards this process runs: `auto` = as many as Discord recommends, all here; otherwise `ids` (sorted,
+ * by default all of 0…count−1) out of `count` shards across every process of the bot.
+ */
 export type ShardPlan = 'auto' | { count: number; ids: number[] };
 
 /** Where an operator finds each required value: printed when it is missing. */
@@ -153,7 +90,7 @@ const positiveInt = (fallback: number) =>
 			return number;
 		});
 
-/** An optional port: unset stays unset. */
+/** An optional port: unset stays unset (unless given a default). */
 const optionalPort = z
 	.string()
 	.trim()
@@ -168,7 +105,8 @@ const optionalPort = z
 		return port;
 	});
 
-const schema = z.object({
+/** Each variable checked on its own, unset or empty ones given their default: every default is stated here, once. */
+const variables = z.object({
 	DISCORD_TOKEN: z
 		.string({ error: `is required: ${HELP.DISCORD_TOKEN}` })
 		.trim()
@@ -180,23 +118,11 @@ const schema = z.object({
 	MJ_API_URL: optionalString.pipe(httpUrl('MJ_API_URL').optional()).default('https://api.kie.ai'),
 	DISCORD_API_URL: optionalString.pipe(httpUrl('DISCORD_API_URL').optional()),
 	PUBLIC_URL: optionalString.pipe(httpUrl('PUBLIC_URL').optional()),
-	PORT: z
-		.string()
-		.trim()
-		.optional()
-		.transform((value, ctx) => {
-			if (value === undefined || value === '') return 3000;
-			const port = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-			if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-				ctx.addIssue({ code: 'custom', message: `must be a port number 0–65535, got "${value}"` });
-				return z.NEVER;
-			}
-			return port;
-		}),
+	PORT: optionalPort.default(3000),
 	HOST: optionalString.default('0.0.0.0'),
 	STORE_URL: optionalString
 		.default('sqlite://./data/bot.sqlite')
-		.refine((value) => /^(sqlite|memory|redis|rediss):\/\//.test(value ?? ''), {
+		.refine((value) => /^(sqlite|memory|redis|rediss):\/\//.test(value), {
 			message: 'must start with sqlite://, memory:// or redis://',
 		}),
 	STORE_TIMEOUT_MS: positiveInt(2_000),
@@ -233,13 +159,13 @@ const schema = z.object({
 });
 
 /** Node refuses a server whose headers may take longer than the whole request. */
-const checkedSchema = schema.refine((env) => env.HTTP_HEADERS_TIMEOUT_MS <= env.HTTP_REQUEST_TIMEOUT_MS, {
+const checkedVariables = variables.refine((env) => env.HTTP_HEADERS_TIMEOUT_MS <= env.HTTP_REQUEST_TIMEOUT_MS, {
 	path: ['HTTP_HEADERS_TIMEOUT_MS'],
 	message: 'must not be longer than HTTP_REQUEST_TIMEOUT_MS',
 });
 
 /** SHARD_COUNT and SHARD_IDS, checked together (each on its own first, then against each other). */
-const shardSchema = z
+const shardPlan = z
 	.object({
 		SHARD_COUNT: z
 			.string()
@@ -303,50 +229,87 @@ export class ConfigError extends Error {
 	}
 }
 
+/**
+ * The whole configuration: the variables and the shard plan, each checked even when the other fails (so every problem
+ * is reported at once), then named and grouped as the bot uses them. {@link Config} is what this produces.
+ */
+const configSchema = z
+	.object({ variables: checkedVariables, shards: shardPlan })
+	.transform(({ variables: env, shards }) => ({
+		discordToken: env.DISCORD_TOKEN,
+		mjApiKey: env.MJ_API_KEY,
+		mjApiUrl: env.MJ_API_URL,
+		/** Base URL of Discord's REST API without the version, e.g. `https://discord.com/api`; undefined = discord.js default. */
+		discordApiUrl: env.DISCORD_API_URL,
+		/** Public base URL under which the provider can reach our callback route; undefined = poll instead. */
+		publicUrl: env.PUBLIC_URL,
+		port: env.PORT,
+		host: env.HOST,
+		storeUrl: env.STORE_URL,
+		/** How long one store call may take before it counts as the store being unavailable. */
+		storeTimeoutMs: env.STORE_TIMEOUT_MS,
+		callbackSecret: env.CALLBACK_SECRET,
+		mjWebhookHmacKey: env.MJ_WEBHOOK_HMAC_KEY,
+		devGuildId: env.DEV_GUILD_ID,
+		logLevel: env.LOG_LEVEL,
+		/** `json` lines, `pretty` readable lines, or `auto`: pretty when standard output is a terminal. */
+		logFormat: env.LOG_FORMAT,
+		/** Time-out of each call to the provider. */
+		mjTimeoutMs: env.MJ_TIMEOUT_MS,
+		/** Interval of the first polls of a job without callbacks; it backs off from there. */
+		pollIntervalMs: env.POLL_INTERVAL_MS,
+		/** A job still unfinished after this long is marked failed. */
+		jobTimeoutMs: env.JOB_TIMEOUT_MS,
+		/** With callbacks on, a job whose callback is this late is polled as a safety net. */
+		callbackGraceMs: env.CALLBACK_GRACE_MS,
+		/** The provider's limit on new tasks: at most `limit` per `windowMs`. */
+		submitLimit: { limit: env.MJ_SUBMIT_LIMIT, windowMs: env.MJ_SUBMIT_WINDOW_MS },
+		/** The provider's limit on status queries, per second. */
+		queryRatePerSecond: env.MJ_QUERY_RATE,
+		/** First back-off after a 429/455 (or a request that never left); later ones grow from it. */
+		retryBaseMs: env.MJ_RETRY_BASE_MS,
+		/** How long a job whose submit had no clear answer stays open for the provider's callback to name its task. */
+		adoptionWindowMs: env.ADOPTION_WINDOW_MS,
+		/** How long a reaction's refusal told in the channel (the member's DMs closed) stays before it deletes itself. */
+		refusalNoticeDeleteMs: env.REFUSAL_NOTICE_DELETE_MS,
+		/** The gateway shards this process runs (see {@link ShardPlan}). */
+		shards,
+		/**
+		 * Hosts result files may be downloaded from without the public-address check, as `host` (any port) or `host:port`,
+		 * lower-case and normalised as in a URL (`[::1]:8080` for IPv6).
+		 */
+		downloadAllowHosts: env.DOWNLOAD_ALLOW_HOSTS,
+		/** Bounds of the HTTP server, so slow or idle clients cannot hold it (slowloris). */
+		http: {
+			/** A client must have sent its request's headers within this long of connecting. */
+			headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+			/** …and the whole request (headers and body) within this long. */
+			requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+			/** An idle kept-alive connection is closed after this long. */
+			keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+			/** Connections beyond this many at once are refused. */
+			maxConnections: env.HTTP_MAX_CONNECTIONS,
+		},
+		/**
+		 * Where `/metrics` is served: on a listener of its own when `port` is set (bound to `host`, loopback by default),
+		 * and on the main port only to requests bearing `token`. With neither, nowhere.
+		 */
+		metrics: { port: env.METRICS_PORT, host: env.METRICS_HOST, token: env.METRICS_TOKEN },
+	}));
+
+export type Config = z.output<typeof configSchema>;
+export type HttpLimits = Config['http'];
+
 /** Validates the environment. Reports every problem at once; never includes a secret's value in a message. */
 export function parseConfig(env: Record<string, string | undefined>): Config {
-	const result = checkedSchema.safeParse(env);
-	const shards = shardSchema.safeParse(env);
-	if (!result.success || !shards.success) {
-		const issues = [...(result.error?.issues ?? []), ...(shards.error?.issues ?? [])];
-		const problems = issues.map((issue) => `${String(issue.path[0] ?? 'environment')} ${issue.message}`);
+	// Both parts read the same variables.
+	const result = configSchema.safeParse({ variables: env, shards: env });
+	if (!result.success) {
+		// Each issue's path is [part, variable]: the problem is reported under the variable's name.
+		const problems = result.error.issues.map((issue) => `${String(issue.path[1] ?? 'environment')} ${issue.message}`);
 		throw new ConfigError([...new Set(problems)]);
 	}
-	const value = result.data;
-	return {
-		discordToken: value.DISCORD_TOKEN,
-		mjApiKey: value.MJ_API_KEY,
-		mjApiUrl: value.MJ_API_URL ?? 'https://api.kie.ai',
-		discordApiUrl: value.DISCORD_API_URL,
-		publicUrl: value.PUBLIC_URL,
-		port: value.PORT,
-		host: value.HOST ?? '0.0.0.0',
-		storeUrl: value.STORE_URL ?? 'sqlite://./data/bot.sqlite',
-		storeTimeoutMs: value.STORE_TIMEOUT_MS,
-		callbackSecret: value.CALLBACK_SECRET,
-		mjWebhookHmacKey: value.MJ_WEBHOOK_HMAC_KEY,
-		devGuildId: value.DEV_GUILD_ID,
-		logLevel: value.LOG_LEVEL ?? 'info',
-		logFormat: value.LOG_FORMAT ?? 'auto',
-		mjTimeoutMs: value.MJ_TIMEOUT_MS,
-		pollIntervalMs: value.POLL_INTERVAL_MS,
-		jobTimeoutMs: value.JOB_TIMEOUT_MS,
-		callbackGraceMs: value.CALLBACK_GRACE_MS,
-		submitLimit: { limit: value.MJ_SUBMIT_LIMIT, windowMs: value.MJ_SUBMIT_WINDOW_MS },
-		queryRatePerSecond: value.MJ_QUERY_RATE,
-		retryBaseMs: value.MJ_RETRY_BASE_MS,
-		adoptionWindowMs: value.ADOPTION_WINDOW_MS,
-		refusalNoticeDeleteMs: value.REFUSAL_NOTICE_DELETE_MS,
-		shards: shards.data,
-		downloadAllowHosts: value.DOWNLOAD_ALLOW_HOSTS,
-		http: {
-			headersTimeoutMs: value.HTTP_HEADERS_TIMEOUT_MS,
-			requestTimeoutMs: value.HTTP_REQUEST_TIMEOUT_MS,
-			keepAliveTimeoutMs: value.HTTP_KEEP_ALIVE_TIMEOUT_MS,
-			maxConnections: value.HTTP_MAX_CONNECTIONS,
-		},
-		metrics: { port: value.METRICS_PORT, host: value.METRICS_HOST ?? '127.0.0.1', token: value.METRICS_TOKEN },
-	};
+	return result.data;
 }
 
 /** Reads `.env` (when present) into the process environment, then validates it. Only the entry points call this. */

@@ -12,7 +12,7 @@ import type {
 	User,
 } from 'discord.js';
 import type { JobPublisher, PublishedMessage } from '../jobs/contracts.js';
-import { JobRepository } from '../jobs/repository.js';
+import type { JobRepository } from '../jobs/repository.js';
 import { isSucceeded } from '../jobs/resultShape.js';
 import type { JobService } from '../jobs/service.js';
 import type { Logger } from '../logger.js';
@@ -39,6 +39,8 @@ export interface ResultActions {
 
 export interface ResultActionsOptions {
 	store: Store;
+	/** The jobs in the store: the process's one repository, so writes to a job stay serialised within it. */
+	repository: JobRepository;
 	/** The store's atomic claims: the repeat-reaction guard and picks hold across processes. */
 	claims: Claims;
 	jobs: Pick<JobService, 'start'>;
@@ -73,7 +75,7 @@ export function createResultActions(options: ResultActionsOptions): ResultAction
 	});
 	const deps: ActionDeps = {
 		jobs: options.jobs,
-		repository: new JobRepository(options.store),
+		repository: options.repository,
 		records: new ActionRecords(options.store),
 		claims,
 		rest: options.rest,

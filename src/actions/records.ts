@@ -6,6 +6,7 @@
  */
 import type Keyv from 'keyv';
 import type { Claims } from '../store/claims.js';
+import { KeyedLock } from '../store/keyedLock.js';
 import type { Store } from '../store/store.js';
 
 /** Kept as long as finished jobs are (see `jobs/repository.ts`): a message outliving its job could not be acted on. */
@@ -35,7 +36,7 @@ export interface PickRecord {
 export class ActionRecords {
 	private readonly messages: Keyv<ResultMessageRef>;
 	private readonly picks: Keyv<PickRecord>;
-	private readonly locks = new Map<string, Promise<unknown>>();
+	private readonly locks = new KeyedLock();
 
 	public constructor(store: Store) {
 		this.messages = store.collection<ResultMessageRef>('messages');
@@ -81,15 +82,7 @@ export class ActionRecords {
 
 	/** Runs `task` after any other task holding `key` in this process (two picks of one image post it once). */
 	public async serialize<T>(key: string, task: () => Promise<T>): Promise<T> {
-		const previous = this.locks.get(key) ?? Promise.resolve();
-		const run = previous.then(task, task);
-		const tail = run.catch(() => undefined);
-		this.locks.set(key, tail);
-		try {
-			return await run;
-		} finally {
-			if (this.locks.get(key) === tail) this.locks.delete(key);
-		}
+		return this.locks.run(key, task);
 	}
 }
 

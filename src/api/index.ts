@@ -2,5 +2,5 @@ export * from './client.js';
 export * from './errors.js';
 export * from './spec.js';
 export * from './types.js';
-export { parseCallbackBody, type CallbackParse } from './wire.js';
+export { parseCallbackBody } from './wire.js';
 export * from './webhookSignature.js';

@@ -44,7 +44,6 @@ export const INTEGER_RANGES = {
 	weirdness: { min: 0, max: 3000 },
 	omniWeight: { min: 1, max: 1000 },
 } as const satisfies Record<string, IntegerRange>;
-export type IntegerParam = keyof typeof INTEGER_RANGES;
 
 /** The API requires `motion` for video; public clients default to `high`. */
 export const DEFAULT_MOTION: Motion = 'high';
@@ -54,8 +53,4 @@ export type VideoTaskType = (typeof VIDEO_TASK_TYPES)[number];
 
 export function isVideoTask(taskType: TaskType): taskType is VideoTaskType {
 	return (VIDEO_TASK_TYPES as readonly TaskType[]).includes(taskType);
-}
-
-export function isOneOf<T extends string | number>(choices: readonly T[], value: unknown): value is T {
-	return (choices as readonly unknown[]).includes(value);
 }

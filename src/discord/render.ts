@@ -1,7 +1,6 @@
 /**
  * Turns jobs into Discord message content. Pure functions: no I/O, easy to test.
  */
-import type { MessageFlags } from 'discord.js';
 import { escapeMarkdown, type APIAllowedMentions } from 'discord.js';
 import type { GenerateRequest } from '../api/types.js';
 import type { DownloadResult } from '../jobs/download.js';
@@ -11,7 +10,6 @@ import { NO_PINGS, MESSAGE_CONTENT_LIMIT } from './respond.js';
 export interface RenderedMessage {
 	content: string;
 	allowed_mentions: APIAllowedMentions;
-	flags?: MessageFlags;
 }
 
 /** The parameters as they were sent, named like the slash-command options members typed. */

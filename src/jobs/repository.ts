@@ -1,4 +1,5 @@
 import type Keyv from 'keyv';
+import { KeyedLock } from '../store/keyedLock.js';
 import type { Store } from '../store/store.js';
 import type { JobRecord } from './types.js';
 
@@ -9,7 +10,7 @@ const EARLY_CALLBACK_TTL_MS = 60 * 60 * 1000;
 
 /**
  * Jobs in the store. Writes to one job are serialised within the process so a callback and a poll that race
- * each see the other's result (across processes, see issue 7's atomic claims).
+ * each see the other's result (across processes, see the atomic claims in store/claims.ts).
  */
 export class JobRepository {
 	private readonly jobs: Keyv<JobRecord>;
@@ -17,7 +18,7 @@ export class JobRepository {
 	private readonly open: Keyv<number>;
 	/** Callbacks that arrived before their job's submit was answered (job id → task id), kept apart from the job. */
 	private readonly early: Keyv<string>;
-	private readonly locks = new Map<string, Promise<unknown>>();
+	private readonly locks = new KeyedLock();
 
 	public constructor(store: Store) {
 		this.jobs = store.collection<JobRecord>('jobs');
@@ -50,7 +51,7 @@ export class JobRepository {
 	): Promise<{ before: JobRecord; after: JobRecord } | undefined> {
 		// It may settle while an earlier write to the job holds the lock: handled now, so that is no unhandled rejection.
 		allowed?.catch(() => undefined);
-		return this.withLock(id, async () => {
+		return this.locks.run(id, async () => {
 			const [before, mayChange] = await Promise.all([this.jobs.get(id), allowed ?? true]);
 			if (!before || !mayChange) return undefined;
 			const after = change(structuredClone(before));
@@ -83,17 +84,5 @@ export class JobRepository {
 		if (!this.open.iterator) throw new Error('The store cannot list keys; restart recovery needs an iterable store');
 		for await (const [key] of this.open.iterator(undefined)) ids.push(String(key));
 		return ids;
-	}
-
-	private async withLock<T>(id: string, task: () => Promise<T>): Promise<T> {
-		const previous = this.locks.get(id) ?? Promise.resolve();
-		const run = previous.then(task, task);
-		const tail = run.catch(() => undefined);
-		this.locks.set(id, tail);
-		try {
-			return await run;
-		} finally {
-			if (this.locks.get(id) === tail) this.locks.delete(id);
-		}
 	}
 }

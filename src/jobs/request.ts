@@ -1,10 +1,6 @@
-import { DEFAULT_MOTION, type TaskType } from '../api/spec.js';
+import { DEFAULT_MOTION } from '../api/spec.js';
 import type { GenerateRequest } from '../api/types.js';
 import type { GenerationOptionValues } from './options.js';
-
-/** One per slash command that generates. */
-export const JOB_KINDS = ['imagine', 'remix', 'animate', 'style', 'omni'] as const;
-export type JobKind = (typeof JOB_KINDS)[number];
 
 /** What a member asked for, validated, before it is turned into the API's request. */
 export type JobInput =
@@ -16,20 +12,8 @@ export type JobInput =
 			options: Partial<GenerationOptionValues>;
 	  };
 
-export function taskTypeOf(input: JobInput): TaskType {
-	switch (input.kind) {
-		case 'imagine':
-			return 'mj_txt2img';
-		case 'remix':
-			return 'mj_img2img';
-		case 'style':
-			return 'mj_style_reference';
-		case 'omni':
-			return 'mj_omni_reference';
-		case 'animate':
-			return input.options.hd ? 'mj_video_hd' : 'mj_video';
-	}
-}
+/** One per slash command that generates. */
+export type JobKind = JobInput['kind'];
 
 /** Maps a job to the API request, sending only what the task type accepts. */
 export function buildGenerateRequest(input: JobInput, extras: { watermark?: string } = {}): GenerateRequest {

@@ -17,10 +17,11 @@ export interface SubmitQueueOptions {
 	submit: (jobId: string, takeGrant: () => Promise<void>) => Promise<SubmitResult>;
 	/** Called after the queue moved, with each waiting job's 1-based position. */
 	onMoved: (positions: ReadonlyMap<string, number>) => void;
-	/** Submissions in flight at once (a slow answer must not stall everyone behind it). */
-	concurrency?: number;
 	onError: (error: unknown, jobId: string) => void;
 }
+
+/** Submissions in flight at once (a slow answer must not stall everyone behind it). */
+const CONCURRENCY = 4;
 
 export class SubmitQueue {
 	private readonly waiting: string[] = [];
@@ -69,9 +70,8 @@ export class SubmitQueue {
 
 	private pump(): void {
 		if (this.stopped || this.timer) return;
-		const concurrency = this.options.concurrency ?? 4;
 		let moved = false;
-		while (this.waiting.length > 0 && this.inFlight.size < concurrency) {
+		while (this.waiting.length > 0 && this.inFlight.size < CONCURRENCY) {
 			const wait = Math.max(this.options.limiter.delay(), this.pausedUntil - Date.now());
 			// No room in the window for one more: wait for a grant to be taken or to expire.
 			if (wait === 0 && this.awaitingGrant >= this.options.limiter.available()) break;

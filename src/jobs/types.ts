@@ -85,12 +85,7 @@ export interface JobRecord {
 	parent?: { jobId: string; imageIndex?: number };
 }
 
-export type SubmittedJob = JobRecord & { state: Extract<JobPhase, { phase: 'submitted' }> };
 export type FinishedJob = JobRecord & { state: Extract<JobPhase, { phase: 'finished' }> };
-
-export function isSubmitted(job: JobRecord): job is SubmittedJob {
-	return job.state.phase === 'submitted';
-}
 
 export function isFinished(job: JobRecord): job is FinishedJob {
 	return job.state.phase === 'finished';

@@ -9,9 +9,9 @@ import type { GenerationOptionName } from '../jobs/options.js';
 import type { JobRepository } from '../jobs/repository.js';
 import type { JobKind } from '../jobs/request.js';
 import type { Logger } from '../logger.js';
-import { claimsInStore, type Claims } from '../store/claims.js';
+import type { Claims } from '../store/claims.js';
+import { KeyedLock } from '../store/keyedLock.js';
 import type { Store } from '../store/store.js';
-import { KeyedLock } from './keyedLock.js';
 import type { Refusal } from './refusals.js';
 import { resolveEffective, type EffectiveOptions } from './resolve.js';
 import { applyRequestRules, checkChannel, checkRole } from './rules.js';
@@ -60,11 +60,6 @@ export type JobAuthorization =
 export interface SettingsServiceOptions {
 	/** The clock for limits (today's counts, the age of a reservation). */
 	now?: () => number;
-	/**
-	 * What the server's shared lock is made of. By default, claims in the store itself: every process on the store
-	 * shares them with no wiring.
-	 */
-	claims?: Claims;
 	/** For tests: how long the shared lock lasts and is waited for. */
 	lockTiming?: Partial<SharedLockTiming>;
 }
@@ -86,13 +81,15 @@ export class SettingsService {
 	public constructor(
 		store: Store,
 		repository: JobRepository,
+		/** The store's atomic claims: what the server's shared lock is made of, across every process on the store. */
+		claims: Claims,
 		private readonly logger: Logger,
 		options: SettingsServiceOptions = {},
 	) {
 		this.now = options.now ?? Date.now;
 		this.settings = new SettingsStore(store);
 		this.usage = new JobUsage(store, repository, this.now);
-		this.limits = new SharedLock(options.claims ?? claimsInStore(store), LIMITS_LOCK, options.lockTiming);
+		this.limits = new SharedLock(claims, LIMITS_LOCK, options.lockTiming);
 		this.recorder = new BatchedUsageRecorder(this.usage, this.limits, logger);
 	}
 

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Claims } from '../store/claims.js';
-import { KeyedLock } from './keyedLock.js';
+import { KeyedLock } from '../store/keyedLock.js';
 
 export interface SharedLockTiming {
 	/**

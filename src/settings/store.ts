@@ -4,8 +4,8 @@
  */
 import type Keyv from 'keyv';
 import { SPEEDS, TASK_TYPES } from '../api/spec.js';
+import { KeyedLock } from '../store/keyedLock.js';
 import type { Store } from '../store/store.js';
-import { KeyedLock } from './keyedLock.js';
 import { emptyServerSettings, type OptionDefaults, type ServerSettings } from './types.js';
 import { sanitizeDefaults } from './validate.js';
 

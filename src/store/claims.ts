@@ -5,11 +5,11 @@
  * SQLite does it in one `INSERT … ON CONFLICT` statement, Redis with `SET NX PX`, memory with a Map.
  *
  * Like every store call, each claim and release is bounded in time and rejects with `StoreUnavailableError` when the
- * store does not answer (see storeUnavailable.ts).
+ * store does not answer (see unavailable.ts).
  */
+import { parseStoreUrl } from './backend.js';
 import { RedisConnection } from './redis/connection.js';
 import { SqliteConnection } from './sqlite/connection.js';
-import type { Store } from './store.js';
 
 export interface Claims {
 	/**
@@ -36,40 +36,12 @@ export interface ClaimsOptions {
 /** Claims over a connection of their own to the store at `storeUrl`; `close()` closes it. */
 export function createClaims(storeUrl: string, now: () => number = Date.now, options: ClaimsOptions = {}): Claims {
 	const connectionOptions = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
-	if (storeUrl.startsWith('sqlite://')) {
-		const connection = SqliteConnection.open(storeUrl.slice('sqlite://'.length), connectionOptions);
-		return sqliteClaims(connection, now, async () => connection.close());
-	}
-	if (storeUrl.startsWith('redis://') || storeUrl.startsWith('rediss://')) {
-		const connection = RedisConnection.open(storeUrl, connectionOptions);
-		return redisClaims(connection, async () => connection.close());
-	}
-	return memoryClaims(now);
-}
-
-/**
- * Claims over the store's own connections, interchangeable with {@link createClaims} on the same URL (same SQLite
- * table, same Redis keys). For a component that is handed a store only; `close()` does nothing, the store owns them.
- */
-export function claimsInStore(store: Store, now: () => number = Date.now): Claims {
-	let claims = storeClaims.get(store);
-	if (!claims) {
-		claims = borrowedClaims(store, now);
-		storeClaims.set(store, claims);
-	}
-	return claims;
-}
-
-/** One per store, so that every user of an in-memory store shares its claims, as they share its data. */
-const storeClaims = new WeakMap<Store, Claims>();
-
-function borrowedClaims(store: Store, now: () => number): Claims {
-	const { backend } = store;
+	const backend = parseStoreUrl(storeUrl);
 	switch (backend.kind) {
 		case 'sqlite':
-			return sqliteClaims(backend.connection, now, async () => undefined);
+			return sqliteClaims(SqliteConnection.open(backend.file, connectionOptions), now);
 		case 'redis':
-			return redisClaims(backend.connection, async () => undefined);
+			return redisClaims(RedisConnection.open(backend.url, connectionOptions));
 		case 'memory':
 			return memoryClaims(now);
 	}
@@ -93,7 +65,7 @@ function memoryClaims(now: () => number): Claims {
 	};
 }
 
-function sqliteClaims(connection: SqliteConnection, now: () => number, closeConnection: () => Promise<void>): Claims {
+function sqliteClaims(connection: SqliteConnection, now: () => number): Claims {
 	const createTable = async () => {
 		await connection.exec(
 			"CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL, owner TEXT NOT NULL DEFAULT '')",
@@ -136,7 +108,7 @@ function sqliteClaims(connection: SqliteConnection, now: () => number, closeConn
 		},
 		async close() {
 			await ready.catch(() => undefined);
-			await closeConnection();
+			await connection.close();
 		},
 	};
 }
@@ -144,7 +116,7 @@ function sqliteClaims(connection: SqliteConnection, now: () => number, closeConn
 /** Deletes the claim only if its value is still our owner token: a check and a delete Redis runs as one. */
 const RELEASE_OWNED = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
 
-function redisClaims(connection: RedisConnection, closeConnection: () => Promise<void>): Claims {
+function redisClaims(connection: RedisConnection): Claims {
 	return {
 		async claim(key, ttlMs, owner) {
 			const answer = await connection.call('SET NX PX', async (client) =>
@@ -160,7 +132,7 @@ function redisClaims(connection: RedisConnection, closeConnection: () => Promise
 			);
 		},
 		async close() {
-			await closeConnection();
+			await connection.close();
 		},
 	};
 }

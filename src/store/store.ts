@@ -8,6 +8,7 @@
  */
 import Keyv from 'keyv';
 import type { Logger } from '../logger.js';
+import { parseStoreUrl } from './backend.js';
 import { RedisConnection } from './redis/connection.js';
 import { RedisKeyvStore } from './redis/keyvStore.js';
 import { SqliteConnection } from './sqlite/connection.js';
@@ -15,7 +16,7 @@ import { SqliteKeyvStore } from './sqlite/keyvStore.js';
 import { startSweeping } from './sqlite/sweeper.js';
 import { DEFAULT_STORE_TIMEOUT_MS } from './unavailable.js';
 
-export { DEFAULT_STORE_TIMEOUT_MS, StoreUnavailableError } from './unavailable.js';
+export { StoreUnavailableError } from './unavailable.js';
 
 export interface Store {
 	/** Keyv namespace by name, created once per store. */
@@ -25,15 +26,8 @@ export interface Store {
 	 * the store, and answers the value kept: the same for all of them. For values without expiry.
 	 */
 	putIfAbsent<Value>(collection: string, key: string, value: Value): Promise<Value>;
-	/** What the store runs on: the claims share its connections (see claims.ts). */
-	readonly backend: StoreBackend;
 	close(): Promise<void>;
 }
-
-export type StoreBackend =
-	| { kind: 'memory' }
-	| { kind: 'sqlite'; connection: SqliteConnection }
-	| { kind: 'redis'; connection: RedisConnection };
 
 export interface StoreOptions {
 	/** How long one store call may take before it rejects with `StoreUnavailableError` (default 2 s). */
@@ -49,30 +43,31 @@ export interface StoreOptions {
  * dropped) and a failed write as done. A failure now surfaces where it happened, to be logged, answered, retried.
  */
 export function createStore(url: string, options: StoreOptions = {}): Store {
-	const collections = new Map<string, Keyv<unknown>>();
-	const { backend, adapter, close } = openBackend(url, options);
-	const collection = <Value>(name: string): Keyv<Value> => {
-		let keyv = collections.get(name);
-		if (!keyv) {
-			const store = adapter(name);
-			keyv = new Keyv<unknown>({ ...(store ? { store } : {}), namespace: name, throwOnErrors: true });
-			collections.set(name, keyv);
+	const collections = new Map<string, Collection>();
+	const backend = openBackend(url, options);
+	const open = (name: string): Collection => {
+		let opened = collections.get(name);
+		if (!opened) {
+			const adapter = backend.adapter(name);
+			const keyv = new Keyv<unknown>({ ...(adapter ? { store: adapter } : {}), namespace: name, throwOnErrors: true });
+			opened = { keyv, adapter };
+			collections.set(name, opened);
 		}
-		return keyv as Keyv<Value>;
+		return opened;
 	};
+	const collection = <Value>(name: string): Keyv<Value> => open(name).keyv as Keyv<Value>;
 	// Within one process the memory store has nobody to race but itself: its put-if-absent calls run one at a time.
 	let memoryTurn: Promise<unknown> = Promise.resolve();
 
 	return {
-		backend,
 		collection,
 		async putIfAbsent<Value>(name: string, key: string, value: Value): Promise<Value> {
+			const { adapter } = open(name);
 			const keyv = collection<Value>(name);
-			const store: unknown = keyv.store;
-			if (store instanceof SqliteKeyvStore || store instanceof RedisKeyvStore) {
+			if (adapter) {
 				// Written as Keyv writes it (its key prefix, its serialisation), so that `get` reads it like any other value.
 				const serialized = keyv.serialize ? await keyv.serialize({ value }) : JSON.stringify({ value });
-				await store.setIfAbsent(`${name}:${key}`, serialized);
+				await adapter.setIfAbsent(`${name}:${key}`, serialized);
 			} else {
 				const turn = memoryTurn.then(async () => {
 					if ((await keyv.get(key)) === undefined) await keyv.set(key, value);
@@ -85,51 +80,62 @@ export function createStore(url: string, options: StoreOptions = {}): Store {
 			return kept;
 		},
 		async close() {
-			await close();
+			await backend.close();
 			collections.clear();
 		},
 	};
 }
 
+/** A collection's Keyv adapter on SQLite or Redis: both can also write a value only if its key is absent. */
+type Adapter = SqliteKeyvStore | RedisKeyvStore;
+
+/** A collection, and its adapter kept beside it: put-if-absent goes to the adapter itself. */
+interface Collection {
+	keyv: Keyv<unknown>;
+	/** Undefined: Keyv's own Map. */
+	adapter: Adapter | undefined;
+}
+
 interface OpenBackend {
-	backend: StoreBackend;
 	/** The Keyv adapter of a collection; undefined: Keyv's own Map. */
-	adapter(name: string): SqliteKeyvStore | RedisKeyvStore | undefined;
+	adapter(name: string): Adapter | undefined;
 	close(): Promise<void>;
 }
 
 function openBackend(url: string, options: StoreOptions): OpenBackend {
 	const timeoutMs = options.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
-	if (url.startsWith('memory://')) {
-		return { backend: { kind: 'memory' }, adapter: () => undefined, close: async () => undefined };
+	const backend = parseStoreUrl(url);
+	switch (backend.kind) {
+		case 'memory':
+			return { adapter: () => undefined, close: async () => undefined };
+		case 'sqlite': {
+			// One connection for the whole store, one table per collection (named as @keyv/sqlite named them before).
+			const connection = SqliteConnection.open(backend.file, { timeoutMs });
+			const sweeper = startSweeping(connection, {
+				...(options.sweepIntervalMs === undefined ? {} : { intervalMs: options.sweepIntervalMs }),
+				onError: (error) => options.logger?.warn({ err: error }, 'Could not sweep expired rows; will try again'),
+				onSwept: (deleted) => {
+					if (deleted > 0) options.logger?.debug({ deleted }, 'Swept expired rows from the store');
+				},
+			});
+			return {
+				adapter: (name) => new SqliteKeyvStore(connection, name.replace(/[^a-z0-9_]/gi, '_')),
+				async close() {
+					await sweeper.stop();
+					await connection.close();
+				},
+			};
+		}
+		case 'redis': {
+			// One connection for every collection: they answer (or not) together, and commands keep their order.
+			const connection = RedisConnection.open(backend.url, {
+				timeoutMs,
+				...(options.logger ? { logger: options.logger } : {}),
+			});
+			return {
+				adapter: () => new RedisKeyvStore(connection),
+				close: async () => connection.close(),
+			};
+		}
 	}
-	if (url.startsWith('sqlite://')) {
-		// One connection for the whole store, one table per collection (named as @keyv/sqlite named them before).
-		const connection = SqliteConnection.open(url.slice('sqlite://'.length), { timeoutMs });
-		const sweeper = startSweeping(connection, {
-			...(options.sweepIntervalMs === undefined ? {} : { intervalMs: options.sweepIntervalMs }),
-			onError: (error) => options.logger?.warn({ err: error }, 'Could not sweep expired rows; will try again'),
-			onSwept: (deleted) => {
-				if (deleted > 0) options.logger?.debug({ deleted }, 'Swept expired rows from the store');
-			},
-		});
-		return {
-			backend: { kind: 'sqlite', connection },
-			adapter: (name) => new SqliteKeyvStore(connection, name.replace(/[^a-z0-9_]/gi, '_')),
-			async close() {
-				await sweeper.stop();
-				await connection.close();
-			},
-		};
-	}
-	if (url.startsWith('redis://') || url.startsWith('rediss://')) {
-		// One connection for every collection: they answer (or not) together, and commands keep their order.
-		const connection = RedisConnection.open(url, { timeoutMs, ...(options.logger ? { logger: options.logger } : {}) });
-		return {
-			backend: { kind: 'redis', connection },
-			adapter: () => new RedisKeyvStore(connection),
-			close: async () => connection.close(),
-		};
-	}
-	throw new Error(`Unsupported STORE_URL scheme: ${url.split(':')[0] ?? ''}`);
 }

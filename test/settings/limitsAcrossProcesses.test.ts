@@ -10,6 +10,7 @@ import { ChunkedList } from '../../src/settings/chunkedList.js';
 import { SettingsService, type JobAuthorization, type JobAuthorizationInput } from '../../src/settings/service.js';
 import { utcDayKey } from '../../src/settings/time.js';
 import type { GuildJobEntry, JobEntry } from '../../src/settings/usage.js';
+import { createClaims, type Claims } from '../../src/store/claims.js';
 import { createStore, type Store } from '../../src/store/store.js';
 import { freshStores, STORE_KINDS, type StoreKind } from '../support/stores.js';
 
@@ -43,21 +44,23 @@ function granted(results: JobAuthorization[]): Array<Extract<JobAuthorization, {
 
 describe.each(KINDS)('two processes on one %s store', (kind) => {
 	let stores: Store[];
+	let claims: Claims[];
 	let processes: SettingsService[];
 
 	beforeEach(() => {
 		const url = storeUrl(kind);
 		stores = [createStore(url), createStore(url)];
+		claims = [createClaims(url), createClaims(url)];
 		// Generous waits: here the lock is fought over by 40 requests at once, far more than a server sees.
 		processes = stores.map(
-			(store) =>
-				new SettingsService(store, new JobRepository(store), createLogger('silent'), {
+			(store, index) =>
+				new SettingsService(store, new JobRepository(store), claims[index]!, createLogger('silent'), {
 					lockTiming: { waitMs: 15_000 },
 				}),
 		);
 	});
 	afterEach(async () => {
-		await Promise.all(stores.map(async (store) => store.close()));
+		await Promise.all([...stores, ...claims].map(async (closable) => closable.close()));
 	});
 
 	/** Twenty requests from each process, all at once, spread over `members`. */

@@ -7,7 +7,7 @@ import { createLogger } from '../../src/logger.js';
 import { SettingsService, type JobAuthorizationInput } from '../../src/settings/service.js';
 import { utcDayKey } from '../../src/settings/time.js';
 import type { GuildJobEntry } from '../../src/settings/usage.js';
-import { claimsInStore } from '../../src/store/claims.js';
+import { createClaims, type Claims } from '../../src/store/claims.js';
 import { createStore, type Store } from '../../src/store/store.js';
 
 const GUILD = '200000000000000001';
@@ -21,6 +21,7 @@ const HOUR = 60 * 60 * 1000;
 
 let store: Store;
 let repository: JobRepository;
+let claims: Claims;
 let service: SettingsService;
 let now: number;
 let sequence = 0;
@@ -28,12 +29,13 @@ let sequence = 0;
 beforeEach(() => {
 	store = createStore('memory://');
 	repository = new JobRepository(store);
+	claims = createClaims('memory://');
 	now = NOON;
-	service = new SettingsService(store, repository, createLogger('silent'), { now: () => now });
+	service = new SettingsService(store, repository, claims, createLogger('silent'), { now: () => now });
 });
 
 afterEach(async () => {
-	await store.close();
+	await Promise.all([store.close(), claims.close()]);
 });
 
 function input(changes: Partial<JobAuthorizationInput> = {}): JobAuthorizationInput {
@@ -175,9 +177,8 @@ describe('SettingsService.authorizeJob', () => {
 
 	it('refuses with a clear message, recording nothing, while another process holds the server’s limits', async () => {
 		await setLimits({ memberRunning: 1 });
-		const claims = claimsInStore(store);
 		expect(await claims.claim(`lock:limits:${GUILD}`, 60_000, 'another process')).toBe(true);
-		const waiting = new SettingsService(store, repository, createLogger('silent'), {
+		const waiting = new SettingsService(store, repository, claims, createLogger('silent'), {
 			now: () => now,
 			lockTiming: { waitMs: 50 },
 		});

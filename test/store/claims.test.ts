@@ -1,31 +1,11 @@
 import { join } from 'node:path';
 import sqlite3 from 'sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimsInStore, createClaims, type Claims } from '../../src/store/claims.js';
-import { createStore, type Store } from '../../src/store/store.js';
+import { createClaims, type Claims } from '../../src/store/claims.js';
 import { freshStores, STORE_KINDS, type StoreKind } from '../support/stores.js';
-
-const KINDS = STORE_KINDS;
 
 const stores = freshStores('claims');
 const storeUrl = (kind: StoreKind): string => stores.url(kind);
-
-/** Two claimants, as two processes would have them: over connections of their own, or over their stores'. */
-const CONNECTIONS = {
-	'their own connections': (url: string) => ({ a: createClaims(url), b: createClaims(url), stores: [] }),
-	'their stores’ connections': (url: string) => {
-		const stores = [createStore(url), createStore(url)];
-		return { a: claimsInStore(stores[0]!), b: claimsInStore(stores[1]!), stores };
-	},
-	'one of each (the same claims either way)': (url: string) => {
-		const store = createStore(url);
-		return { a: createClaims(url), b: claimsInStore(store), stores: [store] };
-	},
-} satisfies Record<string, (url: string) => { a: Claims; b: Claims; stores: Store[] }>;
-
-const CASES = KINDS.flatMap((kind) =>
-	Object.keys(CONNECTIONS).map((connections) => [kind, connections as keyof typeof CONNECTIONS] as const),
-);
 
 /** Claims `key` as soon as its ttl is up: the expiry is the event waited on, checked as fast as the store answers. */
 async function claimOnceExpired(claims: Claims, key: string, ttlMs: number, owner?: string): Promise<boolean> {
@@ -34,15 +14,16 @@ async function claimOnceExpired(claims: Claims, key: string, ttlMs: number, owne
 	return false;
 }
 
-describe.each(CASES)('claims on %s over %s', (kind, connections) => {
+/** Two claimants, as two processes have them: each over a connection of its own. */
+describe.each(STORE_KINDS)('claims on %s', (kind) => {
 	let a: Claims;
 	let b: Claims;
-	let stores: Store[];
 	beforeAll(() => {
-		({ a, b, stores } = CONNECTIONS[connections](storeUrl(kind)));
+		const url = storeUrl(kind);
+		[a, b] = [createClaims(url), createClaims(url)];
 	});
 	afterAll(async () => {
-		await Promise.all([a.close(), b.close(), ...stores.map(async (store) => store.close())]);
+		await Promise.all([a.close(), b.close()]);
 	});
 
 	it('grants a key to exactly one of many concurrent claimants', async () => {
@@ -98,15 +79,6 @@ describe('claims in memory', () => {
 		await claims.release('k', 'me');
 		expect(await claims.claim('k', 1000)).toBe(true);
 		await claims.close();
-	});
-
-	it('shares one set of claims among the users of one in-memory store, and only them', async () => {
-		const store = createStore('memory://');
-		const other = createStore('memory://');
-		expect(await claimsInStore(store).claim('k', 60_000)).toBe(true);
-		expect(await claimsInStore(store).claim('k', 60_000)).toBe(false);
-		expect(await claimsInStore(other).claim('k', 60_000)).toBe(true);
-		await Promise.all([store.close(), other.close()]);
 	});
 });
 

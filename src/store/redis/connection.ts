@@ -1,5 +1,5 @@
 /**
- * One connection to a Redis server, shared by every collection of the store (and by the claims that borrow it), with
+ * One connection to a Redis server, shared by every collection of the store (the claims open one of their own), with
  * every command bounded in time.
  *
  * node-redis, by default, queues commands while it reconnects and sends them once the server is back: with the server

@@ -1,6 +1,6 @@
 /**
- * One connection to a SQLite file (node-sqlite3), shared by every table of the store and by the claims, with its
- * statements prepared once and kept.
+ * One connection to a SQLite file (node-sqlite3), shared by every table of the store (the claims open one of their
+ * own), with its statements prepared once and kept.
  *
  * Why not `db.all(sql)` per call, as @keyv/sqlite does: node-sqlite3 then prepares, runs and finalises a fresh
  * statement each time, three trips through libuv's thread pool, each waiting for the event loop to be free. A kept

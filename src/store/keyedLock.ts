@@ -1,4 +1,8 @@
-/** Serialises async work per key within this process (a read-modify-write of one store entry, say). */
+/**
+ * Serialises async work per key within this process: a read-modify-write of one store entry, say, or two posts of one
+ * picked image. Tasks of one key run one at a time in order of arrival; a task that fails does not stop the next.
+ * Across processes, see claims.ts.
+ */
 export class KeyedLock {
 	private readonly tails = new Map<string, Promise<unknown>>();
 
@@ -10,6 +14,7 @@ export class KeyedLock {
 		try {
 			return await run;
 		} finally {
+			// The last task of a key leaves nothing behind: the map holds only keys with work pending.
 			if (this.tails.get(key) === tail) this.tails.delete(key);
 		}
 	}
