@@ -88,6 +88,11 @@ export class PlaygroundPage {
 		return found;
 	}
 
+	/** The finished four-image result for a prompt. */
+	grid(prompt: string): Locator {
+		return this.message(prompt, 'finished').filter({ has: this.page.locator('.gallery-4') });
+	}
+
 	/** The member's DMs from the bot. */
 	get dms(): Locator {
 		return this.page.getByRole('log', { name: 'Direct messages' });

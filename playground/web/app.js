@@ -62,7 +62,10 @@ const composer = new Composer($('#composer'), {
 	roles: () => state.roles,
 	channelName: () => names.channel(state.channelId)?.name ?? 'general',
 	ready: () => state.status.state === 'ready',
-	send: (payload) => call('POST', '/api/commands', { ...payload, userId: state.me, channelId: state.channelId }),
+	send: async (payload) => {
+		keepAtBottom($('#messages'), true);
+		return call('POST', '/api/commands', { ...payload, userId: state.me, channelId: state.channelId });
+	},
 	upload: (file) => call('POST', `/api/attachments?filename=${encodeURIComponent(file.name)}`, file),
 	uploadUrl: (url) => call('POST', '/api/attachments', { url }),
 });
@@ -103,9 +106,28 @@ function visibleInChannel(message) {
 /** The HTML each drawn node was made from, to redraw only what changed. */
 const drawn = new WeakMap();
 
-/** Draws `items` into `container`, touching only the nodes whose HTML changed; keeps the view at the bottom. */
+/** Lists that follow their newest message, as Discord's do, until the visitor scrolls up. */
+const following = new WeakMap();
+
+function follow(container) {
+	following.set(container, true);
+	container.addEventListener('scroll', () => {
+		following.set(container, container.scrollHeight - container.scrollTop - container.clientHeight < 80);
+	});
+	// An image decoded after it was drawn makes the list taller.
+	container.addEventListener('load', () => keepAtBottom(container), true);
+}
+
+function keepAtBottom(container, force = false) {
+	if (force) following.set(container, true);
+	if (following.get(container)) container.scrollTop = container.scrollHeight;
+}
+
+follow($('#messages'));
+follow($('#dms'));
+
+/** Draws `items` into `container`, touching only the nodes whose HTML changed. */
 function reconcile(container, items, lead = '') {
-	const atBottom = container.scrollHeight - container.scrollTop - container.clientHeight < 80;
 	const wanted = [];
 	if (lead) wanted.push({ key: 'lead', html: lead });
 	for (const item of items) wanted.push(item);
@@ -128,7 +150,7 @@ function reconcile(container, items, lead = '') {
 		previous = node;
 	}
 	for (const node of existing.values()) node.remove();
-	if (atBottom) container.scrollTop = container.scrollHeight;
+	keepAtBottom(container);
 }
 
 function messageItem(message) {
@@ -453,6 +475,7 @@ document.addEventListener('click', (event) => {
 			state.channelId = target.dataset.channelId;
 			renderChannels();
 			renderChannel();
+			keepAtBottom($('#messages'), true);
 			composer.refresh();
 			break;
 		case 'act-as':
@@ -472,6 +495,8 @@ document.addEventListener('keydown', (event) => {
 function actAs(memberId) {
 	state.me = memberId;
 	renderAll();
+	keepAtBottom($('#messages'), true);
+	keepAtBottom($('#dms'), true);
 }
 
 $('#acting-as').addEventListener('change', (event) => actAs(event.target.value));

@@ -142,11 +142,15 @@ export function relativeTime(date) {
 	return format.format(seconds, 'second');
 }
 
-function link(url, label) {
+/** A link; one to a Discord message jumps to it on the page (a bare one shown as Discord does: "#channel › 💬"). */
+function link(url, label, names) {
 	const jump = /^https:\/\/discord\.com\/channels\/(\d+|@me)\/(\d+)\/(\d+)$/.exec(url);
 	if (jump) {
-		return `<a class="md-link" href="#message-${jump[3]}" data-jump-channel="${jump[2]}" data-jump-message="${jump[3]}">${label}</a>`;
+		const shown =
+			label ?? `<span class="jump-pill">#${escapeHtml(names.channel(jump[2])?.name ?? 'channel')} › 💬</span>`;
+		return `<a class="md-link" href="#message-${jump[3]}" data-jump-channel="${jump[2]}" data-jump-message="${jump[3]}">${shown}</a>`;
 	}
+	label ??= escapeHtml(url);
 	return `<a class="md-link" href="${escapeHtml(url)}" target="_blank" rel="noopener noreferrer">${label}</a>`;
 }
 
@@ -210,12 +214,12 @@ function inline(text, names) {
 			continue;
 		}
 		if ((match = /^\[([^\]\n]+)\]\(<?(https?:\/\/[^\s)>]+)>?\)/.exec(rest))) {
-			emit(link(match[2], inline(match[1], names)));
+			emit(link(match[2], inline(match[1], names), names));
 			i += match[0].length;
 			continue;
 		}
 		if ((match = /^<?(https?:\/\/[^\s<>]*[^\s<>.,:;"')\]])>?/.exec(rest)) && (i === 0 || !/\w/.test(text[i - 1]))) {
-			emit(link(match[1], escapeHtml(match[1])));
+			emit(link(match[1], undefined, names));
 			i += match[0].length;
 			continue;
 		}

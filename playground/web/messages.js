@@ -99,7 +99,11 @@ function embedsHtml(message, names) {
 		.join('');
 }
 
+/** The reactions under a message; with none yet, the button to add one floats over the message (on hover). */
 function reactionsHtml(message, me) {
+	const add = (where) =>
+		`<button type="button" class="reaction add-reaction ${where}" data-action="pick-reaction" data-message-id="${message.id}" aria-label="Add reaction">☺+</button>`;
+	if (message.reactions.length === 0) return add('floating');
 	const reactions = message.reactions
 		.map((reaction) => {
 			const mine = reaction.users.includes(me);
@@ -107,7 +111,7 @@ function reactionsHtml(message, me) {
 			return `<button type="button" class="reaction${mine ? ' mine' : ''}" aria-pressed="${mine}" data-action="react" data-message-id="${message.id}" data-emoji="${escapeHtml(emoji)}" aria-label="${escapeHtml(reaction.emoji.name)} ${reaction.users.length}">${emojiHtml(reaction.emoji)}<span class="count">${reaction.users.length}</span></button>`;
 		})
 		.join('');
-	return `<div class="reactions">${reactions}<button type="button" class="reaction add-reaction" data-action="pick-reaction" data-message-id="${message.id}" aria-label="Add reaction">☺+</button></div>`;
+	return `<div class="reactions">${reactions}${add('inline')}</div>`;
 }
 
 /** A header above a message that answers a command ("Alice used /imagine") or replies to another message. */
