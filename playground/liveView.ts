@@ -19,6 +19,8 @@ export interface Settings {
 	submitLimit: number;
 	submitWindowSeconds: number;
 	slowApiSeconds: number;
+	/** How long a job whose submit got no answer waits for a callback naming its task. */
+	adoptionWindowSeconds: number;
 }
 
 export interface Snapshot {

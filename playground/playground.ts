@@ -80,6 +80,7 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
 		submitLimit: botSettings('MJ_SUBMIT_LIMIT'),
 		submitWindowSeconds: botSettings('MJ_SUBMIT_WINDOW_MS') / 1000,
 		slowApiSeconds: SLOW_API_MS / 1000,
+		adoptionWindowSeconds: botSettings('ADOPTION_WINDOW_MS') / 1000,
 	};
 	const view = new LiveView(discord, hub, () => provider.switches, settings);
 	const actions = new MemberActions(discord, hub);

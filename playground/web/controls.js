@@ -14,13 +14,26 @@ const TOGGLES = [
 ];
 
 const OUTAGES = [
-	{ value: 'off', label: 'No outage' },
-	{ value: 'maintenance', label: 'Maintenance (455 to every call)' },
-	{ value: 'dropped', label: 'Connections cut before an answer' },
+	{ value: 'off', label: 'No outage', hint: () => '' },
+	{
+		value: 'maintenance',
+		label: 'Maintenance (455 to every call)',
+		hint: () => 'The bot tries again a few times, backing off (half a minute or so), then tells the member.',
+	},
+	{
+		value: 'dropped',
+		label: 'Connections cut before an answer',
+		hint: (s) =>
+			`A job may have started: the bot never sends it again, waits ${s.adoptionWindowSeconds} s for a callback naming it, then says the outcome is unknown.`,
+	},
 ];
+
+/** How the playground runs the bot (for the hints), as the last snapshot said. */
+let shownSettings;
 
 /** Draws the switches (their values come with `showSwitches`). */
 export function renderControls(root, settings) {
+	shownSettings = settings;
 	root.innerHTML = `
 <h2 class="sidebar-heading">Fake Midjourney</h2>
 <label class="control slider"><span>Generation time <output data-output="generationSeconds"></output></span>
@@ -31,7 +44,7 @@ ${TOGGLES.map(
 ).join('')}
 <label class="control"><span>Outage</span><select data-switch="outage" aria-label="Outage">${OUTAGES.map(
 		(outage) => `<option value="${outage.value}">${escapeHtml(outage.label)}</option>`,
-	).join('')}</select></label>
+	).join('')}</select><small class="outage-hint"></small></label>
 <p class="controls-note">At most ${settings.submitLimit} jobs per ${settings.submitWindowSeconds} s reach the provider: send more to see the queue.</p>`;
 }
 
@@ -59,4 +72,6 @@ export function showSwitches(root, switches) {
 	}
 	const output = root.querySelector('[data-output="generationSeconds"]');
 	if (output) output.textContent = `${switches.generationSeconds} s`;
+	const hint = root.querySelector('.outage-hint');
+	if (hint) hint.textContent = OUTAGES.find((outage) => outage.value === switches.outage)?.hint(shownSettings) ?? '';
 }

@@ -101,6 +101,15 @@ describe.runIf(BROWSER_TESTS_ENABLED)('the playground in a browser', () => {
 		});
 	});
 
+	it('a prompt with markup is shown as typed: no HTML, no markdown, no mention', async () => {
+		const prompt = '**not bold** <img src=x onerror="document.title=1"> # not a heading <@&1> @everyone';
+		const result = await imagine(prompt);
+		const quote = result.locator('.content .md-quote');
+		expect(await quote.textContent()).toBe(prompt.replace('@everyone', '@\u200Beveryone'));
+		expect(await quote.locator('img, strong, .mention, h3, h4, h5').count()).toBe(0);
+		expect(await ui.page.title()).not.toBe('1');
+	});
+
 	it('the pick button for image 1 posts that image alone, as a reply, without a new job', async () => {
 		const grid = await imagine('a fox in the snow');
 		const before = playground.mj.generateRequests.length;
