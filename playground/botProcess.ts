@@ -73,6 +73,12 @@ export function spawnBot(options: SpawnBotOptions): BotProcess {
 		options.onError?.(line);
 	});
 	void exited.then(() => log.end());
+	// Should the playground end without stopping it (an uncaught error), the bot goes with it.
+	const killOnExit = (): void => {
+		child.kill('SIGKILL');
+	};
+	process.once('exit', killOnExit);
+	void exited.then(() => process.off('exit', killOnExit));
 
 	return {
 		pid: child.pid,

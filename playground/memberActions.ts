@@ -65,9 +65,10 @@ export class MemberActions {
 		return handle;
 	}
 
-	submitModal(userId: string, customId: string, fields: Record<string, string>): InteractionHandle {
+	/** `channelId`: where the member is, to tell them there if the bot does not answer. */
+	submitModal(userId: string, channelId: string, customId: string, fields: Record<string, string>): InteractionHandle {
 		const handle = this.#discord.sendModalSubmit({ userId, customId, fields });
-		this.#watch(handle, { userId, channelId: '', what: 'the form' });
+		this.#watch(handle, { userId, channelId, what: 'the form' });
 		return handle;
 	}
 

@@ -72,6 +72,7 @@ const schemas = {
 	component: z.object({ userId: snowflake, messageId: snowflake, customId: z.string().min(1).max(100) }),
 	modal: z.object({
 		userId: snowflake,
+		channelId: snowflake,
 		customId: z.string().min(1).max(100),
 		fields: z.record(z.string(), z.string()),
 	}),
@@ -160,7 +161,8 @@ export function createWebApp(deps: WebDeps): Hono {
 	app.post('/api/modals', json, async (c) => {
 		const input = schemas.modal.safeParse(await c.req.json().catch(() => undefined));
 		if (!input.success) return c.json({ error: z.prettifyError(input.error) }, 400);
-		const handle = deps.actions.submitModal(input.data.userId, input.data.customId, input.data.fields);
+		const { userId, channelId, customId, fields } = input.data;
+		const handle = deps.actions.submitModal(userId, channelId, customId, fields);
 		return c.json({ interactionId: handle.id });
 	});
 

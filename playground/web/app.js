@@ -377,9 +377,12 @@ $('#modal-form').addEventListener('submit', (event) => {
 		[...new FormData(event.target).entries()].map(([key, value]) => [key, String(value)]),
 	);
 	$('#modal').close();
-	call('POST', '/api/modals', { userId: state.me, customId: modal.custom_id, fields }).catch((error) =>
-		showBanner(error.message),
-	);
+	call('POST', '/api/modals', {
+		userId: state.me,
+		channelId: state.channelId,
+		customId: modal.custom_id,
+		fields,
+	}).catch((error) => showBanner(error.message));
 });
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -122,6 +122,26 @@ describe.runIf(BROWSER_TESTS_ENABLED)('the playground in a browser', () => {
 		expect(playground.mj.generateRequests.length).toBe(before);
 	});
 
+	it('🎨 on a picked image opens the bot’s form as a dialog; submitting it starts one remix', async () => {
+		const grid = await imagine('a quiet harbour');
+		await ui.button(grid, '2').click();
+		const picked = ui.message('Image #2', 'a quiet harbour');
+		await picked.locator('.gallery-1 img').waitFor();
+		const before = playground.mj.generateRequests.length;
+		await ui.button(picked, 'Remix').click();
+		const dialog = ui.page.getByRole('dialog', { name: 'Remix image #2' });
+		const prompt = dialog.getByLabel('Prompt');
+		expect(await prompt.inputValue()).toBe('a quiet harbour');
+		await prompt.fill('a quiet harbour at night');
+		await dialog.getByRole('button', { name: 'Submit' }).click();
+		await ui.grid('a quiet harbour at night').locator('.gallery img').nth(3).waitFor();
+		expect(playground.mj.generateRequests.length - before).toBe(1);
+		expect(playground.mj.generateRequests.at(-1)?.body).toMatchObject({
+			taskType: 'mj_img2img',
+			prompt: 'a quiet harbour at night',
+		});
+	});
+
 	it('✉️ on a result: the DM panel shows it, files and all', async () => {
 		const result = await imagine('a paper boat');
 		const before = playground.mj.generateRequests.length;
