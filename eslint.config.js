@@ -77,4 +77,9 @@ export default tseslint.config(
 		files: ['test/**', 'bench/**', 'scripts/**', 'fakes/**', 'playground/**'],
 		rules: { 'no-console': 'off' },
 	},
+	{
+		// The playground's page: plain browser modules, no build step.
+		files: ['playground/web/**/*.js'],
+		languageOptions: { globals: { ...globals.browser } },
+	},
 );

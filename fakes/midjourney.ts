@@ -40,6 +40,21 @@ export interface FakeTask {
 	errorCode?: number;
 }
 
+/** The provider's endpoints, as `FakeMidjourney.intercept` names them. */
+export type FakeEndpoint = 'generate' | 'record-info' | 'credit';
+
+export interface FakeMidjourneyOptions {
+	apiKey?: string;
+	webhookKey?: string;
+	/**
+	 * The bytes of result image `index` (0-based) of a task that `succeed()` marks done, a PNG. Default: a 2×2 tile
+	 * of one colour per index.
+	 */
+	renderImage?: (task: FakeTask, index: number) => Buffer;
+	/** Called when a generate request creates a task (after its answer is decided, before it is sent). */
+	onTask?: (task: FakeTask) => void;
+}
+
 export interface FakeMidjourney {
 	/** `http://127.0.0.1:PORT` */
 	readonly baseUrl: string;
@@ -58,6 +73,13 @@ export interface FakeMidjourney {
 	readonly violations: string[];
 	/** Returned by the credit endpoint. Generate answers 402 while it is <= 0 (it is never decremented). */
 	credits: number;
+	/** Every call to an endpoint (not result files) is answered this many milliseconds after it arrived (default 0). */
+	latencyMs: number;
+	/**
+	 * Asked on every call to an endpoint (after `latencyMs`): a response it returns is the answer, and nothing is
+	 * created (a generate request is still recorded). Undefined (the default), or returning undefined: as usual.
+	 */
+	intercept: ((endpoint: FakeEndpoint) => FakeResponse | undefined) | undefined;
 	/**
 	 * The next `times` generate calls get this response instead of creating a task (default times 1). With
 	 * `{ created: true }` the task IS created (and paid for) as usual, and only the answer is replaced: what a reset
@@ -267,19 +289,26 @@ export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x
 
 /** A valid, solid-colour 8-bit RGB PNG. */
 export function createPng(width: number, height: number, rgb: readonly [number, number, number]): Buffer {
+	const pixels = Buffer.alloc(width * height * 3);
+	for (let offset = 0; offset < pixels.length; offset += 3) pixels.set(rgb, offset);
+	return encodePng(width, height, pixels);
+}
+
+/** An 8-bit RGB PNG of `pixels`: `width × height` RGB triples, row by row. */
+export function encodePng(width: number, height: number, pixels: Buffer): Buffer {
 	const header = Buffer.alloc(13);
 	header.writeUInt32BE(width, 0);
 	header.writeUInt32BE(height, 4);
 	header.writeUInt8(8, 8); // bit depth
 	header.writeUInt8(2, 9); // colour type: RGB
 	// compression, filter and interlace methods: 0
-	const row = Buffer.alloc(1 + width * 3); // filter byte 0, then pixels
-	for (let x = 0; x < width; x++) row.set(rgb, 1 + x * 3);
-	const pixels = Buffer.concat(Array.from({ length: height }, () => row));
+	const stride = width * 3;
+	const rows = Buffer.alloc(height * (1 + stride)); // each row: filter byte 0, then its pixels
+	for (let y = 0; y < height; y++) pixels.copy(rows, y * (1 + stride) + 1, y * stride, (y + 1) * stride);
 	return Buffer.concat([
 		PNG_SIGNATURE,
 		pngChunk('IHDR', header),
-		pngChunk('IDAT', deflateSync(pixels)),
+		pngChunk('IDAT', deflateSync(rows)),
 		pngChunk('IEND', Buffer.alloc(0)),
 	]);
 }
@@ -326,9 +355,7 @@ interface TaskTimes {
 	completeTime: string | null;
 }
 
-export async function startFakeMidjourney(
-	options: { apiKey?: string; webhookKey?: string } = {},
-): Promise<FakeMidjourney> {
+export async function startFakeMidjourney(options: FakeMidjourneyOptions = {}): Promise<FakeMidjourney> {
 	const apiKey = options.apiKey ?? 'fake-mj-api-key';
 	const webhookKey = options.webhookKey;
 	const generateRequests: FakeGenerateRequest[] = [];
@@ -346,6 +373,8 @@ export async function startFakeMidjourney(
 	const sockets = new Set<Socket>();
 	let waitCursor = 0;
 	let credits = 1000;
+	let latencyMs = 0;
+	let intercept: FakeMidjourney['intercept'];
 	let closed = false;
 
 	function takeCanned(queue: CannedResponse[]): CannedResponse | undefined {
@@ -423,6 +452,8 @@ export async function startFakeMidjourney(
 			if (!/^application\/json\b/i.test(contentType)) {
 				violations.push(`generate: Content-Type is "${contentType}", not application/json`);
 			}
+			const intercepted = intercept?.('generate');
+			if (intercepted !== undefined) return intercepted;
 			const canned = takeCanned(cannedGenerate);
 			if (canned !== undefined && !canned.created) return canned.response;
 			const answer = (response: FakeResponse): FakeResponse => canned?.response ?? response;
@@ -432,8 +463,10 @@ export async function startFakeMidjourney(
 			if (invalid !== undefined) return error(422, invalid);
 			if (credits <= 0) return error(402, 'The current credits are insufficient. Please top up.');
 			taskId = randomBytes(16).toString('hex');
-			tasks.set(taskId, { taskId, request: body, state: 'pending', resultUrls: [] });
+			const task: FakeTask = { taskId, request: body, state: 'pending', resultUrls: [] };
+			tasks.set(taskId, task);
 			taskTimes.set(taskId, { createTime: new Date().toISOString(), completeTime: null });
+			options.onTask?.(task);
 			return answer(ok({ taskId }));
 		})();
 		generateTaskIds.push(taskId);
@@ -462,6 +495,8 @@ export async function startFakeMidjourney(
 	function handleRecordInfo(req: IncomingMessage, url: URL, note = true): FakeResponse {
 		const taskId = url.searchParams.get('taskId') ?? '';
 		if (note) recordInfoRequests.push(taskId);
+		const intercepted = intercept?.('record-info');
+		if (intercepted !== undefined) return intercepted;
 		const canned = takeCanned(cannedRecordInfo);
 		if (canned !== undefined) return canned.response;
 		if (!authorized(req)) return error(401, 'You do not have access permissions');
@@ -489,6 +524,9 @@ export async function startFakeMidjourney(
 		const text = Buffer.concat(chunks).toString('utf8');
 		const url = new URL(req.url ?? '/', 'http://127.0.0.1');
 		const route = `${req.method ?? ''} ${url.pathname}`;
+		if (latencyMs > 0 && url.pathname.startsWith('/api/')) {
+			await new Promise((resolve) => setTimeout(resolve, latencyMs));
+		}
 		if (route === 'POST /api/v1/mj/generate') return send(res, handleGenerate(req, text));
 		if (route === 'GET /api/v1/mj/record-info') {
 			const gate = recordInfoGate;
@@ -501,6 +539,8 @@ export async function startFakeMidjourney(
 			return send(res, handleRecordInfo(req, url));
 		}
 		if (route === 'GET /api/v1/chat/credit') {
+			const intercepted = intercept?.('credit');
+			if (intercepted !== undefined) return send(res, intercepted);
 			return send(res, authorized(req) ? ok(credits) : error(401, 'You do not have access permissions'));
 		}
 		if ((req.method === 'GET' || req.method === 'HEAD') && url.pathname.startsWith('/files/')) {
@@ -569,6 +609,18 @@ export async function startFakeMidjourney(
 		set credits(value: number) {
 			credits = value;
 		},
+		get latencyMs() {
+			return latencyMs;
+		},
+		set latencyMs(value: number) {
+			latencyMs = value;
+		},
+		get intercept() {
+			return intercept;
+		},
+		set intercept(value) {
+			intercept = value;
+		},
 		respondToGenerate(response, times = 1, cannedOptions = {}) {
 			cannedGenerate.push({ response, remaining: times, ...(cannedOptions.created ? { created: true } : {}) });
 		},
@@ -623,7 +675,11 @@ export async function startFakeMidjourney(
 				resultUrls = Array.from({ length: count }, (_, i) =>
 					video
 						? serveFile(`${taskId}_${i}.mp4`, 'video/mp4', createMp4())
-						: serveFile(`${taskId}_${i}.png`, 'image/png', createPng(2, 2, RESULT_COLOURS[i % 4] ?? [0, 0, 0])),
+						: serveFile(
+								`${taskId}_${i}.png`,
+								'image/png',
+								options.renderImage?.(task, i) ?? createPng(2, 2, RESULT_COLOURS[i % 4] ?? [0, 0, 0]),
+							),
 				);
 			}
 			task.state = 'succeeded';

@@ -51,9 +51,35 @@ export type MessageResult =
 /** How long Discord remembers a nonce sent with `enforce_nonce` ("the past few minutes"). */
 export const DEFAULT_NONCE_WINDOW_MS = 5 * 60_000;
 
+/** Called with a message's id and its new state whenever the fake creates, edits or deletes it (undefined: deleted). */
+export type MessageListener = (messageId: string, message: StoredMessage | undefined) => void;
+
+/** The messages by id, telling listeners (if any) of every change, whichever route made it. */
+export class MessageMap extends Map<string, StoredMessage> {
+	readonly #listeners = new Set<MessageListener>();
+
+	/** Listens to every change from now on; returns the function that stops listening. */
+	listen(listener: MessageListener): () => void {
+		this.#listeners.add(listener);
+		return () => this.#listeners.delete(listener);
+	}
+
+	override set(messageId: string, message: StoredMessage): this {
+		super.set(messageId, message);
+		for (const listener of this.#listeners) listener(messageId, message);
+		return this;
+	}
+
+	override delete(messageId: string): boolean {
+		const deleted = super.delete(messageId);
+		if (deleted) for (const listener of this.#listeners) listener(messageId, undefined);
+		return deleted;
+	}
+}
+
 /** The fake's messages: creates and edits them the way Discord does, with their attachments on the CDN. */
 export class MessageStore {
-	readonly messages = new Map<string, StoredMessage>();
+	readonly messages = new MessageMap();
 	readonly cdn: Cdn;
 	readonly #world: World;
 	readonly #newId: () => string;

@@ -99,6 +99,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 	addEmojiRoutes(routes, state, emojis);
 
 	let waiters: Waiter[] = [];
+	const requestListeners = new Set<(request: RecordedRequest) => void>();
 	const failures: Failure[] = [];
 	const holds: Hold[] = [];
 
@@ -196,6 +197,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 		const ready = waiters.filter((waiter) => waiter.predicate(record));
 		waiters = waiters.filter((waiter) => !ready.includes(waiter));
 		for (const waiter of ready) waiter.resolve(record);
+		for (const listener of requestListeners) listener(record);
 		send(res, response);
 	};
 
@@ -370,6 +372,24 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 		removeEmoji(emojiId) {
 			if (!emojis.remove(emojiId)) throw new Error(`Fake Discord: removeEmoji: unknown emoji ${emojiId}`);
 		},
+		onMessage: (listener) => store.messages.listen(listener),
+		onRequest(listener) {
+			requestListeners.add(listener);
+			return () => requestListeners.delete(listener);
+		},
+		reactionsOf: (messageId) =>
+			[...(state.reactions.get(messageId)?.values() ?? [])].map((entry) => ({
+				emoji: { ...entry.emoji },
+				users: [...entry.users],
+			})),
+		guild: (guildId) => world.guild(guildId),
+		members: (guildId = world.ids.guild) =>
+			world
+				.memberIds()
+				.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))
+				.flatMap((userId) => world.member(userId, guildId) ?? []),
+		textChannels: (guildId = world.ids.guild) => world.textChannels(guildId),
+		permissionsOf: (userId, guildId) => world.permissionsOf(userId, guildId),
 		async close() {
 			for (const waiter of [...waiters]) waiter.cancel('closed while waiting for a request');
 			await gateway.close();

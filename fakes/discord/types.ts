@@ -1,4 +1,11 @@
-import type { APIApplicationCommand, APIApplicationCommandPermission, APIMessage } from 'discord-api-types/v10';
+import type {
+	APIApplicationCommand,
+	APIApplicationCommandPermission,
+	APIGuild,
+	APIGuildMember,
+	APIMessage,
+	APITextChannel,
+} from 'discord-api-types/v10';
 import type { FakeIds } from './ids.js';
 
 export type { FakeIds } from './ids.js';
@@ -240,5 +247,22 @@ export interface FakeDiscord {
 	addEmoji(name: string, guildId?: string): string;
 	/** Deletes a custom emoji: messages whose buttons use it are then refused (400 / 50035, `Invalid emoji`). */
 	removeEmoji(emojiId: string): void;
+	/**
+	 * Calls `listener` whenever a message is created, edited (reactions included) or deleted, with its new state
+	 * (undefined once deleted), whatever caused it. Returns the function that stops listening.
+	 */
+	onMessage(listener: (messageId: string, message: StoredMessage | undefined) => void): () => void;
+	/** Calls `listener` with every request once it has been answered and recorded. Returns the function that stops it. */
+	onRequest(listener: (request: RecordedRequest) => void): () => void;
+	/** Who reacted to a message, by emoji, in the order the emoji were first added. */
+	reactionsOf(messageId: string): Array<{ emoji: { id: string | null; name: string }; users: string[] }>;
+	/** A guild (default `ids.guild`) as `GET /guilds/{id}` returns it, roles included. */
+	guild(guildId?: string): APIGuild;
+	/** A guild's members (default `ids.guild`), bots included, in id order. */
+	members(guildId?: string): APIGuildMember[];
+	/** A guild's text channels (default `ids.guild`). */
+	textChannels(guildId?: string): APITextChannel[];
+	/** A member's guild-level permissions (default `ids.guild`), as Discord computes them from their roles. */
+	permissionsOf(userId: string, guildId?: string): bigint;
 	close(): Promise<void>;
 }
