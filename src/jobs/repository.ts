@@ -7,6 +7,11 @@ import type { JobRecord } from './types.js';
 const FINISHED_JOB_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 /** An early callback only matters until its submit's answer is stored, seconds later. */
 const EARLY_CALLBACK_TTL_MS = 60 * 60 * 1000;
+/**
+ * `create` writes a job's open-index entry before the job itself, so for a moment an entry has no job: one younger than
+ * this may belong to a job being created right now (by this process or another) and is never dropped as dangling.
+ */
+const CREATING_GRACE_MS = 10 * 60 * 1000;
 
 /**
  * Jobs in the store. Writes to one job are serialised within the process so a callback and a poll that race
@@ -73,9 +78,15 @@ export class JobRepository {
 		return this.early.get(jobId);
 	}
 
-	/** Drops an id from the open index whose job no longer exists. */
-	public async forgetOpen(id: string): Promise<void> {
+	/**
+	 * Drops an id from the open index whose job does not exist, unless the entry is recent (its job may be being
+	 * created right now). Returns whether it was dropped.
+	 */
+	public async forgetOpen(id: string, now: number = Date.now()): Promise<boolean> {
+		const openedAt = await this.open.get(id);
+		if (openedAt !== undefined && now - openedAt < CREATING_GRACE_MS) return false;
 		await this.open.delete(id);
+		return true;
 	}
 
 	/** Ids of every job whose result has not been delivered (or definitively failed to be). */

@@ -488,7 +488,9 @@ export class JobService {
 		for (const id of ids) {
 			const job = await this.options.repository.get(id);
 			if (!job) {
-				await this.options.repository.forgetOpen(id);
+				// Dangling after a crash between the two writes of `create`, or a job being created this very moment (a
+				// member's command can arrive while the bot starts): only the former is dropped.
+				await this.options.repository.forgetOpen(id, this.now());
 				continue;
 			}
 			switch (job.state.phase) {

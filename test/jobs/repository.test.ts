@@ -161,6 +161,15 @@ describe('JobRepository on a SQLite file', () => {
 		expect((await repository.get('job-1'))?.target.messageId).toBe('100000000000000009');
 	});
 
+	it('drops a dangling open entry, but not one whose job may be being created right now', async () => {
+		// What a crash between the two writes of create() leaves, and what a create() half done looks like.
+		await store.collection<number>('open-jobs').set('old-dangling', T0);
+		await store.collection<number>('open-jobs').set('being-created', T0 + 59 * 60_000);
+		expect(await repository.forgetOpen('old-dangling', T0 + 60 * 60_000)).toBe(true);
+		expect(await repository.forgetOpen('being-created', T0 + 60 * 60_000)).toBe(false);
+		expect((await repository.listOpen()).sort()).toEqual(['being-created']);
+	});
+
 	it('keeps a finished job open while its delivery is pending', async () => {
 		await repository.create(jobRecord('job-1'));
 		await repository.update('job-1', (job) => finished(job, { state: 'pending', attempts: 1 }));
