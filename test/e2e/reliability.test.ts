@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RecordedRequest } from '../../fakes/discord.js';
 import type { FakeResponse } from '../../fakes/midjourney.js';
 import { startWorld, type World, type WorldOptions } from './harness.js';
+import { content, originalEdit, resultEdit } from './requests.js';
 
 const STRING = 3;
 
@@ -17,11 +17,6 @@ async function open(options: WorldOptions): Promise<World> {
 	world = await startWorld(options);
 	return world;
 }
-
-const content = (r: RecordedRequest): string => String((r.body as { content?: unknown } | undefined)?.content ?? '');
-const originalEdit = (token: string) => (r: RecordedRequest) =>
-	r.method === 'PATCH' && r.path.endsWith(`/${token}/messages/@original`);
-const resultEdit = (token: string) => (r: RecordedRequest) => originalEdit(token)(r) && r.files.length > 0;
 
 function imagine(w: World, prompt = 'a paper boat'): { id: string; token: string } {
 	return w.discord.sendCommand({ name: 'imagine', options: [{ name: 'prompt', type: STRING, value: prompt }] });

@@ -8,6 +8,7 @@ import type { RecordedRequest, StoredMessage } from '../../fakes/discord.js';
 import type { JobRecord } from '../../src/jobs/types.js';
 import { createStore } from '../../src/store/store.js';
 import { eventually, startWorld, type World, type WorldOptions } from '../e2e/harness.js';
+import { content, originalEdit } from '../e2e/requests.js';
 
 const SUB = 1;
 const STRING = 3;
@@ -25,11 +26,8 @@ async function open(options: WorldOptions = {}): Promise<World> {
 	return world;
 }
 
-const content = (r: RecordedRequest): string => String((r.body as { content?: unknown } | undefined)?.content ?? '');
 const components = (r: RecordedRequest): unknown[] =>
 	(r.body as { components?: unknown[] } | undefined)?.components ?? [];
-const originalEdit = (token: string) => (r: RecordedRequest) =>
-	r.method === 'PATCH' && r.path.endsWith(`/${token}/messages/@original`);
 const channelPost = (channelId: string) => (r: RecordedRequest) =>
 	r.method === 'POST' && r.path === `/channels/${channelId}/messages`;
 

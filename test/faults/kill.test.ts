@@ -11,9 +11,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sqlite3 from 'sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeDiscord, type FakeDiscord, type RecordedRequest } from '../../fakes/discord.js';
+import { startFakeDiscord, type FakeDiscord } from '../../fakes/discord.js';
 import { startFakeMidjourney, type FakeMidjourney } from '../../fakes/midjourney.js';
 import { eventually, fakeFileHosts } from '../e2e/harness.js';
+import { resultEdit } from '../e2e/requests.js';
 
 const ENTRY = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
 const STRING = 3;
@@ -105,10 +106,6 @@ async function storedJobs(): Promise<string[]> {
 		await new Promise<void>((resolve) => db.close(() => resolve()));
 	}
 }
-
-const originalEdit = (token: string) => (r: RecordedRequest) =>
-	r.method === 'PATCH' && r.path.endsWith(`/${token}/messages/@original`);
-const resultEdit = (token: string) => (r: RecordedRequest) => originalEdit(token)(r) && r.files.length > 0;
 
 function imagine(prompt: string): string {
 	return discord.sendCommand({ name: 'imagine', options: [{ name: 'prompt', type: STRING, value: prompt }] }).token;

@@ -4,9 +4,9 @@
  * message — never "Working…" forever.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RecordedRequest } from '../../fakes/discord.js';
 import type { FakeResponse } from '../../fakes/midjourney.js';
 import { eventually, startWorld, type World, type WorldOptions } from '../e2e/harness.js';
+import { content, originalEdit, resultEdit, replySaying } from '../e2e/requests.js';
 import { failWrites } from './sqliteFaults.js';
 
 const STRING = 3;
@@ -23,13 +23,6 @@ async function open(options: WorldOptions): Promise<World> {
 	world = await startWorld(options);
 	return world;
 }
-
-const content = (r: RecordedRequest): string => String((r.body as { content?: unknown } | undefined)?.content ?? '');
-const originalEdit = (token: string) => (r: RecordedRequest) =>
-	r.method === 'PATCH' && r.path.endsWith(`/${token}/messages/@original`);
-const resultEdit = (token: string) => (r: RecordedRequest) => originalEdit(token)(r) && r.files.length > 0;
-const saying = (token: string, text: string) => (r: RecordedRequest) =>
-	originalEdit(token)(r) && content(r).includes(text);
 
 function imagine(w: World, prompt = 'a paper boat'): { token: string } {
 	return w.discord.sendCommand({ name: 'imagine', options: [{ name: 'prompt', type: STRING, value: prompt }] });
@@ -55,7 +48,7 @@ describe('a submit whose answer was lost is never sent again, and its task is ad
 		const { taskId } = await w.mj.waitForGenerate(0);
 		expect(taskId).toBeDefined();
 		// The member is told the outcome is unclear and that nothing was sent again.
-		await w.discord.waitForRequest(saying(token, UNCONFIRMED));
+		await w.discord.waitForRequest(replySaying(token, UNCONFIRMED));
 		// The provider finishes the task it did create and calls back with the signed URL the request carried.
 		w.mj.succeed(taskId!);
 		expect((await w.mj.sendCallback(taskId!)).status).toBe(200);
@@ -73,10 +66,10 @@ describe('a submit whose answer was lost is never sent again, and its task is ad
 		w.mj.respondToGenerate({ kind: 'destroy' }, 1, { created: true });
 		const { token } = imagine(w);
 		const { taskId } = await w.mj.waitForGenerate(0);
-		await w.discord.waitForRequest(saying(token, UNCONFIRMED));
+		await w.discord.waitForRequest(replySaying(token, UNCONFIRMED));
 		w.mj.fail(taskId!, 'Image generation failed: content moderation');
 		expect((await w.mj.sendCallback(taskId!)).status).toBe(200);
-		const failure = await w.discord.waitForRequest(saying(token, '❌'));
+		const failure = await w.discord.waitForRequest(replySaying(token, '❌'));
 		expect(content(failure)).toMatch(/content moderation/);
 		expect(w.mj.generateRequests).toHaveLength(1);
 	});
@@ -86,9 +79,9 @@ describe('a submit whose answer was lost is never sent again, and its task is ad
 		w.mj.respondToGenerate({ kind: 'destroy' }); // Nothing was created: no callback will come.
 		const { token } = imagine(w);
 		await w.mj.waitForGenerate(0);
-		await w.discord.waitForRequest(saying(token, UNCONFIRMED));
+		await w.discord.waitForRequest(replySaying(token, UNCONFIRMED));
 		const started = Date.now();
-		const final = await w.discord.waitForRequest(saying(token, '❌'), 10_000);
+		const final = await w.discord.waitForRequest(replySaying(token, '❌'), 10_000);
 		expect(content(final)).toMatch(/never reported back on this job.*not resubmitted/s);
 		expect(Date.now() - started).toBeLessThan(10_000);
 		await w.bot.jobs.idle();
@@ -102,7 +95,7 @@ describe('a submit whose answer was lost is never sent again, and its task is ad
 		});
 		const { token } = imagine(w);
 		const { taskId } = await w.mj.waitForGenerate(0);
-		await w.discord.waitForRequest(saying(token, UNCONFIRMED));
+		await w.discord.waitForRequest(replySaying(token, UNCONFIRMED));
 		await w.bot.jobs.idle();
 		await w.restart();
 		w.mj.succeed(taskId!);
@@ -133,7 +126,7 @@ describe('polling mode: no callback can name the task, so the member is told at 
 		const w = await open({ callbacks: false, env: { MJ_TIMEOUT_MS: '400' } });
 		w.mj.respondToGenerate({ kind: 'destroy' }, 1, { created: true });
 		const { token } = imagine(w);
-		const final = await w.discord.waitForRequest(saying(token, '❌'));
+		const final = await w.discord.waitForRequest(replySaying(token, '❌'));
 		expect(content(final)).toMatch(/did not confirm whether it started this job\. It was not resubmitted/);
 		await w.bot.jobs.idle();
 		expect(w.mj.generateRequests).toHaveLength(1);

@@ -5,8 +5,8 @@
  * secret the run handled: none may appear, whatever field it would have been in.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RecordedRequest } from '../../fakes/discord.js';
 import { DISCORD_TOKEN, startWorld, type World } from '../e2e/harness.js';
+import { content, originalEdit, resultEdit } from '../e2e/requests.js';
 
 const STRING = 3;
 const CALLBACK_SECRET = 'callback-secret-of-the-log-scan-0123';
@@ -19,11 +19,6 @@ beforeEach(async () => {
 afterEach(async () => {
 	await world.close();
 });
-
-const originalEdit = (token: string) => (r: RecordedRequest) =>
-	r.method === 'PATCH' && r.path.endsWith(`/${token}/messages/@original`);
-const resultEdit = (token: string) => (r: RecordedRequest) => originalEdit(token)(r) && r.files.length > 0;
-const content = (r: RecordedRequest): string => String((r.body as { content?: unknown } | undefined)?.content ?? '');
 
 function imagine(prompt: string): { token: string } {
 	return world.discord.sendCommand({ name: 'imagine', options: [{ name: 'prompt', type: STRING, value: prompt }] });
