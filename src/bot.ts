@@ -5,8 +5,8 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { Client } from 'discord.js';
-import { createResultActions, ResultIndexingPublisher } from './actions/index.js';
-import { createMjClient } from './api/client.js';
+import { createResultActions, ResultIndexingPublisher, type ResultActions } from './actions/index.js';
+import { createMjClient, type MjClient } from './api/client.js';
 import { commandMap } from './commands/index.js';
 import { registerCommands } from './commands/register.js';
 import type { Config } from './config.js';
@@ -14,10 +14,11 @@ import { createDiscordClient } from './discord/client.js';
 import { logInviteUrl } from './discord/invite.js';
 import { DEFAULT_UPLOAD_LIMIT_BYTES, DiscordPublisher } from './discord/publisher.js';
 import { registerEvents } from './events/index.js';
+import type { JobServiceOptions } from './jobs/contracts.js';
 import { JobRepository } from './jobs/repository.js';
 import { JobService } from './jobs/service.js';
 import { protectSecrets, type Logger } from './logger.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { createApp } from './server/app.js';
 import { callbackUrlFor, resolveCallbackSecret } from './server/callbackSigning.js';
 import { boundPort, listen } from './server/listen.js';
@@ -25,7 +26,7 @@ import { createMetricsApp } from './server/metricsRoute.js';
 import { cachedCheck, storeAnswers } from './server/readiness.js';
 import { SettingsService } from './settings/service.js';
 import { parseStoreUrl } from './store/backend.js';
-import { createClaims } from './store/claims.js';
+import { createClaims, type Claims } from './store/claims.js';
 import { createStore, type Store } from './store/store.js';
 
 export interface BotOptions {
@@ -52,7 +53,50 @@ const SHUTDOWN_GRACE_MS = 10_000;
 const READINESS_MAX_AGE_MS = 2_000;
 const READINESS_TIMEOUT_MS = 1_000;
 
+/** Everything the bot is made of, built once per process and passed in (nothing builds its own copy). */
+interface Services {
+	store: Store;
+	claims: Claims;
+	repository: JobRepository;
+	settings: SettingsService;
+	metrics: Metrics;
+	api: MjClient;
+	client: Client;
+	jobs: JobService;
+	callbackSecret: string;
+}
+
 export async function startBot({ config, logger }: BotOptions): Promise<Bot> {
+	const services = await buildServices(config, logger);
+	const http = await startHttp(config, services, logger);
+	const actions = await connectGateway(config, services, logger);
+	const { client, jobs, settings, store, claims } = services;
+	let stopping: Promise<void> | undefined;
+	return {
+		client,
+		jobs,
+		settings,
+		store,
+		port: http.port,
+		metricsPort: http.metricsPort,
+		async stop() {
+			stopping ??= (async () => {
+				// Stop taking callbacks and interactions first, then let running work finish, then close the store.
+				await Promise.all(
+					http.servers.map(async (listener) => new Promise<void>((resolve) => listener.close(() => resolve()))),
+				);
+				actions.stop();
+				await client.destroy();
+				await Promise.race([jobs.stop(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
+				await Promise.all([store.close(), claims.close()]);
+				logger.info('Stopped');
+			})();
+			return stopping;
+		},
+	};
+}
+
+async function buildServices(config: Config, logger: Logger): Promise<Services> {
 	// Whatever is logged from here on, these never reach a log line (see logScrubber.ts).
 	protectSecrets(logger, [
 		config.discordToken,
@@ -64,33 +108,39 @@ export async function startBot({ config, logger }: BotOptions): Promise<Bot> {
 	const store = createStore(config.storeUrl, { timeoutMs: config.storeTimeoutMs, logger });
 	const callbackSecret = await resolveCallbackSecret(config.callbackSecret, store);
 	protectSecrets(logger, [callbackSecret]);
-	const api = createMjClient({
-		baseUrl: config.mjApiUrl,
-		apiKey: config.mjApiKey,
-		timeoutMs: config.mjTimeoutMs,
-	});
-
+	const api = createMjClient({ baseUrl: config.mjApiUrl, apiKey: config.mjApiKey, timeoutMs: config.mjTimeoutMs });
 	const client = createDiscordClient({ shards: config.shards, apiUrl: config.discordApiUrl });
 	client.on('error', (error) => logger.error({ err: error }, 'Discord client error'));
-
-	const publicUrl = config.publicUrl;
 	// One of each per process: the repository's per-job lock serialises every writer of a job in it, and the claims
 	// keep a connection of their own to the store.
 	const claims = createClaims(config.storeUrl, Date.now, { timeoutMs: config.storeTimeoutMs });
 	const repository = new JobRepository(store);
 	const settings = new SettingsService(store, repository, claims, logger);
 	const metrics = createMetrics();
+	const publisher = new ResultIndexingPublisher(
+		new DiscordPublisher(client.rest, logger, async (guildId) => settings.emojiFor(guildId)),
+		store,
+		logger,
+	);
 	const jobs = new JobService({
+		...jobOptions(config, callbackSecret),
 		repository,
 		claims,
 		metrics,
 		api,
-		publisher: new ResultIndexingPublisher(
-			new DiscordPublisher(client.rest, logger, async (guildId) => settings.emojiFor(guildId)),
-			store,
-			logger,
-		),
+		publisher,
 		logger,
+	});
+	return { store, claims, repository, settings, metrics, api, client, jobs, callbackSecret };
+}
+
+/** The job service's settings, as the configuration gives them. */
+function jobOptions(
+	config: Config,
+	callbackSecret: string,
+): Omit<JobServiceOptions, 'repository' | 'claims' | 'metrics' | 'api' | 'publisher' | 'logger'> {
+	const { publicUrl } = config;
+	return {
 		callbackUrlFor: (jobId) => (publicUrl ? callbackUrlFor(publicUrl, callbackSecret, jobId) : undefined),
 		poll: { firstDelayMs: config.pollIntervalMs, callbackGraceMs: config.callbackGraceMs, maxDelayMs: 30_000 },
 		jobTimeoutMs: config.jobTimeoutMs,
@@ -105,13 +155,16 @@ export async function startBot({ config, logger }: BotOptions): Promise<Bot> {
 			requestDeadlineMs: config.mjTimeoutMs + 5_000,
 			callbacks: publicUrl !== undefined,
 		},
-		download: {
-			maxBytes: DEFAULT_UPLOAD_LIMIT_BYTES * 5,
-			timeoutMs: 60_000,
-			allowHosts: config.downloadAllowHosts,
-		},
-	});
+		download: { maxBytes: DEFAULT_UPLOAD_LIMIT_BYTES * 5, timeoutMs: 60_000, allowHosts: config.downloadAllowHosts },
+	};
+}
 
+/** The callback port (and the metrics port, when it has one of its own), listening. */
+async function startHttp(
+	config: Config,
+	{ store, jobs, client, metrics, callbackSecret }: Services,
+	logger: Logger,
+): Promise<{ servers: Server[]; port: number; metricsPort: number | undefined }> {
 	const storeReady = cachedCheck(async () => storeAnswers(store), {
 		maxAgeMs: READINESS_MAX_AGE_MS,
 		timeoutMs: READINESS_TIMEOUT_MS,
@@ -125,23 +178,24 @@ export async function startBot({ config, logger }: BotOptions): Promise<Bot> {
 		metricsToken: config.metrics.token,
 		readiness: async () => ({ gateway: client.isReady(), store: await storeReady() }),
 	});
-	const servers: Server[] = [];
 	const server = await listen(app.fetch, { port: config.port, hostname: config.host, limits: config.http });
-	servers.push(server);
 	const port = boundPort(server);
-	logger.info({ port, host: config.host, mode: publicUrl ? 'callbacks' : 'polling' }, 'HTTP server listening');
-	let metricsPort: number | undefined;
-	if (config.metrics.port !== undefined) {
-		const metricsServer = await listen(createMetricsApp(metrics, config.metrics.token).fetch, {
-			port: config.metrics.port,
-			hostname: config.metrics.host,
-			limits: config.http,
-		});
-		servers.push(metricsServer);
-		metricsPort = boundPort(metricsServer);
-		logger.info({ port: metricsPort, host: config.metrics.host }, 'Metrics listening');
-	}
+	const mode = config.publicUrl ? 'callbacks' : 'polling';
+	logger.info({ port, host: config.host, mode }, 'HTTP server listening');
+	if (config.metrics.port === undefined) return { servers: [server], port, metricsPort: undefined };
+	const metricsServer = await listen(createMetricsApp(metrics, config.metrics.token).fetch, {
+		port: config.metrics.port,
+		hostname: config.metrics.host,
+		limits: config.http,
+	});
+	const metricsPort = boundPort(metricsServer);
+	logger.info({ port: metricsPort, host: config.metrics.host }, 'Metrics listening');
+	return { servers: [server, metricsServer], port, metricsPort };
+}
 
+/** Takes commands and reactions, connects to Discord, brings the commands up to date and resumes unfinished jobs. */
+async function connectGateway(config: Config, services: Services, logger: Logger): Promise<ResultActions> {
+	const { store, claims, repository, jobs, client, settings, api } = services;
 	// Jobs started from results pass the same rules and limits as commands.
 	const actions = createResultActions({
 		store,
@@ -160,45 +214,16 @@ export async function startBot({ config, logger }: BotOptions): Promise<Bot> {
 	const ready = once(client, 'clientReady');
 	await client.login(config.discordToken);
 	await ready;
-
+	const applicationId = client.application!.id;
 	try {
-		await registerCommands({
-			rest: client.rest,
-			applicationId: client.application!.id,
-			guildId: config.devGuildId,
-			store,
-			logger,
-		});
+		await registerCommands({ rest: client.rest, applicationId, guildId: config.devGuildId, store, logger });
 	} catch (error) {
 		// Commands registered earlier still work; a member-facing outage is worse than stale definitions.
 		logger.error({ err: error }, 'Could not register slash commands');
 	}
-	logInviteUrl(logger, client.application!.id);
+	logInviteUrl(logger, applicationId);
 	const resumed = await jobs.resume();
 	if (resumed > 0) logger.info({ count: resumed }, 'Resumed unfinished jobs');
 	await actions.start();
-
-	let stopping: Promise<void> | undefined;
-	return {
-		client,
-		jobs,
-		settings,
-		store,
-		port,
-		metricsPort,
-		async stop() {
-			stopping ??= (async () => {
-				// Stop taking callbacks and interactions first, then let running work finish, then close the store.
-				await Promise.all(
-					servers.map(async (listener) => new Promise<void>((resolve) => listener.close(() => resolve()))),
-				);
-				actions.stop();
-				await client.destroy();
-				await Promise.race([jobs.stop(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
-				await Promise.all([store.close(), claims.close()]);
-				logger.info('Stopped');
-			})();
-			return stopping;
-		},
-	};
+	return actions;
 }
