@@ -11,6 +11,7 @@ import {
 	type APIEmbed,
 	type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
+import { NO_PINGS } from '../discord/respond.js';
 import { ACTION_EMOJI, type ActionEmojiSet } from '../settings/actionEmoji.js';
 import type { Command } from './types.js';
 
@@ -51,7 +52,7 @@ export function helpCommand(commands: () => readonly Command[]): Command {
 				}
 			}
 			const definitions = commands().map((command) => command.data.toJSON());
-			await interaction.editReply({ embeds: [helpEmbed(definitions, emoji, note)], allowedMentions: { parse: [] } });
+			await interaction.editReply({ embeds: [helpEmbed(definitions, emoji, note)], allowedMentions: NO_PINGS });
 		},
 	};
 }
