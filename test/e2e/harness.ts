@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { afterEach } from 'vitest';
 import { startFakeDiscord, type FakeDiscord, type FakeDiscordOptions } from '../../fakes/discord.js';
 import { startFakeMidjourney, type FakeMidjourney } from '../../fakes/midjourney.js';
 import { startBot, type Bot } from '../../src/bot.js';
@@ -151,6 +152,24 @@ export function leakedSecrets(logs: Array<Record<string, unknown>>, secrets: Map
 			.filter(([, secret]) => secret.length >= 8 && line.includes(secret))
 			.map(([name]) => `${name}: ${line.slice(0, 300)}`),
 	);
+}
+
+/**
+ * One world per test in this file: `open()` starts it (with `defaults` under the options given), and it is closed
+ * after the test, printing the bot's logs when the test failed.
+ */
+export function worldPerTest(defaults: WorldOptions = {}): (options?: WorldOptions) => Promise<World> {
+	let world: World | undefined;
+	afterEach(async (context) => {
+		if (world && context.task.result?.state === 'fail')
+			console.log(world.logs.map((line) => JSON.stringify(line)).join('\n'));
+		await world?.close();
+		world = undefined;
+	});
+	return async (options = {}) => {
+		world = await startWorld({ ...defaults, ...options });
+		return world;
+	};
 }
 
 export function logSink(lines: Array<Record<string, unknown>>): Writable {

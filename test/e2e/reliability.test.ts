@@ -1,22 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FakeResponse } from '../../fakes/midjourney.js';
-import { startWorld, type World, type WorldOptions } from './harness.js';
+import { worldPerTest, type World } from './harness.js';
 import { content, originalEdit, resultEdit } from './requests.js';
 
 const STRING = 3;
 
-let world: World | undefined;
-afterEach(async (context) => {
-	if (world && context.task.result?.state === 'fail')
-		console.log(world.logs.map((line) => JSON.stringify(line)).join('\n'));
-	await world?.close();
-	world = undefined;
-});
-
-async function open(options: WorldOptions): Promise<World> {
-	world = await startWorld(options);
-	return world;
-}
+const open = worldPerTest();
 
 function imagine(w: World, prompt = 'a paper boat'): { id: string; token: string } {
 	return w.discord.sendCommand({ name: 'imagine', options: [{ name: 'prompt', type: STRING, value: prompt }] });

@@ -7,10 +7,10 @@
  * one), and a clear message saying why, within the fakes' default wait (5 s).
  */
 import { ApplicationCommandPermissionType } from 'discord.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RecordedRequest } from '../../fakes/discord.js';
 import { ActionRecords } from '../../src/actions/records.js';
-import { eventually, startWorld, type World, type WorldOptions } from '../e2e/harness.js';
+import { eventually, worldPerTest, type World } from '../e2e/harness.js';
 
 const STRING = 3;
 const PROMPT = 'a lighthouse at dawn, oil painting';
@@ -35,19 +35,7 @@ interface Result {
 	body: Record<string, unknown>;
 }
 
-let world: World | undefined;
-afterEach(async (context) => {
-	if (context.task.result?.state === 'fail' && world) {
-		console.log(world.logs.map((line) => JSON.stringify(line)).join('\n'));
-	}
-	await world?.close();
-	world = undefined;
-});
-
-async function open(options: WorldOptions = {}): Promise<World> {
-	world = await startWorld({ callbacks: true, ...options });
-	return world;
-}
+const open = worldPerTest({ callbacks: true });
 
 /**
  * Runs /imagine for `userId` to a delivered result. With `byDm`, the result's channel is closed to the bot when it

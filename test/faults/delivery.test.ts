@@ -3,28 +3,17 @@
  * clear final message, and each result is posted once, across a store failure and a restart.
  */
 import type { APIMessage } from 'discord.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RecordedRequest, StoredMessage } from '../../fakes/discord.js';
 import type { JobRecord } from '../../src/jobs/types.js';
 import { createStore } from '../../src/store/store.js';
-import { eventually, startWorld, type World, type WorldOptions } from '../e2e/harness.js';
+import { eventually, worldPerTest, type World } from '../e2e/harness.js';
 import { content, originalEdit } from '../e2e/requests.js';
 
 const SUB = 1;
 const STRING = 3;
 
-let world: World | undefined;
-afterEach(async (context) => {
-	if (world && context.task.result?.state === 'fail')
-		console.log(world.logs.map((line) => JSON.stringify(line)).join('\n'));
-	await world?.close();
-	world = undefined;
-});
-
-async function open(options: WorldOptions = {}): Promise<World> {
-	world = await startWorld({ callbacks: true, ...options });
-	return world;
-}
+const open = worldPerTest({ callbacks: true });
 
 const components = (r: RecordedRequest): unknown[] =>
 	(r.body as { components?: unknown[] } | undefined)?.components ?? [];

@@ -3,26 +3,15 @@
  * request, a member action makes at most one generate request, and the member ends with the result or a clear final
  * message — never "Working…" forever.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FakeResponse } from '../../fakes/midjourney.js';
-import { eventually, startWorld, type World, type WorldOptions } from '../e2e/harness.js';
+import { eventually, worldPerTest, type World } from '../e2e/harness.js';
 import { content, originalEdit, resultEdit, replySaying } from '../e2e/requests.js';
 import { failWrites } from './sqliteFaults.js';
 
 const STRING = 3;
 
-let world: World | undefined;
-afterEach(async (context) => {
-	if (world && context.task.result?.state === 'fail')
-		console.log(world.logs.map((line) => JSON.stringify(line)).join('\n'));
-	await world?.close();
-	world = undefined;
-});
-
-async function open(options: WorldOptions): Promise<World> {
-	world = await startWorld(options);
-	return world;
-}
+const open = worldPerTest();
 
 function imagine(w: World, prompt = 'a paper boat'): { token: string } {
 	return w.discord.sendCommand({ name: 'imagine', options: [{ name: 'prompt', type: STRING, value: prompt }] });
