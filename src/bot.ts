@@ -108,7 +108,12 @@ async function buildServices(config: Config, logger: Logger): Promise<Services> 
 	const store = createStore(config.storeUrl, { timeoutMs: config.storeTimeoutMs, logger });
 	const callbackSecret = await resolveCallbackSecret(config.callbackSecret, store);
 	protectSecrets(logger, [callbackSecret]);
-	const api = createMjClient({ baseUrl: config.mjApiUrl, apiKey: config.mjApiKey, timeoutMs: config.mjTimeoutMs });
+	const api = createMjClient({
+		baseUrl: config.mjApiUrl,
+		apiKey: config.mjApiKey,
+		timeoutMs: config.mjTimeoutMs,
+		imageIndexBase: config.mjImageIndexBase,
+	});
 	const client = createDiscordClient({ shards: config.shards, apiUrl: config.discordApiUrl });
 	client.on('error', (error) => logger.error({ err: error }, 'Discord client error'));
 	// One of each per process: the repository's per-job lock serialises every writer of a job in it, and the claims

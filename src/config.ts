@@ -139,6 +139,10 @@ const variables = z.object({
 	MJ_SUBMIT_WINDOW_MS: positiveInt(10_000),
 	MJ_QUERY_RATE: positiveInt(10),
 	MJ_RETRY_BASE_MS: positiveInt(2_000),
+	MJ_IMAGE_INDEX_BASE: optionalString
+		.pipe(z.enum(['0', '1'], { error: 'must be 0 or 1' }).optional())
+		.default('0')
+		.transform((value): 0 | 1 => (value === '1' ? 1 : 0)),
 	ADOPTION_WINDOW_MS: positiveInt(45 * 60_000),
 	DOWNLOAD_ALLOW_HOSTS: hostList,
 	REFUSAL_NOTICE_DELETE_MS: positiveInt(30_000),
@@ -268,6 +272,8 @@ const configSchema = z
 		queryRatePerSecond: env.MJ_QUERY_RATE,
 		/** First back-off after a 429/455 (or a request that never left); later ones grow from it. */
 		retryBaseMs: env.MJ_RETRY_BASE_MS,
+		/** The provider's number for the first image of a grid (and video of a batch): its pages say 0 and 1. */
+		mjImageIndexBase: env.MJ_IMAGE_INDEX_BASE,
 		/** How long a job whose submit had no clear answer stays open for the provider's callback to name its task. */
 		adoptionWindowMs: env.ADOPTION_WINDOW_MS,
 		/** How long a reaction's refusal told in the channel (the member's DMs closed) stays before it deletes itself. */

@@ -52,6 +52,7 @@ describe('parseConfig: defaults', () => {
 			submitLimit: { limit: 20, windowMs: 10_000 },
 			queryRatePerSecond: 10,
 			retryBaseMs: 2_000,
+			mjImageIndexBase: 0,
 			adoptionWindowMs: 45 * 60_000,
 			refusalNoticeDeleteMs: 30_000,
 			shards: 'auto',
@@ -112,6 +113,7 @@ describe('parseConfig: defaults', () => {
 			MJ_SUBMIT_WINDOW_MS: '1000',
 			MJ_QUERY_RATE: '5',
 			MJ_RETRY_BASE_MS: '10',
+			MJ_IMAGE_INDEX_BASE: '1',
 			ADOPTION_WINDOW_MS: '1800000',
 			REFUSAL_NOTICE_DELETE_MS: '5000',
 			STORE_TIMEOUT_MS: '500',
@@ -141,6 +143,7 @@ describe('parseConfig: defaults', () => {
 			submitLimit: { limit: 2, windowMs: 1000 },
 			queryRatePerSecond: 5,
 			retryBaseMs: 10,
+			mjImageIndexBase: 1,
 			adoptionWindowMs: 1_800_000,
 			refusalNoticeDeleteMs: 5000,
 			shards: { count: 4, ids: [2, 3] },
@@ -283,6 +286,12 @@ describe('parseConfig: problems', () => {
 	it.each(['text', 'JSON ', 'color'])('refuses LOG_FORMAT=%s, listing the formats', (format) => {
 		const problem = problemAbout(configErrorOf({ ...MINIMAL, LOG_FORMAT: format }), 'LOG_FORMAT');
 		for (const known of ['json', 'pretty', 'auto']) expect(problem).toContain(known);
+	});
+
+	it.each(['2', '-1', 'one', '0.5'])('refuses MJ_IMAGE_INDEX_BASE=%s: the provider counts from 0 or 1', (base) => {
+		expect(problemAbout(configErrorOf({ ...MINIMAL, MJ_IMAGE_INDEX_BASE: base }), 'MJ_IMAGE_INDEX_BASE')).toContain(
+			'0 or 1',
+		);
 	});
 
 	it('refuses a CALLBACK_SECRET shorter than 16 characters', () => {

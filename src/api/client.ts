@@ -1,7 +1,18 @@
 import { request } from 'undici';
 import { z } from 'zod';
 import { MjApiError } from './errors.js';
-import type { GenerateRequest, TaskDetails } from './types.js';
+import { FOLLOW_UP_PATHS, toFollowUpBody } from './followUpWire.js';
+import { DEFAULT_IMAGE_INDEX_BASE, type ImageIndexBase } from './imageIndex.js';
+import {
+	isFollowUp,
+	type ExtendRequest,
+	type FollowUpRequest,
+	type GenerateRequest,
+	type SubmitRequest,
+	type TaskDetails,
+	type UpscaleRequest,
+	type VaryRequest,
+} from './types.js';
 import {
 	envelopeSchema,
 	generateDataSchema,
@@ -16,98 +27,125 @@ export interface MjClientOptions {
 	apiKey: string;
 	/** Applies to every call. */
 	timeoutMs: number;
+	/** What the provider calls the first image of a grid (see imageIndex.ts). Default 0. */
+	imageIndexBase?: ImageIndexBase;
 }
 
+/** A created task. */
+export interface Submitted {
+	taskId: string;
+}
+
+/**
+ * Every method that creates a task resolves with its id and throws {@link MjApiError}; a failure whose `outcome` is
+ * `unknown` may have created (and billed) a task, so it must not be sent again.
+ */
 export interface MjClient {
-	/** Creates a task. Resolves with its id; throws {@link MjApiError}. */
-	generate(request: GenerateRequest): Promise<{ taskId: string }>;
+	/** Creates a task from a prompt. */
+	generate(request: GenerateRequest): Promise<Submitted>;
+	/** Four variations of one image of a finished grid. */
+	vary(request: VaryRequest): Promise<Submitted>;
+	/** One image of a finished grid, upscaled. */
+	upscale(request: UpscaleRequest): Promise<Submitted>;
+	/** One video of a finished video task, extended. */
+	extendVideo(request: ExtendRequest): Promise<Submitted>;
+	/** Any of the above, by the request's kind: one entry point for whoever submits jobs. */
+	submit(request: SubmitRequest): Promise<Submitted>;
 	/** Task details, the source of truth for a task's state. Throws {@link MjApiError}. */
 	getTask(taskId: string): Promise<TaskDetails>;
 	/** Remaining credits of the account. */
 	getCredits(): Promise<number>;
 }
 
+type Call = <T>(method: 'GET' | 'POST', path: string, dataSchema: z.ZodType<T>, body?: unknown) => Promise<T>;
+
 /** Over undici's `request`: lighter than `fetch` (see jobs/download.ts), and every delivery waits on record-info. */
 export function createMjClient(options: MjClientOptions): MjClient {
-	const baseUrl = options.baseUrl.replace(/\/+$/, '');
-
-	async function call<T>(method: 'GET' | 'POST', path: string, dataSchema: z.ZodType<T>, body?: unknown): Promise<T> {
-		let status: number;
-		let text: string;
-		try {
-			const response = await request(`${baseUrl}${path}`, {
-				method,
-				headers: {
-					authorization: `Bearer ${options.apiKey}`,
-					accept: 'application/json',
-					...(body === undefined ? {} : { 'content-type': 'application/json' }),
-				},
-				body: body === undefined ? null : JSON.stringify(body),
-				signal: AbortSignal.timeout(options.timeoutMs),
-			});
-			status = response.statusCode;
-			text = await response.body.text();
-		} catch (error) {
-			if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-				throw new MjApiError({ kind: 'timeout', timeoutMs: options.timeoutMs, message: error.message });
-			}
-			const message = networkMessage(error);
-			throw new MjApiError({ kind: neverSent(error) ? 'not-sent' : 'no-answer', message }, { cause: error });
-		}
-
-		let json: unknown;
-		try {
-			json = JSON.parse(text);
-		} catch {
-			// A gateway error page (502 from a proxy, say) is not the API speaking: report the HTTP status.
-			throw new MjApiError({ kind: 'invalid-response', httpStatus: status, message: 'body is not JSON' });
-		}
-		const envelope = envelopeSchema.safeParse(json);
-		if (!envelope.success) {
-			throw new MjApiError({
-				kind: 'invalid-response',
-				httpStatus: status,
-				message: 'body has no numeric code',
-			});
-		}
-		const { code, msg, data } = envelope.data;
-		// HTTP status and body code are not documented to agree: either one signalling failure is a failure.
-		if (code !== 200 || status < 200 || status > 299) {
-			throw new MjApiError({
-				kind: 'api',
-				code: code !== 200 ? code : status,
-				httpStatus: status,
-				message: msg?.trim() || `HTTP ${status}`,
-			});
-		}
-		const parsed = dataSchema.safeParse(data);
-		if (!parsed.success) {
-			throw new MjApiError({
-				kind: 'invalid-response',
-				httpStatus: status,
-				message: `unexpected data: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
-			});
-		}
-		return parsed.data;
-	}
-
+	const call = createCall(options);
+	const base = options.imageIndexBase ?? DEFAULT_IMAGE_INDEX_BASE;
+	const generate = async (request: GenerateRequest): Promise<Submitted> =>
+		taskIdOf(await call('POST', '/api/v1/mj/generate', generateDataSchema, toGenerateBody(request)));
+	const followUp = async (request: FollowUpRequest): Promise<Submitted> =>
+		taskIdOf(await call('POST', FOLLOW_UP_PATHS[request.action], generateDataSchema, toFollowUpBody(request, base)));
 	return {
-		async generate(request) {
-			const data = await call('POST', '/api/v1/mj/generate', generateDataSchema, toGenerateBody(request));
-			return { taskId: data.taskId };
-		},
+		generate,
+		vary: followUp,
+		upscale: followUp,
+		extendVideo: followUp,
+		submit: (request) => (isFollowUp(request) ? followUp(request) : generate(request)),
 		async getTask(taskId) {
-			const data = await call(
-				'GET',
-				`/api/v1/mj/record-info?taskId=${encodeURIComponent(taskId)}`,
-				recordInfoDataSchema,
-			);
+			const path = `/api/v1/mj/record-info?taskId=${encodeURIComponent(taskId)}`;
+			const data = await call('GET', path, recordInfoDataSchema);
 			return { taskId: data.taskId, outcome: outcomeFromRecordInfo(data) };
 		},
-		async getCredits() {
-			return call('GET', '/api/v1/chat/credit', z.number());
-		},
+		getCredits: () => call('GET', '/api/v1/chat/credit', z.number()),
 	};
+}
+
+function taskIdOf(data: { taskId: string }): Submitted {
+	return { taskId: data.taskId };
+}
+
+/** One authenticated call: the transport, then the provider's envelope, then `data` checked against its schema. */
+function createCall(options: MjClientOptions): Call {
+	const baseUrl = options.baseUrl.replace(/\/+$/, '');
+	return async (method, path, dataSchema, body) => {
+		const { status, text } = await send(options, method, `${baseUrl}${path}`, body);
+		return parseAnswer(status, text, dataSchema);
+	};
+}
+
+async function send(
+	options: MjClientOptions,
+	method: 'GET' | 'POST',
+	url: string,
+	body: unknown,
+): Promise<{ status: number; text: string }> {
+	try {
+		const response = await request(url, {
+			method,
+			headers: {
+				authorization: `Bearer ${options.apiKey}`,
+				accept: 'application/json',
+				...(body === undefined ? {} : { 'content-type': 'application/json' }),
+			},
+			body: body === undefined ? null : JSON.stringify(body),
+			signal: AbortSignal.timeout(options.timeoutMs),
+		});
+		return { status: response.statusCode, text: await response.body.text() };
+	} catch (error) {
+		if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+			throw new MjApiError({ kind: 'timeout', timeoutMs: options.timeoutMs, message: error.message });
+		}
+		const message = networkMessage(error);
+		throw new MjApiError({ kind: neverSent(error) ? 'not-sent' : 'no-answer', message }, { cause: error });
+	}
+}
+
+function parseAnswer<T>(status: number, text: string, dataSchema: z.ZodType<T>): T {
+	let json: unknown;
+	try {
+		json = JSON.parse(text);
+	} catch {
+		// A gateway error page (502 from a proxy, say) is not the API speaking: report the HTTP status.
+		throw new MjApiError({ kind: 'invalid-response', httpStatus: status, message: 'body is not JSON' });
+	}
+	const envelope = envelopeSchema.safeParse(json);
+	if (!envelope.success) {
+		throw new MjApiError({ kind: 'invalid-response', httpStatus: status, message: 'body has no numeric code' });
+	}
+	const { code, msg, data } = envelope.data;
+	// HTTP status and body code are not documented to agree: either one signalling failure is a failure.
+	if (code !== 200 || status < 200 || status > 299) {
+		const message = msg?.trim() || `HTTP ${status}`;
+		throw new MjApiError({ kind: 'api', code: code !== 200 ? code : status, httpStatus: status, message });
+	}
+	const parsed = dataSchema.safeParse(data);
+	if (!parsed.success) {
+		const message = `unexpected data: ${parsed.error.issues[0]?.message ?? 'invalid'}`;
+		throw new MjApiError({ kind: 'invalid-response', httpStatus: status, message });
+	}
+	return parsed.data;
 }
 
 /**

@@ -4,3 +4,4 @@ export * from './spec.js';
 export * from './types.js';
 export { parseCallbackBody } from './wire.js';
 export * from './webhookSignature.js';
+export * from './imageIndex.js';

@@ -66,3 +66,48 @@ export interface CallbackReport {
 	taskId: string;
 	outcome: Exclude<TaskOutcome, { status: 'pending' }>;
 }
+
+/** An image of a four-image grid as members number it: 1 to 4, left to right, top to bottom. */
+export type ImageNumber = 1 | 2 | 3 | 4;
+
+/** A video of a batch as members number it: 1 to 4, in the order the result lists them. */
+export type VideoNumber = 1 | 2 | 3 | 4;
+
+/** What every request that acts on a finished task carries. */
+interface FollowUpBase {
+	/** The finished task acted on: a grid for vary and upscale, a video task for extend. */
+	parentTaskId: string;
+	/** Sent as `waterMark`. */
+	watermark?: string;
+	/** Sent as `callBackUrl`; absent means the caller polls. */
+	callbackUrl?: string;
+}
+
+/** Four new images in the spirit of one image of a grid. */
+export interface VaryRequest extends FollowUpBase {
+	action: 'vary';
+	imageNumber: ImageNumber;
+}
+
+/** One image of a grid, larger. */
+export interface UpscaleRequest extends FollowUpBase {
+	action: 'upscale';
+	imageNumber: ImageNumber;
+}
+
+/** A video made longer: by the provider on its own (`auto`), or following a prompt (`manual`). */
+export type ExtendRequest = FollowUpBase & { action: 'extend'; videoNumber: VideoNumber } & (
+		{ mode: 'auto' } | { mode: 'manual'; prompt: string }
+	);
+
+/** A request that acts on a finished task instead of starting from a prompt. */
+export type FollowUpRequest = VaryRequest | UpscaleRequest | ExtendRequest;
+
+/** Anything that creates a task: a generation or an action on a finished one. */
+export type SubmitRequest = GenerateRequest | FollowUpRequest;
+
+export type FollowUpAction = FollowUpRequest['action'];
+
+export function isFollowUp(request: SubmitRequest): request is FollowUpRequest {
+	return 'action' in request;
+}
