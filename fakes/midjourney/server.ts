@@ -12,6 +12,7 @@ import {
 	validateFollowUp,
 } from './followUpSpec.js';
 import { findViolations, PARAM_JSON_SPEEDS, validateGenerate } from './generateSpec.js';
+import { error, ok, parseObject, send } from './http.js';
 import { createSubmissionLog, SUBMIT_ENDPOINTS } from './submissions.js';
 import type { FakeMidjourney, FakeMidjourneyOptions, FakeResponse, FakeSubmitEndpoint, FakeTask } from './types.js';
 
@@ -31,27 +32,6 @@ const SUBMIT_ROUTES = new Map<string, FakeSubmitEndpoint>([
 	['POST /api/v1/mj/generate', 'generate'],
 	...Object.entries(FOLLOW_UP_ROUTES),
 ]);
-
-/** The body as an object, or undefined when it is not a JSON object. */
-function parseObject(text: string): Record<string, unknown> | undefined {
-	try {
-		const parsed: unknown = JSON.parse(text);
-		return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
-			? (parsed as Record<string, unknown>)
-			: undefined;
-	} catch {
-		return undefined;
-	}
-}
-
-/** `{ code, msg }` with the HTTP status mirroring the code. */
-function error(code: number, msg: string): FakeResponse {
-	return { status: code, body: { code, msg, data: null } };
-}
-
-function ok(data: unknown): FakeResponse {
-	return { status: 200, body: { code: 200, msg: 'success', data } };
-}
 
 export async function startFakeMidjourney(options: FakeMidjourneyOptions = {}): Promise<FakeMidjourney> {
 	const apiKey = options.apiKey ?? 'fake-mj-api-key';
@@ -79,25 +59,6 @@ export async function startFakeMidjourney(options: FakeMidjourneyOptions = {}): 
 		head.remaining -= 1;
 		if (head.remaining <= 0) queue.shift();
 		return head;
-	}
-
-	function send(res: ServerResponse, response: FakeResponse): void {
-		if ('kind' in response) {
-			switch (response.kind) {
-				case 'hang':
-					return; // close() destroys the socket
-				case 'destroy':
-					res.socket?.destroy();
-					return;
-				case 'raw':
-					res.writeHead(response.status, { 'content-type': response.contentType });
-					res.end(response.text);
-					return;
-			}
-		}
-		const text = JSON.stringify(response.body);
-		res.writeHead(response.status, { 'content-type': 'application/json' });
-		res.end(text);
 	}
 
 	function authorized(req: IncomingMessage): boolean {
