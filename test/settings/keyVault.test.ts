@@ -2,8 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createClient } from '@keyv/redis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { providerKeyId } from '../../src/api/keyId.js';
-import type {
-	KeyVaultError} from '../../src/settings/keyCipher.js';
+import type { KeyVaultError } from '../../src/settings/keyCipher.js';
 import {
 	encryptionKeyFingerprint,
 	KeyCipher,
