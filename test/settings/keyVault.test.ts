@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createClient } from '@keyv/redis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { providerKeyId } from '../../src/api/keyId.js';
+import { createLogger, protectSecrets } from '../../src/logger.js';
 import type { KeyVaultError } from '../../src/settings/keyCipher.js';
 import {
 	encryptionKeyFingerprint,
@@ -144,6 +145,29 @@ describe('KeyVault', () => {
 		await new KeyVault(store, claims, { current: OLD }).set(GUILD, API_KEY, ADMIN);
 		const outcome = await new KeyVault(store, claims, { current: NEW }).rotateAll();
 		expect(outcome).toEqual({ resealed: 0, current: 0, unreadable: [GUILD] });
+	});
+});
+
+describe('KeyVault and the logs', () => {
+	it('hands every key it handles to the log scrubber, so no line can carry it', async () => {
+		const lines: string[] = [];
+		const logger = createLogger('info', { write: (line: string) => void lines.push(line) });
+		const { store, claims } = open();
+		await new KeyVault(store, claims, { current: NEW }).set(GUILD, API_KEY, ADMIN);
+		// Another process, which only ever reads the key.
+		const reader = new KeyVault(
+			store,
+			claims,
+			{ current: NEW },
+			{ protect: (secrets) => protectSecrets(logger, secrets) },
+		);
+		const key = await reader.get(GUILD);
+		logger.error(
+			{ err: new Error(`provider refused ${key!.apiKey}`), apiKeyCopy: key!.apiKey },
+			`401 for ${key!.apiKey}`,
+		);
+		expect(lines.join('\n')).not.toContain(API_KEY);
+		expect(lines.join('\n')).toContain('[redacted]');
 	});
 });
 
