@@ -105,6 +105,82 @@ const optionalPort = z
 		return port;
 	});
 
+/**
+ * A 32-byte encryption key, as base64 (44 characters, e.g. from `openssl rand -base64 32`) or 64 hex digits. The
+ * problem reported never quotes the value: it is a secret.
+ */
+const encryptionKey = optionalString.transform((value, ctx): Buffer | undefined => {
+	if (value === undefined) return undefined;
+	const bytes = /^[0-9a-fA-F]{64}$/.test(value)
+		? Buffer.from(value, 'hex')
+		: /^[A-Za-z0-9+/_-]{43}=?$/.test(value)
+			? Buffer.from(value, 'base64')
+			: undefined;
+	if (bytes?.length !== 32) {
+		ctx.addIssue({
+			code: 'custom',
+			message: 'must be 32 random bytes as base64 or 64 hex digits (generate one with: openssl rand -base64 32)',
+		});
+		return z.NEVER;
+	}
+	return bytes;
+});
+
+/** The action names the cost table knows, and the speeds it is kept by (those of the provider's API). */
+export const COST_ACTIONS = [
+	'imagine',
+	'remix',
+	'style',
+	'omni',
+	'animate',
+	'animate_hd',
+	'vary',
+	'upscale',
+	'extend',
+] as const;
+export type CostAction = (typeof COST_ACTIONS)[number];
+export const COST_SPEEDS = ['relaxed', 'fast', 'turbo'] as const;
+export type CostSpeed = (typeof COST_SPEEDS)[number];
+
+/** Credits: non-negative, at most two decimals (the provider's prices are whole or half credits). */
+const credits = z
+	.number()
+	.nonnegative()
+	.max(1_000_000)
+	.refine((value) => Math.abs(value * 100 - Math.round(value * 100)) < 1e-6, 'must have at most two decimals');
+/** An action's cost: one number for every speed, or some speeds' each. */
+const actionCost = z.union([credits, z.strictObject({ relaxed: credits, fast: credits, turbo: credits }).partial()]);
+const costOverridesSchema = z.strictObject(
+	Object.fromEntries(COST_ACTIONS.map((action) => [action, actionCost.optional()])) as Record<
+		CostAction,
+		z.ZodOptional<typeof actionCost>
+	>,
+);
+export type CostOverrides = z.output<typeof costOverridesSchema>;
+
+/** `COSTS_JSON`: the operator's corrections to the default cost table, as JSON. */
+const costOverrides = optionalString.transform((value, ctx): CostOverrides => {
+	if (value === undefined) return {};
+	let parsed: unknown;
+	try {
+		parsed = JSON.parse(value);
+	} catch {
+		ctx.addIssue({ code: 'custom', message: 'must be JSON, e.g. {"imagine":{"fast":8},"animate":60}' });
+		return z.NEVER;
+	}
+	const result = costOverridesSchema.safeParse(parsed);
+	if (!result.success) {
+		const issue = result.error.issues[0]!;
+		const where = issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+		ctx.addIssue({
+			code: 'custom',
+			message: `${issue.message}${where} (actions: ${COST_ACTIONS.join(', ')}; speeds: ${COST_SPEEDS.join(', ')}; values: credits ≥ 0)`,
+		});
+		return z.NEVER;
+	}
+	return result.data;
+});
+
 /** Each variable checked on its own, unset or empty ones given their default: every default is stated here, once. */
 const variables = z.object({
 	DISCORD_TOKEN: z
@@ -152,6 +228,9 @@ const variables = z.object({
 	HTTP_MAX_CONNECTIONS: positiveInt(1_000),
 	METRICS_PORT: optionalPort,
 	METRICS_HOST: optionalString.default('127.0.0.1'),
+	KEY_ENCRYPTION_KEY: encryptionKey,
+	KEY_ENCRYPTION_KEY_PREVIOUS: encryptionKey,
+	COSTS_JSON: costOverrides,
 	METRICS_TOKEN: optionalString.pipe(
 		z
 			.string()
@@ -163,10 +242,16 @@ const variables = z.object({
 });
 
 /** Node refuses a server whose headers may take longer than the whole request. */
-const checkedVariables = variables.refine((env) => env.HTTP_HEADERS_TIMEOUT_MS <= env.HTTP_REQUEST_TIMEOUT_MS, {
-	path: ['HTTP_HEADERS_TIMEOUT_MS'],
-	message: 'must not be longer than HTTP_REQUEST_TIMEOUT_MS',
-});
+const checkedVariables = variables
+	.refine((env) => env.HTTP_HEADERS_TIMEOUT_MS <= env.HTTP_REQUEST_TIMEOUT_MS, {
+		path: ['HTTP_HEADERS_TIMEOUT_MS'],
+		message: 'must not be longer than HTTP_REQUEST_TIMEOUT_MS',
+	})
+	// A previous key only decrypts what a rotation has not re-encrypted yet: under the current key.
+	.refine((env) => env.KEY_ENCRYPTION_KEY_PREVIOUS === undefined || env.KEY_ENCRYPTION_KEY !== undefined, {
+		path: ['KEY_ENCRYPTION_KEY_PREVIOUS'],
+		message: 'needs KEY_ENCRYPTION_KEY (the new key) beside it',
+	});
 
 /** SHARD_COUNT and SHARD_IDS, checked together (each on its own first, then against each other). */
 const shardPlan = z
@@ -301,6 +386,19 @@ const configSchema = z
 		 * and on the main port only to requests bearing `token`. With neither, nowhere.
 		 */
 		metrics: { port: env.METRICS_PORT, host: env.METRICS_HOST, token: env.METRICS_TOKEN },
+		/**
+		 * The key that encrypts servers' own provider keys at rest (`current`), and the one before it (`previous`) while
+		 * a rotation is under way. Undefined: servers cannot bring their own key.
+		 */
+		keyEncryption:
+			env.KEY_ENCRYPTION_KEY === undefined
+				? undefined
+				: {
+						current: env.KEY_ENCRYPTION_KEY,
+						...(env.KEY_ENCRYPTION_KEY_PREVIOUS === undefined ? {} : { previous: env.KEY_ENCRYPTION_KEY_PREVIOUS }),
+					},
+		/** The operator's corrections to the default cost of each action (see settings/costs.ts). */
+		costOverrides: env.COSTS_JSON,
 	}));
 
 export type Config = z.output<typeof configSchema>;

@@ -59,6 +59,8 @@ describe('parseConfig: defaults', () => {
 			downloadAllowHosts: [],
 			http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 1_000 },
 			metrics: { port: undefined, host: '127.0.0.1', token: undefined },
+			keyEncryption: undefined,
+			costOverrides: {},
 		});
 	});
 
@@ -150,6 +152,8 @@ describe('parseConfig: defaults', () => {
 			downloadAllowHosts: ['cdn.example.com', '127.0.0.1:8080', '[::1]:9000'],
 			http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 1_000 },
 			metrics: { port: undefined, host: '127.0.0.1', token: undefined },
+			keyEncryption: undefined,
+			costOverrides: {},
 		});
 	});
 
@@ -403,5 +407,56 @@ describe('parseConfig: gateway shards (SHARD_COUNT, SHARD_IDS)', () => {
 		);
 		const both = configErrorOf({ ...MINIMAL, SHARD_COUNT: 'many', SHARD_IDS: 'x' });
 		expect(both.problems.map((problem) => problem.split(' ')[0]).sort()).toEqual(['SHARD_COUNT', 'SHARD_IDS']);
+	});
+});
+
+describe('parseConfig: encryption of servers’ keys (KEY_ENCRYPTION_KEY, KEY_ENCRYPTION_KEY_PREVIOUS)', () => {
+	const base64Key = Buffer.alloc(32, 7).toString('base64');
+	const hexKey = Buffer.alloc(32, 9).toString('hex');
+
+	it('reads 32 bytes as base64 or hex, the previous key beside the current one', () => {
+		const config = parseConfig({ ...MINIMAL, KEY_ENCRYPTION_KEY: base64Key, KEY_ENCRYPTION_KEY_PREVIOUS: hexKey });
+		expect(config.keyEncryption?.current).toEqual(Buffer.alloc(32, 7));
+		expect(config.keyEncryption?.previous).toEqual(Buffer.alloc(32, 9));
+		expect(parseConfig({ ...MINIMAL, KEY_ENCRYPTION_KEY: hexKey }).keyEncryption).toEqual({
+			current: Buffer.alloc(32, 9),
+		});
+	});
+
+	it.each([
+		['too short', Buffer.alloc(16, 1).toString('base64')],
+		['too long', Buffer.alloc(48, 1).toString('base64')],
+		['not base64 or hex', 'correct horse battery staple, 32+ characters long!'],
+		['63 hex digits', 'a'.repeat(63)],
+	])('refuses a key %s, without quoting it', (_, value) => {
+		const problem = problemAbout(configErrorOf({ ...MINIMAL, KEY_ENCRYPTION_KEY: value }), 'KEY_ENCRYPTION_KEY');
+		expect(problem).toContain('openssl rand -base64 32');
+		expect(problem).not.toContain(value);
+	});
+
+	it('refuses a previous key without a current one', () => {
+		const problem = problemAbout(
+			configErrorOf({ ...MINIMAL, KEY_ENCRYPTION_KEY_PREVIOUS: base64Key }),
+			'KEY_ENCRYPTION_KEY_PREVIOUS',
+		);
+		expect(problem).toContain('KEY_ENCRYPTION_KEY');
+		expect(problem).not.toContain(base64Key);
+	});
+});
+
+describe('parseConfig: the cost table’s corrections (COSTS_JSON)', () => {
+	it('reads a number for every speed or some speeds each', () => {
+		const config = parseConfig({ ...MINIMAL, COSTS_JSON: '{"imagine":{"fast":10,"turbo":20.5},"animate":70}' });
+		expect(config.costOverrides).toEqual({ imagine: { fast: 10, turbo: 20.5 }, animate: 70 });
+	});
+
+	it.each([
+		['not JSON', '{imagine', 'must be JSON'],
+		['an unknown action', '{"paint":3}', 'actions: imagine'],
+		['an unknown speed', '{"imagine":{"slow":3}}', 'speeds: relaxed, fast, turbo'],
+		['a negative cost', '{"vary":-1}', 'vary'],
+		['three decimals', '{"upscale":1.125}', 'two decimals'],
+	])('refuses %s, saying what it expects', (_, value, expected) => {
+		expect(problemAbout(configErrorOf({ ...MINIMAL, COSTS_JSON: value }), 'COSTS_JSON')).toContain(expected);
 	});
 });

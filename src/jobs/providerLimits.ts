@@ -27,18 +27,21 @@ export function providerLimits(options: {
 	queryRatePerSecond: number;
 	/** Claims shared with the other processes, when there are any. */
 	sharedThrough?: Pick<Claims, 'claim'>;
+	/** Sets the shared windows of one key apart (its key id); none: the single-key names `submit` and `query`. */
+	windowSuffix?: string;
 }): ProviderLimits {
 	const submitWindowMs = Math.round(options.submitLimit.windowMs * WINDOW_MARGIN);
 	const { limit } = options.submitLimit;
 	const shared = options.sharedThrough;
+	const name = (window: string) => (options.windowSuffix === undefined ? window : `${window}:${options.windowSuffix}`);
 	return {
 		submits: new SlidingWindowLimiter(limit, submitWindowMs),
 		queries: new SlidingWindowLimiter(options.queryRatePerSecond, QUERY_WINDOW_MS),
 		...(shared
 			? {
 					shared: {
-						submits: new SharedWindow(shared, 'submit', limit, submitWindowMs),
-						queries: new SharedWindow(shared, 'query', options.queryRatePerSecond, QUERY_WINDOW_MS),
+						submits: new SharedWindow(shared, name('submit'), limit, submitWindowMs),
+						queries: new SharedWindow(shared, name('query'), options.queryRatePerSecond, QUERY_WINDOW_MS),
 					},
 				}
 			: {}),
