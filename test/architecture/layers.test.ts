@@ -49,8 +49,8 @@ describe('layers', { timeout: 60_000 }, () => {
 		);
 		expect(upward.some((problem) => problem.startsWith('import-x/no-restricted-paths'))).toBe(true);
 		const downward = await lint(
-			'src/config.probe.ts',
-			"import { t } from './i18n/index.js';\nexport const probe = t;\n",
+			'src/jobs/probe.ts',
+			"import { t } from '../i18n/index.js';\nexport const probe = t;\n",
 		);
 		expect(downward).toEqual([]);
 	});
