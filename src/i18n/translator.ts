@@ -43,5 +43,7 @@ export function translatorFor(language: Language): Translate {
 /** The message at a key built at run time (a command's option, a choice), or undefined when there is none. */
 export function lookup(language: Language, key: string, vars: MessageVars = {}): string | undefined {
 	if (!instance.exists(key, { lng: language, fallbackLng: false })) return undefined;
+	// A key naming a group of messages (`commands.settings`) is not a message.
+	if (typeof instance.getResource(language, 'translation', key) === 'object') return undefined;
 	return instance.t(key, { lng: language, replace: vars });
 }

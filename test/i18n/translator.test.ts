@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatDate, formatList, formatNumber, t, translatorFor } from '../../src/i18n/index.js';
+import { lookup } from '../../src/i18n/translator.js';
 
 describe('t', () => {
 	it('fills placeholders without HTML-escaping them', () => {
@@ -52,5 +53,13 @@ describe('Intl formatting', () => {
 		const at = Date.UTC(2026, 11, 2, 15, 4);
 		expect(formatDate('en', at)).toBe('Dec 2, 2026, 3:04 PM');
 		expect(formatDate('de', at)).toBe('02.12.2026, 15:04');
+	});
+});
+
+describe('lookup', () => {
+	it('finds messages at keys built at run time, and nothing at a group or a missing key', () => {
+		expect(lookup('de', 'options.hd')).toBe('Ein HD-Video generieren (kostet mehr)');
+		expect(lookup('de', 'commands.settings')).toBeUndefined();
+		expect(lookup('de', 'options.nope')).toBeUndefined();
 	});
 });
