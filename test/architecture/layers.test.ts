@@ -42,6 +42,19 @@ describe('layers', { timeout: 60_000 }, () => {
 		expect(problems.some((problem) => problem.startsWith('import-x/no-restricted-paths'))).toBe(true);
 	});
 
+	it('keeps i18n at the bottom, importable by every layer', async () => {
+		const upward = await lint(
+			'src/i18n/probe.ts',
+			"import { newJobId } from '../jobs/ids.js';\nexport const probe = newJobId;\n",
+		);
+		expect(upward.some((problem) => problem.startsWith('import-x/no-restricted-paths'))).toBe(true);
+		const downward = await lint(
+			'src/jobs/probe.ts',
+			"import { t } from '../i18n/index.js';\nexport const probe = t;\n",
+		);
+		expect(downward).toEqual([]);
+	});
+
 	it('allows an import from a layer below', async () => {
 		const problems = await lint(
 			'src/discord/probe.ts',

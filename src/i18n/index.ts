@@ -1,0 +1,11 @@
+export { DEFAULT_LANGUAGE, LANGUAGES, isLanguage, type Language, type MessageKey } from './catalogues.js';
+export { formatDate, formatList, formatNumber } from './format.js';
+export { channelLanguage, languageOf, replyLanguage, type ServerLanguageFacts } from './locale.js';
+export {
+	LOCALIZED_DISCORD_LOCALES,
+	localizationsFor,
+	localizeCommand,
+	type LocalizationMap,
+	type LocalizedDiscordLocale,
+} from './localizations.js';
+export { t, translatorFor, type MessageVars, type Translate } from './translator.js';
