@@ -4,9 +4,9 @@
  */
 import type { GenerateRequest } from '../api/types.js';
 import { describeRefusal } from '../discord/refusals.js';
-import { UserError } from '../jobs/errors.js';
 import type { JobKind } from '../jobs/request.js';
 import type { FinishedJob } from '../jobs/types.js';
+import { UserError } from '../userError.js';
 import type { ActionDeps } from './deps.js';
 import type { Invocation, ServerView } from './invocation.js';
 import { animateRequest, remixRequest, rerollRequest } from './requests.js';

@@ -5,7 +5,7 @@
 import { Routes, type APIChannel } from 'discord.js';
 import { DEFAULT_UPLOAD_LIMIT_BYTES } from '../discord/publisher.js';
 import { NO_PINGS, fitContent } from '../discord/respond.js';
-import { UserError } from '../jobs/errors.js';
+import { UserError } from '../userError.js';
 import type { ActionDeps } from './deps.js';
 import type { Invocation, OutgoingFile } from './invocation.js';
 import { isDmClosed } from './notices.js';

@@ -5,9 +5,9 @@
 import { PermissionFlagsBits, type ButtonInteraction, type ModalSubmitInteraction } from 'discord.js';
 import { PROMPT_INPUT_ID, remixModal } from '../discord/components.js';
 import { decodeActionId } from '../discord/customId.js';
-import { UserError } from '../jobs/errors.js';
-import { assertNoProblems, validatePrompt } from '../jobs/validate.js';
+import { assertNoProblems, validatePrompt } from '../discord/input.js';
 import type { Logger } from '../logger.js';
+import { UserError } from '../userError.js';
 import type { ActionDeps } from './deps.js';
 import { assertMayRun } from './derive.js';
 import { InteractionResponder, type Invocation } from './invocation.js';

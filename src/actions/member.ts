@@ -14,9 +14,9 @@ import {
 	type APIGuildMember,
 	type REST,
 } from 'discord.js';
-import { UserError } from '../jobs/errors.js';
 import type { JobRepository } from '../jobs/repository.js';
 import type { JobRecord } from '../jobs/types.js';
+import { UserError } from '../userError.js';
 import type { Invocation, ServerView } from './invocation.js';
 
 export const NOT_A_MEMBER =

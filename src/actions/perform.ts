@@ -2,8 +2,8 @@
  * Runs one action on one result, whichever way the member asked (button or reaction).
  */
 import type { ResultAction } from '../discord/customId.js';
-import { UserError } from '../jobs/errors.js';
 import type { JobRecord } from '../jobs/types.js';
+import { UserError } from '../userError.js';
 import type { ActionDeps } from './deps.js';
 import { startAnimate, startRemix, startReroll, type ActingInvocation } from './derive.js';
 import { sendByDm } from './dm.js';

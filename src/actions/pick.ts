@@ -6,7 +6,7 @@ import { RESTJSONErrorCodes, Routes } from 'discord.js';
 import { appendLine, pickComponents, reactionHint } from '../discord/components.js';
 import { DEFAULT_UPLOAD_LIMIT_BYTES } from '../discord/publisher.js';
 import { isDiscordError } from '../discord/respond.js';
-import { UserError } from '../jobs/errors.js';
+import { UserError } from '../userError.js';
 import { emojiSetFor, type ActionDeps } from './deps.js';
 import type { Invocation, OutgoingMessage } from './invocation.js';
 import { pickKey, type PickRecord } from './records.js';

@@ -18,7 +18,7 @@ import {
 	type User,
 } from 'discord.js';
 import { actionForEmoji, emojiKey } from '../discord/emoji.js';
-import { UserError } from '../jobs/errors.js';
+import { UserError } from '../userError.js';
 import { emojiSetFor, type ActionDeps } from './deps.js';
 import { DirectMessagesClosed } from './dm.js';
 import { reactionMeaning } from './emoji.js';

@@ -4,7 +4,7 @@
  */
 import { RESTJSONErrorCodes, Routes } from 'discord.js';
 import { isDiscordError } from '../discord/respond.js';
-import { UserError } from '../jobs/errors.js';
+import { UserError } from '../userError.js';
 import type { ActionDeps } from './deps.js';
 import type { Invocation } from './invocation.js';
 

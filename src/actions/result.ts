@@ -2,10 +2,10 @@
  * A finished job seen as something to act on: its shape (grid, single image, video) and its files, best source
  * first. Discord's copy of a file outlives the provider's link, so it is preferred.
  */
-import { UserError } from '../jobs/errors.js';
 import type { JobRepository } from '../jobs/repository.js';
 import { isSucceeded, shapeOf, type ResultShape, type SucceededJob } from '../jobs/resultShape.js';
 import { isFinished, type FinishedJob } from '../jobs/types.js';
+import { UserError } from '../userError.js';
 
 /** One file of a result. */
 export interface ResultFile {

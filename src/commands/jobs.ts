@@ -7,9 +7,9 @@ import { InteractionContextType, MessageFlags } from 'discord.js';
 import { quotePrompt } from '../discord/render.js';
 import { NO_PINGS } from '../discord/respond.js';
 import { discordTimestamp } from '../discord/timestamp.js';
-import { UserError } from '../jobs/errors.js';
 import type { JobService } from '../jobs/service.js';
 import type { JobRecord } from '../jobs/types.js';
+import { UserError } from '../userError.js';
 import type { Command } from './types.js';
 
 export const JOBS_DEFAULT_COUNT = 10;

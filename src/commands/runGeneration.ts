@@ -2,25 +2,21 @@
  * The shared body of the five generating commands: validate what arrived, acknowledge, hand the job to `jobs`.
  */
 import { ApplicationCommandOptionType, MessageFlags, type ChatInputCommandInteraction } from 'discord.js';
-import { interactionHandle } from '../discord/interactionToken.js';
-import { describeRefusal } from '../discord/refusals.js';
-import { UserError } from '../jobs/errors.js';
-import {
-	IMAGE_ATTACHMENT_OPTION,
-	IMAGE_URL_OPTION,
-	PROMPT_OPTION,
-	type GenerationOptionName,
-} from '../jobs/options.js';
-import { buildGenerateRequest, type JobInput, type JobKind } from '../jobs/request.js';
 import {
 	assertNoProblems,
 	validateImageSource,
 	validateOptions,
 	validatePrompt,
 	type RawAttachment,
-} from '../jobs/validate.js';
+} from '../discord/input.js';
+import { interactionHandle } from '../discord/interactionToken.js';
+import { describeRefusal } from '../discord/refusals.js';
+import { IMAGE_ATTACHMENT_OPTION, IMAGE_URL_OPTION, PROMPT_OPTION } from '../discord/slashOptions.js';
+import type { GenerationOptionName } from '../jobs/options.js';
+import { buildGenerateRequest, type JobInput, type JobKind } from '../jobs/request.js';
 import type { JobAuthorization } from '../settings/service.js';
 import { StoreUnavailableError } from '../store/unavailable.js';
+import { UserError } from '../userError.js';
 import type { CommandContext } from './types.js';
 
 /**

@@ -11,7 +11,6 @@ import {
 	describeUsage,
 	formatValue,
 } from '../discord/settingsView.js';
-import { UserError } from '../jobs/errors.js';
 import { listSpeeds, listTaskTypes } from '../settings/rules.js';
 import { nextUtcMidnight } from '../settings/time.js';
 import { EMOJI_ACTIONS, emptyServerSettings, type ServerSettings } from '../settings/types.js';
@@ -30,6 +29,7 @@ import {
 	parseSpeeds,
 	parseTaskTypes,
 } from '../settings/validate.js';
+import { UserError } from '../userError.js';
 import {
 	DEFAULT_EMOJI,
 	EMOJI_OPTIONS,

@@ -7,10 +7,10 @@ import { InteractionContextType, MessageFlags, type ChatInputCommandInteraction 
 import { describeRefusal } from '../discord/refusals.js';
 import { NO_PINGS, fitContent } from '../discord/respond.js';
 import { describeEffective, formatValue } from '../discord/settingsView.js';
-import { UserError } from '../jobs/errors.js';
 import { checkSpeed, checkTaskType } from '../settings/rules.js';
 import type { OptionDefaults } from '../settings/types.js';
 import { GENERATION_OPTION_NAMES, checkDefaults } from '../settings/validate.js';
+import { UserError } from '../userError.js';
 import { addGenerationOption } from './builders.js';
 import { assertKnownOptions, assertNothingWrong, readSubcommand } from './subcommand.js';
 import type { Command, CommandContext } from './types.js';

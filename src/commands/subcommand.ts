@@ -3,7 +3,7 @@
  * interaction deserves a clear message instead, so values are read raw and checked by the handler.
  */
 import { ApplicationCommandOptionType, type ChatInputCommandInteraction } from 'discord.js';
-import { UserError } from '../jobs/errors.js';
+import { UserError } from '../userError.js';
 
 export interface SubcommandInput {
 	name: string;

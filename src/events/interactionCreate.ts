@@ -1,8 +1,8 @@
 import { Events, MessageFlags, type Interaction, type RepliableInteraction } from 'discord.js';
 import { NO_PINGS, fitContent, tellPrivately } from '../discord/respond.js';
-import { UserError } from '../jobs/errors.js';
 import type { Logger } from '../logger.js';
 import { StoreUnavailableError } from '../store/unavailable.js';
+import { UserError } from '../userError.js';
 import type { Event } from './types.js';
 
 const GENERIC_FAILURE =
