@@ -87,36 +87,59 @@ export class JobSubmission {
 
 	/** One submission attempt, called by the queue under the provider's rate limit. */
 	public async submit(jobId: string, takeGrant: () => Promise<void>): Promise<SubmitResult> {
-		const { repository, api, logger } = this.options;
-		let before: JobRecord | undefined;
-		try {
-			before = await repository.get(jobId);
-		} catch (error) {
-			if (error instanceof StoreUnavailableError && !this.options.isStopped())
-				return { kind: 'retry', afterMs: STORE_RETRY_MS };
-			throw error;
-		}
+		const before = await this.readQueued(jobId);
+		if (before === 'retry') return { kind: 'retry', afterMs: STORE_RETRY_MS };
 		if (before?.state.phase !== 'queued') return { kind: 'done' };
-		const attemptsBefore = before.state.attempts;
-		const log = logger.child({
+		const log = this.options.logger.child({
 			jobId,
 			guildId: before.target.guildId,
 			userId: before.target.requesterId,
 			taskType: before.request.taskType,
 		});
+		const waited = await this.waitForTurn(jobId, takeGrant, log);
+		if (waited) return waited;
+		const job = await this.claimSubmission(jobId, before.state.attempts);
+		if (!job) {
+			this.options.positions.forget(jobId); // Another process submits it (or did): its reply is that process's to edit.
+			return { kind: 'done' };
+		}
+		return this.send(job, log);
+	}
+
+	/** The job as stored, or `retry` when the store cannot answer now (and the service is not stopping). */
+	private async readQueued(jobId: string): Promise<JobRecord | undefined | 'retry'> {
+		try {
+			return await this.options.repository.get(jobId);
+		} catch (error) {
+			if (error instanceof StoreUnavailableError && !this.options.isStopped()) return 'retry';
+			throw error;
+		}
+	}
+
+	/**
+	 * Takes this process's grant, then the account's shared one. Returns what the queue should do when the job cannot
+	 * go now, or undefined when it may be sent.
+	 */
+	private async waitForTurn(
+		jobId: string,
+		takeGrant: () => Promise<void>,
+		log: Logger,
+	): Promise<SubmitResult | undefined> {
 		// The grants first, and only then the job marked `submitting`: while it waits for its turn (the account's window
 		// shared with other processes may hold it for seconds), the store still says `queued` and nothing is claimed, so
 		// a stop, or even a crash, meanwhile leaves a job the next start simply submits, rather than one it must report
 		// as "unknown whether it started".
+		const shared = this.options.sharedSubmits;
 		try {
 			await takeGrant();
-			if (this.options.sharedSubmits && !(await this.options.sharedSubmits.tryTake())) {
+			if (shared && !(await shared.tryTake())) {
 				log.debug('Waiting for a turn in the submit window shared with the other processes');
 				// The member is shown it waits, as for a place in this process's queue: next here, its turn depends on the
 				// other processes. Once submitted, the reply says it is being generated (see `positions.forget` below).
 				this.options.positions.showIfWaiting(jobId, 1);
-				await this.options.sharedSubmits.acquire(this.options.stopping);
+				await shared.acquire(this.options.stopping);
 			}
+			return undefined;
 		} catch (error) {
 			// The store could not give the account's shared grant: nothing was sent, the job waits for the store to answer.
 			if (error instanceof StoreUnavailableError && !this.options.isStopped()) {
@@ -125,35 +148,40 @@ export class JobSubmission {
 			}
 			return { kind: 'done' }; // Stopping before the request left: the job stays queued for the next start.
 		}
+	}
+
+	/** Marks the job `submitting` if this process won its submit claim; undefined when another one has it. */
+	private async claimSubmission(jobId: string, attemptsBefore: number): Promise<JobRecord | undefined> {
 		// Another process sharing the store may have queued the same job after a restart: one of them submits. The claim
 		// is taken while the job is read for the change, which is made only if it was won and nobody has tried meanwhile.
 		const submitClaim = this.options.claims.claim(submitClaimKey(jobId, attemptsBefore), SUBMIT_CLAIM_TTL_MS);
-		let attempts = 0;
-		const claimed = await repository.update(
+		const claimed = await this.options.repository.update(
 			jobId,
 			(current) => {
 				if (current.state.phase !== 'queued' || current.state.attempts !== attemptsBefore) return undefined;
-				attempts = current.state.attempts + 1;
+				const attempts = current.state.attempts + 1;
 				return { ...current, state: { phase: 'submitting', attempts, since: this.options.now() } };
 			},
 			submitClaim,
 		);
 		const job = claimed?.after;
-		if (!job || job.state.phase !== 'submitting') {
-			this.options.positions.forget(jobId); // Another process submits it (or did): its reply is that process's to edit.
-			return { kind: 'done' };
-		}
-		const callbackUrl = this.options.callbackUrlFor(jobId);
+		return job?.state.phase === 'submitting' ? job : undefined;
+	}
+
+	/** Sends the claimed job to the provider and stores what came of it. */
+	private async send(job: JobRecord, log: Logger): Promise<SubmitResult> {
+		const callbackUrl = this.options.callbackUrlFor(job.id);
 		let taskId: string;
 		try {
-			({ taskId } = await api.generate(callbackUrl ? { ...job.request, callbackUrl } : job.request));
+			({ taskId } = await this.options.api.generate(callbackUrl ? { ...job.request, callbackUrl } : job.request));
 		} catch (error) {
 			if (!(error instanceof MjApiError)) throw error;
 			return this.submitFailed(job, error, log);
 		}
+		const attempts = job.state.phase === 'submitting' ? job.state.attempts : 0;
 		log.info({ taskId, attempts }, 'Job submitted');
 		this.options.metrics?.jobsSubmitted.inc({ task_type: job.request.taskType });
-		await this.recordSubmitted(jobId, taskId, callbackUrl !== undefined, log);
+		await this.recordSubmitted(job.id, taskId, callbackUrl !== undefined, log);
 		return { kind: 'done' };
 	}
 
