@@ -23,7 +23,7 @@ export async function handleActionInteraction(
 ): Promise<void> {
 	const id = decodeActionId(interaction.customId);
 	const message = interaction.message;
-	if (!id || !message) throw new UserError(STALE_BUTTON);
+	if (!id || !message) throw new UserError('stale', STALE_BUTTON);
 	const invocation = invocationOf(
 		interaction,
 		message,
@@ -31,7 +31,7 @@ export async function handleActionInteraction(
 	);
 
 	if (interaction.isButton()) {
-		if (id.action === 'prompt') throw new UserError(STALE_BUTTON);
+		if (id.action === 'prompt') throw new UserError('stale', STALE_BUTTON);
 		if (id.action === 'remix') {
 			await openRemixForm(deps, interaction, invocation, id);
 			return;
@@ -40,7 +40,7 @@ export async function handleActionInteraction(
 		return;
 	}
 
-	if (id.action !== 'prompt' || id.index === undefined) throw new UserError(STALE_BUTTON);
+	if (id.action !== 'prompt' || id.index === undefined) throw new UserError('stale', STALE_BUTTON);
 	const problems: string[] = [];
 	const prompt = validatePrompt(readPrompt(interaction), problems);
 	assertNoProblems(problems);
@@ -86,7 +86,8 @@ async function openRemixForm(
 	id: { jobId: string; index?: number | undefined },
 ): Promise<void> {
 	const result = await loadResult(deps.repository, id.jobId);
-	if (result.shape !== 'grid' && result.shape !== 'single') throw new UserError('Only images can be remixed.');
+	if (result.shape !== 'grid' && result.shape !== 'single')
+		throw new UserError('not-applicable', 'Only images can be remixed.');
 	const index = id.index ?? 0;
 	fileAt(result, index);
 	// Refused before the form opens, rather than after the member has edited the prompt.

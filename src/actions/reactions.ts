@@ -21,7 +21,6 @@ import { actionForEmoji, emojiKey } from '../discord/emoji.js';
 import type { Logger } from '../logger.js';
 import { UserError } from '../userError.js';
 import { emojiSetFor, type ActionDeps } from './deps.js';
-import { DirectMessagesClosed } from './dm.js';
 import { reactionMeaning } from './emoji.js';
 import { ReactionResponder, type Invocation, type ServerView } from './invocation.js';
 import { NOT_A_MEMBER } from './member.js';
@@ -98,7 +97,10 @@ async function meaningOf(
 			result = await loadResult(deps.repository, ref.jobId);
 		} catch (error) {
 			if (!(error instanceof UserError)) throw error;
-			log.info({ jobId: ref.jobId, reason: error.message }, 'Reaction on a result that cannot be acted on');
+			log.info(
+				{ jobId: ref.jobId, code: error.code, reason: error.message },
+				'Reaction on a result that cannot be acted on',
+			);
 			await tell(error.message);
 			return undefined;
 		}
@@ -131,8 +133,8 @@ async function act(
 			await deps.claims.releaseReaction(message.id, user.id, key);
 			throw error;
 		}
-		log.info({ action: meaning.action, reason: error.message }, 'Reaction refused');
-		await tell(error.message, error instanceof DirectMessagesClosed);
+		log.info({ action: meaning.action, code: error.code, reason: error.message }, 'Reaction refused');
+		await tell(error.message, error.code === 'dms-closed');
 	} finally {
 		// The member can react again to act again; a failure here (no Manage Messages) costs only that. In DMs nobody
 		// may remove another's reaction.
@@ -175,7 +177,7 @@ function serverOf(
 ): ServerView {
 	const present = async (): Promise<MemberInChannel> => {
 		const found = await member();
-		if (!found) throw new UserError(NOT_A_MEMBER);
+		if (!found) throw new UserError('not-a-member', NOT_A_MEMBER);
 		return found;
 	};
 	return {

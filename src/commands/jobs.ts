@@ -33,11 +33,11 @@ const data = new SlashCommandBuilder()
 export default {
 	data,
 	async execute(interaction, context) {
-		if (!interaction.inGuild()) throw new UserError('Jobs belong to a server: use `/jobs` in one.');
+		if (!interaction.inGuild()) throw new UserError('wrong-place', 'Jobs belong to a server: use `/jobs` in one.');
 		const raw = interaction.options.data.find((option) => option.name === 'count')?.value;
 		const count = raw ?? JOBS_DEFAULT_COUNT;
 		if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > JOBS_MAX_COUNT) {
-			throw new UserError(`\`count\` must be a whole number from 1 to ${JOBS_MAX_COUNT}.`);
+			throw new UserError('invalid-input', `\`count\` must be a whole number from 1 to ${JOBS_MAX_COUNT}.`);
 		}
 		await interaction.deferReply({ flags: MessageFlags.Ephemeral });
 		const { usage } = context.settings;

@@ -46,9 +46,12 @@ import type { Command, CommandContext } from './types.js';
 export default {
 	data,
 	async execute(interaction, context) {
-		if (!interaction.inGuild()) throw new UserError('Server settings exist in servers only.');
+		if (!interaction.inGuild()) throw new UserError('wrong-place', 'Server settings exist in servers only.');
 		if (!interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild)) {
-			throw new UserError('Only members with the **Manage Server** permission can use `/server-settings`.');
+			throw new UserError(
+				'not-permitted',
+				'Only members with the **Manage Server** permission can use `/server-settings`.',
+			);
 		}
 		const input = readSubcommand(interaction);
 		await interaction.deferReply({ flags: MessageFlags.Ephemeral });
@@ -69,7 +72,7 @@ export default {
 				await reset(interaction, context, input.values.get('setting'));
 				return;
 			default:
-				throw new UserError(`\`/server-settings ${input.name}\` does not exist.`);
+				throw new UserError('invalid-input', `\`/server-settings ${input.name}\` does not exist.`);
 		}
 	},
 } satisfies Command;
@@ -99,7 +102,7 @@ async function show(interaction: GuildInteraction, context: CommandContext): Pro
 async function set(interaction: GuildInteraction, context: CommandContext, input: SubcommandInput): Promise<void> {
 	const { values } = input;
 	if (values.size === 0)
-		throw new UserError('Give at least one setting to change, e.g. `allowed_speeds:relaxed,fast`.');
+		throw new UserError('invalid-input', 'Give at least one setting to change, e.g. `allowed_speeds:relaxed,fast`.');
 	const problems: string[] = [];
 	const changes = readChanges(values, interaction.guildId, problems);
 	assertNothingWrong(problems);
@@ -197,7 +200,7 @@ function describeChanges(changes: ServerChanges): string[] {
 
 async function setEmoji(interaction: GuildInteraction, context: CommandContext, input: SubcommandInput): Promise<void> {
 	const { values } = input;
-	if (values.size === 0) throw new UserError('Give at least one action’s emoji, e.g. `reroll:🔄`.');
+	if (values.size === 0) throw new UserError('invalid-input', 'Give at least one action’s emoji, e.g. `reroll:🔄`.');
 	const problems: string[] = [];
 	const changes: ServerSettings['emoji'] = {};
 	const restore: string[] = [];
@@ -237,6 +240,7 @@ async function serverEmojiIds(interaction: GuildInteraction, context: CommandCon
 	} catch (error) {
 		context.logger.warn({ err: error, guildId: interaction.guildId }, 'Could not list the server’s emoji');
 		throw new UserError(
+			'unavailable',
 			'Nothing was changed: the server’s emoji could not be checked just now. Try again in a moment.',
 		);
 	}
@@ -244,7 +248,7 @@ async function serverEmojiIds(interaction: GuildInteraction, context: CommandCon
 
 async function reset(interaction: GuildInteraction, context: CommandContext, setting: unknown): Promise<void> {
 	if (!(RESET_CHOICES as readonly unknown[]).includes(setting)) {
-		throw new UserError(`Nothing was changed: \`${String(setting)}\` is not a setting.`);
+		throw new UserError('invalid-input', `Nothing was changed: \`${String(setting)}\` is not a setting.`);
 	}
 	const name = setting as (typeof RESET_CHOICES)[number];
 	await context.settings.settings.updateServer(interaction.guildId, (current) => {

@@ -116,5 +116,5 @@ function truncate(text: string, max: number): string {
 export function assertNoProblems(problems: readonly string[]): void {
 	if (problems.length === 0) return;
 	const list = problems.length === 1 ? problems[0]! : problems.map((problem) => `• ${problem}`).join('\n');
-	throw new UserError(`Nothing was submitted.\n${list}`);
+	throw new UserError('invalid-input', `Nothing was submitted.\n${list}`);
 }

@@ -52,7 +52,7 @@ async function funnel(interaction: RepliableInteraction, log: Logger, handle: ()
 		await handle();
 	} catch (error) {
 		if (error instanceof UserError) {
-			log.info({ reason: error.message }, 'Interaction refused');
+			log.info({ code: error.code, reason: error.message }, 'Interaction refused');
 			await answerError(interaction, error.message, log);
 		} else if (error instanceof StoreUnavailableError) {
 			log.warn({ err: error }, 'Interaction refused: the store is unavailable');

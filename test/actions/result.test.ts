@@ -46,6 +46,15 @@ describe('a result to act on', () => {
 		await store.close();
 	});
 
+	it('refuses with a code that says what kind of refusal it is, not only words', async () => {
+		const store = createStore('memory://');
+		const jobs = new JobRepository(store);
+		await expect(loadResult(jobs, 'gone')).rejects.toMatchObject({ code: 'stale' });
+		await jobs.create(finishedJob({ outcome: { status: 'failed', reason: 'no' } }));
+		await expect(loadResult(jobs, JOB_ID)).rejects.toMatchObject({ code: 'not-applicable' });
+		await store.close();
+	});
+
 	it('names a missing image', async () => {
 		const store = createStore('memory://');
 		const jobs = new JobRepository(store);

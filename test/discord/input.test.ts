@@ -354,7 +354,7 @@ describe('assertNoProblems', () => {
 
 	it('throws one UserError for one problem', () => {
 		expect(() => assertNoProblems(['`speed` is wrong.'])).toThrow(
-			new UserError('Nothing was submitted.\n`speed` is wrong.'),
+			new UserError('invalid-input', 'Nothing was submitted.\n`speed` is wrong.'),
 		);
 	});
 
@@ -378,6 +378,7 @@ describe('assertNoProblems', () => {
 			thrown = error;
 		}
 		expect(thrown).toBeInstanceOf(UserError);
+		expect((thrown as UserError).code).toBe('invalid-input');
 		const message = (thrown as UserError).message;
 		expect(message.startsWith('Nothing was submitted.\n')).toBe(true);
 		const lines = message.split('\n').slice(1);
