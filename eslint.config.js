@@ -13,6 +13,7 @@ const LAYERS = [
 	{ name: 'config, logger, metrics, i18n', from: ['config.ts', 'logger.ts', 'logScrubber.ts', 'metrics.ts', 'i18n'] },
 	{ name: 'store', from: ['store'] },
 	{ name: 'api', from: ['api'] },
+	{ name: 'refusals', from: ['userError.ts'] },
 	{ name: 'jobs', from: ['jobs'] },
 	{ name: 'settings', from: ['settings'] },
 	{ name: 'discord', from: ['discord'] },

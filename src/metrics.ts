@@ -48,6 +48,14 @@ export function createMetrics(): Metrics {
 			labelNames: ['code'],
 			registers,
 		}),
+		polls: new Counter({ name: 'mjbot_polls_total', help: 'Task-detail queries made', registers }),
+		...deliveryMetrics(registers),
+	};
+}
+
+/** How results reach Discord: by which route, how often not, and how long after the outcome was known. */
+function deliveryMetrics(registers: Registry[]): Pick<Metrics, 'deliveries' | 'deliveryFailures' | 'deliveryLatency'> {
+	return {
 		deliveries: new Counter({
 			name: 'mjbot_deliveries_total',
 			help: 'Results delivered to Discord, by route (interaction, channel-edit, channel-message, dm)',
@@ -60,7 +68,6 @@ export function createMetrics(): Metrics {
 			labelNames: ['kind'],
 			registers,
 		}),
-		polls: new Counter({ name: 'mjbot_polls_total', help: 'Task-detail queries made', registers }),
 		deliveryLatency: new Histogram({
 			name: 'mjbot_delivery_latency_seconds',
 			help: 'From the job being finished (outcome known) to the result landing on Discord',

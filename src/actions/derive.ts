@@ -4,9 +4,9 @@
  */
 import type { GenerateRequest } from '../api/types.js';
 import { describeRefusal } from '../discord/refusals.js';
-import { UserError } from '../jobs/errors.js';
 import type { JobKind } from '../jobs/request.js';
 import type { FinishedJob } from '../jobs/types.js';
+import { UserError } from '../userError.js';
 import type { ActionDeps } from './deps.js';
 import type { Invocation, ServerView } from './invocation.js';
 import { animateRequest, remixRequest, rerollRequest } from './requests.js';
@@ -26,7 +26,7 @@ export async function assertMayRun(deps: ActionDeps, invocation: ActingInvocatio
 		userId: invocation.userId,
 		server: invocation.server,
 	});
-	if (refusal !== undefined) throw new UserError(`Nothing was submitted. ${refusal}`);
+	if (refusal !== undefined) throw new UserError('not-permitted', `Nothing was submitted. ${refusal}`);
 }
 
 async function startDerived(
@@ -50,7 +50,7 @@ async function startDerived(
 		request: job.request,
 	});
 	if (authorization && !authorization.ok)
-		throw new UserError(`Nothing was submitted. ${describeRefusal(authorization.refusal)}`);
+		throw new UserError('rule', `Nothing was submitted. ${describeRefusal(authorization.refusal)}`);
 	try {
 		await invocation.responder.defer('public');
 		const started = await deps.jobs.start({
@@ -79,7 +79,7 @@ async function startDerived(
 /** The image's URL for the API: Discord's copy, freshly signed when the message is at hand. */
 async function imageUrl(invocation: Invocation, source: ActionableResult, index: number): Promise<string> {
 	if (source.shape !== 'grid' && source.shape !== 'single') {
-		throw new UserError('Only images can be remixed or animated.');
+		throw new UserError('not-applicable', 'Only images can be remixed or animated.');
 	}
 	const files = withFreshUrls(source.files, await invocation.attachments());
 	return fileAt({ ...source, files }, index).url;

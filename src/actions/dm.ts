@@ -5,7 +5,7 @@
 import { Routes, type APIChannel } from 'discord.js';
 import { DEFAULT_UPLOAD_LIMIT_BYTES } from '../discord/publisher.js';
 import { NO_PINGS, fitContent } from '../discord/respond.js';
-import { UserError } from '../jobs/errors.js';
+import { UserError } from '../userError.js';
 import type { ActionDeps } from './deps.js';
 import type { Invocation, OutgoingFile } from './invocation.js';
 import { isDmClosed } from './notices.js';
@@ -14,13 +14,9 @@ import { fetchFiles, jumpLink, quotePrompt } from './text.js';
 
 const PROMPT_SHOWN = 1200;
 
-/** The member's DMs are closed to the bot: a refusal that cannot itself be told by DM. */
-export class DirectMessagesClosed extends UserError {
-	public constructor() {
-		super('I can’t send you direct messages. Allow DMs from members of this server (Privacy Settings) and try again.');
-		this.name = 'DirectMessagesClosed';
-	}
-}
+/** The member's DMs are closed to the bot (refusal code `dms-closed`): a refusal that cannot itself be told by DM. */
+const DMS_CLOSED =
+	'I can’t send you direct messages. Allow DMs from members of this server (Privacy Settings) and try again.';
 
 export async function sendByDm(
 	deps: ActionDeps,
@@ -31,7 +27,7 @@ export async function sendByDm(
 	await invocation.responder.defer('private');
 	const all = withFreshUrls(result.files, await invocation.attachments());
 	const wanted = index === undefined ? all : [fileAt({ ...result, files: all }, index)];
-	if (wanted.length === 0) throw new UserError('This result has no files to send.');
+	if (wanted.length === 0) throw new UserError('not-applicable', 'This result has no files to send.');
 	const downloads = await fetchFiles(wanted, DEFAULT_UPLOAD_LIMIT_BYTES, deps.downloadAllowHosts);
 	const files: OutgoingFile[] = downloads.flatMap((download) => (download.ok ? [download.file] : []));
 	const links = downloads.flatMap((download, position) =>
@@ -59,7 +55,7 @@ export async function sendByDm(
 			files,
 		});
 	} catch (error) {
-		if (isDmClosed(error)) throw new DirectMessagesClosed();
+		if (isDmClosed(error)) throw new UserError('dms-closed', DMS_CLOSED);
 		throw error;
 	}
 	invocation.log.info({ jobId: job.id, files: files.length, links: links.length }, 'Result sent by DM');

@@ -5,9 +5,9 @@
 import { PermissionFlagsBits, type ButtonInteraction, type ModalSubmitInteraction } from 'discord.js';
 import { PROMPT_INPUT_ID, remixModal } from '../discord/components.js';
 import { decodeActionId } from '../discord/customId.js';
-import { UserError } from '../jobs/errors.js';
-import { assertNoProblems, validatePrompt } from '../jobs/validate.js';
+import { assertNoProblems, validatePrompt } from '../discord/input.js';
 import type { Logger } from '../logger.js';
+import { UserError } from '../userError.js';
 import type { ActionDeps } from './deps.js';
 import { assertMayRun } from './derive.js';
 import { InteractionResponder, type Invocation } from './invocation.js';
@@ -23,9 +23,38 @@ export async function handleActionInteraction(
 ): Promise<void> {
 	const id = decodeActionId(interaction.customId);
 	const message = interaction.message;
-	if (!id || !message) throw new UserError(STALE_BUTTON);
+	if (!id || !message) throw new UserError('stale', STALE_BUTTON);
+	const invocation = invocationOf(
+		interaction,
+		message,
+		log.child({ action: id.action, jobId: id.jobId, messageId: message.id }),
+	);
+
+	if (interaction.isButton()) {
+		if (id.action === 'prompt') throw new UserError('stale', STALE_BUTTON);
+		if (id.action === 'remix') {
+			await openRemixForm(deps, interaction, invocation, id);
+			return;
+		}
+		await perform(deps, invocation, { ...id, action: id.action });
+		return;
+	}
+
+	if (id.action !== 'prompt' || id.index === undefined) throw new UserError('stale', STALE_BUTTON);
+	const problems: string[] = [];
+	const prompt = validatePrompt(readPrompt(interaction), problems);
+	assertNoProblems(problems);
+	await perform(deps, invocation, { action: 'remix', jobId: id.jobId, index: id.index, prompt });
+}
+
+/** The clicking member as an action sees them: where they clicked, their permissions, how to answer them. */
+function invocationOf(
+	interaction: ButtonInteraction | ModalSubmitInteraction,
+	message: NonNullable<ButtonInteraction['message']>,
+	log: Logger,
+): Invocation {
 	const channelId = interaction.channelId ?? message.channelId;
-	const invocation: Invocation = {
+	return {
 		userId: interaction.user.id,
 		applicationId: interaction.applicationId,
 		guildId: interaction.guildId,
@@ -45,31 +74,25 @@ export async function handleActionInteraction(
 					},
 				}),
 		responder: new InteractionResponder(interaction),
-		log: log.child({ action: id.action, jobId: id.jobId, messageId: message.id }),
+		log,
 	};
+}
 
-	if (interaction.isButton()) {
-		if (id.action === 'prompt') throw new UserError(STALE_BUTTON);
-		if (id.action === 'remix') {
-			// The button lets the member edit the prompt first; the reaction remixes with the prompt as it was.
-			const result = await loadResult(deps.repository, id.jobId);
-			if (result.shape !== 'grid' && result.shape !== 'single') throw new UserError('Only images can be remixed.');
-			const index = id.index ?? 0;
-			fileAt(result, index);
-			// Refused before the form opens, rather than after the member has edited the prompt.
-			await assertMayRun(deps, await admit(deps, invocation, result.job), 'remix');
-			await interaction.showModal(remixModal(id.jobId, index, result.job.request.prompt));
-			return;
-		}
-		await perform(deps, invocation, { ...id, action: id.action });
-		return;
-	}
-
-	if (id.action !== 'prompt' || id.index === undefined) throw new UserError(STALE_BUTTON);
-	const problems: string[] = [];
-	const prompt = validatePrompt(readPrompt(interaction), problems);
-	assertNoProblems(problems);
-	await perform(deps, invocation, { action: 'remix', jobId: id.jobId, index: id.index, prompt });
+/** The remix button lets the member edit the prompt first; the reaction remixes with the prompt as it was. */
+async function openRemixForm(
+	deps: ActionDeps,
+	interaction: ButtonInteraction,
+	invocation: Invocation,
+	id: { jobId: string; index?: number | undefined },
+): Promise<void> {
+	const result = await loadResult(deps.repository, id.jobId);
+	if (result.shape !== 'grid' && result.shape !== 'single')
+		throw new UserError('not-applicable', 'Only images can be remixed.');
+	const index = id.index ?? 0;
+	fileAt(result, index);
+	// Refused before the form opens, rather than after the member has edited the prompt.
+	await assertMayRun(deps, await admit(deps, invocation, result.job), 'remix');
+	await interaction.showModal(remixModal(id.jobId, index, result.job.request.prompt));
 }
 
 function readPrompt(interaction: ModalSubmitInteraction): string | undefined {

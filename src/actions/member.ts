@@ -14,9 +14,9 @@ import {
 	type APIGuildMember,
 	type REST,
 } from 'discord.js';
-import { UserError } from '../jobs/errors.js';
 import type { JobRepository } from '../jobs/repository.js';
 import type { JobRecord } from '../jobs/types.js';
+import { UserError } from '../userError.js';
 import type { Invocation, ServerView } from './invocation.js';
 
 export const NOT_A_MEMBER =
@@ -39,10 +39,10 @@ export async function fetchServerMember(rest: REST, guildId: string, userId: str
 	} catch (error) {
 		const code = discordCode(error);
 		if (code === RESTJSONErrorCodes.UnknownMember || code === RESTJSONErrorCodes.UnknownUser) {
-			throw new UserError(NOT_A_MEMBER);
+			throw new UserError('not-a-member', NOT_A_MEMBER);
 		}
 		if (code === RESTJSONErrorCodes.UnknownGuild || code === RESTJSONErrorCodes.MissingAccess) {
-			throw new UserError(BOT_NOT_IN_SERVER);
+			throw new UserError('unavailable', BOT_NOT_IN_SERVER);
 		}
 		throw error;
 	}

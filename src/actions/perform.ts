@@ -2,8 +2,8 @@
  * Runs one action on one result, whichever way the member asked (button or reaction).
  */
 import type { ResultAction } from '../discord/customId.js';
-import { UserError } from '../jobs/errors.js';
 import type { JobRecord } from '../jobs/types.js';
+import { UserError } from '../userError.js';
 import type { ActionDeps } from './deps.js';
 import { startAnimate, startRemix, startReroll, type ActingInvocation } from './derive.js';
 import { sendByDm } from './dm.js';
@@ -57,6 +57,6 @@ export async function admit(deps: ActionDeps, invocation: Invocation, job: JobRe
 }
 
 function imageIndex(request: ActionRequest): number {
-	if (request.index === undefined) throw new UserError('This button does not say which image it is for.');
+	if (request.index === undefined) throw new UserError('stale', 'This button does not say which image it is for.');
 	return request.index;
 }

@@ -6,7 +6,7 @@ import { RESTJSONErrorCodes, Routes } from 'discord.js';
 import { appendLine, pickComponents, reactionHint } from '../discord/components.js';
 import { DEFAULT_UPLOAD_LIMIT_BYTES } from '../discord/publisher.js';
 import { isDiscordError } from '../discord/respond.js';
-import { UserError } from '../jobs/errors.js';
+import { UserError } from '../userError.js';
 import { emojiSetFor, type ActionDeps } from './deps.js';
 import type { Invocation, OutgoingMessage } from './invocation.js';
 import { pickKey, type PickRecord } from './records.js';
@@ -21,7 +21,7 @@ export async function pickImage(
 	result: ActionableResult,
 	index: number,
 ): Promise<void> {
-	if (result.shape !== 'grid') throw new UserError('Only a grid of images has images to pick.');
+	if (result.shape !== 'grid') throw new UserError('not-applicable', 'Only a grid of images has images to pick.');
 	fileAt(result, index);
 	const { job } = result;
 	// Checked before acknowledging, so a button can answer privately.
@@ -79,6 +79,7 @@ async function pickMessage(
 	if (!download || isGone(download)) {
 		invocation.log.warn({ jobId: job.id, index: file.index, download }, 'Picked image could not be fetched');
 		throw new UserError(
+			'unavailable',
 			`Image #${file.index + 1} of this result is no longer available: its file could not be fetched.`,
 		);
 	}

@@ -18,9 +18,9 @@ import {
 	type User,
 } from 'discord.js';
 import { actionForEmoji, emojiKey } from '../discord/emoji.js';
-import { UserError } from '../jobs/errors.js';
+import type { Logger } from '../logger.js';
+import { UserError } from '../userError.js';
 import { emojiSetFor, type ActionDeps } from './deps.js';
-import { DirectMessagesClosed } from './dm.js';
 import { reactionMeaning } from './emoji.js';
 import { ReactionResponder, type Invocation, type ServerView } from './invocation.js';
 import { NOT_A_MEMBER } from './member.js';
@@ -30,22 +30,28 @@ import { loadResult, type ActionableResult } from './result.js';
 
 const { ManageMessages } = PermissionFlagsBits;
 
-export async function handleActionReaction(
-	deps: ActionDeps,
-	reaction: MessageReaction | PartialMessageReaction,
-	user: User | PartialUser,
-): Promise<void> {
+type AnyReaction = MessageReaction | PartialMessageReaction;
+type AnyUser = User | PartialUser;
+/** Tells the member why their reaction did nothing (by DM, or in the channel when their DMs are closed). */
+type Tell = (reason: string, dmsClosed?: boolean) => Promise<void>;
+/** A reaction that means an action on a result, claimed for this member (see `claimReaction`). */
+interface MeantAction {
+	ref: ResultMessageRef;
+	meaning: NonNullable<ReturnType<typeof reactionMeaning>>;
+	/** The emoji's key in the claim, to release it on our own failure. */
+	key: string;
+}
+
+export async function handleActionReaction(deps: ActionDeps, reaction: AnyReaction, user: AnyUser): Promise<void> {
 	const { message } = reaction;
-	const emoji = reaction.emoji.name ?? '';
 	const log = deps.logger.child({
 		messageId: message.id,
 		channelId: message.channelId,
 		guildId: message.guildId,
 		userId: user.id,
-		emoji,
+		emoji: reaction.emoji.name ?? '',
 	});
-	const ignore = (reason: string): void => log.debug({ reason }, 'Reaction ignored');
-	const tell = async (reason: string, dmsClosed = false): Promise<void> =>
+	const tell: Tell = async (reason, dmsClosed = false) =>
 		deps.notices?.tell({
 			userId: user.id,
 			guildId: message.guildId,
@@ -55,7 +61,20 @@ export async function handleActionReaction(
 			reason,
 			dmsClosed,
 		});
+	const meant = await meaningOf(deps, reaction, user, log, tell);
+	if (meant) await act(deps, reaction, user, meant, { log, tell });
+}
 
+/** What the reaction asks of which result, or undefined (logged) when it asks nothing or was just asked. */
+async function meaningOf(
+	deps: ActionDeps,
+	reaction: AnyReaction,
+	user: AnyUser,
+	log: Logger,
+	tell: Tell,
+): Promise<MeantAction | undefined> {
+	const { message } = reaction;
+	const ignore = (reason: string): undefined => void log.debug({ reason }, 'Reaction ignored');
 	if (user.id === reaction.client.user.id) return ignore('the bot’s own reaction');
 	// In DMs the result's server is known from its record only: its emoji are the ones the result was posted with.
 	let ref: ResultMessageRef | undefined;
@@ -78,31 +97,32 @@ export async function handleActionReaction(
 			result = await loadResult(deps.repository, ref.jobId);
 		} catch (error) {
 			if (!(error instanceof UserError)) throw error;
-			log.info({ jobId: ref.jobId, reason: error.message }, 'Reaction on a result that cannot be acted on');
+			log.info(
+				{ jobId: ref.jobId, code: error.code, reason: error.message },
+				'Reaction on a result that cannot be acted on',
+			);
 			await tell(error.message);
-			return;
+			return undefined;
 		}
 	}
 	const meaning = reactionMeaning(wanted, ref, result && { shape: result.shape, fileCount: result.files.length });
 	if (!meaning) return ignore('emoji means nothing on this result');
-	const key = emojiKey(reaction.emoji) ?? emoji;
-	if (!(await deps.claims.claimReaction(message.id, user.id, key))) {
-		return ignore('repeated within the window');
-	}
+	const key = emojiKey(reaction.emoji) ?? reaction.emoji.name ?? '';
+	if (!(await deps.claims.claimReaction(message.id, user.id, key))) return ignore('repeated within the window');
+	return { ref, meaning, key };
+}
 
-	const member = memoize(async () => memberOf(message, user.id));
-	const invocation: Invocation = {
-		userId: user.id,
-		applicationId: reaction.client.application?.id ?? reaction.client.user.id,
-		guildId: message.guildId,
-		channelId: message.channelId,
-		messageId: message.id,
-		attachments: memoize(async () => attachmentsOf(message)),
-		canManageMessages: async () => (await member())?.permissions.has(ManageMessages) ?? false,
-		...(message.guildId === null ? {} : { server: serverOf(message, message.guildId, member) }),
-		responder: new ReactionResponder(deps.rest, message.channelId, message.id, log),
-		log: log.child({ action: meaning.action, jobId: ref.jobId }),
-	};
+/** Performs the action as the reacting member, tells them a refusal, and takes their reaction off again. */
+async function act(
+	deps: ActionDeps,
+	reaction: AnyReaction,
+	user: AnyUser,
+	{ ref, meaning, key }: MeantAction,
+	{ log, tell }: { log: Logger; tell: Tell },
+): Promise<void> {
+	const { message } = reaction;
+	const actionLog = log.child({ action: meaning.action, jobId: ref.jobId });
+	const invocation = invocationOf(deps, reaction, user, { log, actionLog });
 	let messageGone = false;
 	try {
 		await perform(deps, invocation, { ...meaning, jobId: ref.jobId });
@@ -113,8 +133,8 @@ export async function handleActionReaction(
 			await deps.claims.releaseReaction(message.id, user.id, key);
 			throw error;
 		}
-		log.info({ action: meaning.action, reason: error.message }, 'Reaction refused');
-		await tell(error.message, error instanceof DirectMessagesClosed);
+		log.info({ action: meaning.action, code: error.code, reason: error.message }, 'Reaction refused');
+		await tell(error.message, error.code === 'dms-closed');
 	} finally {
 		// The member can react again to act again; a failure here (no Manage Messages) costs only that. In DMs nobody
 		// may remove another's reaction.
@@ -126,6 +146,29 @@ export async function handleActionReaction(
 	}
 }
 
+/** The reacting member as an action sees them: where they reacted, their permissions, how to answer them. */
+function invocationOf(
+	deps: ActionDeps,
+	reaction: AnyReaction,
+	user: AnyUser,
+	{ log, actionLog }: { log: Logger; actionLog: Logger },
+): Invocation {
+	const { message } = reaction;
+	const member = memoize(async () => memberOf(message, user.id));
+	return {
+		userId: user.id,
+		applicationId: reaction.client.application?.id ?? reaction.client.user.id,
+		guildId: message.guildId,
+		channelId: message.channelId,
+		messageId: message.id,
+		attachments: memoize(async () => attachmentsOf(message)),
+		canManageMessages: async () => (await member())?.permissions.has(ManageMessages) ?? false,
+		...(message.guildId === null ? {} : { server: serverOf(message, message.guildId, member) }),
+		responder: new ReactionResponder(deps.rest, message.channelId, message.id, log),
+		log: actionLog,
+	};
+}
+
 /** The result's server as its rules see the reacting member: the message's channel, their roles and permissions. */
 function serverOf(
 	message: Message | PartialMessage,
@@ -134,7 +177,7 @@ function serverOf(
 ): ServerView {
 	const present = async (): Promise<MemberInChannel> => {
 		const found = await member();
-		if (!found) throw new UserError(NOT_A_MEMBER);
+		if (!found) throw new UserError('not-a-member', NOT_A_MEMBER);
 		return found;
 	};
 	return {

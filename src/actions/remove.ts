@@ -4,7 +4,7 @@
  */
 import { RESTJSONErrorCodes, Routes } from 'discord.js';
 import { isDiscordError } from '../discord/respond.js';
-import { UserError } from '../jobs/errors.js';
+import { UserError } from '../userError.js';
 import type { ActionDeps } from './deps.js';
 import type { Invocation } from './invocation.js';
 
@@ -21,6 +21,7 @@ export async function deleteResult(
 	const owners = [job?.target.requesterId, pick?.messageId === invocation.messageId ? pick.pickedBy : undefined];
 	if (!owners.includes(invocation.userId) && !(await invocation.canManageMessages())) {
 		throw new UserError(
+			'not-permitted',
 			job
 				? ONLY_REQUESTER
 				: 'The bot no longer knows who asked for this result, so only members with Manage Messages can delete it.',

@@ -2,10 +2,10 @@
  * A finished job seen as something to act on: its shape (grid, single image, video) and its files, best source
  * first. Discord's copy of a file outlives the provider's link, so it is preferred.
  */
-import { UserError } from '../jobs/errors.js';
 import type { JobRepository } from '../jobs/repository.js';
 import { isSucceeded, shapeOf, type ResultShape, type SucceededJob } from '../jobs/resultShape.js';
 import { isFinished, type FinishedJob } from '../jobs/types.js';
+import { UserError } from '../userError.js';
 
 /** One file of a result. */
 export interface ResultFile {
@@ -58,11 +58,13 @@ export async function loadResult(jobs: JobRepository, jobId: string): Promise<Ac
 	const job = await jobs.get(jobId);
 	if (!job) {
 		throw new UserError(
+			'stale',
 			'The bot no longer has the record of this result (results are kept for 30 days), so its buttons and reactions no longer work. Run the command again to make a new one.',
 		);
 	}
-	if (!isFinished(job)) throw new UserError('This job has not finished yet; try again once its result is posted.');
-	if (!isSucceeded(job)) throw new UserError('This job failed, so there is no result to act on.');
+	if (!isFinished(job))
+		throw new UserError('not-ready', 'This job has not finished yet; try again once its result is posted.');
+	if (!isSucceeded(job)) throw new UserError('not-applicable', 'This job failed, so there is no result to act on.');
 	return { job, shape: shapeOf(job), files: filesOf(job) };
 }
 
@@ -71,10 +73,12 @@ export async function loadFinished(jobs: JobRepository, jobId: string): Promise<
 	const job = await jobs.get(jobId);
 	if (!job) {
 		throw new UserError(
+			'stale',
 			'The bot no longer has the record of this job (jobs are kept for 30 days). Run the command again to make a new one.',
 		);
 	}
-	if (!isFinished(job)) throw new UserError('This job has not finished yet; try again once its result is posted.');
+	if (!isFinished(job))
+		throw new UserError('not-ready', 'This job has not finished yet; try again once its result is posted.');
 	return { job };
 }
 
@@ -82,7 +86,7 @@ export async function loadFinished(jobs: JobRepository, jobId: string): Promise<
 export function fileAt(result: ActionableResult, index: number): ResultFile {
 	const file = result.files[index];
 	if (!file) {
-		throw new UserError(`Image #${index + 1} of this result is no longer available.`);
+		throw new UserError('unavailable', `Image #${index + 1} of this result is no longer available.`);
 	}
 	return file;
 }

@@ -1,5 +1,6 @@
 /**
- * Slash-command options generated from the option table in `jobs/options.ts`, so choices and ranges are declared once.
+ * Slash-command options generated from the parameter table in `jobs/options.ts` and the texts in
+ * `discord/slashOptions.ts`, so choices and ranges are declared once.
  */
 import {
 	SlashCommandBuilder,
@@ -9,13 +10,8 @@ import {
 } from '@discordjs/builders';
 import { InteractionContextType } from 'discord.js';
 import { PROMPT_MAX_LENGTH } from '../api/spec.js';
-import {
-	GENERATION_OPTIONS,
-	IMAGE_ATTACHMENT_OPTION,
-	IMAGE_URL_OPTION,
-	PROMPT_OPTION,
-	type GenerationOptionName,
-} from '../jobs/options.js';
+import { IMAGE_ATTACHMENT_OPTION, IMAGE_URL_OPTION, PROMPT_OPTION, SLASH_OPTIONS } from '../discord/slashOptions.js';
+import { GENERATION_OPTIONS, type GenerationOptionName } from '../jobs/options.js';
 
 export function generationCommand(
 	name: string,
@@ -55,13 +51,14 @@ export interface GenerationOptionTarget {
 
 export function addGenerationOption(builder: GenerationOptionTarget, name: GenerationOptionName): void {
 	const def = GENERATION_OPTIONS[name];
+	const text = SLASH_OPTIONS[name];
 	switch (def.kind) {
 		case 'string-choice': {
-			const label = 'label' in def ? (def.label as (choice: string) => string) : (choice: string) => choice;
+			const label = text.label ?? ((choice: string) => choice);
 			builder.addStringOption((option) =>
 				option
 					.setName(name)
-					.setDescription(def.description)
+					.setDescription(text.description)
 					.addChoices(...def.choices.map((choice: string) => ({ name: label(choice), value: choice }))),
 			);
 			break;
@@ -70,17 +67,17 @@ export function addGenerationOption(builder: GenerationOptionTarget, name: Gener
 			builder.addIntegerOption((option) =>
 				option
 					.setName(name)
-					.setDescription(def.description)
+					.setDescription(text.description)
 					.addChoices(...def.choices.map((choice) => ({ name: String(choice), value: choice }))),
 			);
 			break;
 		case 'integer-range':
 			builder.addIntegerOption((option) =>
-				option.setName(name).setDescription(def.description).setMinValue(def.min).setMaxValue(def.max),
+				option.setName(name).setDescription(text.description).setMinValue(def.min).setMaxValue(def.max),
 			);
 			break;
 		case 'boolean':
-			builder.addBooleanOption((option) => option.setName(name).setDescription(def.description));
+			builder.addBooleanOption((option) => option.setName(name).setDescription(text.description));
 			break;
 	}
 }

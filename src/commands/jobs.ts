@@ -7,9 +7,9 @@ import { InteractionContextType, MessageFlags } from 'discord.js';
 import { quotePrompt } from '../discord/render.js';
 import { NO_PINGS } from '../discord/respond.js';
 import { discordTimestamp } from '../discord/timestamp.js';
-import { UserError } from '../jobs/errors.js';
 import type { JobService } from '../jobs/service.js';
 import type { JobRecord } from '../jobs/types.js';
+import { UserError } from '../userError.js';
 import type { Command } from './types.js';
 
 export const JOBS_DEFAULT_COUNT = 10;
@@ -33,11 +33,11 @@ const data = new SlashCommandBuilder()
 export default {
 	data,
 	async execute(interaction, context) {
-		if (!interaction.inGuild()) throw new UserError('Jobs belong to a server: use `/jobs` in one.');
+		if (!interaction.inGuild()) throw new UserError('wrong-place', 'Jobs belong to a server: use `/jobs` in one.');
 		const raw = interaction.options.data.find((option) => option.name === 'count')?.value;
 		const count = raw ?? JOBS_DEFAULT_COUNT;
 		if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > JOBS_MAX_COUNT) {
-			throw new UserError(`\`count\` must be a whole number from 1 to ${JOBS_MAX_COUNT}.`);
+			throw new UserError('invalid-input', `\`count\` must be a whole number from 1 to ${JOBS_MAX_COUNT}.`);
 		}
 		await interaction.deferReply({ flags: MessageFlags.Ephemeral });
 		const { usage } = context.settings;

@@ -2,25 +2,21 @@
  * The shared body of the five generating commands: validate what arrived, acknowledge, hand the job to `jobs`.
  */
 import { ApplicationCommandOptionType, MessageFlags, type ChatInputCommandInteraction } from 'discord.js';
-import { interactionHandle } from '../discord/interactionToken.js';
-import { describeRefusal } from '../discord/refusals.js';
-import { UserError } from '../jobs/errors.js';
-import {
-	IMAGE_ATTACHMENT_OPTION,
-	IMAGE_URL_OPTION,
-	PROMPT_OPTION,
-	type GenerationOptionName,
-} from '../jobs/options.js';
-import { buildGenerateRequest, type JobInput, type JobKind } from '../jobs/request.js';
 import {
 	assertNoProblems,
 	validateImageSource,
 	validateOptions,
 	validatePrompt,
 	type RawAttachment,
-} from '../jobs/validate.js';
+} from '../discord/input.js';
+import { interactionHandle } from '../discord/interactionToken.js';
+import { describeRefusal } from '../discord/refusals.js';
+import { IMAGE_ATTACHMENT_OPTION, IMAGE_URL_OPTION, PROMPT_OPTION } from '../discord/slashOptions.js';
+import type { GenerationOptionName } from '../jobs/options.js';
+import { buildGenerateRequest, type JobInput, type JobKind } from '../jobs/request.js';
 import type { JobAuthorization } from '../settings/service.js';
 import { StoreUnavailableError } from '../store/unavailable.js';
+import { UserError } from '../userError.js';
 import type { CommandContext } from './types.js';
 
 /**
@@ -40,7 +36,10 @@ export async function runGeneration(
 ): Promise<void> {
 	const arrivedAt = Date.now();
 	if (!interaction.inGuild()) {
-		throw new UserError('Generation commands work in servers only: the server’s Midjourney account pays for them.');
+		throw new UserError(
+			'wrong-place',
+			'Generation commands work in servers only: the server’s Midjourney account pays for them.',
+		);
 	}
 	const decision = decide(interaction, context, kind, optionNames);
 	const decided = await beforeBudget(decision, DECISION_BUDGET_MS - (Date.now() - arrivedAt));
@@ -54,7 +53,8 @@ export async function runGeneration(
 		throw new StoreUnavailableError(`Deciding on the job took over ${DECISION_BUDGET_MS} ms`);
 	}
 	const { authorization } = decided;
-	if (!authorization.ok) throw new UserError(`Nothing was submitted. ${describeRefusal(authorization.refusal)}`);
+	if (!authorization.ok)
+		throw new UserError('rule', `Nothing was submitted. ${describeRefusal(authorization.refusal)}`);
 
 	try {
 		await interaction.deferReply();
@@ -159,7 +159,7 @@ function readRawOptions(interaction: ChatInputCommandInteraction): {
 	for (const option of interaction.options.data) {
 		if (option.name === IMAGE_ATTACHMENT_OPTION.name) {
 			if (option.type !== ApplicationCommandOptionType.Attachment || !option.attachment) {
-				throw new UserError(`\`${IMAGE_ATTACHMENT_OPTION.name}\` must be an uploaded file.`);
+				throw new UserError('invalid-input', `\`${IMAGE_ATTACHMENT_OPTION.name}\` must be an uploaded file.`);
 			}
 			const { url, name, contentType, size } = option.attachment;
 			attachment = { url, name, contentType, size };

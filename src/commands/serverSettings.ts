@@ -11,7 +11,6 @@ import {
 	describeUsage,
 	formatValue,
 } from '../discord/settingsView.js';
-import { UserError } from '../jobs/errors.js';
 import { listSpeeds, listTaskTypes } from '../settings/rules.js';
 import { nextUtcMidnight } from '../settings/time.js';
 import { EMOJI_ACTIONS, emptyServerSettings, type ServerSettings } from '../settings/types.js';
@@ -29,7 +28,9 @@ import {
 	parsePickEmoji,
 	parseSpeeds,
 	parseTaskTypes,
+	type LimitName,
 } from '../settings/validate.js';
+import { UserError } from '../userError.js';
 import {
 	DEFAULT_EMOJI,
 	EMOJI_OPTIONS,
@@ -45,9 +46,12 @@ import type { Command, CommandContext } from './types.js';
 export default {
 	data,
 	async execute(interaction, context) {
-		if (!interaction.inGuild()) throw new UserError('Server settings exist in servers only.');
+		if (!interaction.inGuild()) throw new UserError('wrong-place', 'Server settings exist in servers only.');
 		if (!interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild)) {
-			throw new UserError('Only members with the **Manage Server** permission can use `/server-settings`.');
+			throw new UserError(
+				'not-permitted',
+				'Only members with the **Manage Server** permission can use `/server-settings`.',
+			);
 		}
 		const input = readSubcommand(interaction);
 		await interaction.deferReply({ flags: MessageFlags.Ephemeral });
@@ -68,7 +72,7 @@ export default {
 				await reset(interaction, context, input.values.get('setting'));
 				return;
 			default:
-				throw new UserError(`\`/server-settings ${input.name}\` does not exist.`);
+				throw new UserError('invalid-input', `\`/server-settings ${input.name}\` does not exist.`);
 		}
 	},
 } satisfies Command;
@@ -98,53 +102,88 @@ async function show(interaction: GuildInteraction, context: CommandContext): Pro
 async function set(interaction: GuildInteraction, context: CommandContext, input: SubcommandInput): Promise<void> {
 	const { values } = input;
 	if (values.size === 0)
-		throw new UserError('Give at least one setting to change, e.g. `allowed_speeds:relaxed,fast`.');
+		throw new UserError('invalid-input', 'Give at least one setting to change, e.g. `allowed_speeds:relaxed,fast`.');
 	const problems: string[] = [];
-	const defaults = checkDefaults(values, problems);
-	const read = <T>(name: string, parse: (value: unknown) => T | undefined): T | undefined =>
-		values.has(name) ? parse(values.get(name)) : undefined;
-	const taskTypes = read('allowed_commands', (value) => parseTaskTypes(String(value), problems));
-	const speeds = read('allowed_speeds', (value) => parseSpeeds(String(value), problems));
-	const addChannel = read('add_channel', (value) => checkSnowflake('add_channel', value, problems));
-	const removeChannel = read('remove_channel', (value) => checkSnowflake('remove_channel', value, problems));
-	const role = read('required_role', (value) => checkSnowflake('required_role', value, problems));
-	const watermark = read('watermark', (value) => checkWatermark(value, problems));
-	const limits = LIMIT_NAMES.flatMap((name) => {
-		const value = read(name, (raw) => checkLimit(name, raw, problems));
-		return value === undefined ? [] : [[name, value] as const];
-	});
-	if (role === interaction.guildId) {
-		problems.push(
-			'Everyone has the @everyone role: to let everyone generate, use `/server-settings reset required_role`.',
-		);
-	}
-	if (addChannel && addChannel === removeChannel)
-		problems.push('`add_channel` and `remove_channel` name the same channel.');
+	const changes = readChanges(values, interaction.guildId, problems);
 	assertNothingWrong(problems);
-
 	await context.settings.settings.updateServer(interaction.guildId, (current) => {
-		const next: ServerSettings = { ...current, defaults: { ...current.defaults, ...defaults } };
-		if (taskTypes === 'all') delete next.allowedTaskTypes;
-		else if (taskTypes) next.allowedTaskTypes = taskTypes;
-		if (speeds === 'all') delete next.allowedSpeeds;
-		else if (speeds) next.allowedSpeeds = speeds;
-		if (addChannel && !next.channels.includes(addChannel)) {
-			if (next.channels.length >= MAX_CHANNELS) problems.push(`At most ${MAX_CHANNELS} channels can be listed.`);
-			next.channels = [...next.channels, addChannel];
-		}
-		if (removeChannel) {
-			if (!next.channels.includes(removeChannel)) problems.push(`<#${removeChannel}> is not on the list of channels.`);
-			next.channels = next.channels.filter((id) => id !== removeChannel);
-		}
-		if (role) next.requiredRoleId = role;
-		if (watermark) next.watermark = watermark;
-		next.limits = { ...next.limits };
-		for (const [name, value] of limits) next.limits[LIMIT_FIELDS[name]] = value;
+		const next = applyChanges(current, changes, problems);
 		problems.push(...crossCheck(next));
 		assertNothingWrong(problems);
 		return next;
 	});
+	await interaction.editReply({
+		content: fitContent(
+			`Saved: ${describeChanges(changes).join('; ')}. See everything with \`/server-settings show\`.`,
+		),
+		allowedMentions: NO_PINGS,
+	});
+}
 
+/** What `/server-settings set` was asked to change, each value checked (problems added, not thrown). */
+interface ServerChanges {
+	defaults: ReturnType<typeof checkDefaults>;
+	taskTypes: ReturnType<typeof parseTaskTypes>;
+	speeds: ReturnType<typeof parseSpeeds>;
+	addChannel: string | undefined;
+	removeChannel: string | undefined;
+	role: string | undefined;
+	watermark: string | undefined;
+	limits: ReadonlyArray<readonly [LimitName, number]>;
+}
+
+function readChanges(values: ReadonlyMap<string, unknown>, guildId: string, problems: string[]): ServerChanges {
+	const read = <T>(name: string, parse: (value: unknown) => T | undefined): T | undefined =>
+		values.has(name) ? parse(values.get(name)) : undefined;
+	const changes: ServerChanges = {
+		defaults: checkDefaults(values, problems),
+		taskTypes: read('allowed_commands', (value) => parseTaskTypes(String(value), problems)),
+		speeds: read('allowed_speeds', (value) => parseSpeeds(String(value), problems)),
+		addChannel: read('add_channel', (value) => checkSnowflake('add_channel', value, problems)),
+		removeChannel: read('remove_channel', (value) => checkSnowflake('remove_channel', value, problems)),
+		role: read('required_role', (value) => checkSnowflake('required_role', value, problems)),
+		watermark: read('watermark', (value) => checkWatermark(value, problems)),
+		limits: LIMIT_NAMES.flatMap((name) => {
+			const value = read(name, (raw) => checkLimit(name, raw, problems));
+			return value === undefined ? [] : [[name, value] as const];
+		}),
+	};
+	if (changes.role === guildId) {
+		problems.push(
+			'Everyone has the @everyone role: to let everyone generate, use `/server-settings reset required_role`.',
+		);
+	}
+	if (changes.addChannel && changes.addChannel === changes.removeChannel)
+		problems.push('`add_channel` and `remove_channel` name the same channel.');
+	return changes;
+}
+
+/** The server's settings with the changes made; a change that cannot be made adds a problem. */
+function applyChanges(current: ServerSettings, changes: ServerChanges, problems: string[]): ServerSettings {
+	const { taskTypes, speeds, addChannel, removeChannel, role, watermark } = changes;
+	const next: ServerSettings = { ...current, defaults: { ...current.defaults, ...changes.defaults } };
+	if (taskTypes === 'all') delete next.allowedTaskTypes;
+	else if (taskTypes) next.allowedTaskTypes = taskTypes;
+	if (speeds === 'all') delete next.allowedSpeeds;
+	else if (speeds) next.allowedSpeeds = speeds;
+	if (addChannel && !next.channels.includes(addChannel)) {
+		if (next.channels.length >= MAX_CHANNELS) problems.push(`At most ${MAX_CHANNELS} channels can be listed.`);
+		next.channels = [...next.channels, addChannel];
+	}
+	if (removeChannel) {
+		if (!next.channels.includes(removeChannel)) problems.push(`<#${removeChannel}> is not on the list of channels.`);
+		next.channels = next.channels.filter((id) => id !== removeChannel);
+	}
+	if (role) next.requiredRoleId = role;
+	if (watermark) next.watermark = watermark;
+	next.limits = { ...next.limits };
+	for (const [name, value] of changes.limits) next.limits[LIMIT_FIELDS[name]] = value;
+	return next;
+}
+
+/** The changes as the confirmation lists them. */
+function describeChanges(changes: ServerChanges): string[] {
+	const { defaults, taskTypes, speeds, addChannel, removeChannel, role, watermark } = changes;
 	const saved: string[] = [];
 	for (const name of GENERATION_OPTION_NAMES) {
 		if (defaults[name] !== undefined) saved.push(`default ${name} ${formatValue(defaults[name])}`);
@@ -155,16 +194,13 @@ async function set(interaction: GuildInteraction, context: CommandContext, input
 	if (removeChannel) saved.push(`no longer works in <#${removeChannel}>`);
 	if (role) saved.push(`requires <@&${role}>`);
 	if (watermark) saved.push(`watermark ${formatValue(watermark)}`);
-	for (const [name, value] of limits) saved.push(`${name} ${value}`);
-	await interaction.editReply({
-		content: fitContent(`Saved: ${saved.join('; ')}. See everything with \`/server-settings show\`.`),
-		allowedMentions: NO_PINGS,
-	});
+	for (const [name, value] of changes.limits) saved.push(`${name} ${value}`);
+	return saved;
 }
 
 async function setEmoji(interaction: GuildInteraction, context: CommandContext, input: SubcommandInput): Promise<void> {
 	const { values } = input;
-	if (values.size === 0) throw new UserError('Give at least one action’s emoji, e.g. `reroll:🔄`.');
+	if (values.size === 0) throw new UserError('invalid-input', 'Give at least one action’s emoji, e.g. `reroll:🔄`.');
 	const problems: string[] = [];
 	const changes: ServerSettings['emoji'] = {};
 	const restore: string[] = [];
@@ -204,6 +240,7 @@ async function serverEmojiIds(interaction: GuildInteraction, context: CommandCon
 	} catch (error) {
 		context.logger.warn({ err: error, guildId: interaction.guildId }, 'Could not list the server’s emoji');
 		throw new UserError(
+			'unavailable',
 			'Nothing was changed: the server’s emoji could not be checked just now. Try again in a moment.',
 		);
 	}
@@ -211,7 +248,7 @@ async function serverEmojiIds(interaction: GuildInteraction, context: CommandCon
 
 async function reset(interaction: GuildInteraction, context: CommandContext, setting: unknown): Promise<void> {
 	if (!(RESET_CHOICES as readonly unknown[]).includes(setting)) {
-		throw new UserError(`Nothing was changed: \`${String(setting)}\` is not a setting.`);
+		throw new UserError('invalid-input', `Nothing was changed: \`${String(setting)}\` is not a setting.`);
 	}
 	const name = setting as (typeof RESET_CHOICES)[number];
 	await context.settings.settings.updateServer(interaction.guildId, (current) => {

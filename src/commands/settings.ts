@@ -7,10 +7,10 @@ import { InteractionContextType, MessageFlags, type ChatInputCommandInteraction 
 import { describeRefusal } from '../discord/refusals.js';
 import { NO_PINGS, fitContent } from '../discord/respond.js';
 import { describeEffective, formatValue } from '../discord/settingsView.js';
-import { UserError } from '../jobs/errors.js';
 import { checkSpeed, checkTaskType } from '../settings/rules.js';
 import type { OptionDefaults } from '../settings/types.js';
 import { GENERATION_OPTION_NAMES, checkDefaults } from '../settings/validate.js';
+import { UserError } from '../userError.js';
 import { addGenerationOption } from './builders.js';
 import { assertKnownOptions, assertNothingWrong, readSubcommand } from './subcommand.js';
 import type { Command, CommandContext } from './types.js';
@@ -46,7 +46,8 @@ const data = new SlashCommandBuilder()
 export default {
 	data,
 	async execute(interaction, context) {
-		if (!interaction.inGuild()) throw new UserError('Settings are per server: use `/settings` in a server.');
+		if (!interaction.inGuild())
+			throw new UserError('wrong-place', 'Settings are per server: use `/settings` in a server.');
 		const input = readSubcommand(interaction);
 		await interaction.deferReply({ flags: MessageFlags.Ephemeral });
 		switch (input.name) {
@@ -64,7 +65,7 @@ export default {
 				return;
 			}
 			default:
-				throw new UserError(`\`/settings ${input.name}\` does not exist.`);
+				throw new UserError('invalid-input', `\`/settings ${input.name}\` does not exist.`);
 		}
 	},
 } satisfies Command;
@@ -92,7 +93,8 @@ async function set(
 	context: CommandContext,
 	values: ReadonlyMap<string, unknown>,
 ): Promise<void> {
-	if (values.size === 0) throw new UserError('Give at least one option to set, e.g. `/settings set speed:relaxed`.');
+	if (values.size === 0)
+		throw new UserError('invalid-input', 'Give at least one option to set, e.g. `/settings set speed:relaxed`.');
 	const problems: string[] = [];
 	const changes = checkDefaults(values, problems);
 	assertNothingWrong(problems);
@@ -122,7 +124,7 @@ async function reset(
 ): Promise<void> {
 	const name = option ?? ALL;
 	if (name !== ALL && !(GENERATION_OPTION_NAMES as readonly unknown[]).includes(name)) {
-		throw new UserError(`Nothing was changed: \`${String(name)}\` is not an option.`);
+		throw new UserError('invalid-input', `Nothing was changed: \`${String(name)}\` is not an option.`);
 	}
 	await context.settings.settings.updateMember(interaction.guildId, interaction.user.id, (current) => {
 		if (name === ALL) return {};

@@ -3,7 +3,7 @@
  * interaction deserves a clear message instead, so values are read raw and checked by the handler.
  */
 import { ApplicationCommandOptionType, type ChatInputCommandInteraction } from 'discord.js';
-import { UserError } from '../jobs/errors.js';
+import { UserError } from '../userError.js';
 
 export interface SubcommandInput {
 	name: string;
@@ -13,7 +13,7 @@ export interface SubcommandInput {
 export function readSubcommand(interaction: ChatInputCommandInteraction): SubcommandInput {
 	const sub = interaction.options.data[0];
 	if (!sub || sub.type !== ApplicationCommandOptionType.Subcommand) {
-		throw new UserError(`Pick what to do: \`/${interaction.commandName}\` has sub-commands.`);
+		throw new UserError('invalid-input', `Pick what to do: \`/${interaction.commandName}\` has sub-commands.`);
 	}
 	const values = new Map<string, unknown>();
 	for (const option of sub.options ?? []) values.set(option.name, option.value);
@@ -25,6 +25,7 @@ export function assertKnownOptions(input: SubcommandInput, known: readonly strin
 	const unknown = [...input.values.keys()].filter((name) => !known.includes(name));
 	if (unknown.length > 0) {
 		throw new UserError(
+			'invalid-input',
 			`Nothing was changed: ${unknown.map((name) => `\`${name}\``).join(', ')} is not an option here.`,
 		);
 	}
@@ -34,5 +35,5 @@ export function assertKnownOptions(input: SubcommandInput, known: readonly strin
 export function assertNothingWrong(problems: readonly string[]): void {
 	if (problems.length === 0) return;
 	const list = problems.length === 1 ? problems[0]! : problems.map((problem) => `• ${problem}`).join('\n');
-	throw new UserError(`Nothing was changed.\n${list}`);
+	throw new UserError('invalid-input', `Nothing was changed.\n${list}`);
 }

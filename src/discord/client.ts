@@ -28,35 +28,7 @@ export function createDiscordClient({ shards, apiUrl }: DiscordClientOptions): C
 		// Reactions on messages from before a restart arrive as partials.
 		partials: [Partials.Message, Partials.Reaction, Partials.Channel, Partials.User],
 		...shardingOptions(shards),
-		// discord.js caches everything it is sent, for ever (messages: 200 per channel). The bot reads servers,
-		// channels and roles (kept whole: rules and role checks), and a member's roles when they react (fetched when
-		// not cached); it reads no message from the cache (reactions come as partials, results are sent through
-		// REST) and none of a server's emoji, stickers, events or voice states, which every server's GUILD_CREATE
-		// brings. Unbounded, the member and user caches grow with every member who ever used the bot.
-		makeCache: Options.cacheWithLimits({
-			...Options.DefaultMakeCacheSettings,
-			MessageManager: 0,
-			ReactionManager: 0,
-			ReactionUserManager: 0,
-			PresenceManager: 0,
-			VoiceStateManager: 0,
-			GuildEmojiManager: 0,
-			GuildStickerManager: 0,
-			GuildScheduledEventManager: 0,
-			StageInstanceManager: 0,
-			AutoModerationRuleManager: 0,
-			GuildInviteManager: 0,
-			GuildBanManager: 0,
-			ApplicationCommandManager: 0,
-			ApplicationEmojiManager: 0,
-			EntitlementManager: 0,
-			ThreadMemberManager: 0,
-			GuildMemberManager: {
-				maxSize: MEMBERS_PER_GUILD,
-				keepOverLimit: (member: GuildMember) => member.id === member.client.user.id,
-			},
-			UserManager: { maxSize: USERS, keepOverLimit: (user: User) => user.id === user.client.user.id },
-		}),
+		makeCache: trimmedCaches(),
 		rest: {
 			...(apiUrl ? { api: apiUrl } : {}),
 			// Idle per-channel handlers are dropped after ten minutes rather than an hour (interaction tokens have their
@@ -70,4 +42,37 @@ export function createDiscordClient({ shards, apiUrl }: DiscordClientOptions): C
 	client.rest.clearHashSweeper();
 	client.rest = new BotRest(client.options.rest);
 	return client;
+}
+
+/** The caches the bot reads from, bounded; the rest off. */
+function trimmedCaches(): ReturnType<typeof Options.cacheWithLimits> {
+	// discord.js caches everything it is sent, for ever (messages: 200 per channel). The bot reads servers,
+	// channels and roles (kept whole: rules and role checks), and a member's roles when they react (fetched when
+	// not cached); it reads no message from the cache (reactions come as partials, results are sent through
+	// REST) and none of a server's emoji, stickers, events or voice states, which every server's GUILD_CREATE
+	// brings. Unbounded, the member and user caches grow with every member who ever used the bot.
+	return Options.cacheWithLimits({
+		...Options.DefaultMakeCacheSettings,
+		MessageManager: 0,
+		ReactionManager: 0,
+		ReactionUserManager: 0,
+		PresenceManager: 0,
+		VoiceStateManager: 0,
+		GuildEmojiManager: 0,
+		GuildStickerManager: 0,
+		GuildScheduledEventManager: 0,
+		StageInstanceManager: 0,
+		AutoModerationRuleManager: 0,
+		GuildInviteManager: 0,
+		GuildBanManager: 0,
+		ApplicationCommandManager: 0,
+		ApplicationEmojiManager: 0,
+		EntitlementManager: 0,
+		ThreadMemberManager: 0,
+		GuildMemberManager: {
+			maxSize: MEMBERS_PER_GUILD,
+			keepOverLimit: (member: GuildMember) => member.id === member.client.user.id,
+		},
+		UserManager: { maxSize: USERS, keepOverLimit: (user: User) => user.id === user.client.user.id },
+	});
 }

@@ -1,8 +1,8 @@
 import { Events, MessageFlags, type Interaction, type RepliableInteraction } from 'discord.js';
 import { NO_PINGS, fitContent, tellPrivately } from '../discord/respond.js';
-import { UserError } from '../jobs/errors.js';
 import type { Logger } from '../logger.js';
 import { StoreUnavailableError } from '../store/unavailable.js';
+import { UserError } from '../userError.js';
 import type { Event } from './types.js';
 
 const GENERIC_FAILURE =
@@ -52,7 +52,7 @@ async function funnel(interaction: RepliableInteraction, log: Logger, handle: ()
 		await handle();
 	} catch (error) {
 		if (error instanceof UserError) {
-			log.info({ reason: error.message }, 'Interaction refused');
+			log.info({ code: error.code, reason: error.message }, 'Interaction refused');
 			await answerError(interaction, error.message, log);
 		} else if (error instanceof StoreUnavailableError) {
 			log.warn({ err: error }, 'Interaction refused: the store is unavailable');

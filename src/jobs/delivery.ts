@@ -118,8 +118,6 @@ export class JobDelivery {
 
 	/** A delivery that did not land: retried later when the failure may pass, else recorded as failed for good. */
 	private async failed(job: FinishedJob, error: unknown, log: Logger): Promise<void> {
-		const { repository } = this.options;
-		const reason = error instanceof Error ? error.message : String(error);
 		const previous = job.state.delivery.state === 'pending' ? job.state.delivery : undefined;
 		const attempts = (previous?.attempts ?? 0) + 1;
 		const retryIn =
@@ -128,34 +126,50 @@ export class JobDelivery {
 				: undefined;
 		this.options.metrics?.deliveryFailures.inc({ kind: retryIn === undefined ? 'final' : 'transient' });
 		if (retryIn !== undefined) {
-			// The record of a post being attempted stays: the retry looks for that post first.
-			const pending = { ...previous, state: 'pending', attempts } as const;
-			const next = await repository
-				.update(job.id, (current) =>
-					isFinished(current) && current.state.delivery.state === 'pending'
-						? { ...current, state: { ...current.state, delivery: { ...current.state.delivery, attempts } } }
-						: undefined,
-				)
-				.then(
-					(updated) => updated?.after,
-					(storeError: unknown) => {
-						log.warn({ err: storeError }, 'Could not store the delivery attempt; retrying from memory');
-						return { ...job, state: { ...job.state, delivery: pending } };
-					},
-				);
-			log.warn({ err: error, attempts, retryIn }, 'Delivery failed for now; retrying');
-			const timer = setTimeout(() => {
-				this.retryTimers.delete(timer);
-				// Delivered or failed meanwhile (by another process): nothing left to do.
-				if (next && isFinished(next) && next.state.delivery.state === 'pending') this.options.track(this.deliver(next));
-			}, retryIn);
-			this.retryTimers.add(timer);
+			await this.retryLater(job, { error, attempts, retryIn }, log);
 			return;
 		}
+		await this.recordFailed(job, error instanceof Error ? error.message : String(error), log);
+		log.error({ err: error, attempts }, 'Delivery failed');
+	}
+
+	/** Counts the attempt on the job and delivers it again after `retryIn`, unless it was settled meanwhile. */
+	private async retryLater(
+		job: FinishedJob,
+		{ error, attempts, retryIn }: { error: unknown; attempts: number; retryIn: number },
+		log: Logger,
+	): Promise<void> {
+		const previous = job.state.delivery.state === 'pending' ? job.state.delivery : undefined;
+		// The record of a post being attempted stays: the retry looks for that post first.
+		const pending = { ...previous, state: 'pending', attempts } as const;
+		const next = await this.options.repository
+			.update(job.id, (current) =>
+				isFinished(current) && current.state.delivery.state === 'pending'
+					? { ...current, state: { ...current.state, delivery: { ...current.state.delivery, attempts } } }
+					: undefined,
+			)
+			.then(
+				(updated) => updated?.after,
+				(storeError: unknown) => {
+					log.warn({ err: storeError }, 'Could not store the delivery attempt; retrying from memory');
+					return { ...job, state: { ...job.state, delivery: pending } };
+				},
+			);
+		log.warn({ err: error, attempts, retryIn }, 'Delivery failed for now; retrying');
+		const timer = setTimeout(() => {
+			this.retryTimers.delete(timer);
+			// Delivered or failed meanwhile (by another process): nothing left to do.
+			if (next && isFinished(next) && next.state.delivery.state === 'pending') this.options.track(this.deliver(next));
+		}, retryIn);
+		this.retryTimers.add(timer);
+	}
+
+	/** Records that the delivery failed for good (a pending one only: another process may have delivered it). */
+	private async recordFailed(job: FinishedJob, reason: string, log: Logger): Promise<void> {
 		try {
 			await persist(
 				async () =>
-					repository.update(job.id, (current) =>
+					this.options.repository.update(job.id, (current) =>
 						isFinished(current) && current.state.delivery.state === 'pending'
 							? {
 									...current,
@@ -168,7 +182,6 @@ export class JobDelivery {
 		} catch {
 			// Stopping: the job stays pending and is tried again after the next start.
 		}
-		log.error({ err: error, attempts }, 'Delivery failed');
 	}
 
 	/**

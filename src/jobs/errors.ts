@@ -1,14 +1,3 @@
-/**
- * An error whose message is meant for the member who caused it: shown as-is, ephemerally, and not logged as a fault.
- * Anything else that escapes a handler is logged in full and the member gets a generic apology.
- */
-export class UserError extends Error {
-	public constructor(message: string) {
-		super(message);
-		this.name = 'UserError';
-	}
-}
-
 /** A delivery to Discord that failed; `transient` failures (5xx, network) are worth retrying later. */
 export class DeliveryError extends Error {
 	public constructor(

@@ -1,12 +1,11 @@
 /**
  * Checks what admins and members send to the settings commands. Generation defaults go through the very same
- * `checkOption` as the generating commands (one table of ranges and choices); the server's own settings (lists,
+ * `checkOption` (below) as the generating commands (one table of ranges and choices); the server's own settings (lists,
  * limits, watermark, emoji) have their checks here. Each check adds a member-facing problem instead of throwing, so
  * one reply lists everything to fix and nothing is saved until all of it is valid.
  */
 import { SPEEDS, TASK_TYPES, type Speed, type TaskType } from '../api/spec.js';
 import { GENERATION_OPTIONS, type GenerationOptionName } from '../jobs/options.js';
-import { checkOption } from '../jobs/validate.js';
 import { ACTION_EMOJI } from './actionEmoji.js';
 import { TASK_TYPE_NAMES, listSpeeds, listTaskTypes } from './rules.js';
 import {
@@ -32,6 +31,27 @@ export const MAX_CHANNELS = 50;
 export const DEFAULT_ACTION_EMOJI: ActionEmoji = ACTION_EMOJI;
 
 export const GENERATION_OPTION_NAMES = Object.keys(GENERATION_OPTIONS) as GenerationOptionName[];
+
+/** Returns a member-facing problem, or undefined when the value is valid for the option. */
+export function checkOption(name: GenerationOptionName, value: unknown): string | undefined {
+	const def = GENERATION_OPTIONS[name];
+	switch (def.kind) {
+		case 'string-choice':
+			return typeof value === 'string' && (def.choices as readonly string[]).includes(value)
+				? undefined
+				: `\`${name}\` must be one of ${def.choices.map((choice) => `\`${choice}\``).join(', ')} (got \`${String(value)}\`).`;
+		case 'integer-choice':
+			return typeof value === 'number' && (def.choices as readonly number[]).includes(value)
+				? undefined
+				: `\`${name}\` must be one of ${def.choices.join(', ')} (got \`${String(value)}\`).`;
+		case 'integer-range':
+			return typeof value === 'number' && Number.isInteger(value) && value >= def.min && value <= def.max
+				? undefined
+				: `\`${name}\` must be a whole number from ${def.min} to ${def.max} (got \`${String(value)}\`).`;
+		case 'boolean':
+			return typeof value === 'boolean' ? undefined : `\`${name}\` must be true or false.`;
+	}
+}
 
 /** Checks each given generation default against the option table; returns the valid ones. */
 export function checkDefaults(raw: ReadonlyMap<string, unknown>, problems: string[]): OptionDefaults {

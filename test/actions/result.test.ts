@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ActionClaims, ActionRecords, REPEAT_REACTION_WINDOW_MS } from '../../src/actions/records.js';
 import { fileAt, filesOf, loadResult, withFreshUrls } from '../../src/actions/result.js';
-import { UserError } from '../../src/jobs/errors.js';
 import { JobRepository } from '../../src/jobs/repository.js';
 import { isSucceeded, shapeOf } from '../../src/jobs/resultShape.js';
 import { createClaims } from '../../src/store/claims.js';
 import { createStore } from '../../src/store/store.js';
+import { UserError } from '../../src/userError.js';
 import { discordUrl, finishedJob, JOB_ID, providerUrl, VIDEO } from './fixtures.js';
 
 describe('a result to act on', () => {
@@ -43,6 +43,15 @@ describe('a result to act on', () => {
 		await expect(loadResult(jobs, 'gone')).rejects.toThrow(/no longer has the record/);
 		await jobs.create(finishedJob({ outcome: { status: 'failed', reason: 'no' } }));
 		await expect(loadResult(jobs, JOB_ID)).rejects.toThrow(UserError);
+		await store.close();
+	});
+
+	it('refuses with a code that says what kind of refusal it is, not only words', async () => {
+		const store = createStore('memory://');
+		const jobs = new JobRepository(store);
+		await expect(loadResult(jobs, 'gone')).rejects.toMatchObject({ code: 'stale' });
+		await jobs.create(finishedJob({ outcome: { status: 'failed', reason: 'no' } }));
+		await expect(loadResult(jobs, JOB_ID)).rejects.toMatchObject({ code: 'not-applicable' });
 		await store.close();
 	});
 

@@ -2,6 +2,7 @@ import { ApplicationCommandOptionType, InteractionContextType } from 'discord.js
 import { describe, expect, it } from 'vitest';
 import { COMMANDS, commandMap } from '../../src/commands/index.js';
 import { commandDefinitions } from '../../src/commands/register.js';
+import { SLASH_OPTIONS } from '../../src/discord/slashOptions.js';
 import {
 	GENERATION_OPTIONS,
 	IMAGE_OPTION_NAMES,
@@ -136,7 +137,7 @@ describe('slash-command definitions', () => {
 			for (const option of options) {
 				if (!isGenerationOption(option.name)) continue;
 				const def = GENERATION_OPTIONS[option.name];
-				expect(option.description).toBe(def.description);
+				expect(option.description).toBe(SLASH_OPTIONS[option.name].description);
 				expect(option.required).not.toBe(true);
 				switch (def.kind) {
 					case 'string-choice':

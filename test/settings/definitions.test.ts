@@ -1,6 +1,7 @@
 import { ApplicationCommandOptionType, InteractionContextType, PermissionFlagsBits } from 'discord.js';
 import { describe, expect, it } from 'vitest';
 import { commandDefinitions } from '../../src/commands/register.js';
+import { SLASH_OPTIONS } from '../../src/discord/slashOptions.js';
 import { GENERATION_OPTIONS, type GenerationOptionName } from '../../src/jobs/options.js';
 import { GENERATION_OPTION_NAMES, LIMIT_RANGES } from '../../src/settings/validate.js';
 
@@ -26,7 +27,7 @@ function expectFromTable(options: OptionJson[]) {
 	for (const name of GENERATION_OPTION_NAMES) {
 		const option = options.find((entry) => entry.name === name);
 		const def = GENERATION_OPTIONS[name as GenerationOptionName];
-		expect(option?.description).toBe(def.description);
+		expect(option?.description).toBe(SLASH_OPTIONS[name as GenerationOptionName].description);
 		if (def.kind === 'integer-range') expect([option?.min_value, option?.max_value]).toEqual([def.min, def.max]);
 		if (def.kind === 'string-choice' || def.kind === 'integer-choice') {
 			expect(option?.choices?.map((choice) => choice.value)).toEqual([...def.choices]);

@@ -1,17 +1,12 @@
 /**
- * Checks what a member sent against the option table. Discord's client enforces choices and ranges, but a modified
+ * Checks what a member sent in a command or a form. Discord's client enforces choices and ranges, but a modified
  * client (or a stale command definition) can send anything, so every value is checked again here.
  */
 import { PROMPT_MAX_LENGTH } from '../api/spec.js';
-import { UserError } from './errors.js';
-import {
-	GENERATION_OPTIONS,
-	IMAGE_ATTACHMENT_OPTION,
-	IMAGE_URL_OPTION,
-	PROMPT_OPTION,
-	type GenerationOptionName,
-	type GenerationOptionValues,
-} from './options.js';
+import type { GenerationOptionName, GenerationOptionValues } from '../jobs/options.js';
+import { checkOption } from '../settings/validate.js';
+import { UserError } from '../userError.js';
+import { IMAGE_ATTACHMENT_OPTION, IMAGE_URL_OPTION, PROMPT_OPTION } from './slashOptions.js';
 
 export interface RawAttachment {
 	url: string;
@@ -63,27 +58,6 @@ export function validateOptions<N extends GenerationOptionName>(
 }
 
 const DEFAULT_OTHER_OPTIONS = [PROMPT_OPTION.name, IMAGE_ATTACHMENT_OPTION.name, IMAGE_URL_OPTION.name];
-
-/** Returns a member-facing problem, or undefined when the value is valid for the option. */
-export function checkOption(name: GenerationOptionName, value: unknown): string | undefined {
-	const def = GENERATION_OPTIONS[name];
-	switch (def.kind) {
-		case 'string-choice':
-			return typeof value === 'string' && (def.choices as readonly string[]).includes(value)
-				? undefined
-				: `\`${name}\` must be one of ${def.choices.map((choice) => `\`${choice}\``).join(', ')} (got \`${String(value)}\`).`;
-		case 'integer-choice':
-			return typeof value === 'number' && (def.choices as readonly number[]).includes(value)
-				? undefined
-				: `\`${name}\` must be one of ${def.choices.join(', ')} (got \`${String(value)}\`).`;
-		case 'integer-range':
-			return typeof value === 'number' && Number.isInteger(value) && value >= def.min && value <= def.max
-				? undefined
-				: `\`${name}\` must be a whole number from ${def.min} to ${def.max} (got \`${String(value)}\`).`;
-		case 'boolean':
-			return typeof value === 'boolean' ? undefined : `\`${name}\` must be true or false.`;
-	}
-}
 
 /**
  * Exactly one source image: an uploaded attachment that is an image, or an http(s) URL.
@@ -142,5 +116,5 @@ function truncate(text: string, max: number): string {
 export function assertNoProblems(problems: readonly string[]): void {
 	if (problems.length === 0) return;
 	const list = problems.length === 1 ? problems[0]! : problems.map((problem) => `• ${problem}`).join('\n');
-	throw new UserError(`Nothing was submitted.\n${list}`);
+	throw new UserError('invalid-input', `Nothing was submitted.\n${list}`);
 }

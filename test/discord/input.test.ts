@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { PROMPT_MAX_LENGTH } from '../../src/api/spec.js';
-import { UserError } from '../../src/jobs/errors.js';
+import {
+	assertNoProblems,
+	validateImageSource,
+	validateOptions,
+	validatePrompt,
+	type RawAttachment,
+} from '../../src/discord/input.js';
 import {
 	GENERATION_OPTIONS,
 	IMAGE_OPTION_NAMES,
@@ -9,14 +15,8 @@ import {
 	type GenerationOptionDef,
 	type GenerationOptionName,
 } from '../../src/jobs/options.js';
-import {
-	assertNoProblems,
-	checkOption,
-	validateImageSource,
-	validateOptions,
-	validatePrompt,
-	type RawAttachment,
-} from '../../src/jobs/validate.js';
+import { checkOption } from '../../src/settings/validate.js';
+import { UserError } from '../../src/userError.js';
 
 const OPTION_ENTRIES = Object.entries(GENERATION_OPTIONS) as Array<[GenerationOptionName, GenerationOptionDef]>;
 const ALL_OPTION_NAMES = OPTION_ENTRIES.map(([name]) => name);
@@ -354,7 +354,7 @@ describe('assertNoProblems', () => {
 
 	it('throws one UserError for one problem', () => {
 		expect(() => assertNoProblems(['`speed` is wrong.'])).toThrow(
-			new UserError('Nothing was submitted.\n`speed` is wrong.'),
+			new UserError('invalid-input', 'Nothing was submitted.\n`speed` is wrong.'),
 		);
 	});
 
@@ -378,6 +378,7 @@ describe('assertNoProblems', () => {
 			thrown = error;
 		}
 		expect(thrown).toBeInstanceOf(UserError);
+		expect((thrown as UserError).code).toBe('invalid-input');
 		const message = (thrown as UserError).message;
 		expect(message.startsWith('Nothing was submitted.\n')).toBe(true);
 		const lines = message.split('\n').slice(1);
