@@ -7,11 +7,13 @@ import type { Server } from 'node:http';
 import type { Client } from 'discord.js';
 import { createResultActions, ResultIndexingPublisher, type ResultActions } from './actions/index.js';
 import { createMjClient, type MjClient } from './api/client.js';
+import { providerKeyId } from './api/keyId.js';
 import { commandMap } from './commands/index.js';
 import { registerCommands } from './commands/register.js';
 import type { Config } from './config.js';
 import { createDiscordClient } from './discord/client.js';
 import { logInviteUrl } from './discord/invite.js';
+import { tellAdminsKeyRefused } from './discord/keyRefusedNotice.js';
 import { DEFAULT_UPLOAD_LIMIT_BYTES, DiscordPublisher } from './discord/publisher.js';
 import { registerEvents } from './events/index.js';
 import type { JobServiceOptions } from './jobs/contracts.js';
@@ -24,6 +26,11 @@ import { callbackUrlFor, resolveCallbackSecret } from './server/callbackSigning.
 import { boundPort, listen } from './server/listen.js';
 import { createMetricsApp } from './server/metricsRoute.js';
 import { cachedCheck, storeAnswers } from './server/readiness.js';
+import { BudgetLedger } from './settings/budget.js';
+import { costTable } from './settings/costs.js';
+import type { EncryptionKeys } from './settings/keyCipher.js';
+import { KeyVault } from './settings/keyVault.js';
+import { ServerKeys } from './settings/serverKeys.js';
 import { SettingsService } from './settings/service.js';
 import { parseStoreUrl } from './store/backend.js';
 import { createClaims, type Claims } from './store/claims.js';
@@ -39,6 +46,8 @@ export interface Bot {
 	jobs: JobService;
 	/** Server and member settings, and the rules and limits every job passes. */
 	settings: SettingsService;
+	/** Servers' own provider keys. */
+	keys: ServerKeys;
 	store: Store;
 	/** The HTTP port actually bound (useful with PORT=0). */
 	port: number;
@@ -63,6 +72,7 @@ interface Services {
 	api: MjClient;
 	client: Client;
 	jobs: JobService;
+	keys: ServerKeys;
 	callbackSecret: string;
 }
 
@@ -70,12 +80,13 @@ export async function startBot({ config, logger }: BotOptions): Promise<Bot> {
 	const services = await buildServices(config, logger);
 	const http = await startHttp(config, services, logger);
 	const actions = await connectGateway(config, services, logger);
-	const { client, jobs, settings, store, claims } = services;
+	const { client, jobs, settings, store, claims, keys } = services;
 	let stopping: Promise<void> | undefined;
 	return {
 		client,
 		jobs,
 		settings,
+		keys,
 		store,
 		port: http.port,
 		metricsPort: http.metricsPort,
@@ -104,6 +115,7 @@ async function buildServices(config: Config, logger: Logger): Promise<Services> 
 		config.mjWebhookHmacKey,
 		config.callbackSecret,
 		config.metrics.token,
+		...encryptionKeyForms(config.keyEncryption),
 	]);
 	const store = createStore(config.storeUrl, { timeoutMs: config.storeTimeoutMs, logger });
 	const callbackSecret = await resolveCallbackSecret(config.callbackSecret, store);
@@ -120,7 +132,16 @@ async function buildServices(config: Config, logger: Logger): Promise<Services> 
 	// keep a connection of their own to the store.
 	const claims = createClaims(config.storeUrl, Date.now, { timeoutMs: config.storeTimeoutMs });
 	const repository = new JobRepository(store);
-	const settings = new SettingsService(store, repository, claims, logger);
+	const protect = (secrets: readonly string[]): void => protectSecrets(logger, secrets);
+	const vault = config.keyEncryption ? new KeyVault(store, claims, config.keyEncryption, { protect }) : undefined;
+	const keys = new ServerKeys(store, claims, {
+		vault,
+		required: config.serverKeyRequired,
+		tellAdmins: async (guildId, key) => tellAdminsKeyRefused(client.rest, guildId, key),
+	});
+	const ledger = new BudgetLedger(store, claims);
+	const budget = { ledger, costs: costTable(config.costOverrides) };
+	const settings = new SettingsService(store, repository, claims, logger, { budget });
 	const metrics = createMetrics();
 	const publisher = new ResultIndexingPublisher(
 		new DiscordPublisher(client.rest, logger, async (guildId) => settings.emojiFor(guildId)),
@@ -129,6 +150,10 @@ async function buildServices(config: Config, logger: Logger): Promise<Services> 
 	);
 	const jobs = new JobService({
 		...jobOptions(config, callbackSecret),
+		keys,
+		...(config.mjApiKey ? { defaultKeyId: providerKeyId(config.mjApiKey) } : {}),
+		// A failed job costs nothing: what was reserved for it goes back to the server's budgets.
+		onFailed: (job) => void settings.refundCost(job.id, job.target.guildId),
 		repository,
 		claims,
 		metrics,
@@ -136,7 +161,14 @@ async function buildServices(config: Config, logger: Logger): Promise<Services> 
 		publisher,
 		logger,
 	});
-	return { store, claims, repository, settings, metrics, api, client, jobs, callbackSecret };
+	return { store, claims, repository, settings, metrics, api, client, jobs, keys, callbackSecret };
+}
+
+/** The encryption keys as they may be written (hex, base64, base64url): none of them may reach a log line. */
+function encryptionKeyForms(keys: EncryptionKeys | undefined): string[] {
+	return [keys?.current, keys?.previous]
+		.filter((key): key is Buffer => key !== undefined)
+		.flatMap((key) => [key.toString('hex'), key.toString('base64'), key.toString('base64url')]);
 }
 
 /** The job service's settings, as the configuration gives them. */
@@ -200,7 +232,7 @@ async function startHttp(
 
 /** Takes commands and reactions, connects to Discord, brings the commands up to date and resumes unfinished jobs. */
 async function connectGateway(config: Config, services: Services, logger: Logger): Promise<ResultActions> {
-	const { store, claims, repository, jobs, client, settings, api } = services;
+	const { store, claims, repository, jobs, client, settings, api, keys } = services;
 	// Jobs started from results pass the same rules and limits as commands.
 	const actions = createResultActions({
 		store,
@@ -215,7 +247,7 @@ async function connectGateway(config: Config, services: Services, logger: Logger
 		commandGuildId: config.devGuildId,
 		noticeDeleteAfterMs: config.refusalNoticeDeleteMs,
 	});
-	registerEvents(client, { jobs, logger, commands: commandMap(), actions, settings, api });
+	registerEvents(client, { jobs, logger, commands: commandMap(), actions, settings, api, keys });
 	const ready = once(client, 'clientReady');
 	await client.login(config.discordToken);
 	await ready;

@@ -187,10 +187,11 @@ const variables = z.object({
 		.string({ error: `is required: ${HELP.DISCORD_TOKEN}` })
 		.trim()
 		.min(1, `is required: ${HELP.DISCORD_TOKEN}`),
-	MJ_API_KEY: z
-		.string({ error: `is required: ${HELP.MJ_API_KEY}` })
-		.trim()
-		.min(1, `is required: ${HELP.MJ_API_KEY}`),
+	MJ_API_KEY: optionalString,
+	SERVER_KEY_REQUIRED: optionalString
+		.pipe(z.enum(['true', 'false'], { error: 'must be true or false' }).optional())
+		.default('false')
+		.transform((value) => value === 'true'),
 	MJ_API_URL: optionalString.pipe(httpUrl('MJ_API_URL').optional()).default('https://api.kie.ai'),
 	DISCORD_API_URL: optionalString.pipe(httpUrl('DISCORD_API_URL').optional()),
 	PUBLIC_URL: optionalString.pipe(httpUrl('PUBLIC_URL').optional()),
@@ -241,11 +242,23 @@ const variables = z.object({
 	),
 });
 
+/** Whether a variable has a value (as parsed, or as given when another variable failed). */
+function present(value: unknown): boolean {
+	return value instanceof Buffer || (typeof value === 'string' && value.trim() !== '');
+}
+
 /** Node refuses a server whose headers may take longer than the whole request. */
 const checkedVariables = variables
 	.refine((env) => env.HTTP_HEADERS_TIMEOUT_MS <= env.HTTP_REQUEST_TIMEOUT_MS, {
 		path: ['HTTP_HEADERS_TIMEOUT_MS'],
 		message: 'must not be longer than HTTP_REQUEST_TIMEOUT_MS',
+	})
+	// Without a default key, every server brings its own: that needs the encryption key. Checked even when another
+	// variable is wrong, so that every problem is reported at once.
+	.refine((env) => present(env.MJ_API_KEY) || present(env.KEY_ENCRYPTION_KEY), {
+		path: ['MJ_API_KEY'],
+		message: `is required: ${HELP.MJ_API_KEY} (or set KEY_ENCRYPTION_KEY, so that each server brings its own key)`,
+		when: () => true,
 	})
 	// A previous key only decrypts what a rotation has not re-encrypted yet: under the current key.
 	.refine((env) => env.KEY_ENCRYPTION_KEY_PREVIOUS === undefined || env.KEY_ENCRYPTION_KEY !== undefined, {
@@ -326,7 +339,10 @@ const configSchema = z
 	.object({ variables: checkedVariables, shards: shardPlan })
 	.transform(({ variables: env, shards }) => ({
 		discordToken: env.DISCORD_TOKEN,
+		/** The operator's default provider key; undefined: every server must bring its own. */
 		mjApiKey: env.MJ_API_KEY,
+		/** Servers without their own key may not generate (always so without a default key). */
+		serverKeyRequired: env.SERVER_KEY_REQUIRED || env.MJ_API_KEY === undefined,
 		mjApiUrl: env.MJ_API_URL,
 		/** Base URL of Discord's REST API without the version, e.g. `https://discord.com/api`; undefined = discord.js default. */
 		discordApiUrl: env.DISCORD_API_URL,

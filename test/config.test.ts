@@ -33,6 +33,7 @@ describe('parseConfig: defaults', () => {
 		expect(config).toEqual({
 			discordToken: 'discord-token',
 			mjApiKey: 'mj-key',
+			serverKeyRequired: false,
 			mjApiUrl: 'https://api.kie.ai',
 			discordApiUrl: undefined,
 			publicUrl: undefined,
@@ -126,6 +127,7 @@ describe('parseConfig: defaults', () => {
 		expect(config).toEqual({
 			discordToken: 'discord-token',
 			mjApiKey: 'mj-key',
+			serverKeyRequired: false,
 			mjApiUrl: 'http://127.0.0.1:8080',
 			discordApiUrl: 'http://127.0.0.1:9090/api',
 			publicUrl: 'https://bot.example.com',
@@ -458,5 +460,25 @@ describe('parseConfig: the cost table’s corrections (COSTS_JSON)', () => {
 		['three decimals', '{"upscale":1.125}', 'two decimals'],
 	])('refuses %s, saying what it expects', (_, value, expected) => {
 		expect(problemAbout(configErrorOf({ ...MINIMAL, COSTS_JSON: value }), 'COSTS_JSON')).toContain(expected);
+	});
+});
+
+describe('parseConfig: servers’ own keys', () => {
+	const ENCRYPTION = 'a'.repeat(64);
+
+	it('takes no default key when servers bring their own, and then requires them', () => {
+		const config = parseConfig({ DISCORD_TOKEN: 'discord-token', KEY_ENCRYPTION_KEY: ENCRYPTION });
+		expect(config.mjApiKey).toBeUndefined();
+		expect(config.serverKeyRequired).toBe(true);
+	});
+
+	it('lets the operator require servers’ own keys beside a default one', () => {
+		const config = parseConfig({ ...MINIMAL, KEY_ENCRYPTION_KEY: ENCRYPTION, SERVER_KEY_REQUIRED: 'true' });
+		expect(config.serverKeyRequired).toBe(true);
+	});
+
+	it('needs a default key or the encryption key, and says so with the other problems', () => {
+		expect(() => parseConfig({ DISCORD_TOKEN: '' })).toThrow(/MJ_API_KEY is required.*KEY_ENCRYPTION_KEY/s);
+		expect(() => parseConfig({ DISCORD_TOKEN: '' })).toThrow(/DISCORD_TOKEN/);
 	});
 });

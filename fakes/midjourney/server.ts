@@ -35,6 +35,8 @@ const SUBMIT_ROUTES = new Map<string, FakeSubmitEndpoint>([
 
 export async function startFakeMidjourney(options: FakeMidjourneyOptions = {}): Promise<FakeMidjourney> {
 	const apiKey = options.apiKey ?? 'fake-mj-api-key';
+	/** Keys the fake accepts besides `apiKey` (servers' own keys). */
+	const otherKeys = new Set<string>();
 	const webhookKey = options.webhookKey;
 	const indexBase = options.imageIndexBase ?? 0;
 	const submissions = createSubmissionLog();
@@ -62,7 +64,8 @@ export async function startFakeMidjourney(options: FakeMidjourneyOptions = {}): 
 	}
 
 	function authorized(req: IncomingMessage): boolean {
-		return req.headers.authorization === `Bearer ${apiKey}`;
+		const header = req.headers.authorization ?? '';
+		return header === `Bearer ${apiKey}` || otherKeys.has(header.replace(/^Bearer /, ''));
 	}
 
 	/** What the spec says must not be sent, whatever the answer: tests assert there is none. */
@@ -282,6 +285,12 @@ export async function startFakeMidjourney(options: FakeMidjourneyOptions = {}): 
 		fileRequests,
 		tasks,
 		violations,
+		acceptKey(key) {
+			otherKeys.add(key);
+		},
+		refuseKey(key) {
+			otherKeys.delete(key);
+		},
 		get credits() {
 			return credits;
 		},

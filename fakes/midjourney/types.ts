@@ -55,6 +55,10 @@ export interface FakeMidjourney {
 	/** `http://127.0.0.1:PORT` */
 	readonly baseUrl: string;
 	readonly apiKey: string;
+	/** Accepts another key as well (a server's own), from now on: the requests record which key each carried. */
+	acceptKey(key: string): void;
+	/** Refuses a key accepted by {@link acceptKey} from now on (401), as the provider does with a revoked key. */
+	refuseKey(key: string): void;
 	/** Every generate request, in arrival order, including rejected ones. */
 	readonly generateRequests: FakeGenerateRequest[];
 	/** Every vary request (`POST /api/v1/mj/generateVary`), in arrival order, including rejected ones. */

@@ -24,7 +24,8 @@ import {
 export interface MjClientOptions {
 	/** e.g. `https://api.kie.ai` */
 	baseUrl: string;
-	apiKey: string;
+	/** The operator's default key; a call may name another (a server's own). */
+	apiKey?: string;
 	/** Applies to every call. */
 	timeoutMs: number;
 	/** What the provider calls the first image of a grid (see imageIndex.ts). Default 0. */
@@ -42,43 +43,52 @@ export interface Submitted {
  */
 export interface MjClient {
 	/** Creates a task from a prompt. */
-	generate(request: GenerateRequest): Promise<Submitted>;
+	generate(request: GenerateRequest, apiKey?: string): Promise<Submitted>;
 	/** Four variations of one image of a finished grid. */
-	vary(request: VaryRequest): Promise<Submitted>;
+	vary(request: VaryRequest, apiKey?: string): Promise<Submitted>;
 	/** One image of a finished grid, upscaled. */
-	upscale(request: UpscaleRequest): Promise<Submitted>;
+	upscale(request: UpscaleRequest, apiKey?: string): Promise<Submitted>;
 	/** One video of a finished video task, extended. */
-	extendVideo(request: ExtendRequest): Promise<Submitted>;
+	extendVideo(request: ExtendRequest, apiKey?: string): Promise<Submitted>;
 	/** Any of the above, by the request's kind: one entry point for whoever submits jobs. */
-	submit(request: SubmitRequest): Promise<Submitted>;
+	submit(request: SubmitRequest, apiKey?: string): Promise<Submitted>;
 	/** Task details, the source of truth for a task's state. Throws {@link MjApiError}. */
-	getTask(taskId: string): Promise<TaskDetails>;
+	getTask(taskId: string, apiKey?: string): Promise<TaskDetails>;
 	/** Remaining credits of the account. */
-	getCredits(): Promise<number>;
+	getCredits(apiKey?: string): Promise<number>;
 }
 
-type Call = <T>(method: 'GET' | 'POST', path: string, dataSchema: z.ZodType<T>, body?: unknown) => Promise<T>;
+/** `apiKey`: the key this call is made with (a server's own); none: the client's default. */
+type Call = <T>(
+	method: 'GET' | 'POST',
+	path: string,
+	dataSchema: z.ZodType<T>,
+	body?: unknown,
+	apiKey?: string,
+) => Promise<T>;
 
 /** Over undici's `request`: lighter than `fetch` (see jobs/download.ts), and every delivery waits on record-info. */
 export function createMjClient(options: MjClientOptions): MjClient {
 	const call = createCall(options);
 	const base = options.imageIndexBase ?? DEFAULT_IMAGE_INDEX_BASE;
-	const generate = async (request: GenerateRequest): Promise<Submitted> =>
-		taskIdOf(await call('POST', '/api/v1/mj/generate', generateDataSchema, toGenerateBody(request)));
-	const followUp = async (request: FollowUpRequest): Promise<Submitted> =>
-		taskIdOf(await call('POST', FOLLOW_UP_PATHS[request.action], generateDataSchema, toFollowUpBody(request, base)));
+	const generate = async (request: GenerateRequest, apiKey?: string): Promise<Submitted> =>
+		taskIdOf(await call('POST', '/api/v1/mj/generate', generateDataSchema, toGenerateBody(request), apiKey));
+	const followUp = async (request: FollowUpRequest, apiKey?: string): Promise<Submitted> =>
+		taskIdOf(
+			await call('POST', FOLLOW_UP_PATHS[request.action], generateDataSchema, toFollowUpBody(request, base), apiKey),
+		);
 	return {
 		generate,
 		vary: followUp,
 		upscale: followUp,
 		extendVideo: followUp,
-		submit: (request) => (isFollowUp(request) ? followUp(request) : generate(request)),
-		async getTask(taskId) {
+		submit: (request, apiKey) => (isFollowUp(request) ? followUp(request, apiKey) : generate(request, apiKey)),
+		async getTask(taskId, apiKey) {
 			const path = `/api/v1/mj/record-info?taskId=${encodeURIComponent(taskId)}`;
-			const data = await call('GET', path, recordInfoDataSchema);
+			const data = await call('GET', path, recordInfoDataSchema, undefined, apiKey);
 			return { taskId: data.taskId, outcome: outcomeFromRecordInfo(data) };
 		},
-		getCredits: () => call('GET', '/api/v1/chat/credit', z.number()),
+		getCredits: (apiKey) => call('GET', '/api/v1/chat/credit', z.number(), undefined, apiKey),
 	};
 }
 
@@ -89,14 +99,17 @@ function taskIdOf(data: { taskId: string }): Submitted {
 /** One authenticated call: the transport, then the provider's envelope, then `data` checked against its schema. */
 function createCall(options: MjClientOptions): Call {
 	const baseUrl = options.baseUrl.replace(/\/+$/, '');
-	return async (method, path, dataSchema, body) => {
-		const { status, text } = await send(options, method, `${baseUrl}${path}`, body);
+	return async (method, path, dataSchema, body, apiKey) => {
+		const key = apiKey ?? options.apiKey;
+		// No key at all: refused as the provider would refuse it, without a request.
+		if (key === undefined) throw new MjApiError({ kind: 'api', code: 401, httpStatus: 401, message: 'No API key' });
+		const { status, text } = await send({ ...options, apiKey: key }, method, `${baseUrl}${path}`, body);
 		return parseAnswer(status, text, dataSchema);
 	};
 }
 
 async function send(
-	options: MjClientOptions,
+	options: MjClientOptions & { apiKey: string },
 	method: 'GET' | 'POST',
 	url: string,
 	body: unknown,

@@ -11,6 +11,7 @@ import {
 	describeUsage,
 	formatValue,
 } from '../discord/settingsView.js';
+import { replyLanguage } from '../i18n/index.js';
 import { listSpeeds, listTaskTypes } from '../settings/rules.js';
 import { nextUtcMidnight } from '../settings/time.js';
 import { EMOJI_ACTIONS, emptyServerSettings, type ServerSettings } from '../settings/types.js';
@@ -40,6 +41,7 @@ import {
 	SET_OPTIONS,
 	serverSettingsData as data,
 } from './serverSettingsData.js';
+import { apiKeyCommand, describeServerKey, spendingSummary } from './serverSettingsKey.js';
 import { assertKnownOptions, assertNothingWrong, readSubcommand, type SubcommandInput } from './subcommand.js';
 import type { Command, CommandContext } from './types.js';
 
@@ -54,6 +56,12 @@ export default {
 			);
 		}
 		const input = readSubcommand(interaction);
+		if (input.name === 'api_key') {
+			// A form must be the first answer: before any deferral.
+			assertKnownOptions(input, ['remove']);
+			await apiKeyCommand(interaction, context, input.values.get('remove') === true);
+			return;
+		}
 		await interaction.deferReply({ flags: MessageFlags.Ephemeral });
 		switch (input.name) {
 			case 'show':
@@ -81,22 +89,36 @@ type GuildInteraction = ChatInputCommandInteraction<'cached' | 'raw'>;
 
 async function show(interaction: GuildInteraction, context: CommandContext): Promise<void> {
 	const guildId = interaction.guildId;
-	const [server, usage, credits] = await Promise.all([
+	const language = replyLanguage(interaction.locale, { guildLocale: interaction.guildLocale });
+	const [server, usage, credits, key, spending] = await Promise.all([
 		context.settings.settings.server(guildId),
 		context.settings.guildUsage(guildId),
-		context.api.getCredits().catch((error: unknown) => {
-			context.logger.warn({ err: error }, 'Could not read the remaining credits');
-			return undefined;
-		}),
+		readCredits(context, guildId),
+		describeServerKey(context, guildId, language),
+		context.settings.spending(guildId, interaction.user.id),
 	]);
 	const content = [
 		'**Server settings**',
 		`**Defaults**: ${describeDefaults(server.defaults)}`,
 		...describeRules(server),
 		describeUsage(usage, server.limits.serverDaily, nextUtcMidnight(Date.now())),
+		...(spending ? [spendingSummary(spending, language)] : []),
+		key,
 		describeCredits(credits),
 	].join('\n');
 	await interaction.editReply({ content: fitContent(content), allowedMentions: NO_PINGS });
+}
+
+/** The remaining credits of the account that pays for the server's jobs (its own key's, or the default's). */
+async function readCredits(context: CommandContext, guildId: string): Promise<number | undefined> {
+	try {
+		const key = await context.keys?.forGuild(guildId);
+		if (key === 'missing') return undefined;
+		return await context.api.getCredits(typeof key === 'object' ? key.apiKey : undefined);
+	} catch (error) {
+		context.logger.warn({ err: error }, 'Could not read the remaining credits');
+		return undefined;
+	}
 }
 
 async function set(interaction: GuildInteraction, context: CommandContext, input: SubcommandInput): Promise<void> {
@@ -276,6 +298,9 @@ async function reset(interaction: GuildInteraction, context: CommandContext, set
 			case 'member_running_limit':
 			case 'member_daily_limit':
 			case 'server_daily_limit':
+			case 'daily_budget':
+			case 'monthly_budget':
+			case 'member_daily_budget':
 				delete next.limits[LIMIT_FIELDS[name]];
 				break;
 			default:

@@ -12,12 +12,18 @@ export const LIMIT_FIELDS: Record<LimitName, keyof ServerSettings['limits']> = {
 	member_running_limit: 'memberRunning',
 	member_daily_limit: 'memberDaily',
 	server_daily_limit: 'serverDaily',
+	daily_budget: 'serverDailyBudget',
+	monthly_budget: 'serverMonthlyBudget',
+	member_daily_budget: 'memberDailyBudget',
 };
 export const LIMIT_NAMES = Object.keys(LIMIT_RANGES) as LimitName[];
 const LIMIT_DESCRIPTIONS: Record<LimitName, string> = {
 	member_running_limit: 'Jobs one member may have running at once',
 	member_daily_limit: 'Jobs one member may start per day (UTC; failed jobs are given back)',
 	server_daily_limit: 'Jobs the whole server may start per day (UTC; failed jobs are given back)',
+	daily_budget: 'Credits the whole server may spend per day (UTC; failed jobs are given back)',
+	monthly_budget: 'Credits the whole server may spend per calendar month (UTC)',
+	member_daily_budget: 'Credits one member may spend per day (UTC)',
 };
 /** Channels where slash commands can be used, or whose threads can. */
 const CHANNEL_TYPES = [
@@ -116,6 +122,14 @@ export const serverSettingsData = new SlashCommandBuilder()
 		}
 		return sub;
 	})
+	.addSubcommand((sub) =>
+		sub
+			.setName('api_key')
+			.setDescription('Set this server’s own Midjourney API key (a form opens), or remove it')
+			.addBooleanOption((option) =>
+				option.setName('remove').setDescription('Remove the server’s own key instead of setting one'),
+			),
+	)
 	.addSubcommand((sub) =>
 		sub
 			.setName('reset')

@@ -2,6 +2,7 @@ import type { ChatInputCommandInteraction, RESTPostAPIChatInputApplicationComman
 import type { MjClient } from '../api/client.js';
 import type { JobService } from '../jobs/service.js';
 import type { Logger } from '../logger.js';
+import type { ServerKeys } from '../settings/serverKeys.js';
 import type { SettingsService } from '../settings/service.js';
 
 /** What handlers may use; built once in the composition root. */
@@ -12,6 +13,8 @@ export interface CommandContext {
 	settings: SettingsService;
 	/** The provider's account (remaining credits, for `/server-settings show`). */
 	api: Pick<MjClient, 'getCredits'>;
+	/** Servers' own provider keys; absent in contexts that do not handle them. */
+	keys?: ServerKeys;
 }
 
 export interface Command {

@@ -50,9 +50,9 @@ export class DiscordPublisher implements JobPublisher {
 		this.posted = new PostedMessages(rest);
 	}
 
-	public async showWorking(job: JobRecord, queuePosition?: number): Promise<string> {
+	public async showWorking(job: JobRecord, queuePosition?: number, startsAt?: number): Promise<string> {
 		const { interaction, channelId, replyTo, requesterId } = job.target;
-		const rendered = renderWorking(job, queuePosition);
+		const rendered = renderWorking(job, queuePosition, startsAt);
 		// Once the reply exists, later status edits go to it (as the bot when the token has expired).
 		if (job.target.messageId && !tokenUsable(job.target.interaction, this.now())) {
 			const message = (await this.rest.patch(Routes.channelMessage(job.target.channelId, job.target.messageId), {

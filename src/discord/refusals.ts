@@ -3,6 +3,8 @@
  * nobody is left guessing.
  */
 import { channelMention, roleMention, time, TimestampStyles } from 'discord.js';
+import { DEFAULT_LANGUAGE, t, type Language, type MessageKey } from '../i18n/index.js';
+import type { BudgetScope } from '../settings/budget.js';
 import type { Refusal } from '../settings/refusals.js';
 import { listSpeeds, listTaskTypes, TASK_TYPE_NAMES } from '../settings/rules.js';
 import type { ValueSource } from '../settings/types.js';
@@ -34,9 +36,26 @@ export function describeRefusal(refusal: Refusal): string {
 			return `You have used your ${plural(refusal.limit, 'job')} for today on this server; the limit resets ${resetsAt(refusal.resetsAt)} (midnight UTC). Failed jobs do not count. A server admin controls this with \`/server-settings set member_daily_limit\`.`;
 		case 'server-daily':
 			return `This server has reached its cap of ${plural(refusal.limit, 'job')} per day; it resets ${resetsAt(refusal.resetsAt)} (midnight UTC). A server admin controls this with \`/server-settings set server_daily_limit\`.`;
+		case 'budget':
+			return describeBudgetRefusal(refusal);
 		case 'busy':
 			return 'The bot is busy with other requests from this server right now. Try again in a moment.';
 	}
+}
+
+const BUDGET_MESSAGES: Record<BudgetScope, MessageKey> = {
+	'server-day': 'refusals.budgetServerDay',
+	'server-month': 'refusals.budgetServerMonth',
+	'member-day': 'refusals.budgetMemberDay',
+};
+
+/** A budget refusal with its figures: the cost, what was spent, the budget, and when it resets. */
+export function describeBudgetRefusal(
+	refusal: Extract<Refusal, { rule: 'budget' }>,
+	language: Language = DEFAULT_LANGUAGE,
+): string {
+	const { cost, spent, budget } = refusal;
+	return t(language, BUDGET_MESSAGES[refusal.scope], { cost, spent, budget, resetsAt: resetsAt(refusal.resetsAt) });
 }
 
 function resetsAt(at: number): string {

@@ -3,9 +3,11 @@
  */
 import { escapeMarkdown, type APIAllowedMentions } from 'discord.js';
 import type { GenerateRequest } from '../api/types.js';
+import { DEFAULT_LANGUAGE, t } from '../i18n/index.js';
 import type { DownloadResult } from '../jobs/download.js';
 import type { FinishedJob, JobRecord } from '../jobs/types.js';
 import { NO_PINGS, MESSAGE_CONTENT_LIMIT } from './respond.js';
+import { discordTimestamp } from './timestamp.js';
 
 export interface RenderedMessage {
 	content: string;
@@ -104,13 +106,16 @@ function compose(lines: { head: string; tail: string[] }, prompt: string): strin
 	return [lines.head, quotePrompt(prompt, budget), tail].filter(Boolean).join('\n').slice(0, MESSAGE_CONTENT_LIMIT);
 }
 
-/** The reply while a job waits (`queuePosition` ≥ 1: its place in the submission queue) or is being generated. */
-export function renderWorking(job: JobRecord, queuePosition?: number): RenderedMessage {
+/**
+ * The reply while a job waits (`queuePosition` ≥ 1: its place in the submission queue; `startsAt`: its estimated
+ * start) or is being generated.
+ */
+export function renderWorking(job: JobRecord, queuePosition?: number, startsAt?: number): RenderedMessage {
 	return {
 		content: compose(
 			{
 				head: header(job, '⏳', 'started', job.createdAt),
-				tail: [describeParameters(job.request), workingStatus(job, queuePosition)],
+				tail: [describeParameters(job.request), workingStatus(job, queuePosition, startsAt)],
 			},
 			job.request.prompt,
 		),
@@ -118,9 +123,16 @@ export function renderWorking(job: JobRecord, queuePosition?: number): RenderedM
 	};
 }
 
-function workingStatus(job: JobRecord, queuePosition: number | undefined): string {
+function workingStatus(job: JobRecord, queuePosition: number | undefined, startsAt: number | undefined): string {
 	if (job.state.phase === 'submitting' && job.state.unknownSince !== undefined) {
 		return '⚠️ Midjourney did not confirm whether it started this job. It was not sent again, so it cannot be charged twice; if it did start, the result will appear here, and otherwise this message will say so.';
+	}
+	if (queuePosition !== undefined && queuePosition > 0 && startsAt !== undefined) {
+		// A live stamp: Discord counts it down, so the reply needs no edit as the queue moves as estimated.
+		return t(DEFAULT_LANGUAGE, 'queue.estimatedStart', {
+			position: queuePosition,
+			startsAt: discordTimestamp(startsAt),
+		});
 	}
 	return queuePosition !== undefined && queuePosition > 0
 		? `🕒 Queued — position ${queuePosition}. Midjourney accepts a limited number of jobs per minute; yours starts automatically.`

@@ -1,4 +1,5 @@
 import { Events, MessageFlags, type Interaction, type RepliableInteraction } from 'discord.js';
+import { SERVER_KEY_MODAL_ID, handleServerKeyModal } from '../commands/serverSettingsKey.js';
 import { NO_PINGS, fitContent, tellPrivately } from '../discord/respond.js';
 import type { Logger } from '../logger.js';
 import { StoreUnavailableError } from '../store/unavailable.js';
@@ -14,6 +15,11 @@ export const STORE_UNAVAILABLE =
 export default {
 	name: Events.InteractionCreate,
 	async execute(context, interaction: Interaction) {
+		if (interaction.isModalSubmit() && interaction.customId === SERVER_KEY_MODAL_ID) {
+			const log = context.logger.child({ interactionId: interaction.id, guildId: interaction.guildId });
+			await funnel(interaction, log, async () => handleServerKeyModal(interaction, { ...context, logger: log }));
+			return;
+		}
 		if (interaction.isButton() || interaction.isModalSubmit()) {
 			// Buttons and modals on results: their custom ids name the job, resolved through the store.
 			const log = context.logger.child({

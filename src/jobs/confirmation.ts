@@ -4,7 +4,7 @@
  * lease), with back-off while the job is pending or the store fails, and the job's time-out.
  */
 import { MjApiError } from '../api/errors.js';
-import type { JobServiceOptions } from './contracts.js';
+import { UNNAMED_DEFAULT_KEY, type JobServiceOptions } from './contracts.js';
 import type { JobDelivery } from './delivery.js';
 import { pollDelay } from './poller.js';
 import { PollScheduler } from './pollScheduler.js';
@@ -23,12 +23,12 @@ export interface CallbackFindings {
 
 export interface JobConfirmationOptions extends Pick<
 	JobServiceOptions,
-	'repository' | 'claims' | 'api' | 'logger' | 'metrics' | 'poll' | 'jobTimeoutMs' | 'adoption'
+	'repository' | 'claims' | 'api' | 'logger' | 'metrics' | 'poll' | 'jobTimeoutMs' | 'adoption' | 'keys' | 'defaultKeyId'
 > {
 	/** This process's query limit. */
 	queries: SlidingWindowLimiter;
-	/** The account's query window shared with other processes, when there are any. */
-	sharedQueries: SharedWindow | undefined;
+	/** A key's query window shared with other processes, when there are any. */
+	sharedQueriesFor: (keyId: string) => SharedWindow | undefined;
 	delivery: JobDelivery;
 	now: () => number;
 	/** Aborts a wait for a shared grant when the service stops. */
@@ -132,15 +132,17 @@ export class JobConfirmation {
 		const { taskId, submittedAt } = job.state;
 		const log = this.options.logger.child({ jobId, taskId, guildId: job.target.guildId });
 		try {
-			if (this.options.sharedQueries) {
+			const key = await this.keyOf(job.target.guildId);
+			const shared = this.options.sharedQueriesFor(key?.keyId ?? this.options.defaultKeyId ?? UNNAMED_DEFAULT_KEY);
+			if (shared) {
 				try {
-					await this.options.sharedQueries.acquire(this.options.stopping);
+					await shared.acquire(this.options.stopping);
 				} catch {
 					return undefined; // Stopping: the job stays submitted and is polled after the next start.
 				}
 			}
 			metrics?.polls.inc();
-			const asked = api.getTask(taskId);
+			const asked = api.getTask(taskId, key?.apiKey);
 			// After the query is on its way: the answer is what delivery waits for, the downloads fit in meanwhile.
 			if (reported.length > 0) this.options.delivery.prefetch(job, reported);
 			const details = await asked;
@@ -161,6 +163,12 @@ export class JobConfirmation {
 		}
 		this.pollAgainLater(jobId);
 		return undefined;
+	}
+
+	/** The server's own key, if its jobs use one (a task is only told to the account that created it). */
+	private async keyOf(guildId: string): Promise<{ keyId: string; apiKey: string } | undefined> {
+		const key = await this.options.keys?.forGuild(guildId);
+		return typeof key === 'object' ? key : undefined;
 	}
 
 	/** Schedules the job's next poll, backing off with each attempt. Returns the delay. */

@@ -16,8 +16,11 @@ import type { DeliveredAttachment, DeliveryRoute, FinishedJob, JobRecord, JobTar
 
 /** The Discord side of a job, behind an interface so the lifecycle stays free of transport. */
 export interface JobPublisher {
-	/** Shows the job as waiting (`queuePosition` ≥ 1) or working. Returns the reply's message id. */
-	showWorking(job: JobRecord, queuePosition?: number): Promise<string>;
+	/**
+	 * Shows the job as waiting (`queuePosition` ≥ 1, with its estimated start `startsAt`, epoch ms) or working.
+	 * Returns the reply's message id.
+	 */
+	showWorking(job: JobRecord, queuePosition?: number, startsAt?: number): Promise<string>;
 	/** Delivers a finished job (result or failure) by whatever route Discord allows; throws {@link DeliveryError}. */
 	publish(job: FinishedJob, files: DownloadResult[], options?: PublishOptions): Promise<PublishedMessage>;
 }
@@ -35,7 +38,34 @@ export interface PublishedMessage {
 	notice?: string;
 }
 
+/** The key id jobs of the operator's default key wait under when none is given (tests, a single-key bot). */
+export const UNNAMED_DEFAULT_KEY = 'default';
+
+/** A provider key as the jobs use it: the key, and its public name (see api/keyId.ts). */
+export interface JobKey {
+	apiKey: string;
+	keyId: string;
+}
+
+/** Which key pays for a server's jobs. */
+export interface JobKeys {
+	/**
+	 * The server's own key; undefined: the operator's default. `paused`: the provider refused the server's key, and its
+	 * jobs fail with a clear message until an admin replaces it. `missing`: the operator requires servers' own keys and
+	 * this one has none. Asked for every submission and poll: cached by the implementation.
+	 */
+	forGuild(guildId: string): Promise<JobKey | 'paused' | 'missing' | undefined>;
+	/** The provider refused a server's own key (401): its admins are told (once) and its jobs pause. */
+	refused(guildId: string, keyId: string): Promise<void>;
+}
+
 export interface JobServiceOptions {
+	/** Servers' own keys; none: every job uses the operator's default key. */
+	keys?: JobKeys;
+	/** The key id of the operator's default key (its windows keep the single-key names). */
+	defaultKeyId?: string;
+	/** A job finished as failed: whatever was reserved for it (its cost) is given back. */
+	onFailed?: (job: FinishedJob) => void;
 	repository: JobRepository;
 	/** Atomic claims shared by every process on the store: what makes "exactly once" hold across processes. */
 	claims: Claims;

@@ -45,6 +45,11 @@ export class FairQueue {
 		return this.jobs.has(id);
 	}
 
+	/** The key a waiting job waits for. */
+	public keyOf(id: string): string | undefined {
+		return this.jobs.get(id)?.keyId;
+	}
+
 	/** The keys with jobs waiting. */
 	public keyIds(): string[] {
 		return [...this.keys.keys()];

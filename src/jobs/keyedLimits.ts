@@ -47,9 +47,10 @@ export class KeyedProviderLimits {
 	 * Forgets the limits of keys with no grant inside their windows: made again on next use, they start where the
 	 * forgotten ones stood (nothing to wait for). Keeps memory bounded by the keys in use, not every key ever seen.
 	 */
-	public sweep(): number {
+	public sweep(keep: (keyId: ProviderKeyId) => boolean = () => false): number {
 		let dropped = 0;
 		for (const [keyId, limits] of this.byKey) {
+			if (keep(keyId)) continue;
 			const idle =
 				limits.submits.available() === limits.submits.limit && limits.queries.available() === limits.queries.limit;
 			if (idle) {

@@ -1,12 +1,30 @@
 /**
- * What each waiting member was last shown of their place in the submission queue, and the rate-limited edits that
- * keep it current as the queue moves.
+ * What each waiting member was last shown of their place in the submission queue, and the edits that keep it
+ * current. A reply shows the position and an estimated start (a live `<t:…:R>` stamp, which Discord keeps counting
+ * down), so it needs an edit only when the estimate drifts: fairness reorders the line, or the key's rate falls short.
+ * Edits are capped process-wide, nearest the front first, so a burst of thousands of jobs costs a few Discord
+ * requests a second, not thousands.
  */
 import type { JobPublisher } from './contracts.js';
+import { estimateDrifted } from './queueEstimate.js';
 import type { JobRepository } from './repository.js';
 
-/** A member's queue position is edited at most this often. */
-const POSITION_EDIT_INTERVAL_MS = 2_000;
+/** Position edits per second, for the whole process. */
+export const POSITION_EDITS_PER_SECOND = 4;
+/** An estimate is edited when it is off by more than this… */
+const DRIFT_MARGIN_MS = 20_000;
+/** …or by more than this share of the wait still ahead, whichever is more (a far estimate may be rough). */
+const DRIFT_SHARE = 0.25;
+const TICK_MS = 1_000;
+
+/**
+ * A job's place, as shown: its 1-based position among its key's waiting jobs, and its estimated start (epoch ms;
+ * none when its turn depends on other processes sharing the key's window).
+ */
+export interface QueuePlace {
+	position: number;
+	startsAt?: number;
+}
 
 export interface QueuePositionsOptions {
 	repository: JobRepository;
@@ -14,40 +32,36 @@ export interface QueuePositionsOptions {
 	now: () => number;
 	/** Runs background work so shutdown can wait for it. */
 	track: (work: Promise<unknown>) => void;
+	/** The current places of the given jobs (those no longer waiting are left out). */
+	places: (jobIds: Iterable<string>) => Map<string, QueuePlace>;
 }
 
 export class QueuePositions {
-	private readonly shown = new Map<string, { position: number; at: number }>();
+	private readonly shown = new Map<string, QueuePlace>();
 	/** Jobs queued by a process that has since stopped: their reply may say anything from "queued" to "working". */
 	private readonly inherited = new Set<string>();
+	private timer: NodeJS.Timeout | undefined;
+	/** Position edits made so far (the first reply of a job is not one): for metrics and the bench. */
+	public edits = 0;
 
 	public constructor(private readonly options: QueuePositionsOptions) {}
 
-	/** The member's reply already shows `position` (it was rendered with it). */
-	public noteShown(jobId: string, position: number): void {
-		this.shown.set(jobId, { position, at: this.options.now() });
+	/** The member's reply already shows `place` (it was rendered with it). */
+	public noteShown(jobId: string, place: QueuePlace): void {
+		this.shown.set(jobId, place);
+		this.timer ??= setInterval(() => this.tick(), TICK_MS).unref();
 	}
 
-	/** After enqueueing: a job that turned out to wait shows its place now, so it is updated as the queue moves. */
-	public showIfWaiting(jobId: string, position: number): void {
-		if (position <= 0 || this.shown.has(jobId)) return;
-		this.noteShown(jobId, position);
-		this.options.track(this.show(jobId, position));
-	}
-
-	/** The queue moved: edit the replies whose position changed, at most every {@link POSITION_EDIT_INTERVAL_MS}. */
-	public moved(positions: ReadonlyMap<string, number>): void {
-		for (const [jobId, position] of positions) {
-			const shown = this.shown.get(jobId);
-			if (!shown || shown.position === position || this.options.now() - shown.at < POSITION_EDIT_INTERVAL_MS) continue;
-			this.noteShown(jobId, position);
-			this.options.track(this.show(jobId, position));
-		}
+	/** A job that turned out to wait shows its place now, so it is kept current as the queue moves. */
+	public showIfWaiting(jobId: string, place: QueuePlace | undefined): void {
+		if (!place || this.shown.has(jobId)) return;
+		this.noteShown(jobId, place);
+		this.options.track(this.show(jobId, place));
 	}
 
 	/**
 	 * A job queued before a restart: whatever its reply says, it is told "working" once submitted. Its place is not
-	 * shown as the queue moves (a restart may inherit thousands of jobs, and each edit costs a Discord request).
+	 * kept current (a restart may inherit thousands of jobs, and each edit costs a Discord request).
 	 */
 	public inherit(jobId: string): void {
 		this.inherited.add(jobId);
@@ -59,8 +73,32 @@ export class QueuePositions {
 		return this.inherited.delete(jobId) || shown;
 	}
 
-	private async show(jobId: string, position: number): Promise<void> {
+	public stop(): void {
+		clearInterval(this.timer);
+		this.timer = undefined;
+	}
+
+	/** Edits the replies whose estimate drifted, nearest the front first, up to the cap. */
+	public tick(): void {
+		if (this.shown.size === 0) return this.stop();
+		const now = this.options.now();
+		const drifted: Array<[string, QueuePlace]> = [];
+		for (const [jobId, fresh] of this.options.places(this.shown.keys())) {
+			const shown = this.shown.get(jobId)!.startsAt;
+			if (fresh.startsAt === undefined) continue;
+			const margin = Math.max(DRIFT_MARGIN_MS, DRIFT_SHARE * (fresh.startsAt - now));
+			if (shown === undefined || estimateDrifted(shown, fresh.startsAt, margin)) drifted.push([jobId, fresh]);
+		}
+		drifted.sort(([, a], [, b]) => a.position - b.position);
+		for (const [jobId, place] of drifted.slice(0, POSITION_EDITS_PER_SECOND)) {
+			this.shown.set(jobId, place);
+			this.edits += 1;
+			this.options.track(this.show(jobId, place));
+		}
+	}
+
+	private async show(jobId: string, place: QueuePlace): Promise<void> {
 		const job = await this.options.repository.get(jobId);
-		if (job?.state.phase === 'queued') await this.options.publisher.showWorking(job, position);
+		if (job?.state.phase === 'queued') await this.options.publisher.showWorking(job, place.position, place.startsAt);
 	}
 }

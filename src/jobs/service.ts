@@ -2,19 +2,31 @@ import type { CallbackReport } from '../api/types.js';
 import { StoreUnavailableError } from '../store/unavailable.js';
 import { JobCallbacks } from './callbacks.js';
 import { JobConfirmation } from './confirmation.js';
-import type { CallbackVerdict, JobServiceOptions, NewJob } from './contracts.js';
+import { UNNAMED_DEFAULT_KEY, type CallbackVerdict, type JobServiceOptions, type NewJob } from './contracts.js';
 import { JobDelivery } from './delivery.js';
+import { FairQueue } from './fairQueue.js';
 import { newJobId } from './ids.js';
-import { providerLimits } from './providerLimits.js';
-import { QueuePositions } from './queuePositions.js';
+import { KeyedProviderLimits } from './keyedLimits.js';
+import { estimatedStart } from './queueEstimate.js';
+import { QueuePositions, type QueuePlace } from './queuePositions.js';
 import { JobSubmission } from './submission.js';
-import { SubmitQueue } from './submitQueue.js';
+import { SubmitQueue, type WaitingJob } from './submitQueue.js';
 import { isFinished, type FinishedJob, type FinishedOutcome, type JobRecord } from './types.js';
 
-export type { CallbackVerdict, JobPublisher, JobServiceOptions, NewJob, PublishedMessage } from './contracts.js';
+export type {
+	CallbackVerdict,
+	JobKey,
+	JobKeys,
+	JobPublisher,
+	JobServiceOptions,
+	NewJob,
+	PublishedMessage,
+} from './contracts.js';
 
 /** If the claimant dies before storing the outcome, another process may finish the job after this long. */
 const FINISH_CLAIM_TTL_MS = 10 * 60_000;
+/** Idle keys' limits and queues are forgotten this often, so memory follows the keys in use. */
+const SWEEP_INTERVAL_MS = 60_000;
 
 /**
  * The job lifecycle, and the one face the rest of the bot sees: record → queue → submit (submission.ts) →
@@ -22,7 +34,12 @@ const FINISH_CLAIM_TTL_MS = 10 * 60_000;
  */
 export class JobService {
 	private readonly confirmation: JobConfirmation;
-	private readonly queue: SubmitQueue;
+	/** Every key's waiting jobs, in fair order. */
+	private readonly line = new FairQueue();
+	/** One submit loop per key with jobs waiting or in flight. */
+	private readonly queues = new Map<string, SubmitQueue>();
+	private readonly limits: KeyedProviderLimits;
+	private readonly sweeper: NodeJS.Timeout;
 	private readonly positions: QueuePositions;
 	private readonly inFlight = new Set<Promise<unknown>>();
 	private readonly delivery: JobDelivery;
@@ -35,14 +52,21 @@ export class JobService {
 
 	public constructor(private readonly options: JobServiceOptions) {
 		this.now = options.now ?? Date.now;
-		const limits = providerLimits({ ...options, ...(options.shareLimits ? { sharedThrough: options.claims } : {}) });
+		this.limits = new KeyedProviderLimits({
+			...options,
+			...(options.shareLimits ? { sharedThrough: options.claims } : {}),
+			...(options.defaultKeyId ? { defaultKeyId: options.defaultKeyId } : {}),
+		});
+		const limits = this.limits.for(this.defaultKeyId);
+		this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS).unref();
 		const track = (work: Promise<unknown>): void => this.track(work);
 		this.delivery = new JobDelivery({ ...options, now: this.now, track });
-		this.positions = new QueuePositions({ ...options, now: this.now, track });
+		const places = (jobIds: Iterable<string>): Map<string, QueuePlace> => this.places(jobIds);
+		this.positions = new QueuePositions({ ...options, now: this.now, track, places });
 		this.confirmation = new JobConfirmation({
 			...options,
 			queries: limits.queries,
-			sharedQueries: limits.shared?.queries,
+			sharedQueriesFor: (keyId) => this.limits.for(keyId).shared?.queries,
 			delivery: this.delivery,
 			now: this.now,
 			stopping: this.stopping.signal,
@@ -58,17 +82,58 @@ export class JobService {
 			confirmation: this.confirmation,
 			adoptions: this.callbacks,
 			isStopped: () => this.stopped,
-			sharedSubmits: limits.shared?.submits,
+			sharedSubmitsFor: (keyId) => this.limits.for(keyId).shared?.submits,
 		});
-		this.queue = new SubmitQueue({
-			limiter: limits.submits,
-			submit: async (jobId, takeGrant) => this.submission.submit(jobId, takeGrant),
-			onMoved: (positions) => {
-				options.metrics?.queueLength.set(positions.size);
-				this.positions.moved(positions);
-			},
-			onError: (error, jobId) => options.logger.error({ err: error, jobId }, 'Submission failed unexpectedly'),
-		});
+	}
+
+	private get defaultKeyId(): string {
+		return this.options.defaultKeyId ?? UNNAMED_DEFAULT_KEY;
+	}
+
+	/** The submit loop of one key, made on first use. */
+	private queueFor(keyId: string): SubmitQueue {
+		let queue = this.queues.get(keyId);
+		if (!queue) {
+			queue = new SubmitQueue({
+				keyId,
+				line: this.line,
+				limiter: this.limits.for(keyId).submits,
+				submit: async (jobId, takeGrant) => this.submission.submit(jobId, takeGrant),
+				onMoved: () => this.options.metrics?.queueLength.set(this.line.size()),
+				onError: (error, jobId) => this.options.logger.error({ err: error, jobId }, 'Submission failed unexpectedly'),
+			});
+			this.queues.set(keyId, queue);
+		}
+		return queue;
+	}
+
+	/** The key id a server's jobs wait under. A key the store cannot tell now: the default's line (told at submit). */
+	private async keyIdFor(guildId: string): Promise<string> {
+		const key = await this.options.keys?.forGuild(guildId).catch(() => undefined);
+		return typeof key === 'object' ? key.keyId : this.defaultKeyId;
+	}
+
+	/** Where the given jobs wait (position among their key's jobs, estimated start), for the position edits. */
+	private places(jobIds: Iterable<string>): Map<string, QueuePlace> {
+		const ids = [...jobIds];
+		const found = new Map<string, QueuePlace>();
+		for (const [keyId, queue] of this.queues) {
+			for (const [jobId, position] of queue.positions(ids)) found.set(jobId, this.placeAt(keyId, position));
+		}
+		return found;
+	}
+
+	private placeAt(keyId: string, position: number): QueuePlace {
+		const { submits } = this.limits.for(keyId);
+		const rate = { limit: submits.limit, windowMs: submits.windowMs };
+		return { position, startsAt: estimatedStart(position, rate, this.now(), submits.available()) };
+	}
+
+	/** Forgets idle keys' queues and limits. */
+	private sweep(): void {
+		for (const [keyId, queue] of this.queues) if (queue.idle) this.queues.delete(keyId);
+		// A key still queued keeps its limiter (its queue holds it); the default's serves the polls.
+		this.limits.sweep((keyId) => this.queues.has(keyId) || keyId === this.defaultKeyId);
 	}
 
 	/** Records the job, shows the member it is working (or waiting), then queues its submission. */
@@ -91,24 +156,37 @@ export class JobService {
 			throw error;
 		}
 		const log = logger.child({ jobId: job.id, guildId: job.target.guildId, userId: job.target.requesterId });
-		const position = this.queue.busy ? this.queue.length + 1 : undefined;
+		const keyId = await this.keyIdFor(job.target.guildId);
+		const queue = this.queueFor(keyId);
+		const waiting: WaitingJob = { id: job.id, guildId: job.target.guildId, memberId: job.target.requesterId };
+		// Shown where it will wait were it queued now; the fair line may place it ahead of the back.
+		const place = queue.busy ? this.placeAt(keyId, queue.length + 1) : undefined;
 		try {
-			const messageId = await this.options.publisher.showWorking(job, position);
+			const messageId = await this.options.publisher.showWorking(job, place?.position, place?.startsAt);
 			await repository.update(job.id, (current) => ({ ...current, target: { ...current.target, messageId } }));
-			if (position) this.positions.noteShown(job.id, position);
+			if (place) this.positions.noteShown(job.id, place);
 		} catch (error) {
 			// The reply could not be shown (Discord hiccup): still submit, delivery has its fallbacks.
 			log.warn({ err: error }, 'Could not show the working message');
 		}
-		const waiting = this.queue.enqueue(job.id);
-		this.options.metrics?.queueLength.set(this.queue.length);
-		this.positions.showIfWaiting(job.id, waiting);
+		const position = queue.enqueue(waiting);
+		this.options.metrics?.queueLength.set(this.line.size());
+		this.positions.showIfWaiting(job.id, position > 0 ? this.placeAt(keyId, position) : undefined);
 		return job;
 	}
 
-	/** Where a job waits in the submission queue (1-based), if it does. */
+	/** Where a job waits in its key's submission queue (1-based), if it does. */
 	public queuePosition(jobId: string): number | undefined {
-		return this.queue.position(jobId);
+		for (const queue of this.queues.values()) {
+			const position = queue.position(jobId);
+			if (position !== undefined) return position;
+		}
+		return undefined;
+	}
+
+	/** Position edits made so far (for the bench and metrics). */
+	public get positionEdits(): number {
+		return this.positions.edits;
 	}
 
 	/** Handles a callback that passed the server's checks. Never throws for a job's state; answers what it did. */
@@ -163,6 +241,7 @@ export class JobService {
 		this.callbacks.forget(jobId);
 		if (!changed || isFinished(changed.before) || !isFinished(changed.after)) return undefined;
 		this.options.metrics?.jobsFinished.inc({ task_type: changed.after.request.taskType, outcome: outcome.status });
+		if (outcome.status === 'failed') this.options.onFailed?.(changed.after as FinishedJob);
 		return changed.after;
 	}
 
@@ -181,7 +260,11 @@ export class JobService {
 				case 'queued':
 					// Never sent (or refused with a retryable error): submitting it now is its first paid submission.
 					this.positions.inherit(id);
-					this.queue.enqueue(id);
+					this.queueFor(await this.keyIdFor(job.target.guildId)).enqueue({
+						id,
+						guildId: job.target.guildId,
+						memberId: job.target.requesterId,
+					});
 					break;
 				case 'submitting':
 					// Its request was in flight when a process stopped (or had no clear answer): a paid task may exist. Never
@@ -203,10 +286,12 @@ export class JobService {
 	public async stop(): Promise<void> {
 		this.stopped = true;
 		this.stopping.abort();
+		clearInterval(this.sweeper);
+		this.positions.stop();
 		this.confirmation.stop();
 		this.callbacks.stop();
 		this.delivery.stop();
-		await this.queue.stop();
+		await Promise.all([...this.queues.values()].map(async (queue) => queue.stop()));
 		await this.idle();
 	}
 

@@ -8,7 +8,7 @@ import type { Logger } from '../logger.js';
 import { StoreUnavailableError } from '../store/unavailable.js';
 import type { FinishJob, JobCallbacks } from './callbacks.js';
 import type { JobConfirmation } from './confirmation.js';
-import type { JobServiceOptions } from './contracts.js';
+import { UNNAMED_DEFAULT_KEY, type JobKey, type JobServiceOptions } from './contracts.js';
 import { persist } from './persist.js';
 import { pollDelay } from './poller.js';
 import { explainProviderFailure, submitRetryDelay } from './providerErrors.js';
@@ -27,6 +27,16 @@ const STORE_RETRY_MS = 2_000;
 /** A withdrawn job's submit claim outlives by far any job the store keeps. */
 const WITHDRAWN_CLAIM_TTL_MS = 365 * 24 * 60 * 60_000;
 
+/** What a server's jobs are told when its own key was refused, until an admin replaces it. */
+const PAUSED_REASON =
+	'This server’s Midjourney API key was refused by Midjourney, so its jobs are paused. A server admin must set a valid key with `/server-settings api_key`.';
+/** What a server's jobs are told when the operator requires servers' own keys and it has none. */
+const MISSING_REASON =
+	'This bot needs each server to bring its own Midjourney API key. A server admin can set one with `/server-settings api_key`.';
+
+/** The key a job is sent with: a server's own, or the default (`apiKey` undefined: the client's). */
+type SendKey = { keyId: string; apiKey?: string; own: boolean };
+
 /** The claim that makes one process, of all, submit attempt `attemptsBefore + 1` of a job. */
 function submitClaimKey(jobId: string, attemptsBefore: number): string {
 	return `submit:${jobId}:${attemptsBefore}`;
@@ -36,8 +46,8 @@ export interface JobSubmissionOptions extends JobServiceOptions {
 	now: () => number;
 	stopping: AbortSignal;
 	isStopped: () => boolean;
-	/** The account's submit window shared with other processes, when there are any. */
-	sharedSubmits: SharedWindow | undefined;
+	/** A key's submit window shared with other processes, when there are any. */
+	sharedSubmitsFor: (keyId: string) => SharedWindow | undefined;
 	positions: QueuePositions;
 	confirmation: JobConfirmation;
 	adoptions: JobCallbacks;
@@ -96,14 +106,39 @@ export class JobSubmission {
 			userId: before.target.requesterId,
 			taskType: before.request.taskType,
 		});
-		const waited = await this.waitForTurn(jobId, takeGrant, log);
+		const key = await this.keyOf(before);
+		if (key === 'retry') return { kind: 'retry', afterMs: STORE_RETRY_MS };
+		const waited = await this.waitForTurn(jobId, takeGrant, log, key);
 		if (waited) return waited;
 		const job = await this.claimSubmission(jobId, before.state.attempts);
 		if (!job) {
 			this.options.positions.forget(jobId); // Another process submits it (or did): its reply is that process's to edit.
 			return { kind: 'done' };
 		}
-		return this.send(job, log);
+		if (typeof key === 'string') {
+			log.info({ reason: key }, 'Job not sent: its server has no usable key');
+			await this.options.finish(job.id, null, {
+				status: 'failed',
+				reason: key === 'paused' ? PAUSED_REASON : MISSING_REASON,
+			});
+			return { kind: 'done' };
+		}
+		return this.send(job, log, key);
+	}
+
+	/** The key a job goes with, why it cannot go (`paused`, `missing`), or `retry` when the store cannot tell now. */
+	private async keyOf(job: JobRecord): Promise<SendKey | 'paused' | 'missing' | 'retry'> {
+		const { keys, defaultKeyId } = this.options;
+		let own: JobKey | 'paused' | 'missing' | undefined;
+		try {
+			own = await keys?.forGuild(job.target.guildId);
+		} catch (error) {
+			if (this.options.isStopped()) throw error;
+			this.options.logger.warn({ err: error, guildId: job.target.guildId }, 'Could not read the server’s key');
+			return 'retry';
+		}
+		if (typeof own === 'object') return { keyId: own.keyId, apiKey: own.apiKey, own: true };
+		return own ?? { keyId: defaultKeyId ?? UNNAMED_DEFAULT_KEY, own: false };
 	}
 
 	/** The job as stored, or `retry` when the store cannot answer now (and the service is not stopping). */
@@ -124,19 +159,22 @@ export class JobSubmission {
 		jobId: string,
 		takeGrant: () => Promise<void>,
 		log: Logger,
+		key: SendKey | 'paused' | 'missing',
 	): Promise<SubmitResult | undefined> {
 		// The grants first, and only then the job marked `submitting`: while it waits for its turn (the account's window
 		// shared with other processes may hold it for seconds), the store still says `queued` and nothing is claimed, so
 		// a stop, or even a crash, meanwhile leaves a job the next start simply submits, rather than one it must report
 		// as "unknown whether it started".
-		const shared = this.options.sharedSubmits;
+		// A job that will not be sent takes no turn from the key's window.
+		if (typeof key === 'string') return undefined;
+		const shared = this.options.sharedSubmitsFor(key.keyId);
 		try {
 			await takeGrant();
 			if (shared && !(await shared.tryTake())) {
 				log.debug('Waiting for a turn in the submit window shared with the other processes');
 				// The member is shown it waits, as for a place in this process's queue: next here, its turn depends on the
 				// other processes. Once submitted, the reply says it is being generated (see `positions.forget` below).
-				this.options.positions.showIfWaiting(jobId, 1);
+				this.options.positions.showIfWaiting(jobId, { position: 1 });
 				await shared.acquire(this.options.stopping);
 			}
 			return undefined;
@@ -169,13 +207,15 @@ export class JobSubmission {
 	}
 
 	/** Sends the claimed job to the provider and stores what came of it. */
-	private async send(job: JobRecord, log: Logger): Promise<SubmitResult> {
+	private async send(job: JobRecord, log: Logger, key: SendKey): Promise<SubmitResult> {
 		const callbackUrl = this.options.callbackUrlFor(job.id);
 		let taskId: string;
 		try {
-			({ taskId } = await this.options.api.generate(callbackUrl ? { ...job.request, callbackUrl } : job.request));
+			const request = callbackUrl ? { ...job.request, callbackUrl } : job.request;
+			({ taskId } = await this.options.api.generate(request, key.apiKey));
 		} catch (error) {
 			if (!(error instanceof MjApiError)) throw error;
+			if (error.code === 401 && key.own) await this.keyRefused(job, key, log);
 			return this.submitFailed(job, error, log);
 		}
 		const attempts = job.state.phase === 'submitting' ? job.state.attempts : 0;
@@ -216,6 +256,14 @@ export class JobSubmission {
 		} else {
 			this.options.confirmation.pollIn(jobId, pollDelay(this.options.poll, 0, callbacks));
 		}
+	}
+
+	/** The provider refused a server's own key: its admins are told (once) and its jobs pause. Never throws. */
+	private async keyRefused(job: JobRecord, key: SendKey, log: Logger): Promise<void> {
+		log.warn({ keyId: key.keyId }, 'The provider refused the server’s own key; pausing its jobs');
+		await this.options.keys
+			?.refused(job.target.guildId, key.keyId)
+			.catch((error: unknown) => log.error({ err: error }, 'Could not pause the server’s jobs'));
 	}
 
 	/** A submit that failed: sent again only if it created nothing; kept open for adoption if it may have. */

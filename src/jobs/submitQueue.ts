@@ -1,7 +1,9 @@
 /**
- * One queue for every submission to the provider, under its rate limit. Members waiting in it see their place.
- * The queue itself lives in memory; each queued job is also marked `queued` in the store, so a restart re-queues it.
+ * The submissions of one provider key, under that key's rate limit, taken from the fair line (fairQueue.ts): round-robin
+ * across servers, then members. Members waiting in it see their place. The line lives in memory; each queued job is
+ * also marked `queued` in the store, so a restart re-queues it.
  */
+import type { FairQueue, QueuedJob } from './fairQueue.js';
 import type { SlidingWindowLimiter } from './rateLimit.js';
 
 /**
@@ -12,19 +14,27 @@ import type { SlidingWindowLimiter } from './rateLimit.js';
 export type SubmitResult = { kind: 'done' } | { kind: 'retry'; afterMs: number };
 
 export interface SubmitQueueOptions {
+	/** The key whose jobs this queue submits. */
+	keyId: string;
+	/** The fair line, shared by every key's queue (each takes its own key's jobs). */
+	line: FairQueue;
 	limiter: SlidingWindowLimiter;
 	/** Submits one job; calls `takeGrant` shortly before its request leaves (it waits for the rate limit). */
 	submit: (jobId: string, takeGrant: () => Promise<void>) => Promise<SubmitResult>;
-	/** Called after the queue moved, with each waiting job's 1-based position. */
-	onMoved: (positions: ReadonlyMap<string, number>) => void;
+	/** Called after the queue moved (positions are read on demand: computing them all would be O(n) per move). */
+	onMoved: () => void;
 	onError: (error: unknown, jobId: string) => void;
 }
 
 /** Submissions in flight at once (a slow answer must not stall everyone behind it). */
 const CONCURRENCY = 4;
 
+/** A job waiting in the line, without its key (the queue's). */
+export type WaitingJob = Omit<QueuedJob, 'keyId'>;
+
 export class SubmitQueue {
-	private readonly waiting: string[] = [];
+	/** Jobs sent back by a retryable refusal: first in line again, ahead of the fair order. */
+	private readonly front: WaitingJob[] = [];
 	private readonly inFlight = new Map<string, Promise<void>>();
 	private pausedUntil = 0;
 	private timer: NodeJS.Timeout | undefined;
@@ -35,29 +45,57 @@ export class SubmitQueue {
 
 	public constructor(private readonly options: SubmitQueueOptions) {}
 
-	/** Adds a job at the back (or front, for a retry). Returns its 1-based position. */
-	public enqueue(jobId: string, front = false): number {
-		if (this.stopped || this.waiting.includes(jobId) || this.inFlight.has(jobId)) return this.position(jobId) ?? 0;
-		if (front) this.waiting.unshift(jobId);
-		else this.waiting.push(jobId);
+	/** Adds a job to the fair line. Returns its 1-based position. */
+	public enqueue(job: WaitingJob): number {
+		const { line, keyId } = this.options;
+		if (this.stopped || this.isWaiting(job.id) || this.inFlight.has(job.id)) return this.position(job.id) ?? 0;
+		line.enqueue({ ...job, keyId });
 		this.pump();
-		return this.position(jobId) ?? 0;
+		return this.position(job.id) ?? 0;
 	}
 
 	/** 1-based place among waiting jobs; undefined once it is being submitted. */
 	public position(jobId: string): number | undefined {
-		const index = this.waiting.indexOf(jobId);
-		return index === -1 ? undefined : index + 1;
+		const index = this.front.findIndex((job) => job.id === jobId);
+		if (index !== -1) return index + 1;
+		const inLine = this.options.line.position(jobId);
+		return inLine === undefined ? undefined : this.front.length + inLine;
+	}
+
+	/** The 1-based places of those of `jobIds` that wait here: one walk of the fair order, as far as the furthest. */
+	public positions(jobIds: readonly string[]): Map<string, number> {
+		const found = new Map<string, number>();
+		this.front.forEach((job, index) => {
+			if (jobIds.includes(job.id)) found.set(job.id, index + 1);
+		});
+		const { line, keyId } = this.options;
+		const mine = jobIds.filter((id) => line.has(id) && line.keyOf(id) === keyId);
+		for (const [id, position] of line.positions(mine)) found.set(id, this.front.length + position);
+		return found;
 	}
 
 	/** Jobs waiting, not counting those being submitted. */
 	public get length(): number {
-		return this.waiting.length;
+		return this.front.length + this.options.line.size(this.options.keyId);
 	}
 
 	/** Whether a job added now would have to wait. */
 	public get busy(): boolean {
-		return this.waiting.length > 0 || this.options.limiter.delay() > 0 || Date.now() < this.pausedUntil;
+		return this.length > 0 || this.options.limiter.delay() > 0 || Date.now() < this.pausedUntil;
+	}
+
+	/** Whether nothing waits nor is being submitted: the queue may be dropped. */
+	public get idle(): boolean {
+		return this.length === 0 && this.inFlight.size === 0;
+	}
+
+	private isWaiting(jobId: string): boolean {
+		return this.options.line.has(jobId) || this.front.some((job) => job.id === jobId);
+	}
+
+	/** The job whose turn it is: a retried one first, then the fair line's. */
+	private next(): WaitingJob | undefined {
+		return this.front.shift() ?? this.options.line.take(this.options.keyId);
 	}
 
 	/** Stops starting submissions and waits for those in flight. Waiting jobs stay `queued` in the store. */
@@ -71,7 +109,7 @@ export class SubmitQueue {
 	private pump(): void {
 		if (this.stopped || this.timer) return;
 		let moved = false;
-		while (this.waiting.length > 0 && this.inFlight.size < CONCURRENCY) {
+		while (this.length > 0 && this.inFlight.size < CONCURRENCY) {
 			const wait = Math.max(this.options.limiter.delay(), this.pausedUntil - Date.now());
 			// No room in the window for one more: wait for a grant to be taken or to expire.
 			if (wait === 0 && this.awaitingGrant >= this.options.limiter.available()) break;
@@ -82,16 +120,17 @@ export class SubmitQueue {
 				}, wait);
 				break;
 			}
-			const jobId = this.waiting.shift()!;
+			const job = this.next()!;
 			// The grant itself is taken by `submit`, right before the request leaves (see JobService.submit).
 			this.awaitingGrant += 1;
 			moved = true;
-			this.inFlight.set(jobId, this.run(jobId));
+			this.inFlight.set(job.id, this.run(job));
 		}
-		if (moved) this.options.onMoved(this.positions());
+		if (moved) this.options.onMoved();
 	}
 
-	private async run(jobId: string): Promise<void> {
+	private async run(job: WaitingJob): Promise<void> {
+		const jobId = job.id;
 		let granted = false;
 		const takeGrant = async (): Promise<void> => {
 			if (granted) return;
@@ -105,8 +144,8 @@ export class SubmitQueue {
 				// A rate limit or maintenance applies to the whole account: hold everyone, keep this job first in line.
 				this.pausedUntil = Math.max(this.pausedUntil, Date.now() + result.afterMs);
 				this.inFlight.delete(jobId);
-				this.waiting.unshift(jobId);
-				this.options.onMoved(this.positions());
+				this.front.unshift(job);
+				this.options.onMoved();
 			}
 		} catch (error) {
 			this.options.onError(error, jobId);
@@ -115,9 +154,5 @@ export class SubmitQueue {
 			this.inFlight.delete(jobId);
 			this.pump();
 		}
-	}
-
-	private positions(): Map<string, number> {
-		return new Map(this.waiting.map((jobId, index) => [jobId, index + 1]));
 	}
 }

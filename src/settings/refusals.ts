@@ -3,6 +3,7 @@
  * turns it into words (`discord/refusals.ts`), so this layer writes no Discord markup.
  */
 import type { Speed, TaskType } from '../api/spec.js';
+import type { BudgetRefusal } from './budget.js';
 import type { ValueSource } from './types.js';
 
 export type Refusal =
@@ -18,6 +19,8 @@ export type Refusal =
 	/** `resetsAt`: epoch ms of the next reset (midnight UTC). */
 	| { rule: 'member-daily'; limit: number; resetsAt: number }
 	| { rule: 'server-daily'; limit: number; resetsAt: number }
+	/** The job's cost would pass a budget in credits: the figures say which, and when it resets. */
+	| ({ rule: 'budget' } & BudgetRefusal)
 	/** Another process kept the server's limits locked for too long. */
 	| { rule: 'busy' };
 

@@ -12,6 +12,8 @@ import type { Logger } from '../logger.js';
 import type { Claims } from '../store/claims.js';
 import { KeyedLock } from '../store/keyedLock.js';
 import type { Store } from '../store/store.js';
+import type { BudgetLedger, Budgets, Spending } from './budget.js';
+import { actionOfTask, costOf, type CostTable } from './costs.js';
 import type { Refusal } from './refusals.js';
 import { resolveEffective, type EffectiveOptions } from './resolve.js';
 import { applyRequestRules, checkChannel, checkRole } from './rules.js';
@@ -62,6 +64,8 @@ export interface SettingsServiceOptions {
 	now?: () => number;
 	/** For tests: how long the shared lock lasts and is waited for. */
 	lockTiming?: Partial<SharedLockTiming>;
+	/** Budgets in credits: each job's cost is reserved after its place under the limits, and refunded if it fails. */
+	budget?: { ledger: BudgetLedger; costs: CostTable };
 }
 
 /** The shared lock's name: its claims are `lock:limits:<guildId>`. */
@@ -77,6 +81,7 @@ export class SettingsService {
 	private readonly now: () => number;
 	/** Grants of servers without limits, recorded just after they are answered. */
 	private readonly recorder: BatchedUsageRecorder;
+	private readonly budget: SettingsServiceOptions['budget'];
 
 	public constructor(
 		store: Store,
@@ -91,6 +96,32 @@ export class SettingsService {
 		this.usage = new JobUsage(store, repository, this.now);
 		this.limits = new SharedLock(claims, LIMITS_LOCK, options.lockTiming);
 		this.recorder = new BatchedUsageRecorder(this.usage, this.limits, logger);
+		this.budget = options.budget;
+	}
+
+	/** What a job of this request would cost, in credits (an estimate unless the operator corrected it). */
+	public costOf(request: GenerateRequest): number | undefined {
+		if (!this.budget) return undefined;
+		const speed = 'speed' in request.params ? request.params.speed : undefined;
+		const batchSize = 'videoBatchSize' in request.params ? request.params.videoBatchSize : undefined;
+		const priced = { action: actionOfTask(request.taskType), ...(speed ? { speed } : {}) };
+		return costOf(this.budget.costs, { ...priced, ...(batchSize ? { batchSize } : {}) }).credits;
+	}
+
+	/** What a server (and one of its members) spent in the current periods, against its budgets. */
+	public async spending(guildId: string, memberId?: string): Promise<Spending | undefined> {
+		if (!this.budget) return undefined;
+		const server = await this.settings.server(guildId);
+		return this.budget.ledger.spending(guildId, budgetsOf(server), memberId);
+	}
+
+	/** Gives a failed job's cost back to its server's budgets; never throws (logged instead). */
+	public async refundCost(jobId: string, guildId: string): Promise<void> {
+		try {
+			await this.budget?.ledger.refund(jobId, guildId);
+		} catch (error) {
+			this.logger.warn({ err: error, guildId, jobId }, 'Could not give a failed job’s cost back');
+		}
 	}
 
 	/**
@@ -128,7 +159,42 @@ export class SettingsService {
 		const deadline = Date.now() + this.limits.timing.waitMs;
 		// One decision at a time per server, in order of arrival: concurrent requests see each other's places under
 		// the limits, and the first to ask is the first to be queued.
-		return this.queue.run(input.guildId, async () => this.decide(input, deadline));
+		const decided = await this.queue.run(input.guildId, async () => this.decide(input, deadline));
+		return decided.ok ? this.reserveCost(input, decided) : decided;
+	}
+
+	/**
+	 * After the place under the limits: the job's cost, reserved against the server's budgets. Refused: the place is
+	 * given back and the refusal carries the figures.
+	 */
+	private async reserveCost(
+		input: JobAuthorizationInput,
+		granted: Extract<JobAuthorization, { ok: true }>,
+	): Promise<JobAuthorization> {
+		const cost = this.costOf(granted.request);
+		if (!this.budget || cost === undefined) return granted;
+		const { guildId, userId } = input;
+		const server = await this.settings.server(guildId);
+		let outcome;
+		try {
+			const budgets = budgetsOf(server);
+			outcome = await this.budget.ledger.reserve({ jobId: granted.jobId, guildId, memberId: userId, cost, budgets });
+		} catch (error) {
+			await granted.release();
+			if (!(error instanceof LockTimeoutError)) throw error;
+			return refuse({ rule: 'busy' });
+		}
+		if (!outcome.granted) {
+			await granted.release();
+			return refuse({ rule: 'budget', ...outcome.refusal });
+		}
+		return {
+			...granted,
+			release: async () => {
+				await granted.release();
+				await this.refundCost(granted.jobId, guildId);
+			},
+		};
 	}
 
 	private async decide(input: JobAuthorizationInput, deadline: number): Promise<JobAuthorization> {
@@ -249,8 +315,19 @@ export class SettingsService {
 		// here: long enough for a dead holder's claim to expire.
 		const deadline = Date.now() + 2 * this.limits.timing.ttlMs;
 		await this.limits.run(guildId, async () => this.usage.removeGuild(guildId), deadline);
+		await this.budget?.ledger.removeGuild(guildId);
 		this.logger.info({ guildId, memberSettings: members }, 'Removed the settings of a server the bot left');
 	}
+}
+
+/** A server's budgets as the ledger reads them. */
+function budgetsOf(server: ServerSettings): Budgets {
+	const { serverDailyBudget, serverMonthlyBudget, memberDailyBudget } = server.limits;
+	return {
+		...(serverDailyBudget === undefined ? {} : { serverDaily: serverDailyBudget }),
+		...(serverMonthlyBudget === undefined ? {} : { serverMonthly: serverMonthlyBudget }),
+		...(memberDailyBudget === undefined ? {} : { memberDaily: memberDailyBudget }),
+	};
 }
 
 function refuse(refusal: Refusal): JobAuthorization {

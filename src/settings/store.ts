@@ -6,7 +6,7 @@ import type Keyv from 'keyv';
 import { SPEEDS, TASK_TYPES } from '../api/spec.js';
 import { KeyedLock } from '../store/keyedLock.js';
 import type { Store } from '../store/store.js';
-import { emptyServerSettings, type OptionDefaults, type ServerSettings } from './types.js';
+import { emptyServerSettings, type Limits, type OptionDefaults, type ServerSettings } from './types.js';
 import { sanitizeDefaults } from './validate.js';
 
 /**
@@ -107,6 +107,16 @@ export async function deleteWithPrefix(collection: Keyv<unknown>, prefix: string
 	return keys.length;
 }
 
+/** Every limit a server may set (job counts and budgets in credits). */
+const LIMIT_KEYS: ReadonlyArray<keyof Limits> = [
+	'memberRunning',
+	'memberDaily',
+	'serverDaily',
+	'serverDailyBudget',
+	'serverMonthlyBudget',
+	'memberDailyBudget',
+];
+
 /** What is stored, made safe to use: unknown task types, speeds and defaults are dropped. */
 export function sanitizeServerSettings(stored: unknown): ServerSettings {
 	const settings = emptyServerSettings();
@@ -125,8 +135,8 @@ export function sanitizeServerSettings(stored: unknown): ServerSettings {
 	if (typeof raw.watermark === 'string' && raw.watermark !== '') settings.watermark = raw.watermark;
 	if (typeof raw.limits === 'object' && raw.limits !== null) {
 		for (const [name, value] of Object.entries(raw.limits)) {
-			if ((name === 'memberRunning' || name === 'memberDaily' || name === 'serverDaily') && typeof value === 'number') {
-				settings.limits[name] = value;
+			if (LIMIT_KEYS.includes(name as keyof Limits) && typeof value === 'number') {
+				settings.limits[name as keyof Limits] = value;
 			}
 		}
 	}

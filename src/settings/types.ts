@@ -24,6 +24,12 @@ export interface Limits {
 	memberDaily?: number;
 	/** Jobs the whole server may start per UTC day (failed jobs are given back). */
 	serverDaily?: number;
+	/** Credits the whole server may spend per UTC day (failed jobs' costs are given back). */
+	serverDailyBudget?: number;
+	/** Credits the whole server may spend per calendar month (UTC). */
+	serverMonthlyBudget?: number;
+	/** Credits one member may spend per UTC day. */
+	memberDailyBudget?: number;
 }
 
 export interface ServerSettings {

@@ -21,6 +21,10 @@ export const LIMIT_RANGES = {
 	member_running_limit: { min: 1, max: 50 },
 	member_daily_limit: { min: 1, max: 1000 },
 	server_daily_limit: { min: 1, max: 100_000 },
+	/** Budgets, in credits. */
+	daily_budget: { min: 1, max: 100_000_000 },
+	monthly_budget: { min: 1, max: 100_000_000 },
+	member_daily_budget: { min: 1, max: 100_000_000 },
 } as const;
 export type LimitName = keyof typeof LIMIT_RANGES;
 
