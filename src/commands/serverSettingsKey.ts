@@ -73,8 +73,12 @@ export async function apiKeyCommand(
 }
 
 /** The form came back: the key is checked with the provider, then saved. */
-export async function handleServerKeyModal(interaction: ModalSubmitInteraction, context: CommandContext): Promise<void> {
-	if (!interaction.inGuild()) throw new UserError('wrong-place', t(languageOf(interaction), 'serverSettings.guildOnly'));
+export async function handleServerKeyModal(
+	interaction: ModalSubmitInteraction,
+	context: CommandContext,
+): Promise<void> {
+	if (!interaction.inGuild())
+		throw new UserError('wrong-place', t(languageOf(interaction), 'serverSettings.guildOnly'));
 	if (!interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild)) {
 		throw new UserError('not-permitted', t(languageOf(interaction), 'serverSettings.manageServerOnly'));
 	}

@@ -26,6 +26,8 @@ export async function tellAdminsKeyRefused(rest: REST, guildId: string, key: Ser
 			// No right to post there: the owner is told instead.
 		}
 	}
-	const channel = (await rest.post(Routes.userChannels(), { body: { recipient_id: guild.owner_id } })) as { id: string };
+	const channel = (await rest.post(Routes.userChannels(), { body: { recipient_id: guild.owner_id } })) as {
+		id: string;
+	};
 	await rest.post(Routes.channelMessages(channel.id), { body });
 }

@@ -23,7 +23,16 @@ export interface CallbackFindings {
 
 export interface JobConfirmationOptions extends Pick<
 	JobServiceOptions,
-	'repository' | 'claims' | 'api' | 'logger' | 'metrics' | 'poll' | 'jobTimeoutMs' | 'adoption' | 'keys' | 'defaultKeyId'
+	| 'repository'
+	| 'claims'
+	| 'api'
+	| 'logger'
+	| 'metrics'
+	| 'poll'
+	| 'jobTimeoutMs'
+	| 'adoption'
+	| 'keys'
+	| 'defaultKeyId'
 > {
 	/** This process's query limit. */
 	queries: SlidingWindowLimiter;

@@ -1,0 +1,230 @@
+/**
+ * Many servers, one bot, end to end: servers' own keys (set through `/server-settings api_key`, checked with the
+ * provider, encrypted at rest), rate windows per key, the fair queue, budgets, and a refused key.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { CommandOptionInput, SendCommandInput } from '../../fakes/discord/types.js';
+import type { RecordedRequest } from '../../fakes/discord.js';
+import { SERVER_KEY_MODAL_ID } from '../../src/commands/serverSettingsKey.js';
+import { eventually, worldPerTest, type World } from './harness.js';
+import { content, originalEdit } from './requests.js';
+
+const SUB = 1;
+const STRING = 3;
+const INTEGER = 4;
+const BOOLEAN = 5;
+const EPHEMERAL = 64;
+const ENCRYPTION_KEY = 'k'.repeat(43);
+const KEY_A = 'server-a-own-midjourney-key-AAAA1111';
+const KEY_B = 'server-b-own-midjourney-key-BBBB2222';
+
+const openWorld = worldPerTest({ callbacks: true });
+/** A world whose bot can keep servers' keys (more settings in `env`). */
+const open = async (options: { env?: Record<string, string> } = {}): Promise<World> =>
+	openWorld({ env: { KEY_ENCRYPTION_KEY: ENCRYPTION_KEY, ...options.env } });
+
+const sub = (name: string, options: CommandOptionInput[] = []): CommandOptionInput => ({ name, type: SUB, options });
+const str = (name: string, value: string): CommandOptionInput => ({ name, type: STRING, value });
+
+/** Where a guild's commands are sent from: its first text channel. */
+function place(world: World, guildId: string): Pick<SendCommandInput, 'guildId' | 'channelId'> {
+	const { ids } = world.discord;
+	return { guildId, channelId: guildId === ids.guild2 ? ids.channel2 : ids.channel };
+}
+
+/** Sends a command and resolves with its token and what the member is first shown (the reply or its first edit). */
+async function send(
+	world: World,
+	input: SendCommandInput,
+): Promise<{ token: string; text: string; ephemeral: boolean }> {
+	const from = world.discord.requests.length;
+	const { token } = world.discord.sendCommand(input);
+	const callback = await world.discord.waitForRequest((r) => r.path.endsWith(`/${token}/callback`), 5000, from);
+	const body = callback.body as { type?: number; data?: { content?: string; flags?: number } };
+	const ephemeral = ((body.data?.flags ?? 0) & EPHEMERAL) !== 0;
+	if (body.type === 4) return { token, text: body.data?.content ?? '', ephemeral };
+	const edit = await world.discord.waitForRequest(originalEdit(token), 5000, from);
+	return { token, text: content(edit), ephemeral };
+}
+
+/** `/server-settings api_key` in a guild, the form filled in with `key`: resolves with the admin's answer. */
+async function setKey(world: World, key: string, guildId = world.discord.ids.guild): Promise<string> {
+	const { discord } = world;
+	const opened = discord.sendCommand({
+		name: 'server-settings',
+		options: [sub('api_key')],
+		userId: discord.ids.admin,
+		...place(world, guildId),
+	});
+	const form = await discord.waitForRequest((r) => r.path.endsWith(`/${opened.token}/callback`));
+	expect((form.body as { type: number }).type, JSON.stringify(form.body)).toBe(9);
+	const submit = discord.sendModalSubmit({ customId: SERVER_KEY_MODAL_ID, fields: { api_key: key } });
+	return content(await discord.waitForRequest(originalEdit(submit.token)));
+}
+
+async function imagine(world: World, prompt: string, input: Partial<SendCommandInput> = {}) {
+	return send(world, { name: 'imagine', options: [str('prompt', prompt)], ...input });
+}
+
+const promptOf = (request: { body: Record<string, unknown> }): string => String(request.body['prompt']);
+
+describe('servers’ own keys', () => {
+	it('sends each server’s jobs with its own key, and a burst in one does not delay the other', async () => {
+		// Two submits per window per key: a burst of six in one server has four waiting for a long window.
+		const world = await open({ env: { MJ_SUBMIT_LIMIT: '2', MJ_SUBMIT_WINDOW_MS: '60000' } });
+		const { mj, discord } = world;
+		mj.acceptKey(KEY_A);
+		mj.acceptKey(KEY_B);
+		expect(await setKey(world, KEY_A)).toContain(`\`${KEY_A.slice(-4)}\``);
+		expect(await setKey(world, KEY_B, discord.ids.guild2)).toContain(KEY_B.slice(-4));
+
+		const burst = [];
+		for (let index = 0; index < 6; index++) burst.push(await imagine(world, `burst ${index}`));
+		expect(burst.slice(2).every((reply) => reply.text.includes('Queued — position'))).toBe(true);
+		const other = await imagine(world, 'the other server', place(world, discord.ids.guild2));
+		expect(other.text).not.toContain('Queued');
+
+		const sent = await mj.waitForGenerate(2);
+		expect(promptOf(sent)).toBe('the other server');
+		expect(sent.authorization).toBe(`Bearer ${KEY_B}`);
+		expect(mj.generateRequests.slice(0, 2).map((request) => request.authorization)).toEqual([
+			`Bearer ${KEY_A}`,
+			`Bearer ${KEY_A}`,
+		]);
+		// The task is confirmed with the key that created it.
+		mj.succeed(sent.taskId!);
+		await mj.sendCallback(sent.taskId!);
+		await discord.waitForRequest((r) => originalEdit(other.token)(r) && r.files.length > 0);
+		expect(mj.violations).toEqual([]);
+	});
+
+	it('refuses a key the provider refuses, and never shows or stores a key in clear', async () => {
+		const world = await open();
+		const { mj, discord } = world;
+		expect(await setKey(world, 'not-a-key-the-provider-knows')).toContain('Nothing was saved');
+		mj.acceptKey(KEY_A);
+		const saved = await setKey(world, KEY_A);
+		expect(saved).toContain(KEY_A.slice(-4));
+		const shown = await send(world, { name: 'server-settings', options: [sub('show')], userId: discord.ids.admin });
+		expect(shown.text).toContain(`\`${KEY_A.slice(-4)}\``);
+
+		const job = await imagine(world, 'a lighthouse');
+		const generate = await mj.waitForGenerate(0);
+		expect(generate.authorization).toBe(`Bearer ${KEY_A}`);
+		mj.succeed(generate.taskId!);
+		await mj.sendCallback(generate.taskId!);
+		await discord.waitForRequest((r) => originalEdit(job.token)(r) && r.files.length > 0);
+
+		await world.stopBot();
+		const stored = readFileSync(world.storeFile);
+		expect(stored.includes(KEY_A)).toBe(false);
+		expect(stored.includes(KEY_A.slice(0, 16))).toBe(false);
+		expect(JSON.stringify(world.logs)).not.toContain(KEY_A);
+		expect(JSON.stringify(world.logs)).not.toContain(ENCRYPTION_KEY);
+		const toDiscord = discord.requests.map((request: RecordedRequest) => JSON.stringify(request.body ?? ''));
+		expect(toDiscord.some((body) => body.includes(KEY_A))).toBe(false);
+	});
+
+	it('tells the admins once when the provider refuses a server’s key, and pauses its jobs until it is replaced', async () => {
+		const world = await open();
+		const { mj, discord } = world;
+		mj.acceptKey(KEY_A);
+		await setKey(world, KEY_A);
+		mj.refuseKey(KEY_A);
+
+		const notices = (r: RecordedRequest): boolean =>
+			r.method === 'POST' &&
+			r.path === `/channels/${discord.ids.channel}/messages` &&
+			content(r).includes('refused the API key');
+		const first = await imagine(world, 'first');
+		const failed = await discord.waitForRequest(
+			(r) => originalEdit(first.token)(r) && /refused|invalid/i.test(content(r)),
+		);
+		expect(content(failed)).toBeTruthy();
+		await discord.waitForRequest(notices);
+		const second = await imagine(world, 'second');
+		await discord.waitForRequest((r) => originalEdit(second.token)(r) && content(r).includes('paused'));
+		expect(mj.generateRequests).toHaveLength(1);
+		expect(discord.requests.filter(notices)).toHaveLength(1);
+		const shown = await send(world, { name: 'server-settings', options: [sub('show')], userId: discord.ids.admin });
+		expect(shown.text).toContain('refused by Midjourney');
+
+		mj.acceptKey(KEY_B);
+		await setKey(world, KEY_B);
+		await imagine(world, 'after the new key');
+		const resumed = await mj.waitForGenerate(1);
+		expect(resumed.authorization).toBe(`Bearer ${KEY_B}`);
+		expect(discord.requests.filter(notices)).toHaveLength(1);
+	});
+
+	it('tells an admin the operator must set the encryption key first', async () => {
+		const world = await open({ env: { KEY_ENCRYPTION_KEY: '' } });
+		const answer = await send(world, {
+			name: 'server-settings',
+			options: [sub('api_key')],
+			userId: world.discord.ids.admin,
+		});
+		expect(answer.ephemeral).toBe(true);
+		expect(answer.text).toContain('KEY_ENCRYPTION_KEY');
+		const removal = await send(world, {
+			name: 'server-settings',
+			options: [sub('api_key', [{ name: 'remove', type: BOOLEAN, value: true }])],
+			userId: world.discord.ids.admin,
+		});
+		expect(removal.text).toContain('KEY_ENCRYPTION_KEY');
+	});
+});
+
+describe('fair share', () => {
+	it('submits a member’s one job within two turns of another member’s ten', async () => {
+		const world = await open({ env: { MJ_SUBMIT_LIMIT: '1', MJ_SUBMIT_WINDOW_MS: '300' } });
+		const { mj, discord } = world;
+		for (let index = 0; index < 10; index++) await imagine(world, `many ${index}`);
+		await imagine(world, 'just one', { userId: discord.ids.moderator });
+		const queuedAt = mj.generateRequests.length;
+		const index = await eventually(
+			() => {
+				const found = mj.generateRequests.findIndex((request) => promptOf(request) === 'just one');
+				return found === -1 ? undefined : found + 1;
+			},
+			'the single job’s submission',
+			15_000,
+		);
+		expect(index - queuedAt).toBeLessThanOrEqual(2);
+	});
+});
+
+describe('budgets', () => {
+	it('refuses a job over the daily budget with the figures, and gives a failed job’s cost back', async () => {
+		const world = await open();
+		const { mj, discord } = world;
+		const set = await send(world, {
+			name: 'server-settings',
+			options: [sub('set', [{ name: 'daily_budget', type: INTEGER, value: 10 }])],
+			userId: discord.ids.admin,
+		});
+		expect(set.text).toContain('daily_budget 10');
+
+		const first = await imagine(world, 'within budget');
+		expect(first.ephemeral).toBe(false);
+		const refused = await imagine(world, 'over budget');
+		expect(refused.ephemeral).toBe(true);
+		expect(refused.text).toContain('would cost 8 credits');
+		expect(refused.text).toContain('spent 8 of its 10 credits');
+		expect(refused.text).toMatch(/<t:\d+:R>/);
+		const shown = await send(world, { name: 'server-settings', options: [sub('show')], userId: discord.ids.admin });
+		expect(shown.text).toContain('8 of 10');
+
+		const generate = await mj.waitForGenerate(0);
+		mj.fail(generate.taskId!, 'Prompt rejected by the moderation filter');
+		await mj.sendCallback(generate.taskId!);
+		await discord.waitForRequest((r) => originalEdit(first.token)(r) && content(r).includes('moderation'));
+		const again = await eventually(async () => {
+			const answer = await imagine(world, 'after the refund');
+			return answer.ephemeral ? undefined : answer;
+		}, 'a job accepted once the failed one’s cost is given back');
+		expect(again.text).not.toContain('would cost');
+		expect(promptOf(await mj.waitForGenerate(1))).toBe('after the refund');
+	});
+});
