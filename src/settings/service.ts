@@ -174,10 +174,11 @@ export class SettingsService {
 		const cost = this.costOf(granted.request);
 		if (!this.budget || cost === undefined) return granted;
 		const { guildId, userId } = input;
-		const server = await this.settings.server(guildId);
+		const budgets = budgetsOf(await this.settings.server(guildId));
+		// Without a budget nothing is decided, and a burst in the server is not made to wait for the budgets' lock.
+		if (Object.keys(budgets).length === 0) return granted;
 		let outcome;
 		try {
-			const budgets = budgetsOf(server);
 			outcome = await this.budget.ledger.reserve({ jobId: granted.jobId, guildId, memberId: userId, cost, budgets });
 		} catch (error) {
 			await granted.release();

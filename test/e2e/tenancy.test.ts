@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { CommandOptionInput, SendCommandInput } from '../../fakes/discord/types.js';
 import type { RecordedRequest } from '../../fakes/discord.js';
 import { SERVER_KEY_MODAL_ID } from '../../src/commands/serverSettingsKey.js';
+import { POSITION_EDITS_PER_SECOND } from '../../src/jobs/queuePositions.js';
 import { eventually, worldPerTest, type World } from './harness.js';
 import { content, originalEdit } from './requests.js';
 
@@ -227,4 +228,37 @@ describe('budgets', () => {
 		expect(again.text).not.toContain('would cost');
 		expect(promptOf(await mj.waitForGenerate(1))).toBe('after the refund');
 	});
+});
+
+describe('queue positions that scale', () => {
+	const BURST = Number(process.env.BURST ?? 2_000);
+
+	it('keeps position edits under the cap in a burst of 2 000 jobs, and shows every member "Working" when theirs goes', async () => {
+		const world = await open({ env: { MJ_SUBMIT_LIMIT: '200', MJ_SUBMIT_WINDOW_MS: '1000' } });
+		const { mj, discord, bot } = world;
+		mj.credits = BURST * 10;
+		const { ids } = discord;
+		const members = [ids.user, ids.moderator, ids.admin, ids.owner];
+		const startedAt = Date.now();
+		const tokens = Array.from({ length: BURST }, (_, index) => {
+			const userId = members[index % members.length]!;
+			return discord.sendCommand({ name: 'imagine', options: [str('prompt', `burst ${index}`)], userId }).token;
+		});
+		await mj.waitForGenerate(BURST - 1, 110_000);
+		const working = (token: string) =>
+			discord.requests.some((r) => originalEdit(token)(r) && content(r).includes('Working on it'));
+		await eventually(() => tokens.every(working), 'every reply saying "Working"', 20_000);
+		const seconds = Math.ceil((Date.now() - startedAt) / 1000);
+
+		// Position edits: edits of a queued reply after its first (the reply itself).
+		const queuedEdits = new Map<string, number>();
+		for (const token of tokens) {
+			const edits = discord.requests.filter((r) => originalEdit(token)(r) && content(r).includes('Queued')).length;
+			queuedEdits.set(token, Math.max(0, edits - 1));
+		}
+		const positionEdits = [...queuedEdits.values()].reduce((sum, count) => sum + count, 0);
+		expect(positionEdits).toBeLessThanOrEqual(POSITION_EDITS_PER_SECOND * (seconds + 1));
+		expect(bot.jobs.positionEdits).toBe(positionEdits);
+		expect(discord.violations).toEqual([]);
+	}, 180_000);
 });
