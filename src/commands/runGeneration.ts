@@ -17,6 +17,7 @@ import { buildGenerateRequest, type JobInput, type JobKind } from '../jobs/reque
 import type { JobAuthorization } from '../settings/service.js';
 import { StoreUnavailableError } from '../store/unavailable.js';
 import { UserError } from '../userError.js';
+import { assertServerCanPay } from './serverSettingsKey.js';
 import type { CommandContext } from './types.js';
 
 /**
@@ -41,6 +42,7 @@ export async function runGeneration(
 			'Generation commands work in servers only: the server’s Midjourney account pays for them.',
 		);
 	}
+	await assertServerCanPay(interaction, context);
 	const decision = decide(interaction, context, kind, optionNames);
 	const decided = await beforeBudget(decision, DECISION_BUDGET_MS - (Date.now() - arrivedAt));
 	if (decided === LATE) {

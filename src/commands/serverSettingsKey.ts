@@ -109,6 +109,21 @@ export async function handleServerKeyModal(
 	});
 }
 
+/**
+ * Refuses a job before anything is acknowledged when its server cannot pay for it: the operator requires servers'
+ * own keys and this one has none, or the provider refused the server's key. (A job started otherwise is told at
+ * submission.)
+ */
+export async function assertServerCanPay(
+	interaction: ChatInputCommandInteraction<'cached' | 'raw'>,
+	context: CommandContext,
+): Promise<void> {
+	const key = await context.keys?.forGuild(interaction.guildId);
+	if (key !== 'missing' && key !== 'paused') return;
+	const message = key === 'missing' ? 'serverKey.missingRefusal' : 'serverKey.pausedRefusal';
+	throw new UserError('rule', t(languageOf(interaction), message));
+}
+
 /** The key's line of `/server-settings show`: whose key pays, and whether the provider refused it. */
 export async function describeServerKey(context: CommandContext, guildId: string, language: Language): Promise<string> {
 	const info = await context.keys?.info(guildId);

@@ -145,7 +145,8 @@ describe('servers’ own keys', () => {
 		expect(content(failed)).toBeTruthy();
 		await discord.waitForRequest(notices);
 		const second = await imagine(world, 'second');
-		await discord.waitForRequest((r) => originalEdit(second.token)(r) && content(r).includes('paused'));
+		expect(second.ephemeral).toBe(true);
+		expect(second.text).toContain('paused');
 		expect(mj.generateRequests).toHaveLength(1);
 		expect(discord.requests.filter(notices)).toHaveLength(1);
 		const shown = await send(world, { name: 'server-settings', options: [sub('show')], userId: discord.ids.admin });
@@ -157,6 +158,18 @@ describe('servers’ own keys', () => {
 		const resumed = await mj.waitForGenerate(1);
 		expect(resumed.authorization).toBe(`Bearer ${KEY_B}`);
 		expect(discord.requests.filter(notices)).toHaveLength(1);
+	});
+
+	it('refuses jobs of a server without its own key when the operator has no default key', async () => {
+		const world = await open({ env: { MJ_API_KEY: '' } });
+		const refused = await imagine(world, 'without a key');
+		expect(refused.ephemeral).toBe(true);
+		expect(refused.text).toContain('`/server-settings api_key`');
+		expect(world.mj.generateRequests).toHaveLength(0);
+		world.mj.acceptKey(KEY_A);
+		await setKey(world, KEY_A);
+		await imagine(world, 'with its key');
+		expect((await world.mj.waitForGenerate(0)).authorization).toBe(`Bearer ${KEY_A}`);
 	});
 
 	it('tells an admin the operator must set the encryption key first', async () => {
