@@ -3,11 +3,13 @@
  * provider, encrypted at rest), rate windows per key, the fair queue, budgets, and a refused key.
  */
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { createClient } from '@keyv/redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandOptionInput, SendCommandInput } from '../../fakes/discord/types.js';
 import type { RecordedRequest } from '../../fakes/discord.js';
 import { SERVER_KEY_MODAL_ID } from '../../src/commands/serverSettingsKey.js';
 import { POSITION_EDITS_PER_SECOND } from '../../src/jobs/queuePositions.js';
+import { REDIS_TESTS_ENABLED, startRedis, type RedisServer } from '../support/redis.js';
 import { eventually, worldPerTest, type World } from './harness.js';
 import { content, originalEdit } from './requests.js';
 
@@ -187,6 +189,41 @@ describe('servers’ own keys', () => {
 			userId: world.discord.ids.admin,
 		});
 		expect(removal.text).toContain('KEY_ENCRYPTION_KEY');
+	});
+});
+
+describe.runIf(REDIS_TESTS_ENABLED)('servers’ own keys on a Redis store', () => {
+	let redis: RedisServer;
+	beforeAll(async () => {
+		redis = await startRedis();
+	});
+	afterAll(async () => redis.stop());
+
+	it('keeps no key in clear among the Redis keys and values', async () => {
+		const world = await open({ env: { STORE_URL: `${redis.url}/3` } });
+		world.mj.acceptKey(KEY_A);
+		expect(await setKey(world, KEY_A)).toContain(KEY_A.slice(-4));
+		await imagine(world, 'a lighthouse');
+		expect((await world.mj.waitForGenerate(0)).authorization).toBe(`Bearer ${KEY_A}`);
+		await world.stopBot();
+
+		const client = createClient({ url: `${redis.url}/3` });
+		await client.connect();
+		try {
+			const keys = await client.keys('*');
+			expect(keys.some((key) => key.includes('server-keys'))).toBe(true);
+			const values = await Promise.all(
+				keys.map(async (key) => ((await client.type(key)) === 'string' ? await client.get(key) : '')),
+			);
+			// The sealed record is there, and read: the check below looks at what is actually stored.
+			expect(values.some((value) => value?.includes('ciphertext'))).toBe(true);
+			for (const text of [...keys, ...values]) {
+				expect(text).not.toContain(KEY_A);
+				expect(text).not.toContain(ENCRYPTION_KEY);
+			}
+		} finally {
+			await client.quit();
+		}
 	});
 });
 
