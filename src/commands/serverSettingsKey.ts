@@ -1,7 +1,7 @@
 /**
- * `/server-settings api_key`: a server brings its own Midjourney key. A form takes it (never a slash option, whose
- * value Discord shows in the channel's command history); it is checked against the provider's credits endpoint
- * before it is saved, stored encrypted, and never shown again, only its last four characters. `remove:true` forgets it.
+ * `/server-settings api_key`: a server brings its own Midjourney key. A form takes it, private to the admin; it is
+ * checked against the provider's credits endpoint before it is saved, stored encrypted, and never shown again, only
+ * its last four characters. `remove:true` forgets it.
  */
 import {
 	ActionRowBuilder,
