@@ -174,7 +174,7 @@ export async function memoryFigures(context: BenchContext): Promise<Figure[]> {
  * as the container runs the bot, since the young generation's size, the heap's growth and malloc's arenas are most
  * of what RSS is. `--env` still overrides them (to compare a setting).
  */
-function deployedRuntime(): Record<string, string> {
+export function deployedRuntime(): Record<string, string> {
 	let dockerfile: string;
 	try {
 		dockerfile = readFileSync(join(ROOT_DIR, 'Dockerfile'), 'utf8');
