@@ -46,7 +46,7 @@ export function downloadsInProgress(): { running: number; waiting: number } {
 }
 
 export async function downloadResult(url: string, baseName: string, limits: DownloadLimits): Promise<DownloadResult> {
-	return timed('download', url, async () => downloadBounded(url, baseName, limits));
+	return timed('download', url, () => downloadBounded(url, baseName, limits));
 }
 
 async function downloadBounded(url: string, baseName: string, limits: DownloadLimits): Promise<DownloadResult> {

@@ -126,7 +126,7 @@ export class SqliteConnection {
 	}
 
 	private async bounded<T>(sql: string, call: () => Promise<T>): Promise<T> {
-		return timed('sqlite', sql, async () => withinStoreTime(call(), this.timeoutMs, 'SQLite', isUnavailable));
+		return timed('sqlite', sql, () => withinStoreTime(call(), this.timeoutMs, 'SQLite', isUnavailable));
 	}
 
 	private async execNow(sql: string): Promise<void> {
