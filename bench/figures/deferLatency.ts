@@ -147,7 +147,12 @@ async function deferStages(context: BenchContext, tag: string): Promise<Record<s
 	if (!bot) return {};
 	await bot.call('startStages');
 	try {
-		for (let i = 0; i < STAGED; i++) await burst(world.discord, async () => world.collectTap(), 1, `${tag}-${i}`);
+		for (let i = 0; i < STAGED; i++) {
+			// The previous one's job (its record, its submission, its "working" edit) must not overlap this window.
+			await bot.call('idle');
+			await sleep(20);
+			await burst(world.discord, async () => world.collectTap(), 1, `${tag}-${i}`);
+		}
 		const events = await bot.call<StageEvent[]>('drainStages');
 		const windows: Array<Record<string, number>> = [];
 		for (const [at, , kind, token] of events) {
