@@ -148,8 +148,9 @@ async function deferStages(context: BenchContext, tag: string): Promise<Record<s
 	await bot.call('startStages');
 	try {
 		for (let i = 0; i < STAGED; i++) {
-			// The previous one's job (its record, its submission, its "working" edit) must not overlap this window.
-			await bot.call('idle');
+			// The previous one's job (its record, its submission, its "working" edit) must not overlap this window. Bounded:
+			// with jobs queued, the queue's edits may keep the bot busy for a while.
+			await Promise.race([bot.call('idle'), sleep(1000)]);
 			await sleep(20);
 			await burst(world.discord, async () => world.collectTap(), 1, `${tag}-${i}`);
 		}
