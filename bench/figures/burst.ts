@@ -11,7 +11,7 @@ import { MEMORY_BOUND_BYTES, type BenchContext } from '../context.js';
 import type { MemorySample } from '../protocol.js';
 import { ratioOf, type Figure } from '../report.js';
 import { percentile, round, sleep } from '../stats.js';
-import { deployedRuntime } from './memory.js';
+import { deployedRuntime, describeBreakdown, type Breakdown } from './memory.js';
 
 const MB = 1024 * 1024;
 const ACK_LIMIT_MS = 3000;
@@ -46,6 +46,9 @@ export async function burstFigure(context: BenchContext): Promise<Figure> {
 		const dispatched = await world.dispatchBurst(count, { window: 20, timeoutMs: Math.max(60_000, count * 30) });
 		const cpuAfterBurst = await bot.call<number>('cpu');
 		const afterBurst = await bot.call<MemorySample>('memory');
+		// Where the memory is right after the burst (V8 heap, malloc, REST handlers: one per interaction token).
+		const burstBreakdown = await bot.call<Breakdown>('breakdown');
+		context.log(`  right after the burst: ${describeBreakdown(burstBreakdown)}`);
 		context.log(
 			`  ${dispatched.acknowledged}/${count} acknowledged in ${round(dispatched.seconds, 1)} s (${dispatched.late} late or missing); RSS ${mb(afterBurst.rss)} MB right after, peak ${mb(afterBurst.peakRss)} MB`,
 		);
@@ -59,6 +62,7 @@ export async function burstFigure(context: BenchContext): Promise<Figure> {
 		const watchSeconds = (performance.now() - watchFrom) / 1000;
 		const cpuEnd = await bot.call<number>('cpu');
 		const end = await bot.call<MemorySample>('memory');
+		const endBreakdown = await bot.call<Breakdown>('breakdown');
 		stopCounting();
 		const submitted = world.mj.generateRequests.length - generatesBefore;
 		const editsInWatch = edits.filter((at) => at >= watchFrom);
@@ -69,7 +73,7 @@ export async function burstFigure(context: BenchContext): Promise<Figure> {
 		const peak = end.peakRss;
 		const notes = [
 			`${count} interactions dispatched in ${round(dispatched.seconds, 1)} s (≤ 20 unacknowledged): ${dispatched.acknowledged} acknowledged, ${dispatched.late} late (> 3 s) or missing, acknowledgement p50 ${round(percentile(dispatched.ackMs, 50))} ms, p99 ${round(ackP99)} ms`,
-			`RSS idle ${mb(idle.rss)} MB, right after the burst ${mb(afterBurst.rss)} MB, peak ${mb(peak)} MB over the burst and ${round(watchSeconds, 0)} s after it (${mb(end.rss)} MB at the end)`,
+			`RSS idle ${mb(idle.rss)} MB, right after the burst ${mb(afterBurst.rss)} MB, peak ${mb(peak)} MB over the burst and ${round(watchSeconds, 0)} s after it (${mb(end.rss)} MB at the end); right after: ${describeBreakdown(burstBreakdown)}`,
 			`bot CPU ${round((cpuAfterBurst - cpuStart) / 1000, 1)} s during the burst, ${round(cpuWatchS, 1)} s in the ${round(watchSeconds, 0)} s after (${round((100 * cpuWatchS) / watchSeconds, 0)}% of one core); ${submitted} jobs submitted to the provider meanwhile, the rest waiting in the bot's queue`,
 			`Discord requests on waiting members' replies (queue-position edits) in the ${round(watchSeconds, 0)} s after: ${editsInWatch.length} (${round(editsInWatch.length / watchSeconds, 1)}/s, busiest second ${Math.max(0, ...editsPerSecond)}); all Discord requests ${round((discordRequests - requestsAtWatch) / watchSeconds, 1)}/s`,
 		];
@@ -104,6 +108,8 @@ export async function burstFigure(context: BenchContext): Promise<Figure> {
 				queuePositionEditsInWatch: editsInWatch.length,
 				queuePositionEditsPerSecond: editsPerSecond,
 				queuePositionEditsDuringBurst: edits.length - editsInWatch.length,
+				afterBurstBreakdown: burstBreakdown,
+				endBreakdown,
 				discordRequestsPerSecondInWatch: round((discordRequests - requestsAtWatch) / watchSeconds, 1),
 			},
 			seconds: round((performance.now() - started) / 1000, 1),

@@ -191,7 +191,7 @@ export function deployedRuntime(): Record<string, string> {
 }
 
 /** What the bot child answers to `breakdown` (see children/botProcess.ts). */
-interface Breakdown {
+export interface Breakdown {
 	memory: MemorySample;
 	v8: { totalPhysicalKB: number; mallocedKB: number; spaces: Record<string, { usedKB: number; committedKB: number }> };
 	residentKB: Record<string, number>;
@@ -199,7 +199,7 @@ interface Breakdown {
 }
 
 /** One line: RSS, V8's committed heap (new space apart), the rest of the anonymous memory (malloc), files. */
-function describeBreakdown(breakdown: Breakdown): string {
+export function describeBreakdown(breakdown: Breakdown): string {
 	const { memory, v8, residentKB, discord } = breakdown;
 	const newSpace = v8.spaces['new_space']?.committedKB ?? 0;
 	const anonymousKB = (residentKB['anonymous'] ?? 0) + (residentKB['[heap]'] ?? 0);
