@@ -7,6 +7,7 @@
  * stream objects around it, which cost about 0.3 ms of CPU per file (four per result) in the delivery benchmark.
  */
 import { request, type Dispatcher } from 'undici';
+import { timed } from '../timing.js';
 import { createGuardedAgent } from './guardedAgent.js';
 import { isAllowListed } from './safeAddress.js';
 import { Slots } from './slots.js';
@@ -45,6 +46,10 @@ export function downloadsInProgress(): { running: number; waiting: number } {
 }
 
 export async function downloadResult(url: string, baseName: string, limits: DownloadLimits): Promise<DownloadResult> {
+	return timed('download', url, () => downloadBounded(url, baseName, limits));
+}
+
+async function downloadBounded(url: string, baseName: string, limits: DownloadLimits): Promise<DownloadResult> {
 	if (!httpUrl(url)) return { ok: false, url, reason: 'not an http(s) URL' };
 	const release = await slots.take();
 	const signal = AbortSignal.timeout(limits.timeoutMs);
