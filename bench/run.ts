@@ -19,6 +19,7 @@ import { bucketsFigure } from './figures/buckets.js';
 import { burstFigure } from './figures/burst.js';
 import { deferLatencyFigure, deferQueuedFigure, startBareClient, type BareClient } from './figures/deferLatency.js';
 import { deliveryOverheadFigure } from './figures/deliveryOverhead.js';
+import { fairnessFigure } from './figures/fairness.js';
 import { floodFigure } from './figures/flood.js';
 import { memoryFigures } from './figures/memory.js';
 import { validCallbacksFigure } from './figures/validCallbacks.js';
@@ -34,6 +35,7 @@ const FIGURE_IDS = [
 	'discord-buckets',
 	'forged-callback-flood',
 	'burst',
+	'fairness',
 	'memory',
 	'restart-backlog',
 ] as const;
@@ -187,6 +189,7 @@ async function main(): Promise<void> {
 		await bareClient?.stop();
 		bareClient = undefined;
 		if (wants('burst')) await measure('burst', async () => burstFigure(context));
+		if (wants('fairness')) await measure('fairness', async () => fairnessFigure(context));
 		if (wants('memory') || wants('restart-backlog')) await measure('memory', async () => memoryFigures(context));
 	} finally {
 		await bareHono?.stop();

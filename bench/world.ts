@@ -18,7 +18,7 @@ import { startRecordingProxy, type RecordingProxy } from './proxy.js';
 const STRING_OPTION = 3;
 /** Jobs come from this many members (a busy server, not one member's flood); ids beyond the fake's seeded users. */
 const MEMBERS = 100;
-const MEMBER_IDS: readonly string[] = Array.from({ length: MEMBERS }, (_, index) =>
+export const MEMBER_IDS: readonly string[] = Array.from({ length: MEMBERS }, (_, index) =>
 	(BigInt(FAKE_IDS.user) + 1_000_000n + BigInt(index)).toString(),
 );
 const CALLBACK_SECRET = 'bench-callback-secret-0123456789abcdef';
