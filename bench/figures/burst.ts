@@ -36,11 +36,17 @@ export async function burstFigure(context: BenchContext): Promise<Figure> {
 		await bot.call('resetPeak');
 		const generatesBefore = world.mj.generateRequests.length;
 		const edits: number[] = [];
+		// Edits of a reply after its first ("Queued — position…"): position edits proper, and "Working" once submitted.
+		const laterEdits: number[] = [];
+		const edited = new Set<string>();
 		let discordRequests = 0;
 		const stopCounting = world.discord.onRequest((request) => {
 			discordRequests++;
-			if (request.method === 'PATCH' && request.files.length === 0 && REPLY_EDIT.test(request.path))
-				edits.push(performance.now());
+			const token = REPLY_EDIT.exec(request.path)?.[1];
+			if (request.method !== 'PATCH' || request.files.length > 0 || token === undefined) return;
+			edits.push(performance.now());
+			if (edited.has(token)) laterEdits.push(performance.now());
+			edited.add(token);
 		});
 		const cpuStart = await bot.call<number>('cpu');
 		const dispatched = await world.dispatchBurst(count, { window: 20, timeoutMs: Math.max(60_000, count * 30) });
@@ -67,6 +73,8 @@ export async function burstFigure(context: BenchContext): Promise<Figure> {
 		const submitted = world.mj.generateRequests.length - generatesBefore;
 		const editsInWatch = edits.filter((at) => at >= watchFrom);
 		const editsPerSecond = perSecond(editsInWatch, watchFrom, sizes.burstWatchSeconds);
+		const laterInWatch = laterEdits.filter((at) => at >= watchFrom);
+		const laterPerSecond = perSecond(laterInWatch, watchFrom, sizes.burstWatchSeconds);
 		const cpuWatchS = (cpuEnd - cpuAfterBurst) / 1000;
 		const ackP99 = percentile(dispatched.ackMs, 99);
 		const allInTime = dispatched.late === 0 && dispatched.acknowledged === count;
@@ -76,6 +84,7 @@ export async function burstFigure(context: BenchContext): Promise<Figure> {
 			`RSS idle ${mb(idle.rss)} MB, right after the burst ${mb(afterBurst.rss)} MB, peak ${mb(peak)} MB over the burst and ${round(watchSeconds, 0)} s after it (${mb(end.rss)} MB at the end); right after: ${describeBreakdown(burstBreakdown)}`,
 			`bot CPU ${round((cpuAfterBurst - cpuStart) / 1000, 1)} s during the burst, ${round(cpuWatchS, 1)} s in the ${round(watchSeconds, 0)} s after (${round((100 * cpuWatchS) / watchSeconds, 0)}% of one core); ${submitted} jobs submitted to the provider meanwhile, the rest waiting in the bot's queue`,
 			`Discord requests on waiting members' replies (queue-position edits) in the ${round(watchSeconds, 0)} s after: ${editsInWatch.length} (${round(editsInWatch.length / watchSeconds, 1)}/s, busiest second ${Math.max(0, ...editsPerSecond)}); all Discord requests ${round((discordRequests - requestsAtWatch) / watchSeconds, 1)}/s`,
+			`of those, edits of a reply after its first (position edits, and "Working" once submitted): ${laterInWatch.length} (${round(laterInWatch.length / watchSeconds, 1)}/s, busiest second ${Math.max(0, ...laterPerSecond)}); the rest are first replies still being written after the burst`,
 		];
 		return {
 			id: 'burst',
@@ -108,6 +117,8 @@ export async function burstFigure(context: BenchContext): Promise<Figure> {
 				queuePositionEditsInWatch: editsInWatch.length,
 				queuePositionEditsPerSecond: editsPerSecond,
 				queuePositionEditsDuringBurst: edits.length - editsInWatch.length,
+				laterReplyEditsInWatch: laterInWatch.length,
+				laterReplyEditsPerSecond: laterPerSecond,
 				afterBurstBreakdown: burstBreakdown,
 				endBreakdown,
 				discordRequestsPerSecondInWatch: round((discordRequests - requestsAtWatch) / watchSeconds, 1),
