@@ -6,6 +6,7 @@ import { PermissionFlagsBits, type ButtonInteraction, type ModalSubmitInteractio
 import { PROMPT_INPUT_ID, remixModal } from '../discord/components.js';
 import { decodeActionId } from '../discord/customId.js';
 import { assertNoProblems, validatePrompt } from '../discord/input.js';
+import { promptOf } from '../jobs/types.js';
 import type { Logger } from '../logger.js';
 import { UserError } from '../userError.js';
 import type { ActionDeps } from './deps.js';
@@ -92,7 +93,7 @@ async function openRemixForm(
 	fileAt(result, index);
 	// Refused before the form opens, rather than after the member has edited the prompt.
 	await assertMayRun(deps, await admit(deps, invocation, result.job), 'remix');
-	await interaction.showModal(remixModal(id.jobId, index, result.job.request.prompt));
+	await interaction.showModal(remixModal(id.jobId, index, promptOf(result.job)));
 }
 
 function readPrompt(interaction: ModalSubmitInteraction): string | undefined {

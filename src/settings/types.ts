@@ -2,8 +2,9 @@
  * What servers and members configure, as stored. Everything is optional: an absent value means "not set here",
  * so the next source (server, then the API) decides.
  */
-import type { Speed, TaskType } from '../api/spec.js';
+import type { Speed } from '../api/spec.js';
 import type { GenerationOptionValues } from '../jobs/options.js';
+import type { WorkType } from '../jobs/workType.js';
 import type { ActionEmojiSet } from './actionEmoji.js';
 
 /** A member's or a server's own defaults for the generation options. */
@@ -29,7 +30,7 @@ export interface Limits {
 export interface ServerSettings {
 	defaults: OptionDefaults;
 	/** Task types members may start; absent = all. */
-	allowedTaskTypes?: TaskType[];
+	allowedTaskTypes?: WorkType[];
 	/** Speeds members may use; absent = all. */
 	allowedSpeeds?: Speed[];
 	/** Channels the bot generates in (threads of them too); empty = all. */
