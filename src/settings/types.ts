@@ -11,7 +11,17 @@ import type { ActionEmojiSet } from './actionEmoji.js';
 export type OptionDefaults = Partial<GenerationOptionValues>;
 
 /** The result actions that have an emoji (1️⃣–4️⃣ are one entry: a pick of image 1 to 4). */
-export const EMOJI_ACTIONS = ['pick', 'remix', 'animate', 'reroll', 'delete', 'dm'] as const;
+export const EMOJI_ACTIONS = [
+	'pick',
+	'remix',
+	'animate',
+	'reroll',
+	'delete',
+	'dm',
+	'vary',
+	'upscale',
+	'extend',
+] as const;
 export type EmojiAction = (typeof EMOJI_ACTIONS)[number];
 
 /** The emoji of each action; `pick` holds the four emoji of images 1 to 4. One shape, defined with the actions. */
