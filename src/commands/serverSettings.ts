@@ -130,6 +130,7 @@ interface ServerChanges {
 	role: string | undefined;
 	watermark: string | undefined;
 	limits: ReadonlyArray<readonly [LimitName, number]>;
+	showCredits: boolean | undefined;
 }
 
 function readChanges(values: ReadonlyMap<string, unknown>, guildId: string, problems: string[]): ServerChanges {
@@ -143,6 +144,7 @@ function readChanges(values: ReadonlyMap<string, unknown>, guildId: string, prob
 		removeChannel: read('remove_channel', (value) => checkSnowflake('remove_channel', value, problems)),
 		role: read('required_role', (value) => checkSnowflake('required_role', value, problems)),
 		watermark: read('watermark', (value) => checkWatermark(value, problems)),
+		showCredits: read('show_credits', (value) => (typeof value === 'boolean' ? value : undefined)),
 		limits: LIMIT_NAMES.flatMap((name) => {
 			const value = read(name, (raw) => checkLimit(name, raw, problems));
 			return value === undefined ? [] : [[name, value] as const];
@@ -178,6 +180,8 @@ function applyChanges(current: ServerSettings, changes: ServerChanges, problems:
 	if (watermark) next.watermark = watermark;
 	next.limits = { ...next.limits };
 	for (const [name, value] of changes.limits) next.limits[LIMIT_FIELDS[name]] = value;
+	if (changes.showCredits === true) next.showCredits = true;
+	else if (changes.showCredits === false) delete next.showCredits;
 	return next;
 }
 
@@ -195,6 +199,7 @@ function describeChanges(changes: ServerChanges): string[] {
 	if (role) saved.push(`requires <@&${role}>`);
 	if (watermark) saved.push(`watermark ${formatValue(watermark)}`);
 	for (const [name, value] of changes.limits) saved.push(`${name} ${value}`);
+	if (changes.showCredits !== undefined) saved.push(`show_credits ${changes.showCredits}`);
 	return saved;
 }
 

@@ -74,6 +74,7 @@ export function describeRules(server: ServerSettings): string[] {
 		`**Channels** (\`add_channel\` / \`remove_channel\`): ${server.channels.length > 0 ? server.channels.map(channelMention).join(', ') : 'all'}`,
 		`**Required role** (\`required_role\`): ${server.requiredRoleId ? roleMention(server.requiredRoleId) : 'none'}`,
 		`**Watermark** (\`watermark\`): ${server.watermark ? formatValue(server.watermark) : 'none'}`,
+		`**Credits in /info** (\`show_credits\`): ${server.showCredits ? 'shown to members' : 'hidden'}`,
 		`**Limits**: running per member (\`member_running_limit\`) ${limitText(server.limits.memberRunning)} · per member per day (\`member_daily_limit\`) ${limitText(server.limits.memberDaily)} · whole server per day (\`server_daily_limit\`) ${limitText(server.limits.serverDaily)}`,
 		`**Emoji** (\`/server-settings emoji\`): pick ${emoji.pick.join(' ')} · remix ${emoji.remix} · animate ${emoji.animate} · reroll ${emoji.reroll} · delete ${emoji.delete} · dm ${emoji.dm}`,
 	];

@@ -49,6 +49,8 @@ export interface ServerSettings {
 	requiredRoleId?: string;
 	/** Sent to the API as `waterMark`. */
 	watermark?: string;
+	/** Members see the account's remaining credits in `/info`. */
+	showCredits?: boolean;
 	limits: Limits;
 	/** The server's own emoji for result actions; absent actions keep the defaults. */
 	emoji: Partial<ActionEmoji>;

@@ -332,6 +332,9 @@ describe('Vary, Upscale and Extend follow the server’s rules', () => {
 		discord.sendReaction({ messageId: pickId, emoji: emoji('🔀') });
 		await discord.waitForRequest((r) => r.method === 'POST' && contentOf(r).includes('does not allow `vary` jobs'));
 		expect(mj.varyRequests).toHaveLength(0);
+		// What the list does allow still works: ⬆️ on the same picked image upscales it.
+		discord.sendReaction({ messageId: pickId, emoji: emoji('⬆️') });
+		expect(withoutCallback((await mj.waitForSubmit('upscale')).body)).toEqual({ taskId: result.taskId, imageIndex: 0 });
 	});
 
 	it('a daily limit refuses an upscale once used up (member told, nothing sent)', async () => {
