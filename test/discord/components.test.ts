@@ -106,7 +106,9 @@ describe('a server’s own emoji', () => {
 		expect(reactionHint('video', 1, set)).toBe(
 			'-# React ⏩ extend · <:spin:123456789012345678> reroll · 🗑️ delete · ✉️ DM me',
 		);
-		expect(reactionHint('grid', 4, { ...set, vary: '🌀' })).toContain('(then 🌀 vary or ⬆️ upscale on the picked image)');
+		expect(reactionHint('grid', 4, { ...set, vary: '🌀' })).toContain(
+			'(then 🌀 vary or ⬆️ upscale on the picked image)',
+		);
 	});
 });
 
