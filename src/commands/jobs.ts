@@ -4,7 +4,7 @@
  */
 import { SlashCommandBuilder } from '@discordjs/builders';
 import { InteractionContextType, MessageFlags } from 'discord.js';
-import { describeLineage, quotePrompt } from '../discord/render.js';
+import { describeLineage, jobName, quotePrompt } from '../discord/render.js';
 import { NO_PINGS } from '../discord/respond.js';
 import { discordTimestamp } from '../discord/timestamp.js';
 import type { JobService } from '../jobs/service.js';
@@ -121,7 +121,7 @@ function describeJob(
 ): string {
 	const prompt = Array.from(promptOf(job).replace(/\s+/g, ' '));
 	const preview = prompt.length > PROMPT_PREVIEW ? `${prompt.slice(0, PROMPT_PREVIEW - 1).join('')}…` : prompt.join('');
-	const parts = [`**/${job.kind}** ${jobState(job, jobs)}`, `started ${discordTimestamp(job.createdAt)}`];
+	const parts = [`**${jobName(job)}** ${jobState(job, jobs)}`, `started ${discordTimestamp(job.createdAt)}`];
 	const url = messageLink(job);
 	if (url) parts.push(`[message](${url})`);
 	if (job.parent) {

@@ -59,6 +59,11 @@ export function jobTitle(job: Pick<JobRecord, 'kind' | 'parent' | 'target'>): st
 	return `**${step}**${from}`;
 }
 
+/** What a job is named in a line about it: `/imagine`, or a follow-up's step (`Vary of image 2`). */
+export function jobName(job: Pick<JobRecord, 'kind' | 'parent'>): string {
+	return followUpStep(job) ?? `/${job.kind}`;
+}
+
 /** `Vary of image 2`, `Upscale of image 1`, `Extend of video 2`; undefined for a job started by a command. */
 export function followUpStep(job: Pick<JobRecord, 'kind' | 'parent'>): string | undefined {
 	const number = (job.parent?.imageIndex ?? 0) + 1;
