@@ -349,4 +349,23 @@ describe('Vary, Upscale and Extend follow the server’s rules', () => {
 		expect(JSON.stringify(refusal.body)).toContain('You have used your 1 job for today');
 		expect(mj.upscaleRequests).toHaveLength(0);
 	});
+
+	it('a vary that fails is refunded: it does not count toward the daily limit', async () => {
+		await serverSettings([{ name: 'member_daily_limit', type: INTEGER, value: 2 }]);
+		const result = await grid();
+		const { discord, mj } = world;
+		discord.sendComponent({ messageId: result.messageId, customId: `mj:vary:${result.jobId}:1` });
+		const failed = await mj.waitForSubmit('vary');
+		mj.fail(failed.taskId!, 'Image generation failed: content moderation');
+		await mj.sendCallback(failed.taskId!);
+		await eventually(async () => {
+			const job = await new JobRepository(world.bot.store).get(jobIdOf(failed));
+			return job?.state.phase === 'finished' && job.state.outcome.status === 'failed';
+		}, 'the vary to be recorded as failed');
+
+		// Two used would be the limit; the failed one was given back, so this one is the second.
+		discord.sendComponent({ messageId: result.messageId, customId: `mj:vary:${result.jobId}:2` });
+		expect(withoutCallback((await mj.waitForSubmit('vary')).body)).toEqual({ taskId: result.taskId, imageIndex: 1 });
+		expect(mj.varyRequests).toHaveLength(2);
+	});
 });
