@@ -76,7 +76,7 @@ export function describeRules(server: ServerSettings): string[] {
 		`**Watermark** (\`watermark\`): ${server.watermark ? formatValue(server.watermark) : 'none'}`,
 		`**Credits in /info** (\`show_credits\`): ${server.showCredits ? 'shown to members' : 'hidden'}`,
 		`**Limits**: running per member (\`member_running_limit\`) ${limitText(server.limits.memberRunning)} · per member per day (\`member_daily_limit\`) ${limitText(server.limits.memberDaily)} · whole server per day (\`server_daily_limit\`) ${limitText(server.limits.serverDaily)}`,
-		`**Emoji** (\`/server-settings emoji\`): pick ${emoji.pick.join(' ')} · remix ${emoji.remix} · animate ${emoji.animate} · reroll ${emoji.reroll} · delete ${emoji.delete} · dm ${emoji.dm}`,
+		`**Emoji** (\`/server-settings emoji\`): pick ${emoji.pick.join(' ')} · remix ${emoji.remix} · animate ${emoji.animate} · reroll ${emoji.reroll} · delete ${emoji.delete} · dm ${emoji.dm} · vary ${emoji.vary} · upscale ${emoji.upscale} · extend ${emoji.extend}`,
 	];
 }
 
