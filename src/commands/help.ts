@@ -12,6 +12,7 @@ import {
 	type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import { NO_PINGS } from '../discord/respond.js';
+import { DEFAULT_LANGUAGE, t } from '../i18n/index.js';
 import { ACTION_EMOJI, type ActionEmojiSet } from '../settings/actionEmoji.js';
 import type { Command } from './types.js';
 
@@ -85,6 +86,9 @@ function commandLine(definition: RESTPostAPIChatInputApplicationCommandsJSONBody
 function legend(emoji: ActionEmojiSet): string[] {
 	const lines = [
 		`${emoji.pick.join(' ')} on four images: posts that image on its own (no new job)`,
+		t(DEFAULT_LANGUAGE, 'followUpHelp.vary', { emoji: emoji.vary }),
+		t(DEFAULT_LANGUAGE, 'followUpHelp.upscale', { emoji: emoji.upscale }),
+		t(DEFAULT_LANGUAGE, 'followUpHelp.extend', { emoji: emoji.extend }),
 		`${emoji.remix} Remix, on one image: new images from it with its prompt (the button lets you edit the prompt first)`,
 		`${emoji.animate} Animate, on one image: a short video from it`,
 		`${emoji.reroll} on any result: the same request again`,

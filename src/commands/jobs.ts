@@ -4,11 +4,11 @@
  */
 import { SlashCommandBuilder } from '@discordjs/builders';
 import { InteractionContextType, MessageFlags } from 'discord.js';
-import { quotePrompt } from '../discord/render.js';
+import { describeLineage, jobName, quotePrompt } from '../discord/render.js';
 import { NO_PINGS } from '../discord/respond.js';
 import { discordTimestamp } from '../discord/timestamp.js';
 import type { JobService } from '../jobs/service.js';
-import type { JobRecord } from '../jobs/types.js';
+import { promptOf, type JobRecord } from '../jobs/types.js';
 import { UserError } from '../userError.js';
 import type { Command } from './types.js';
 
@@ -119,9 +119,9 @@ function describeJob(
 	jobs: Pick<JobService, 'queuePosition'>,
 	parents: ReadonlyMap<string, JobRecord | undefined>,
 ): string {
-	const prompt = Array.from(job.request.prompt.replace(/\s+/g, ' '));
+	const prompt = Array.from(promptOf(job).replace(/\s+/g, ' '));
 	const preview = prompt.length > PROMPT_PREVIEW ? `${prompt.slice(0, PROMPT_PREVIEW - 1).join('')}…` : prompt.join('');
-	const parts = [`**/${job.kind}** ${jobState(job, jobs)}`, `started ${discordTimestamp(job.createdAt)}`];
+	const parts = [`**${jobName(job)}** ${jobState(job, jobs)}`, `started ${discordTimestamp(job.createdAt)}`];
 	const url = messageLink(job);
 	if (url) parts.push(`[message](${url})`);
 	if (job.parent) {
@@ -129,6 +129,8 @@ function describeJob(
 		const parentUrl = parent ? messageLink(parent) : undefined;
 		const image = job.parent.imageIndex === undefined ? '' : ` (image ${job.parent.imageIndex + 1})`;
 		parts.push(parentUrl ? `from [this result](${parentUrl})${image}` : `from an earlier job${image}`);
+		const lineage = describeLineage(job);
+		if (lineage && job.parent.lineage) parts.push(`\`${lineage}\``);
 	}
 	// The member's text, escaped like every quoted prompt: no link, mention or heading inside the embed.
 	return `${parts.join(' · ')}\n${quotePrompt(preview, PROMPT_PREVIEW * 3)}`;

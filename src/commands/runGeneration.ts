@@ -13,7 +13,7 @@ import { interactionHandle } from '../discord/interactionToken.js';
 import { describeRefusal } from '../discord/refusals.js';
 import { IMAGE_ATTACHMENT_OPTION, IMAGE_URL_OPTION, PROMPT_OPTION } from '../discord/slashOptions.js';
 import type { GenerationOptionName } from '../jobs/options.js';
-import { buildGenerateRequest, type JobInput, type JobKind } from '../jobs/request.js';
+import { buildGenerateRequest, type JobInput, type CommandKind } from '../jobs/request.js';
 import type { JobAuthorization } from '../settings/service.js';
 import { StoreUnavailableError } from '../store/unavailable.js';
 import { UserError } from '../userError.js';
@@ -32,7 +32,7 @@ export const DECISION_BUDGET_MS = 2_500;
 export async function runGeneration(
 	interaction: ChatInputCommandInteraction,
 	context: CommandContext,
-	kind: JobKind,
+	kind: CommandKind,
 	optionNames: readonly GenerationOptionName[],
 ): Promise<void> {
 	const arrivedAt = Date.now();
@@ -100,7 +100,7 @@ async function beforeBudget<T>(work: Promise<T>, budgetMs: number): Promise<T | 
 async function decide(
 	interaction: ChatInputCommandInteraction<'cached' | 'raw'>,
 	context: CommandContext,
-	kind: JobKind,
+	kind: CommandKind,
 	optionNames: readonly GenerationOptionName[],
 ): Promise<{ authorization: JobAuthorization }> {
 	const { values, attachment } = readRawOptions(interaction);

@@ -41,7 +41,7 @@ import {
 	SET_OPTIONS,
 	serverSettingsData as data,
 } from './serverSettingsData.js';
-import { apiKeyCommand, describeServerKey, spendingSummary } from './serverSettingsKey.js';
+import { apiKeyCommand, describeServerKey, ownApiKey, spendingSummary } from './serverSettingsKey.js';
 import { assertKnownOptions, assertNothingWrong, readSubcommand, type SubcommandInput } from './subcommand.js';
 import type { Command, CommandContext } from './types.js';
 
@@ -112,9 +112,8 @@ async function show(interaction: GuildInteraction, context: CommandContext): Pro
 /** The remaining credits of the account that pays for the server's jobs (its own key's, or the default's). */
 async function readCredits(context: CommandContext, guildId: string): Promise<number | undefined> {
 	try {
-		const key = await context.keys?.forGuild(guildId);
-		if (key === 'missing') return undefined;
-		return await context.api.getCredits(typeof key === 'object' ? key.apiKey : undefined);
+		if ((await context.keys?.forGuild(guildId)) === 'missing') return undefined;
+		return await context.api.getCredits(await ownApiKey(context, guildId));
 	} catch (error) {
 		context.logger.warn({ err: error }, 'Could not read the remaining credits');
 		return undefined;
@@ -152,6 +151,7 @@ interface ServerChanges {
 	role: string | undefined;
 	watermark: string | undefined;
 	limits: ReadonlyArray<readonly [LimitName, number]>;
+	showCredits: boolean | undefined;
 }
 
 function readChanges(values: ReadonlyMap<string, unknown>, guildId: string, problems: string[]): ServerChanges {
@@ -165,6 +165,7 @@ function readChanges(values: ReadonlyMap<string, unknown>, guildId: string, prob
 		removeChannel: read('remove_channel', (value) => checkSnowflake('remove_channel', value, problems)),
 		role: read('required_role', (value) => checkSnowflake('required_role', value, problems)),
 		watermark: read('watermark', (value) => checkWatermark(value, problems)),
+		showCredits: read('show_credits', (value) => (typeof value === 'boolean' ? value : undefined)),
 		limits: LIMIT_NAMES.flatMap((name) => {
 			const value = read(name, (raw) => checkLimit(name, raw, problems));
 			return value === undefined ? [] : [[name, value] as const];
@@ -200,6 +201,8 @@ function applyChanges(current: ServerSettings, changes: ServerChanges, problems:
 	if (watermark) next.watermark = watermark;
 	next.limits = { ...next.limits };
 	for (const [name, value] of changes.limits) next.limits[LIMIT_FIELDS[name]] = value;
+	if (changes.showCredits === true) next.showCredits = true;
+	else if (changes.showCredits === false) delete next.showCredits;
 	return next;
 }
 
@@ -217,6 +220,7 @@ function describeChanges(changes: ServerChanges): string[] {
 	if (role) saved.push(`requires <@&${role}>`);
 	if (watermark) saved.push(`watermark ${formatValue(watermark)}`);
 	for (const [name, value] of changes.limits) saved.push(`${name} ${value}`);
+	if (changes.showCredits !== undefined) saved.push(`show_credits ${changes.showCredits}`);
 	return saved;
 }
 

@@ -40,6 +40,7 @@ const RULE_OPTIONS = [
 	'remove_channel',
 	'required_role',
 	'watermark',
+	'show_credits',
 ] as const;
 export const SET_OPTIONS: readonly string[] = [...GENERATION_OPTION_NAMES, ...RULE_OPTIONS, ...LIMIT_NAMES];
 export const EMOJI_OPTIONS: readonly string[] = EMOJI_ACTIONS;
@@ -72,7 +73,9 @@ export const serverSettingsData = new SlashCommandBuilder()
 			.addStringOption((option) =>
 				option
 					.setName('allowed_commands')
-					.setDescription('Comma list: imagine, remix, style, omni, animate, animate_hd; or all / none')
+					.setDescription(
+						'Comma list: imagine, remix, style, omni, animate, animate_hd, vary, upscale, extend; or all / none',
+					)
 					.setMaxLength(200),
 			)
 			.addStringOption((option) =>
@@ -98,6 +101,9 @@ export const serverSettingsData = new SlashCommandBuilder()
 					.setName('watermark')
 					.setDescription('Watermark added to every result')
 					.setMaxLength(WATERMARK_MAX_LENGTH),
+			)
+			.addBooleanOption((option) =>
+				option.setName('show_credits').setDescription('Let members see the remaining Midjourney credits in /info'),
 			);
 		for (const name of LIMIT_NAMES) {
 			sub.addIntegerOption((option) =>

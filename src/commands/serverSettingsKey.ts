@@ -124,6 +124,12 @@ export async function assertServerCanPay(
 	throw new UserError('rule', t(languageOf(interaction), message));
 }
 
+/** The server's own key, when its jobs use one: its credit look-ups use it too. */
+export async function ownApiKey(context: CommandContext, guildId: string): Promise<string | undefined> {
+	const key = await context.keys?.forGuild(guildId);
+	return typeof key === 'object' ? key.apiKey : undefined;
+}
+
 /** The key's line of `/server-settings show`: whose key pays, and whether the provider refused it. */
 export async function describeServerKey(context: CommandContext, guildId: string, language: Language): Promise<string> {
 	const info = await context.keys?.info(guildId);
@@ -137,6 +143,11 @@ export async function describeServerKey(context: CommandContext, guildId: string
 		setBy: `<@${info.setBy}>`,
 		refused: info.refused ? t(language, 'serverKey.showRefused') : '',
 	});
+}
+
+/** Whether any budget is set: spending is counted (and worth showing) from then on. */
+export function hasBudget(spending: Spending): boolean {
+	return [spending.serverDay, spending.serverMonth, spending.memberDay].some((period) => period?.budget !== undefined);
 }
 
 /** Spent, remaining and reset times of a server's budgets: a line of `/server-settings show` (and of `/info`). */

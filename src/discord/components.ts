@@ -11,7 +11,8 @@ import {
 	type APIModalInteractionResponseCallbackData,
 } from 'discord.js';
 import { PROMPT_MAX_LENGTH } from '../api/spec.js';
-import { isSucceeded, shapeOf, type ResultShape } from '../jobs/resultShape.js';
+import { DEFAULT_LANGUAGE, t } from '../i18n/index.js';
+import { isSucceeded, isUpscale, shapeOf, type ResultShape, type SucceededJob } from '../jobs/resultShape.js';
 import type { FinishedJob } from '../jobs/types.js';
 import { ACTION_EMOJI, type ActionEmojiSet } from '../settings/actionEmoji.js';
 import { encodeActionId } from './customId.js';
@@ -41,40 +42,85 @@ function row(...buttons: APIButtonComponentWithCustomId[]): ButtonRow {
 	return { type: ComponentType.ActionRow, components: buttons };
 }
 
-/** Remix, animate, reroll, delete for one image: image `index` of job `jobId`; `picked` when it was posted by a pick. */
+/**
+ * What a result's buttons are laid out for: its shape, with an upscale's single image apart (final: the provider
+ * varies and upscales only images of a grid, so it offers neither).
+ */
+export type ButtonLayout = ResultShape | 'upscaled';
+
+const label = (key: 'upscale' | 'vary' | 'remix' | 'animate'): string => t(DEFAULT_LANGUAGE, `resultActions.${key}`);
+
+/** Midjourney's row for one image: Upscale, Vary, 🎨 Remix, 🎬 Animate, ❌ (image `index` of job `jobId`). */
 function singleImageRow(jobId: string, index: number, picked: boolean, emoji: ActionEmojiSet): ButtonRow {
 	const own = picked ? { index } : {};
 	return row(
-		button(encodeActionId({ action: 'remix', jobId, index }), emoji.remix, 'Remix'),
-		button(encodeActionId({ action: 'animate', jobId, index }), emoji.animate, 'Animate'),
-		button(encodeActionId({ action: 'reroll', jobId, ...own }), emoji.reroll),
+		button(encodeActionId({ action: 'upscale', jobId, index }), emoji.upscale, label('upscale')),
+		button(encodeActionId({ action: 'vary', jobId, index }), emoji.vary, label('vary')),
+		button(encodeActionId({ action: 'remix', jobId, index }), emoji.remix, label('remix')),
+		button(encodeActionId({ action: 'animate', jobId, index }), emoji.animate, label('animate')),
 		button(encodeActionId({ action: 'delete', jobId, ...own }), emoji.delete),
 	);
 }
 
-/** The buttons of a job's result message. */
+/** An upscaled image: 🎬 Animate, 🎨 Remix, ❌. */
+function upscaledRow(jobId: string, emoji: ActionEmojiSet): ButtonRow {
+	return row(
+		button(encodeActionId({ action: 'animate', jobId, index: 0 }), emoji.animate, label('animate')),
+		button(encodeActionId({ action: 'remix', jobId, index: 0 }), emoji.remix, label('remix')),
+		button(encodeActionId({ action: 'delete', jobId }), emoji.delete),
+	);
+}
+
+/** A video of a batch: Extend (auto) and Extend with prompt… (the form; manual), numbered when there are several. */
+function videoRow(jobId: string, index: number, count: number, emoji: ActionEmojiSet): ButtonRow {
+	const number = index + 1;
+	const [auto, manual] =
+		count > 1
+			? [
+					t(DEFAULT_LANGUAGE, 'resultActions.extendNumber', { number }),
+					t(DEFAULT_LANGUAGE, 'resultActions.extendPromptNumber', { number }),
+				]
+			: [t(DEFAULT_LANGUAGE, 'resultActions.extend'), t(DEFAULT_LANGUAGE, 'resultActions.extendPrompt')];
+	return row(
+		button(encodeActionId({ action: 'extend', jobId, index }), emoji.extend, auto),
+		button(encodeActionId({ action: 'extendPrompt', jobId, index }), emoji.extend, manual),
+	);
+}
+
+/**
+ * The buttons of a job's result message, in Midjourney's layout (at most 5 rows of 5): a grid has U1–U4, V1–V4, then
+ * 🔁 ❌; one image has Upscale, Vary, Remix, Animate, ❌; an upscaled image Animate, Remix, ❌; videos a row of Extend
+ * and Extend with prompt… each (four at most), then 🔁 ❌.
+ */
 export function resultComponents(
 	jobId: string,
-	shape: ResultShape,
+	shape: ButtonLayout,
 	imageCount: number,
 	emoji: ActionEmojiSet = ACTION_EMOJI,
 ): ButtonRow[] {
-	const common = [
+	const common = row(
 		button(encodeActionId({ action: 'reroll', jobId }), emoji.reroll),
 		button(encodeActionId({ action: 'delete', jobId }), emoji.delete),
-	];
+	);
+	const numbered = Array.from({ length: Math.min(imageCount, MAX_PICKS) }, (_, index) => index);
 	switch (shape) {
 		case 'grid': {
-			const picks = Array.from({ length: Math.min(imageCount, MAX_PICKS) }, (_, index) =>
-				button(encodeActionId({ action: 'pick', jobId, index }), emoji.pick[index]!, String(index + 1)),
+			const picks = numbered.map((index) =>
+				button(encodeActionId({ action: 'pick', jobId, index }), emoji.pick[index]!, `U${index + 1}`),
 			);
-			return [row(...picks), row(...common)];
+			const varies = numbered.map((index) =>
+				button(encodeActionId({ action: 'vary', jobId, index }), emoji.vary, `V${index + 1}`),
+			);
+			return [row(...picks), row(...varies), common];
 		}
 		case 'single':
 			return [singleImageRow(jobId, 0, false, emoji)];
+		case 'upscaled':
+			return [upscaledRow(jobId, emoji)];
 		case 'video':
+			return [...numbered.map((index) => videoRow(jobId, index, imageCount, emoji)), common];
 		case 'empty':
-			return [row(...common)];
+			return [common];
 	}
 }
 
@@ -84,19 +130,38 @@ export function pickComponents(jobId: string, index: number, emoji: ActionEmojiS
 }
 
 /** One line (Discord's small text) telling members which reactions do what here. */
-export function reactionHint(shape: ResultShape, imageCount = MAX_PICKS, emoji: ActionEmojiSet = ACTION_EMOJI): string {
+export function reactionHint(
+	shape: ButtonLayout,
+	imageCount = MAX_PICKS,
+	emoji: ActionEmojiSet = ACTION_EMOJI,
+): string {
 	const tail = `${emoji.reroll} reroll · ${emoji.delete} delete · ${emoji.dm} DM me`;
 	switch (shape) {
 		case 'grid': {
 			const last = emoji.pick[Math.min(imageCount, MAX_PICKS) - 1] ?? emoji.pick[0];
-			return `-# React ${emoji.pick[0]}–${last} pick · ${tail}`;
+			// Vary and upscale need an image: a reaction on the grid cannot say which, so they go on a picked one.
+			const then = t(DEFAULT_LANGUAGE, 'resultActions.hintGridThen', { vary: emoji.vary, upscale: emoji.upscale });
+			return `-# React ${emoji.pick[0]}–${last} pick${then} · ${tail}`;
 		}
-		case 'single':
+		case 'single': {
+			const first = t(DEFAULT_LANGUAGE, 'resultActions.hintSingle', { vary: emoji.vary, upscale: emoji.upscale });
+			return `-# React ${first} · ${emoji.remix} remix · ${emoji.animate} animate · ${tail}`;
+		}
+		case 'upscaled':
 			return `-# React ${emoji.remix} remix · ${emoji.animate} animate · ${tail}`;
-		case 'video':
+		case 'video': {
+			const key = imageCount > 1 ? 'resultActions.hintVideoBatch' : 'resultActions.hintVideo';
+			return `-# React ${t(DEFAULT_LANGUAGE, key, { extend: emoji.extend })} · ${tail}`;
+		}
 		case 'empty':
 			return `-# React ${tail}`;
 	}
+}
+
+/** How a finished job's buttons are laid out. */
+export function layoutOf(job: SucceededJob): ButtonLayout {
+	const shape = shapeOf(job);
+	return shape === 'single' && isUpscale(job.request) ? 'upscaled' : shape;
 }
 
 /** Adds a line to a message's content when it fits within Discord's limit (the line is a nicety, the content is not). */
@@ -117,7 +182,7 @@ export function withResultActions<Message extends RenderedMessage>(
 			components: [row(button(encodeActionId({ action: 'reroll', jobId: job.id }), emoji.reroll, 'Try again'))],
 		};
 	}
-	const shape = shapeOf(job);
+	const shape = layoutOf(job);
 	const count = job.state.outcome.resultUrls.length;
 	return {
 		...rendered,
@@ -140,6 +205,30 @@ export function withoutActions<Message extends RenderedMessage>(
 	const content = rendered.content.length <= room ? rendered.content : `${rendered.content.slice(0, room - 1)}…`;
 	// An empty list, not none: an edit keeps the components it does not mention.
 	return { ...rendered, content: `${content}\n${note}`, components: [] };
+}
+
+/** The Extend with prompt… button's form: the video's prompt, editable, before the manual extension is submitted. */
+export function extendModal(jobId: string, index: number, prompt: string): APIModalInteractionResponseCallbackData {
+	return {
+		custom_id: encodeActionId({ action: 'extendManual', jobId, index }),
+		title: t(DEFAULT_LANGUAGE, 'resultActions.extendTitle', { number: index + 1 }),
+		components: [
+			{
+				type: ComponentType.Label,
+				label: t(DEFAULT_LANGUAGE, 'resultActions.promptLabel'),
+				description: t(DEFAULT_LANGUAGE, 'resultActions.extendDescription'),
+				component: {
+					type: ComponentType.TextInput,
+					custom_id: PROMPT_INPUT_ID,
+					style: TextInputStyle.Paragraph,
+					required: true,
+					min_length: 1,
+					max_length: PROMPT_MAX_LENGTH,
+					value: prompt.slice(0, PROMPT_MAX_LENGTH),
+				},
+			},
+		],
+	};
 }
 
 /** The 🎨 button's modal: the source prompt, editable, before the remix is submitted. */

@@ -26,7 +26,7 @@ export function describeRefusal(refusal: Refusal): string {
 				taskType === 'mj_video_hd' && allowed.includes('mj_video')
 					? ' Try again without `hd` for a standard video.'
 					: '';
-			return `This server does not allow \`${TASK_TYPE_NAMES[taskType]}\` jobs (\`${taskType}\`); allowed here: ${listTaskTypes(allowed)}.${hint} A server admin controls this with \`/server-settings set allowed_commands\`.`;
+			return `This server does not allow \`${TASK_TYPE_NAMES[taskType]}\` jobs; allowed here: ${listTaskTypes(allowed)}.${hint} A server admin controls this with \`/server-settings set allowed_commands\`.`;
 		}
 		case 'speed':
 			return `This server does not allow the \`${refusal.speed}\` speed (allowed: ${listSpeeds(refusal.allowed)}).${SPEED_SOURCE_HINTS[refusal.source] ?? ''} A server admin controls this with \`/server-settings set allowed_speeds\`.`;

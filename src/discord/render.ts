@@ -2,10 +2,10 @@
  * Turns jobs into Discord message content. Pure functions: no I/O, easy to test.
  */
 import { escapeMarkdown, type APIAllowedMentions } from 'discord.js';
-import type { GenerateRequest } from '../api/types.js';
+import { isFollowUp, type SubmitRequest } from '../api/types.js';
 import { DEFAULT_LANGUAGE, t } from '../i18n/index.js';
 import type { DownloadResult } from '../jobs/download.js';
-import type { FinishedJob, JobRecord } from '../jobs/types.js';
+import { promptOf, type FinishedJob, type JobRecord, type LineageStep } from '../jobs/types.js';
 import { NO_PINGS, MESSAGE_CONTENT_LIMIT } from './respond.js';
 import { discordTimestamp } from './timestamp.js';
 
@@ -15,7 +15,9 @@ export interface RenderedMessage {
 }
 
 /** The parameters as they were sent, named like the slash-command options members typed. */
-export function describeParameters(request: GenerateRequest): string {
+export function describeParameters(request: SubmitRequest): string {
+	// A follow-up sends no parameters of its own: its line in the header already names what it acted on.
+	if (isFollowUp(request)) return request.action === 'extend' ? `\`${request.mode}\`` : '';
 	const parts: string[] = [];
 	const params = new Map<string, unknown>(Object.entries(request.params));
 	const labels: Array<[string, string]> = [
@@ -40,7 +42,72 @@ export function describeParameters(request: GenerateRequest): string {
 function header(job: JobRecord, icon: string, verb: string, at: number, mention = false): string {
 	// In a fallback message the requester must be pinged (and is, through allowed_mentions); elsewhere it's a label.
 	const prefix = mention ? `<@${job.target.requesterId}> ` : '';
-	return `${prefix}${icon} **/${job.kind}** for <@${job.target.requesterId}> — ${verb} <t:${Math.floor(at / 1000)}:R>`;
+	return `${prefix}${icon} ${jobTitle(job)} for <@${job.target.requesterId}> — ${verb} <t:${Math.floor(at / 1000)}:R>`;
+}
+
+/**
+ * What a job is, as its messages name it: the slash command in bold (`/imagine`), or a follow-up with what it acted on
+ * (`**Vary of image 2**`) and a jump link to the result it came from.
+ */
+export function jobTitle(job: Pick<JobRecord, 'kind' | 'parent' | 'target'>): string {
+	const step = followUpStep(job);
+	if (!step) return `**/${job.kind}**`;
+	const { parent, target } = job;
+	const from =
+		parent?.messageId === undefined
+			? ''
+			: ` ${t(DEFAULT_LANGUAGE, 'followUps.fromMessage', { link: messageLink(target.guildId, target.channelId, parent.messageId) })}`;
+	return `**${step}**${from}`;
+}
+
+/** What a job is named in a line about it: `/imagine`, or a follow-up's step (`Vary of image 2`). */
+export function jobName(job: Pick<JobRecord, 'kind' | 'parent'>): string {
+	return followUpStep(job) ?? `/${job.kind}`;
+}
+
+/** `Vary of image 2`, `Upscale of image 1`, `Extend of video 2`; undefined for a job started by a command. */
+export function followUpStep(job: Pick<JobRecord, 'kind' | 'parent'>): string | undefined {
+	const number = (job.parent?.imageIndex ?? 0) + 1;
+	switch (job.kind) {
+		case 'vary':
+			return t(DEFAULT_LANGUAGE, 'followUps.varyOf', { number });
+		case 'upscale':
+			return t(DEFAULT_LANGUAGE, 'followUps.upscaleOf', { number });
+		case 'extend':
+			return t(DEFAULT_LANGUAGE, 'followUps.extendOf', { number });
+		default:
+			return undefined;
+	}
+}
+
+/** One step of a lineage as members know it: `/imagine`, `V2`, `Upscale 2`, `Extend 1`, `/remix 3`. */
+function lineageLabel(step: LineageStep): string {
+	const number = (step.index ?? 0) + 1;
+	switch (step.kind) {
+		case 'vary':
+			return t(DEFAULT_LANGUAGE, 'followUps.lineageVary', { number });
+		case 'upscale':
+			return t(DEFAULT_LANGUAGE, 'followUps.lineageUpscale', { number });
+		case 'extend':
+			return t(DEFAULT_LANGUAGE, 'followUps.lineageExtend', { number });
+		default:
+			return step.index === undefined ? `/${step.kind}` : `/${step.kind} ${number}`;
+	}
+}
+
+/** How a job came to be, oldest first (`/imagine → V2 → Upscale 1`); undefined for a job started by a command. */
+export function describeLineage(job: Pick<JobRecord, 'kind' | 'parent'>): string | undefined {
+	if (!job.parent) return undefined;
+	const own: LineageStep = {
+		kind: job.kind,
+		...(job.parent.imageIndex === undefined ? {} : { index: job.parent.imageIndex }),
+	};
+	return [...(job.parent.lineage ?? []), own].map(lineageLabel).join(' → ');
+}
+
+/** A link that opens a message in Discord. */
+export function messageLink(guildId: string | null, channelId: string, messageId: string): string {
+	return `https://discord.com/channels/${guildId ?? '@me'}/${channelId}/${messageId}`;
 }
 
 /**
@@ -100,7 +167,7 @@ function escapedLines(prompt: string): string {
 }
 
 function compose(lines: { head: string; tail: string[] }, prompt: string): string {
-	const tail = lines.tail.join('\n');
+	const tail = lines.tail.filter(Boolean).join('\n');
 	// The prompt is the only unbounded part: give it whatever the rest leaves.
 	const budget = Math.max(20, MESSAGE_CONTENT_LIMIT - lines.head.length - tail.length - 2);
 	return [lines.head, quotePrompt(prompt, budget), tail].filter(Boolean).join('\n').slice(0, MESSAGE_CONTENT_LIMIT);
@@ -117,7 +184,7 @@ export function renderWorking(job: JobRecord, queuePosition?: number, startsAt?:
 				head: header(job, '⏳', 'started', job.createdAt),
 				tail: [describeParameters(job.request), workingStatus(job, queuePosition, startsAt)],
 			},
-			job.request.prompt,
+			promptOf(job),
 		),
 		allowed_mentions: NO_PINGS,
 	};
@@ -152,7 +219,7 @@ export function renderFinished(
 					head: header(job, '❌', 'failed', finishedAt, options.mention),
 					tail: [describeParameters(job.request), `**Reason:** ${outcome.reason.slice(0, 500)}`],
 				},
-				job.request.prompt,
+				promptOf(job),
 			),
 			allowed_mentions: NO_PINGS,
 		};
@@ -161,7 +228,7 @@ export function renderFinished(
 	const links = linkLine(files);
 	if (links) tail.push(links);
 	return {
-		content: compose({ head: header(job, '✅', 'finished', finishedAt, options.mention), tail }, job.request.prompt),
+		content: compose({ head: header(job, '✅', 'finished', finishedAt, options.mention), tail }, promptOf(job)),
 		allowed_mentions: NO_PINGS,
 	};
 }

@@ -3,13 +3,14 @@
  * `/server-settings show`.
  */
 import { channelMention, roleMention } from 'discord.js';
-import { SPEEDS, TASK_TYPES } from '../api/spec.js';
+import { SPEEDS } from '../api/spec.js';
 import {
 	IMAGE_OPTION_NAMES,
 	OMNI_OPTION_NAMES,
 	VIDEO_OPTION_NAMES,
 	type GenerationOptionName,
 } from '../jobs/options.js';
+import { WORK_TYPES } from '../jobs/workType.js';
 import { API_DEFAULT_LABELS, type EffectiveOptions } from '../settings/resolve.js';
 import { listSpeeds, listTaskTypes } from '../settings/rules.js';
 import type { OptionDefaults, ServerSettings, ValueSource } from '../settings/types.js';
@@ -68,13 +69,14 @@ export function describeRules(server: ServerSettings): string[] {
 	const allowedSpeeds = server.allowedSpeeds;
 	const emoji = effectiveEmoji(server);
 	return [
-		`**Allowed commands** (\`allowed_commands\`): ${allowedTypes && allowedTypes.length < TASK_TYPES.length ? listTaskTypes(allowedTypes) : 'all'}`,
+		`**Allowed commands** (\`allowed_commands\`): ${allowedTypes && allowedTypes.length < WORK_TYPES.length ? listTaskTypes(allowedTypes) : 'all'}`,
 		`**Allowed speeds** (\`allowed_speeds\`): ${allowedSpeeds && allowedSpeeds.length < SPEEDS.length ? listSpeeds(allowedSpeeds) : 'all'}`,
 		`**Channels** (\`add_channel\` / \`remove_channel\`): ${server.channels.length > 0 ? server.channels.map(channelMention).join(', ') : 'all'}`,
 		`**Required role** (\`required_role\`): ${server.requiredRoleId ? roleMention(server.requiredRoleId) : 'none'}`,
 		`**Watermark** (\`watermark\`): ${server.watermark ? formatValue(server.watermark) : 'none'}`,
+		`**Credits in /info** (\`show_credits\`): ${server.showCredits ? 'shown to members' : 'hidden'}`,
 		`**Limits**: running per member (\`member_running_limit\`) ${limitText(server.limits.memberRunning)} · per member per day (\`member_daily_limit\`) ${limitText(server.limits.memberDaily)} · whole server per day (\`server_daily_limit\`) ${limitText(server.limits.serverDaily)}`,
-		`**Emoji** (\`/server-settings emoji\`): pick ${emoji.pick.join(' ')} · remix ${emoji.remix} · animate ${emoji.animate} · reroll ${emoji.reroll} · delete ${emoji.delete} · dm ${emoji.dm}`,
+		`**Emoji** (\`/server-settings emoji\`): pick ${emoji.pick.join(' ')} · remix ${emoji.remix} · animate ${emoji.animate} · reroll ${emoji.reroll} · delete ${emoji.delete} · dm ${emoji.dm} · vary ${emoji.vary} · upscale ${emoji.upscale} · extend ${emoji.extend}`,
 	];
 }
 

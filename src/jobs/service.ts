@@ -12,6 +12,7 @@ import { QueuePositions, type QueuePlace } from './queuePositions.js';
 import { JobSubmission } from './submission.js';
 import { SubmitQueue, type WaitingJob } from './submitQueue.js';
 import { isFinished, type FinishedJob, type FinishedOutcome, type JobRecord } from './types.js';
+import { workTypeOf } from './workType.js';
 
 export type {
 	CallbackVerdict,
@@ -240,7 +241,7 @@ export class JobService {
 		this.positions.forget(jobId);
 		this.callbacks.forget(jobId);
 		if (!changed || isFinished(changed.before) || !isFinished(changed.after)) return undefined;
-		this.options.metrics?.jobsFinished.inc({ task_type: changed.after.request.taskType, outcome: outcome.status });
+		this.options.metrics?.jobsFinished.inc({ task_type: workTypeOf(changed.after.request), outcome: outcome.status });
 		if (outcome.status === 'failed') this.options.onFailed?.(changed.after as FinishedJob);
 		return changed.after;
 	}

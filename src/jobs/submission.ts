@@ -16,6 +16,7 @@ import type { QueuePositions } from './queuePositions.js';
 import type { SharedWindow } from './sharedWindow.js';
 import type { SubmitResult } from './submitQueue.js';
 import type { JobRecord } from './types.js';
+import { workTypeOf } from './workType.js';
 
 /** Held for a day: a submit claim only guards one attempt number of one job. */
 const SUBMIT_CLAIM_TTL_MS = 24 * 60 * 60_000;
@@ -104,7 +105,7 @@ export class JobSubmission {
 			jobId,
 			guildId: before.target.guildId,
 			userId: before.target.requesterId,
-			taskType: before.request.taskType,
+			taskType: workTypeOf(before.request),
 		});
 		const key = await this.keyOf(before);
 		if (key === 'retry') return { kind: 'retry', afterMs: STORE_RETRY_MS };
@@ -212,7 +213,7 @@ export class JobSubmission {
 		let taskId: string;
 		try {
 			const request = callbackUrl ? { ...job.request, callbackUrl } : job.request;
-			({ taskId } = await this.options.api.generate(request, key.apiKey));
+			({ taskId } = await this.options.api.submit(request, key.apiKey));
 		} catch (error) {
 			if (!(error instanceof MjApiError)) throw error;
 			if (error.code === 401 && key.own) await this.keyRefused(job, key, log);
@@ -220,7 +221,7 @@ export class JobSubmission {
 		}
 		const attempts = job.state.phase === 'submitting' ? job.state.attempts : 0;
 		log.info({ taskId, attempts }, 'Job submitted');
-		this.options.metrics?.jobsSubmitted.inc({ task_type: job.request.taskType });
+		this.options.metrics?.jobsSubmitted.inc({ task_type: workTypeOf(job.request) });
 		await this.recordSubmitted(job.id, taskId, callbackUrl !== undefined, log);
 		return { kind: 'done' };
 	}

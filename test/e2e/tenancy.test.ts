@@ -266,6 +266,9 @@ describe('budgets', () => {
 		expect(refused.text).toMatch(/<t:\d+:R>/);
 		const shown = await send(world, { name: 'server-settings', options: [sub('show')], userId: discord.ids.admin });
 		expect(shown.text).toContain('8 of 10');
+		const info = await send(world, { name: 'info' });
+		expect(info.ephemeral).toBe(true);
+		expect(info.text).toContain('8 of 10');
 
 		const generate = await mj.waitForGenerate(0);
 		mj.fail(generate.taskId!, 'Prompt rejected by the moderation filter');
