@@ -4,7 +4,6 @@
  * lease), with back-off while the job is pending or the store fails, and the job's time-out.
  */
 import { MjApiError } from '../api/errors.js';
-import type { TaskDetails } from '../api/types.js';
 import type { JobServiceOptions } from './contracts.js';
 import type { JobDelivery } from './delivery.js';
 import { pollDelay } from './poller.js';
@@ -100,7 +99,6 @@ export class JobConfirmation {
 		// Read alongside the claim rather than after it (or not at all when a callback has just read it): a read that
 		// misses the previous holder's answer by a moment costs one redundant query at worst (the finish claim still
 		// makes delivery exactly-once), and every confirmation saves a store round trip.
-		const early = this.askEarly(callback);
 		const [leased, job] = await Promise.all([
 			// As long as a status query can last: given back as soon as the poll is done, so a process killed while it
 			// holds one delays the job's next poll by no more than that.
@@ -110,7 +108,7 @@ export class JobConfirmation {
 		let finished: FinishedJob | undefined;
 		if (leased) {
 			try {
-				finished = await this.confirm(jobId, job, callback?.reported ?? [], early);
+				finished = await this.confirm(jobId, job, callback?.reported ?? []);
 			} finally {
 				// Given back in the background: the delivery need not wait for it.
 				this.options.track(claims.release(lease));
@@ -123,48 +121,29 @@ export class JobConfirmation {
 		if (finished) await delivery.deliver(finished);
 	}
 
-	/**
-	 * A callback that brought its job sends the status query along with the lease claim instead of after it: the claim
-	 * is off the delivery's critical path. If the lease is lost the answer is dropped (the holder asks for itself);
-	 * with an account window shared by other processes, the query waits for its grant under the lease as usual.
-	 */
-	private askEarly(callback: CallbackFindings | undefined): Promise<TaskDetails> | undefined {
-		if (!callback || this.options.sharedQueries || callback.job.state.phase !== 'submitted') return undefined;
-		const asked = this.ask(callback.job, callback.job.state.taskId, callback.reported);
-		// Dropped with a lost lease, so tracked here (shutdown waits for it); its error is handled in `confirm`.
-		this.options.track(asked.catch(() => undefined));
-		return asked;
-	}
-
-	/** The status query, with the reported results downloading meanwhile. */
-	private ask(job: JobRecord, taskId: string, reported: readonly string[]): Promise<TaskDetails> {
-		this.options.metrics?.polls.inc();
-		const asked = this.options.api.getTask(taskId);
-		// After the query is on its way: the answer is what delivery waits for, the downloads fit in meanwhile.
-		if (reported.length > 0) this.options.delivery.prefetch(job, reported);
-		return asked;
-	}
-
 	/** One poll under the lease: the finished job to deliver, if this poll finished it. */
 	private async confirm(
 		jobId: string,
 		job: JobRecord | undefined,
 		reported: readonly string[],
-		early: Promise<TaskDetails> | undefined,
 	): Promise<FinishedJob | undefined> {
 		if (!job || job.state.phase !== 'submitted') return undefined;
-		const { metrics, recordFinished } = this.options;
+		const { api, metrics, recordFinished } = this.options;
 		const { taskId, submittedAt } = job.state;
 		const log = this.options.logger.child({ jobId, taskId, guildId: job.target.guildId });
 		try {
-			if (!early && this.options.sharedQueries) {
+			if (this.options.sharedQueries) {
 				try {
 					await this.options.sharedQueries.acquire(this.options.stopping);
 				} catch {
 					return undefined; // Stopping: the job stays submitted and is polled after the next start.
 				}
 			}
-			const details = await (early ?? this.ask(job, taskId, reported));
+			metrics?.polls.inc();
+			const asked = api.getTask(taskId);
+			// After the query is on its way: the answer is what delivery waits for, the downloads fit in meanwhile.
+			if (reported.length > 0) this.options.delivery.prefetch(job, reported);
+			const details = await asked;
 			if (details.outcome.status !== 'pending') {
 				this.polls.cancel(jobId);
 				return await recordFinished(jobId, taskId, details.outcome);

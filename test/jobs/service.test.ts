@@ -2,7 +2,7 @@
  * JobService against the fake provider over HTTP, with a store and claims that can be made to fail: what happens to a
  * job when the store is unavailable for a moment.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeMidjourney, type FakeMidjourney } from '../../fakes/midjourney.js';
 import { createMjClient } from '../../src/api/client.js';
 import type { DownloadResult } from '../../src/jobs/download.js';
@@ -50,11 +50,7 @@ afterEach(async () => {
 	await Promise.all([store.close(), claims.close(), mj.close()]);
 });
 
-function startService(
-	serviceClaims: Claims,
-	publisher: JobPublisher,
-	poll = { firstDelayMs: 20, callbackGraceMs: 20, maxDelayMs: 50 },
-): JobService {
+function startService(serviceClaims: Claims, publisher: JobPublisher): JobService {
 	service = new JobService({
 		repository: new JobRepository(store),
 		claims: serviceClaims,
@@ -63,7 +59,7 @@ function startService(
 		logger: createLogger('silent'),
 		// Polling mode: no callbacks, the job is confirmed by its polls.
 		callbackUrlFor: () => undefined,
-		poll,
+		poll: { firstDelayMs: 20, callbackGraceMs: 20, maxDelayMs: 50 },
 		jobTimeoutMs: 60_000,
 		submitLimit: { limit: 100, windowMs: 1_000 },
 		queryRatePerSecond: 100,
@@ -110,66 +106,5 @@ describe('JobService when the store fails for a moment', () => {
 			taskId,
 			delivery: { state: 'delivered' },
 		});
-	});
-});
-
-describe('JobService confirming a callback', () => {
-	/** Polls far off: only the callback confirms the job. */
-	const CALLBACK_ONLY = { firstDelayMs: 60_000, callbackGraceMs: 60_000, maxDelayMs: 60_000 };
-	const TARGET = { guildId: '300000000000000002', channelId: '300000000000000003', requesterId: '300000000000000004' };
-
-	async function submittedAndDone(jobs: JobService): Promise<{ jobId: string; taskId: string; resultUrls: string[] }> {
-		const job = await jobs.start({
-			kind: 'imagine',
-			target: TARGET,
-			request: buildGenerateRequest({ kind: 'imagine', prompt: 'a lighthouse', options: {} }),
-		});
-		const { taskId } = await mj.waitForGenerate(0);
-		mj.succeed(taskId!);
-		// The callback is for a job whose submit's answer is stored (one that beats it takes another path).
-		await vi.waitFor(async () => expect((await new JobRepository(store).get(job.id))?.state.phase).toBe('submitted'));
-		return { jobId: job.id, taskId: taskId!, resultUrls: mj.tasks.get(taskId!)!.resultUrls };
-	}
-
-	it('sends its status query before the poll lease is granted, and delivers once', async () => {
-		let queried!: () => void;
-		const query = new Promise<void>((resolve) => (queried = resolve));
-		mj.intercept = (endpoint) => {
-			if (endpoint === 'record-info') queried();
-			return undefined;
-		};
-		// The lease is granted only once the query has reached the provider: after it, the confirmation would wait for ever.
-		const slowLease: Claims = {
-			...claims,
-			async claim(key, ttlMs, owner) {
-				if (key.startsWith('poll:')) await query;
-				return claims.claim(key, ttlMs, owner);
-			},
-		};
-		const publisher = new RecordingPublisher();
-		const jobs = startService(slowLease, publisher, CALLBACK_ONLY);
-		const { jobId, taskId, resultUrls } = await submittedAndDone(jobs);
-		const delivered = publisher.nextPublish();
-
-		expect(await jobs.acceptCallback(jobId, { taskId, outcome: { status: 'succeeded', resultUrls } })).toBe('accepted');
-		await delivered;
-		await jobs.idle();
-
-		expect(mj.recordInfoRequests).toEqual([taskId]);
-		expect(publisher.published).toHaveLength(1);
-	});
-
-	it('drops the answer when another process holds the poll lease', async () => {
-		const publisher = new RecordingPublisher();
-		const jobs = startService(claims, publisher, CALLBACK_ONLY);
-		const { jobId, taskId, resultUrls } = await submittedAndDone(jobs);
-		expect(await claims.claim(`poll:${jobId}`, 60_000, 'another-process')).toBe(true);
-
-		expect(await jobs.acceptCallback(jobId, { taskId, outcome: { status: 'succeeded', resultUrls } })).toBe('accepted');
-		await jobs.idle();
-
-		expect(mj.recordInfoRequests).toEqual([taskId]);
-		expect(publisher.published).toEqual([]);
-		expect((await new JobRepository(store).get(jobId))?.state).toMatchObject({ phase: 'submitted', taskId });
 	});
 });
