@@ -49,6 +49,8 @@ export async function burstFigure(context: BenchContext): Promise<Figure> {
 		// Where the memory is right after the burst (V8 heap, malloc, REST handlers: one per interaction token).
 		const burstBreakdown = await bot.call<Breakdown>('breakdown');
 		context.log(`  right after the burst: ${describeBreakdown(burstBreakdown)}`);
+		// What holds the memory (after the figures above: writing a snapshot takes time and memory of its own).
+		if (context.heapSnapshots) context.log(`  heap snapshot: ${await bot.call<string>('heapSnapshot')}`);
 		context.log(
 			`  ${dispatched.acknowledged}/${count} acknowledged in ${round(dispatched.seconds, 1)} s (${dispatched.late} late or missing); RSS ${mb(afterBurst.rss)} MB right after, peak ${mb(afterBurst.peakRss)} MB`,
 		);
