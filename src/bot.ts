@@ -15,6 +15,7 @@ import { logInviteUrl } from './discord/invite.js';
 import { DEFAULT_UPLOAD_LIMIT_BYTES, DiscordPublisher } from './discord/publisher.js';
 import { registerEvents } from './events/index.js';
 import type { JobServiceOptions } from './jobs/contracts.js';
+import { PendingPrompts } from './jobs/pendingPrompts.js';
 import { JobRepository } from './jobs/repository.js';
 import { JobService } from './jobs/service.js';
 import { protectSecrets, type Logger } from './logger.js';
@@ -215,7 +216,8 @@ async function connectGateway(config: Config, services: Services, logger: Logger
 		commandGuildId: config.devGuildId,
 		noticeDeleteAfterMs: config.refusalNoticeDeleteMs,
 	});
-	registerEvents(client, { jobs, logger, commands: commandMap(), actions, settings, api });
+	const pendingPrompts = new PendingPrompts(store);
+	registerEvents(client, { jobs, logger, commands: commandMap(), actions, settings, api, pendingPrompts });
 	const ready = once(client, 'clientReady');
 	await client.login(config.discordToken);
 	await ready;

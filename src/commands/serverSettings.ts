@@ -3,14 +3,17 @@
  * here: Discord's default permission is only advice to clients, and a server can override it.
  */
 import { MessageFlags, PermissionFlagsBits, Routes, type APIEmoji, type ChatInputCommandInteraction } from 'discord.js';
+import { memberTranslator } from '../discord/language.js';
 import { NO_PINGS, fitContent } from '../discord/respond.js';
 import {
 	describeCredits,
 	describeDefaults,
 	describeRules,
+	describeLanguage,
 	describeUsage,
 	formatValue,
 } from '../discord/settingsView.js';
+import { isLanguage, LANGUAGES, type Language } from '../i18n/index.js';
 import { listSpeeds, listTaskTypes } from '../settings/rules.js';
 import { nextUtcMidnight } from '../settings/time.js';
 import { EMOJI_ACTIONS, emptyServerSettings, type ServerSettings } from '../settings/types.js';
@@ -31,7 +34,10 @@ import {
 	type LimitName,
 } from '../settings/validate.js';
 import { UserError } from '../userError.js';
+import { manageBlockedWords } from './serverBlockedWords.js';
 import {
+	AUTO_LANGUAGE,
+	BLOCKED_WORDS_OPTIONS,
 	DEFAULT_EMOJI,
 	EMOJI_OPTIONS,
 	LIMIT_FIELDS,
@@ -46,12 +52,9 @@ import type { Command, CommandContext } from './types.js';
 export default {
 	data,
 	async execute(interaction, context) {
-		if (!interaction.inGuild()) throw new UserError('wrong-place', 'Server settings exist in servers only.');
+		if (!interaction.inGuild()) throw UserError.localized('wrong-place', 'serverSettings.guildOnly');
 		if (!interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild)) {
-			throw new UserError(
-				'not-permitted',
-				'Only members with the **Manage Server** permission can use `/server-settings`.',
-			);
+			throw UserError.localized('not-permitted', 'serverSettings.manageServerOnly');
 		}
 		const input = readSubcommand(interaction);
 		await interaction.deferReply({ flags: MessageFlags.Ephemeral });
@@ -66,6 +69,10 @@ export default {
 			case 'emoji':
 				assertKnownOptions(input, EMOJI_OPTIONS);
 				await setEmoji(interaction, context, input);
+				return;
+			case 'blocked_words':
+				assertKnownOptions(input, BLOCKED_WORDS_OPTIONS);
+				await manageBlockedWords(interaction, context, input);
 				return;
 			case 'reset':
 				assertKnownOptions(input, ['setting']);
@@ -89,12 +96,14 @@ async function show(interaction: GuildInteraction, context: CommandContext): Pro
 			return undefined;
 		}),
 	]);
+	const t = memberTranslator(interaction);
 	const content = [
-		'**Server settings**',
-		`**Defaults**: ${describeDefaults(server.defaults)}`,
-		...describeRules(server),
-		describeUsage(usage, server.limits.serverDaily, nextUtcMidnight(Date.now())),
-		describeCredits(credits),
+		t('serverSettings.showHeading'),
+		t('serverSettings.defaults', { defaults: describeDefaults(t, server.defaults) }),
+		...describeRules(t, server),
+		describeLanguage(t, server, interaction.guildLocale),
+		describeUsage(t, usage, server.limits.serverDaily, nextUtcMidnight(Date.now())),
+		describeCredits(t, credits),
 	].join('\n');
 	await interaction.editReply({ content: fitContent(content), allowedMentions: NO_PINGS });
 }
@@ -130,6 +139,7 @@ interface ServerChanges {
 	role: string | undefined;
 	watermark: string | undefined;
 	limits: ReadonlyArray<readonly [LimitName, number]>;
+	language: Language | typeof AUTO_LANGUAGE | undefined;
 }
 
 function readChanges(values: ReadonlyMap<string, unknown>, guildId: string, problems: string[]): ServerChanges {
@@ -143,6 +153,7 @@ function readChanges(values: ReadonlyMap<string, unknown>, guildId: string, prob
 		removeChannel: read('remove_channel', (value) => checkSnowflake('remove_channel', value, problems)),
 		role: read('required_role', (value) => checkSnowflake('required_role', value, problems)),
 		watermark: read('watermark', (value) => checkWatermark(value, problems)),
+		language: read('language', (value) => checkLanguage(value, problems)),
 		limits: LIMIT_NAMES.flatMap((name) => {
 			const value = read(name, (raw) => checkLimit(name, raw, problems));
 			return value === undefined ? [] : [[name, value] as const];
@@ -176,6 +187,8 @@ function applyChanges(current: ServerSettings, changes: ServerChanges, problems:
 	}
 	if (role) next.requiredRoleId = role;
 	if (watermark) next.watermark = watermark;
+	if (changes.language === AUTO_LANGUAGE) delete next.language;
+	else if (changes.language) next.language = changes.language;
 	next.limits = { ...next.limits };
 	for (const [name, value] of changes.limits) next.limits[LIMIT_FIELDS[name]] = value;
 	return next;
@@ -195,7 +208,16 @@ function describeChanges(changes: ServerChanges): string[] {
 	if (role) saved.push(`requires <@&${role}>`);
 	if (watermark) saved.push(`watermark ${formatValue(watermark)}`);
 	for (const [name, value] of changes.limits) saved.push(`${name} ${value}`);
+	if (changes.language) saved.push(`language ${formatValue(changes.language)}`);
 	return saved;
+}
+
+/** `auto` or one of the languages the bot speaks. */
+function checkLanguage(value: unknown, problems: string[]): Language | typeof AUTO_LANGUAGE | undefined {
+	if (value === AUTO_LANGUAGE || isLanguage(value)) return value;
+	const choices = [AUTO_LANGUAGE, ...LANGUAGES].map(formatValue).join(', ');
+	problems.push(`\`language\` must be one of ${choices} (got \`${String(value)}\`).`);
+	return undefined;
 }
 
 async function setEmoji(interaction: GuildInteraction, context: CommandContext, input: SubcommandInput): Promise<void> {
@@ -227,7 +249,7 @@ async function setEmoji(interaction: GuildInteraction, context: CommandContext, 
 		return next;
 	});
 	await interaction.editReply({
-		content: `Saved. ${describeRules(after).at(-1) ?? ''}`,
+		content: `Saved. ${describeRules(memberTranslator(interaction), after).at(-1) ?? ''}`,
 		allowedMentions: NO_PINGS,
 	});
 }
@@ -272,6 +294,12 @@ async function reset(interaction: GuildInteraction, context: CommandContext, set
 				break;
 			case 'emoji':
 				next.emoji = {};
+				break;
+			case 'language':
+				delete next.language;
+				break;
+			case 'blocked_words':
+				delete next.blockedWords;
 				break;
 			case 'member_running_limit':
 			case 'member_daily_limit':

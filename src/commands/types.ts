@@ -1,5 +1,6 @@
 import type { ChatInputCommandInteraction, RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
 import type { MjClient } from '../api/client.js';
+import type { PendingPrompts } from '../jobs/pendingPrompts.js';
 import type { JobService } from '../jobs/service.js';
 import type { Logger } from '../logger.js';
 import type { SettingsService } from '../settings/service.js';
@@ -12,6 +13,8 @@ export interface CommandContext {
 	settings: SettingsService;
 	/** The provider's account (remaining credits, for `/server-settings show`). */
 	api: Pick<MjClient, 'getCredits'>;
+	/** Requests waiting for the member to confirm the parameters found in their prompt. */
+	pendingPrompts: PendingPrompts;
 }
 
 export interface Command {

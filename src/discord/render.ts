@@ -3,6 +3,7 @@
  */
 import { escapeMarkdown, type APIAllowedMentions } from 'discord.js';
 import type { GenerateRequest } from '../api/types.js';
+import { t, translatorFor, type Translate } from '../i18n/index.js';
 import type { DownloadResult } from '../jobs/download.js';
 import type { FinishedJob, JobRecord } from '../jobs/types.js';
 import { NO_PINGS, MESSAGE_CONTENT_LIMIT } from './respond.js';
@@ -13,7 +14,7 @@ export interface RenderedMessage {
 }
 
 /** The parameters as they were sent, named like the slash-command options members typed. */
-export function describeParameters(request: GenerateRequest): string {
+export function describeParameters(request: GenerateRequest, translate: Translate = translatorFor('en')): string {
 	const parts: string[] = [];
 	const params = new Map<string, unknown>(Object.entries(request.params));
 	const labels: Array<[string, string]> = [
@@ -32,13 +33,32 @@ export function describeParameters(request: GenerateRequest): string {
 		if (value !== undefined) parts.push(`${label}: ${String(value)}`);
 	}
 	if (request.taskType === 'mj_video_hd') parts.push('hd: true');
-	return parts.length > 0 ? parts.map((part) => `\`${part}\``).join(' · ') : '`API defaults`';
+	if (request.enableTranslation) parts.push('translate_prompt: true');
+	return parts.length > 0 ? parts.map((part) => `\`${part}\``).join(' · ') : `\`${translate('result.apiDefaults')}\``;
 }
 
-function header(job: JobRecord, icon: string, verb: string, at: number, mention = false): string {
+/** The job's messages speak the language recorded on it (the channel's, when it was asked for). */
+function translatorOf(job: JobRecord): Translate {
+	return translatorFor(job.target.language ?? 'en');
+}
+
+function header(
+	job: JobRecord,
+	icon: string,
+	state: 'result.started' | 'result.finished' | 'result.failed',
+	at: number,
+	mention = false,
+): string {
 	// In a fallback message the requester must be pinged (and is, through allowed_mentions); elsewhere it's a label.
 	const prefix = mention ? `<@${job.target.requesterId}> ` : '';
-	return `${prefix}${icon} **/${job.kind}** for <@${job.target.requesterId}> — ${verb} <t:${Math.floor(at / 1000)}:R>`;
+	const language = job.target.language ?? 'en';
+	return `${prefix}${t(language, 'result.header', {
+		icon,
+		command: job.kind,
+		requester: `<@${job.target.requesterId}>`,
+		state: t(language, state),
+		at: `<t:${Math.floor(at / 1000)}:R>`,
+	})}`;
 }
 
 /**
@@ -109,8 +129,8 @@ export function renderWorking(job: JobRecord, queuePosition?: number): RenderedM
 	return {
 		content: compose(
 			{
-				head: header(job, '⏳', 'started', job.createdAt),
-				tail: [describeParameters(job.request), workingStatus(job, queuePosition)],
+				head: header(job, '⏳', 'result.started', job.createdAt),
+				tail: [describeParameters(job.request, translatorOf(job)), workingStatus(job, queuePosition)],
 			},
 			job.request.prompt,
 		),
@@ -119,12 +139,11 @@ export function renderWorking(job: JobRecord, queuePosition?: number): RenderedM
 }
 
 function workingStatus(job: JobRecord, queuePosition: number | undefined): string {
-	if (job.state.phase === 'submitting' && job.state.unknownSince !== undefined) {
-		return '⚠️ Midjourney did not confirm whether it started this job. It was not sent again, so it cannot be charged twice; if it did start, the result will appear here, and otherwise this message will say so.';
-	}
+	const translate = translatorOf(job);
+	if (job.state.phase === 'submitting' && job.state.unknownSince !== undefined) return translate('result.unconfirmed');
 	return queuePosition !== undefined && queuePosition > 0
-		? `🕒 Queued — position ${queuePosition}. Midjourney accepts a limited number of jobs per minute; yours starts automatically.`
-		: 'Working on it… this message will update with the result.';
+		? translate('result.queued', { position: queuePosition })
+		: translate('result.working');
 }
 
 export function renderFinished(
@@ -137,19 +156,25 @@ export function renderFinished(
 		return {
 			content: compose(
 				{
-					head: header(job, '❌', 'failed', finishedAt, options.mention),
-					tail: [describeParameters(job.request), `**Reason:** ${outcome.reason.slice(0, 500)}`],
+					head: header(job, '❌', 'result.failed', finishedAt, options.mention),
+					tail: [
+						describeParameters(job.request, translatorOf(job)),
+						translatorOf(job)('result.reason', { reason: outcome.reason.slice(0, 500) }),
+					],
 				},
 				job.request.prompt,
 			),
 			allowed_mentions: NO_PINGS,
 		};
 	}
-	const tail = [describeParameters(job.request)];
-	const links = linkLine(files);
+	const tail = [describeParameters(job.request, translatorOf(job))];
+	const links = linkLine(files, translatorOf(job));
 	if (links) tail.push(links);
 	return {
-		content: compose({ head: header(job, '✅', 'finished', finishedAt, options.mention), tail }, job.request.prompt),
+		content: compose(
+			{ head: header(job, '✅', 'result.finished', finishedAt, options.mention), tail },
+			job.request.prompt,
+		),
 		allowed_mentions: NO_PINGS,
 	};
 }
@@ -164,21 +189,35 @@ export function renderUndeliverable(
 	options: { mention?: boolean } = {},
 ): RenderedMessage {
 	const { outcome, finishedAt } = job.state;
+	const translate = translatorOf(job);
 	const what =
 		outcome.status === 'succeeded'
-			? 'Its result could not be posted'
-			: `It failed (${outcome.reason.slice(0, 300)}), and its report could not be posted`;
-	const head = header(job, '⚠️', 'finished', finishedAt, options.mention);
+			? translate('result.undeliverableResult')
+			: translate('result.undeliverableFailure', { reason: outcome.reason.slice(0, 300) });
+	const head = header(job, '⚠️', 'result.finished', finishedAt, options.mention);
 	return {
 		content: `${head}\n${what}: ${why.slice(0, 1000)}\n${jobLine(job.id)}`.slice(0, MESSAGE_CONTENT_LIMIT),
 		allowed_mentions: NO_PINGS,
 	};
 }
 
-/** The reply, when the job's message could not be shown in it and went elsewhere (`where`: "posted below"…). */
-export function renderElsewhere(job: FinishedJob, where: string): RenderedMessage {
-	const head = header(job, '📨', 'finished', job.state.finishedAt);
-	return { content: `${head}\nIts message could not be shown here, so it was ${where}.`, allowed_mentions: NO_PINGS };
+/** Where a job's message went instead of its reply; `explained`: a notice saying why went there. */
+export interface Elsewhere {
+	via: 'dm' | 'channel';
+	explained: boolean;
+}
+
+const ELSEWHERE_KEYS = {
+	dm: { plain: 'result.elsewhereSentByDm', explained: 'result.elsewhereExplainedByDm' },
+	channel: { plain: 'result.elsewherePostedBelow', explained: 'result.elsewhereExplainedBelow' },
+} as const;
+
+/** The reply, when the job's message could not be shown in it and went elsewhere. */
+export function renderElsewhere(job: FinishedJob, elsewhere: Elsewhere): RenderedMessage {
+	const translate = translatorOf(job);
+	const head = header(job, '📨', 'result.finished', job.state.finishedAt);
+	const where = translate(ELSEWHERE_KEYS[elsewhere.via][elsewhere.explained ? 'explained' : 'plain']);
+	return { content: `${head}\n${translate('result.elsewhere', { where })}`, allowed_mentions: NO_PINGS };
 }
 
 /** Names the job in a message, so it can be told apart later (see `DiscordPublisher`). */
@@ -187,8 +226,10 @@ export function jobLine(jobId: string): string {
 }
 
 /** Links to results that could not be uploaded, numbered like the results themselves; as many as fit whole. */
-function linkLine(files: DownloadResult[]): string | undefined {
-	const links = files.flatMap((file, index) => (file.ok ? [] : [`[result ${index + 1}](${file.url})`]));
+function linkLine(files: DownloadResult[], translate: Translate): string | undefined {
+	const links = files.flatMap((file, index) =>
+		file.ok ? [] : [`[${translate('result.resultLink', { number: index + 1 })}](${file.url})`],
+	);
 	if (links.length === 0) return undefined;
 	const LINK_BUDGET = 1200;
 	const shown: string[] = [];
@@ -199,5 +240,7 @@ function linkLine(files: DownloadResult[]): string | undefined {
 		length += link.length + 1;
 	}
 	const hidden = links.length - shown.length;
-	return `Not uploaded here, open before the links expire: ${shown.join(' ')}${hidden > 0 ? ` (+${hidden} more, too long to show)` : ''}`;
+	return hidden > 0
+		? translate('result.notUploadedMore', { links: shown.join(' '), count: hidden })
+		: translate('result.notUploaded', { links: shown.join(' ') });
 }

@@ -1,4 +1,11 @@
-export { DEFAULT_LANGUAGE, LANGUAGES, isLanguage, type Language, type MessageKey } from './catalogues.js';
+export {
+	DEFAULT_LANGUAGE,
+	LANGUAGE_NAMES,
+	LANGUAGES,
+	isLanguage,
+	type Language,
+	type MessageKey,
+} from './catalogues.js';
 export { formatDate, formatList, formatNumber } from './format.js';
 export { channelLanguage, languageOf, replyLanguage, type ServerLanguageFacts } from './locale.js';
 export {

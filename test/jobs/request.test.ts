@@ -28,6 +28,7 @@ const EVERY_OPTION: GenerationOptionValues = {
 	motion: 'low',
 	batch_size: 4,
 	hd: true,
+	translate_prompt: false,
 };
 
 function inputOf(kind: JobInput['kind'], options: Partial<GenerationOptionValues>): JobInput {

@@ -63,7 +63,7 @@ describe('/settings, /server-settings and /jobs definitions', () => {
 
 	it('/settings set and /server-settings set offer every generation option from the option table', () => {
 		expect([...subcommands('settings').keys()]).toEqual(['show', 'set', 'reset']);
-		expect([...subcommands('server-settings').keys()]).toEqual(['show', 'set', 'emoji', 'reset']);
+		expect([...subcommands('server-settings').keys()]).toEqual(['show', 'set', 'emoji', 'blocked_words', 'reset']);
 		expectFromTable(subcommands('settings').get('set')!);
 		expectFromTable(subcommands('server-settings').get('set')!);
 	});
