@@ -212,6 +212,7 @@ async function connectGateway(config: Config, services: Services, logger: Logger
 		logger,
 		gate: settings,
 		emojiFor: async (guildId) => settings.emojiFor(guildId),
+		blockedWordsFor: async (guildId) => (await settings.settings.server(guildId)).blockedWords ?? [],
 		downloadAllowHosts: config.downloadAllowHosts,
 		commandGuildId: config.devGuildId,
 		noticeDeleteAfterMs: config.refusalNoticeDeleteMs,

@@ -5,9 +5,10 @@
 import { PermissionFlagsBits, type ButtonInteraction, type ModalSubmitInteraction } from 'discord.js';
 import { PROMPT_INPUT_ID, remixModal } from '../discord/components.js';
 import { decodeActionId } from '../discord/customId.js';
+import { assertFormPrompt } from '../discord/formPrompt.js';
 import { assertNoProblems, validatePrompt } from '../discord/input.js';
 import type { Logger } from '../logger.js';
-import { UserError } from '../userError.js';
+import { UserError, type Wording } from '../userError.js';
 import type { ActionDeps } from './deps.js';
 import { assertMayRun } from './derive.js';
 import { InteractionResponder, type Invocation } from './invocation.js';
@@ -41,9 +42,11 @@ export async function handleActionInteraction(
 	}
 
 	if (id.action !== 'prompt' || id.index === undefined) throw new UserError('stale', STALE_BUTTON);
-	const problems: string[] = [];
+	const problems: Wording[] = [];
 	const prompt = validatePrompt(readPrompt(interaction), problems);
 	assertNoProblems(problems);
+	const guildId = interaction.guildId;
+	assertFormPrompt(prompt, guildId && deps.blockedWordsFor ? await deps.blockedWordsFor(guildId) : []);
 	await perform(deps, invocation, { action: 'remix', jobId: id.jobId, index: id.index, prompt });
 }
 
