@@ -11,6 +11,7 @@ import {
 	type APIModalInteractionResponseCallbackData,
 } from 'discord.js';
 import { PROMPT_MAX_LENGTH } from '../api/spec.js';
+import { translatorFor, type Translate } from '../i18n/index.js';
 import { isSucceeded, shapeOf, type ResultShape } from '../jobs/resultShape.js';
 import type { FinishedJob } from '../jobs/types.js';
 import { ACTION_EMOJI, type ActionEmojiSet } from '../settings/actionEmoji.js';
@@ -20,6 +21,8 @@ import { jobLine, type RenderedMessage } from './render.js';
 import { MESSAGE_CONTENT_LIMIT } from './respond.js';
 
 export type ButtonRow = APIActionRowComponent<APIButtonComponentWithCustomId>;
+
+const ENGLISH = translatorFor('en');
 
 /** The modal's text input holding the prompt. */
 export const PROMPT_INPUT_ID = 'prompt';
@@ -42,11 +45,17 @@ function row(...buttons: APIButtonComponentWithCustomId[]): ButtonRow {
 }
 
 /** Remix, animate, reroll, delete for one image: image `index` of job `jobId`; `picked` when it was posted by a pick. */
-function singleImageRow(jobId: string, index: number, picked: boolean, emoji: ActionEmojiSet): ButtonRow {
+function singleImageRow(
+	jobId: string,
+	index: number,
+	picked: boolean,
+	emoji: ActionEmojiSet,
+	translate: Translate = ENGLISH,
+): ButtonRow {
 	const own = picked ? { index } : {};
 	return row(
-		button(encodeActionId({ action: 'remix', jobId, index }), emoji.remix, 'Remix'),
-		button(encodeActionId({ action: 'animate', jobId, index }), emoji.animate, 'Animate'),
+		button(encodeActionId({ action: 'remix', jobId, index }), emoji.remix, translate('buttons.remix')),
+		button(encodeActionId({ action: 'animate', jobId, index }), emoji.animate, translate('buttons.animate')),
 		button(encodeActionId({ action: 'reroll', jobId, ...own }), emoji.reroll),
 		button(encodeActionId({ action: 'delete', jobId, ...own }), emoji.delete),
 	);
@@ -58,6 +67,7 @@ export function resultComponents(
 	shape: ResultShape,
 	imageCount: number,
 	emoji: ActionEmojiSet = ACTION_EMOJI,
+	translate: Translate = ENGLISH,
 ): ButtonRow[] {
 	const common = [
 		button(encodeActionId({ action: 'reroll', jobId }), emoji.reroll),
@@ -71,7 +81,7 @@ export function resultComponents(
 			return [row(...picks), row(...common)];
 		}
 		case 'single':
-			return [singleImageRow(jobId, 0, false, emoji)];
+			return [singleImageRow(jobId, 0, false, emoji, translate)];
 		case 'video':
 		case 'empty':
 			return [row(...common)];
@@ -79,23 +89,33 @@ export function resultComponents(
 }
 
 /** The buttons of a picked image's own message. */
-export function pickComponents(jobId: string, index: number, emoji: ActionEmojiSet = ACTION_EMOJI): ButtonRow[] {
-	return [singleImageRow(jobId, index, true, emoji)];
+export function pickComponents(
+	jobId: string,
+	index: number,
+	emoji: ActionEmojiSet = ACTION_EMOJI,
+	translate: Translate = ENGLISH,
+): ButtonRow[] {
+	return [singleImageRow(jobId, index, true, emoji, translate)];
 }
 
 /** One line (Discord's small text) telling members which reactions do what here. */
-export function reactionHint(shape: ResultShape, imageCount = MAX_PICKS, emoji: ActionEmojiSet = ACTION_EMOJI): string {
-	const tail = `${emoji.reroll} reroll · ${emoji.delete} delete · ${emoji.dm} DM me`;
+export function reactionHint(
+	shape: ResultShape,
+	imageCount = MAX_PICKS,
+	emoji: ActionEmojiSet = ACTION_EMOJI,
+	translate: Translate = ENGLISH,
+): string {
+	const tail = translate('reactionHint.tail', { reroll: emoji.reroll, delete: emoji.delete, dm: emoji.dm });
 	switch (shape) {
 		case 'grid': {
 			const last = emoji.pick[Math.min(imageCount, MAX_PICKS) - 1] ?? emoji.pick[0];
-			return `-# React ${emoji.pick[0]}–${last} pick · ${tail}`;
+			return translate('reactionHint.grid', { first: emoji.pick[0]!, last: last!, tail });
 		}
 		case 'single':
-			return `-# React ${emoji.remix} remix · ${emoji.animate} animate · ${tail}`;
+			return translate('reactionHint.single', { remix: emoji.remix, animate: emoji.animate, tail });
 		case 'video':
 		case 'empty':
-			return `-# React ${tail}`;
+			return translate('reactionHint.other', { tail });
 	}
 }
 
@@ -110,19 +130,22 @@ export function withResultActions<Message extends RenderedMessage>(
 	rendered: Message,
 	emoji: ActionEmojiSet = ACTION_EMOJI,
 ): Message & { components?: ButtonRow[] } {
+	const translate = translatorFor(job.target.language ?? 'en');
 	if (!isSucceeded(job)) {
 		// A failure offers to try again: the same request as a new job (the 🔁 action).
-		return {
-			...rendered,
-			components: [row(button(encodeActionId({ action: 'reroll', jobId: job.id }), emoji.reroll, 'Try again'))],
-		};
+		const retry = button(
+			encodeActionId({ action: 'reroll', jobId: job.id }),
+			emoji.reroll,
+			translate('buttons.tryAgain'),
+		);
+		return { ...rendered, components: [row(retry)] };
 	}
 	const shape = shapeOf(job);
 	const count = job.state.outcome.resultUrls.length;
 	return {
 		...rendered,
-		content: appendLine(rendered.content, reactionHint(shape, count, emoji)),
-		components: resultComponents(job.id, shape, count, emoji),
+		content: appendLine(rendered.content, reactionHint(shape, count, emoji, translate)),
+		components: resultComponents(job.id, shape, count, emoji, translate),
 	};
 }
 
@@ -135,7 +158,7 @@ export function withoutActions<Message extends RenderedMessage>(
 	job: FinishedJob,
 	rendered: Message,
 ): Message & { components: ButtonRow[] } {
-	const note = `${jobLine(job.id)} · its buttons could not be shown here`;
+	const note = `${jobLine(job.id)} · ${translatorFor(job.target.language ?? 'en')('result.buttonsMissing')}`;
 	const room = MESSAGE_CONTENT_LIMIT - note.length - 1;
 	const content = rendered.content.length <= room ? rendered.content : `${rendered.content.slice(0, room - 1)}…`;
 	// An empty list, not none: an edit keeps the components it does not mention.

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CommandOptionInput, SendCommandInput } from '../../fakes/discord/types.js';
 import type { RecordedRequest } from '../../fakes/discord.js';
 import { LOCALIZED_DISCORD_LOCALES, t } from '../../src/i18n/index.js';
+import { ACTION_EMOJI } from '../../src/settings/actionEmoji.js';
 import { startWorld, type World, type WorldOptions } from './harness.js';
 import { content, originalEdit, resultEdit } from './requests.js';
 
@@ -269,6 +270,8 @@ describe('languages', () => {
 		const result = await world.discord.waitForRequest(resultEdit(first.token));
 		expect(content(result)).toContain(t('ja', 'result.finished'));
 		expect(content(result)).not.toContain(' finished ');
+		expect(content(result)).toContain(t('ja', 'reactionHint.tail', { ...ACTION_EMOJI, pick: '' }));
+		expect(JSON.stringify((result.body as { components?: unknown }).components)).not.toContain('Try again');
 
 		await serverSettings('set', [str('language', 'auto')]);
 		expect((await serverSettings('show')).content).toContain(
