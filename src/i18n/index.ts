@@ -15,4 +15,4 @@ export {
 	type LocalizationMap,
 	type LocalizedDiscordLocale,
 } from './localizations.js';
-export { t, translatorFor, type MessageVars, type Translate } from './translator.js';
+export { lookup, t, translatorFor, type MessageVars, type Translate } from './translator.js';
