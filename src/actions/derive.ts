@@ -4,6 +4,7 @@
  */
 import type { GenerateRequest } from '../api/types.js';
 import { describeRefusal } from '../discord/refusals.js';
+import { t, translatorFor } from '../i18n/index.js';
 import type { JobKind } from '../jobs/request.js';
 import type { FinishedJob } from '../jobs/types.js';
 import { UserError } from '../userError.js';
@@ -26,7 +27,8 @@ export async function assertMayRun(deps: ActionDeps, invocation: ActingInvocatio
 		userId: invocation.userId,
 		server: invocation.server,
 	});
-	if (refusal !== undefined) throw new UserError('not-permitted', `Nothing was submitted. ${refusal}`);
+	if (refusal !== undefined)
+		throw new UserError('not-permitted', (language) => t(language, 'errors.nothingSubmitted', { reason: refusal }));
 }
 
 async function startDerived(
@@ -49,8 +51,12 @@ async function startDerived(
 		kind: job.kind,
 		request: job.request,
 	});
-	if (authorization && !authorization.ok)
-		throw new UserError('rule', `Nothing was submitted. ${describeRefusal(authorization.refusal)}`);
+	if (authorization && !authorization.ok) {
+		const { refusal } = authorization;
+		throw new UserError('rule', (language) =>
+			t(language, 'errors.nothingSubmitted', { reason: describeRefusal(refusal, translatorFor(language)) }),
+		);
+	}
 	try {
 		await invocation.responder.defer('public');
 		const started = await deps.jobs.start({
@@ -79,7 +85,7 @@ async function startDerived(
 /** The image's URL for the API: Discord's copy, freshly signed when the message is at hand. */
 async function imageUrl(invocation: Invocation, source: ActionableResult, index: number): Promise<string> {
 	if (source.shape !== 'grid' && source.shape !== 'single') {
-		throw new UserError('not-applicable', 'Only images can be remixed or animated.');
+		throw UserError.localized('not-applicable', 'actions.onlyImagesRemixedOrAnimated');
 	}
 	const files = withFreshUrls(source.files, await invocation.attachments());
 	return fileAt({ ...source, files }, index).url;

@@ -7,6 +7,7 @@ import { PROMPT_INPUT_ID, remixModal } from '../discord/components.js';
 import { decodeActionId } from '../discord/customId.js';
 import { assertFormPrompt } from '../discord/formPrompt.js';
 import { assertNoProblems, validatePrompt } from '../discord/input.js';
+import { t } from '../i18n/index.js';
 import type { Logger } from '../logger.js';
 import { UserError, type Wording } from '../userError.js';
 import type { ActionDeps } from './deps.js';
@@ -15,7 +16,7 @@ import { InteractionResponder, type Invocation } from './invocation.js';
 import { admit, perform } from './perform.js';
 import { fileAt, loadResult } from './result.js';
 
-export const STALE_BUTTON = 'This button is no longer supported. Run the command again for a fresh result.';
+export const STALE_BUTTON = t('en', 'actions.staleButton');
 
 export async function handleActionInteraction(
 	deps: ActionDeps,
@@ -24,7 +25,7 @@ export async function handleActionInteraction(
 ): Promise<void> {
 	const id = decodeActionId(interaction.customId);
 	const message = interaction.message;
-	if (!id || !message) throw new UserError('stale', STALE_BUTTON);
+	if (!id || !message) throw UserError.localized('stale', 'actions.staleButton');
 	const invocation = invocationOf(
 		interaction,
 		message,
@@ -32,7 +33,7 @@ export async function handleActionInteraction(
 	);
 
 	if (interaction.isButton()) {
-		if (id.action === 'prompt') throw new UserError('stale', STALE_BUTTON);
+		if (id.action === 'prompt') throw UserError.localized('stale', 'actions.staleButton');
 		if (id.action === 'remix') {
 			await openRemixForm(deps, interaction, invocation, id);
 			return;
@@ -41,7 +42,7 @@ export async function handleActionInteraction(
 		return;
 	}
 
-	if (id.action !== 'prompt' || id.index === undefined) throw new UserError('stale', STALE_BUTTON);
+	if (id.action !== 'prompt' || id.index === undefined) throw UserError.localized('stale', 'actions.staleButton');
 	const problems: Wording[] = [];
 	const prompt = validatePrompt(readPrompt(interaction), problems);
 	assertNoProblems(problems);
@@ -90,7 +91,7 @@ async function openRemixForm(
 ): Promise<void> {
 	const result = await loadResult(deps.repository, id.jobId);
 	if (result.shape !== 'grid' && result.shape !== 'single')
-		throw new UserError('not-applicable', 'Only images can be remixed.');
+		throw UserError.localized('not-applicable', 'actions.onlyImagesRemixed');
 	const index = id.index ?? 0;
 	fileAt(result, index);
 	// Refused before the form opens, rather than after the member has edited the prompt.
