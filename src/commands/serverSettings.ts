@@ -13,7 +13,7 @@ import {
 	describeUsage,
 	formatValue,
 } from '../discord/settingsView.js';
-import { isLanguage, LANGUAGES, type Language } from '../i18n/index.js';
+import { isLanguage, LANGUAGES, type Language, type Translate } from '../i18n/index.js';
 import { listSpeeds, listTaskTypes } from '../settings/rules.js';
 import { nextUtcMidnight } from '../settings/time.js';
 import { EMOJI_ACTIONS, emptyServerSettings, type ServerSettings } from '../settings/types.js';
@@ -110,8 +110,7 @@ async function show(interaction: GuildInteraction, context: CommandContext): Pro
 
 async function set(interaction: GuildInteraction, context: CommandContext, input: SubcommandInput): Promise<void> {
 	const { values } = input;
-	if (values.size === 0)
-		throw new UserError('invalid-input', 'Give at least one setting to change, e.g. `allowed_speeds:relaxed,fast`.');
+	if (values.size === 0) throw UserError.localized('invalid-input', 'serverSettings.setEmpty');
 	const problems: string[] = [];
 	const changes = readChanges(values, interaction.guildId, problems);
 	assertNothingWrong(problems);
@@ -123,7 +122,9 @@ async function set(interaction: GuildInteraction, context: CommandContext, input
 	});
 	await interaction.editReply({
 		content: fitContent(
-			`Saved: ${describeChanges(changes).join('; ')}. See everything with \`/server-settings show\`.`,
+			memberTranslator(interaction)('serverSettings.saved', {
+				changes: describeChanges(changes, memberTranslator(interaction)).join('; '),
+			}),
 		),
 		allowedMentions: NO_PINGS,
 	});
@@ -195,20 +196,26 @@ function applyChanges(current: ServerSettings, changes: ServerChanges, problems:
 }
 
 /** The changes as the confirmation lists them. */
-function describeChanges(changes: ServerChanges): string[] {
+function describeChanges(changes: ServerChanges, t: Translate): string[] {
 	const { defaults, taskTypes, speeds, addChannel, removeChannel, role, watermark } = changes;
 	const saved: string[] = [];
 	for (const name of GENERATION_OPTION_NAMES) {
-		if (defaults[name] !== undefined) saved.push(`default ${name} ${formatValue(defaults[name])}`);
+		if (defaults[name] !== undefined)
+			saved.push(t('serverSettings.savedDefault', { name, value: formatValue(defaults[name]) }));
 	}
-	if (taskTypes) saved.push(`allowed commands: ${taskTypes === 'all' ? 'all' : listTaskTypes(taskTypes)}`);
-	if (speeds) saved.push(`allowed speeds: ${speeds === 'all' ? 'all' : listSpeeds(speeds)}`);
-	if (addChannel) saved.push(`works in <#${addChannel}>`);
-	if (removeChannel) saved.push(`no longer works in <#${removeChannel}>`);
-	if (role) saved.push(`requires <@&${role}>`);
-	if (watermark) saved.push(`watermark ${formatValue(watermark)}`);
-	for (const [name, value] of changes.limits) saved.push(`${name} ${value}`);
-	if (changes.language) saved.push(`language ${formatValue(changes.language)}`);
+	const all = t('serverSettings.all');
+	if (taskTypes)
+		saved.push(
+			t('serverSettings.savedAllowedCommands', { value: taskTypes === 'all' ? all : listTaskTypes(taskTypes) }),
+		);
+	if (speeds)
+		saved.push(t('serverSettings.savedAllowedSpeeds', { value: speeds === 'all' ? all : listSpeeds(speeds) }));
+	if (addChannel) saved.push(t('serverSettings.savedAddChannel', { channel: `<#${addChannel}>` }));
+	if (removeChannel) saved.push(t('serverSettings.savedRemoveChannel', { channel: `<#${removeChannel}>` }));
+	if (role) saved.push(t('serverSettings.savedRole', { role: `<@&${role}>` }));
+	if (watermark) saved.push(t('serverSettings.savedWatermark', { value: formatValue(watermark) }));
+	for (const [name, value] of changes.limits) saved.push(t('serverSettings.savedLimit', { name, value }));
+	if (changes.language) saved.push(t('serverSettings.savedLanguage', { value: formatValue(changes.language) }));
 	return saved;
 }
 
@@ -222,7 +229,7 @@ function checkLanguage(value: unknown, problems: string[]): Language | typeof AU
 
 async function setEmoji(interaction: GuildInteraction, context: CommandContext, input: SubcommandInput): Promise<void> {
 	const { values } = input;
-	if (values.size === 0) throw new UserError('invalid-input', 'Give at least one action’s emoji, e.g. `reroll:🔄`.');
+	if (values.size === 0) throw UserError.localized('invalid-input', 'serverSettings.emojiEmpty');
 	const problems: string[] = [];
 	const changes: ServerSettings['emoji'] = {};
 	const restore: string[] = [];
@@ -249,7 +256,9 @@ async function setEmoji(interaction: GuildInteraction, context: CommandContext, 
 		return next;
 	});
 	await interaction.editReply({
-		content: `Saved. ${describeRules(memberTranslator(interaction), after).at(-1) ?? ''}`,
+		content: memberTranslator(interaction)('serverSettings.emojiSaved', {
+			emoji: describeRules(memberTranslator(interaction), after).at(-1) ?? '',
+		}),
 		allowedMentions: NO_PINGS,
 	});
 }
@@ -261,16 +270,13 @@ async function serverEmojiIds(interaction: GuildInteraction, context: CommandCon
 		return new Set(emoji.flatMap((entry) => (entry.id ? [entry.id] : [])));
 	} catch (error) {
 		context.logger.warn({ err: error, guildId: interaction.guildId }, 'Could not list the server’s emoji');
-		throw new UserError(
-			'unavailable',
-			'Nothing was changed: the server’s emoji could not be checked just now. Try again in a moment.',
-		);
+		throw UserError.localized('unavailable', 'serverSettings.emojiUncheckable');
 	}
 }
 
 async function reset(interaction: GuildInteraction, context: CommandContext, setting: unknown): Promise<void> {
 	if (!(RESET_CHOICES as readonly unknown[]).includes(setting)) {
-		throw new UserError('invalid-input', `Nothing was changed: \`${String(setting)}\` is not a setting.`);
+		throw UserError.localized('invalid-input', 'serverSettings.notASetting', { name: String(setting) });
 	}
 	const name = setting as (typeof RESET_CHOICES)[number];
 	await context.settings.settings.updateServer(interaction.guildId, (current) => {
@@ -315,8 +321,8 @@ async function reset(interaction: GuildInteraction, context: CommandContext, set
 	await interaction.editReply({
 		content:
 			name === 'all'
-				? 'Every server setting is back to its default: no defaults, rules or limits.'
-				: `\`${name}\` is back to its default.`,
+				? memberTranslator(interaction)('serverSettings.resetAll')
+				: memberTranslator(interaction)('serverSettings.resetOne', { name }),
 		allowedMentions: NO_PINGS,
 	});
 }

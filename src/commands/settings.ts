@@ -96,11 +96,12 @@ async function set(
 	assertNothingWrong(problems);
 	// A default the server's rules refuse would only make every job fail: say so now.
 	const server = await context.settings.settings.server(interaction.guildId);
+	const t = memberTranslator(interaction);
 	const speed = checkSpeed(server, changes.speed);
-	if (!speed.ok) problems.push(describeRefusal(speed.refusal));
+	if (!speed.ok) problems.push(describeRefusal(speed.refusal, t));
 	if (changes.hd) {
 		const hd = checkTaskType(server, 'mj_video_hd');
-		if (!hd.ok) problems.push(describeRefusal(hd.refusal));
+		if (!hd.ok) problems.push(describeRefusal(hd.refusal, t));
 	}
 	assertNothingWrong(problems);
 	await context.settings.settings.updateMember(interaction.guildId, interaction.user.id, (current) => ({
