@@ -68,6 +68,8 @@ async function startDerived(
 				channelId: invocation.channelId,
 				requesterId: invocation.userId,
 				...invocation.responder.jobTarget(),
+				// A job started from a result speaks in the channel as the result did.
+				...(source.job.target.language ? { language: source.job.target.language } : {}),
 			},
 			parent: { jobId: source.job.id, ...(job.imageIndex === undefined ? {} : { imageIndex: job.imageIndex }) },
 		});
