@@ -7,6 +7,11 @@ export interface Sizes {
 	floodWarmupSeconds: number;
 	validCallbacks: number;
 	deferInteractions: number;
+	/** Jobs waiting in the bot's queue while defer latency is measured again. */
+	deferQueuedJobs: number;
+	/** Interactions of the burst figure, and how long its bot is watched after them (s). */
+	burstInteractions: number;
+	burstWatchSeconds: number;
 	deliveryJobs: number;
 	bucketResults: number;
 	pendingJobs: number;
@@ -21,6 +26,9 @@ export const FULL: Sizes = {
 	floodWarmupSeconds: 2,
 	validCallbacks: 300,
 	deferInteractions: 50,
+	deferQueuedJobs: 1000,
+	burstInteractions: 10_000,
+	burstWatchSeconds: 60,
 	deliveryJobs: 50,
 	bucketResults: 1000,
 	pendingJobs: 10_000,
@@ -33,6 +41,9 @@ export const QUICK: Sizes = {
 	floodWarmupSeconds: 1,
 	validCallbacks: 300,
 	deferInteractions: 50,
+	deferQueuedJobs: 1000,
+	burstInteractions: 2000,
+	burstWatchSeconds: 20,
 	deliveryJobs: 20,
 	bucketResults: 200,
 	pendingJobs: 1000,

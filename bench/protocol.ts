@@ -33,6 +33,13 @@ export type TapMark = [number, string];
  */
 export type TapExchange = [number, number, string];
 
+/**
+ * A stage the bot child recorded (see children/stageRecorder.ts): `[epoch ms start, epoch ms end, kind, detail]`.
+ * Kinds: `sqlite` (detail: the statement), `download` (the URL), `http` (an outgoing request until its answer's
+ * headers: "METHOD origin/path"), `incoming` (a request reaching the bot's server), `gateway` (an interaction's token).
+ */
+export type StageEvent = [number, number, string, string];
+
 /** Epoch ms with sub-ms precision, comparable between the bench's processes. */
 export function epochNow(): number {
 	return performance.timeOrigin + performance.now();

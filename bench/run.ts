@@ -16,7 +16,8 @@ import { performance } from 'node:perf_hooks';
 import { bundleChildren, RESULTS_DIR, startChild, type Child } from './child.js';
 import { FULL, QUICK, type BenchContext } from './context.js';
 import { bucketsFigure } from './figures/buckets.js';
-import { deferLatencyFigure } from './figures/deferLatency.js';
+import { burstFigure } from './figures/burst.js';
+import { deferLatencyFigure, deferQueuedFigure, startBareClient, type BareClient } from './figures/deferLatency.js';
 import { deliveryOverheadFigure } from './figures/deliveryOverhead.js';
 import { floodFigure } from './figures/flood.js';
 import { memoryFigures } from './figures/memory.js';
@@ -27,10 +28,12 @@ import { BenchWorld } from './world.js';
 
 const FIGURE_IDS = [
 	'defer-latency',
+	'defer-latency-queued',
 	'delivery-overhead',
 	'valid-callbacks',
 	'discord-buckets',
 	'forged-callback-flood',
+	'burst',
 	'memory',
 	'restart-backlog',
 ] as const;
@@ -120,6 +123,7 @@ async function main(): Promise<void> {
 	};
 	const figures: Figure[] = [];
 	let bareHono: Child | undefined;
+	let bareClient: BareClient | undefined;
 
 	const measure = async (id: string, run: () => Promise<Figure | Figure[]>): Promise<void> => {
 		const at = performance.now();
@@ -147,10 +151,14 @@ async function main(): Promise<void> {
 				logFile: join(RESULTS_DIR, 'logs', `${runId}-bare-hono.log`),
 			});
 		}
+		if (wants('defer-latency') || wants('defer-latency-queued')) bareClient = await startBareClient(context);
 		if (needsMainBot) {
 			await world.startBot({ label: 'main' });
 			log(`bot ready on port ${world.botPort}`);
-			if (wants('defer-latency')) await measure('defer-latency', async () => deferLatencyFigure(context));
+			if (wants('defer-latency') && bareClient) {
+				const bare = bareClient;
+				await measure('defer-latency', async () => deferLatencyFigure(context, bare));
+			}
 			if (wants('delivery-overhead')) await measure('delivery-overhead', async () => deliveryOverheadFigure(context));
 			if (wants('valid-callbacks') && bareHono) {
 				const bare = bareHono;
@@ -172,9 +180,17 @@ async function main(): Promise<void> {
 			await measure('discord-buckets', async () => bucketsFigure(context));
 			await world.stopBot();
 		}
+		if (wants('defer-latency-queued') && bareClient) {
+			const bare = bareClient;
+			await measure('defer-latency-queued', async () => deferQueuedFigure(context, bare));
+		}
+		await bareClient?.stop();
+		bareClient = undefined;
+		if (wants('burst')) await measure('burst', async () => burstFigure(context));
 		if (wants('memory') || wants('restart-backlog')) await measure('memory', async () => memoryFigures(context));
 	} finally {
 		await bareHono?.stop();
+		await bareClient?.stop();
 		await world.close();
 	}
 

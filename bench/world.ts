@@ -227,6 +227,56 @@ export class BenchWorld {
 		return jobs;
 	}
 
+	/**
+	 * A burst as a server event brings it: `/imagine` `count` times over the gateway from 100 members in turn, as fast
+	 * as the bot acknowledges them but never more than `window` unacknowledged at a time (interactions come from
+	 * people, who wait for the "thinking…" before the next). Acknowledged = its interaction callback reached the fake
+	 * Discord; Discord wants it within 3 s of the interaction. Resolves when all are acknowledged or after `timeoutMs`.
+	 */
+	public async dispatchBurst(
+		count: number,
+		options: { window: number; timeoutMs: number },
+	): Promise<{ acknowledged: number; late: number; seconds: number; ackMs: number[]; tokens: Set<string> }> {
+		const sentAt = new Map<string, number>();
+		const ackMs: number[] = [];
+		let wake: (() => void) | undefined;
+		const stopListening = this.discord.onRequest((request) => {
+			const match = /^\/interactions\/\d+\/([^/]+)\/callback$/.exec(request.path);
+			const at = match?.[1] === undefined ? undefined : sentAt.get(match[1]);
+			if (at === undefined || request.method !== 'POST') return;
+			ackMs.push(performance.now() - at);
+			wake?.();
+		});
+		const started = performance.now();
+		const deadline = started + options.timeoutMs;
+		try {
+			while (ackMs.length < count && performance.now() < deadline) {
+				while (sentAt.size < count && sentAt.size - ackMs.length < options.window) {
+					const n = ++this.jobCounter;
+					const handle = this.discord.sendCommand({
+						name: 'imagine',
+						options: [{ name: 'prompt', type: STRING_OPTION, value: `burst job ${n}: a crowd at a concert` }],
+						userId: MEMBER_IDS[n % MEMBERS] ?? FAKE_IDS.user,
+					});
+					sentAt.set(handle.token, performance.now());
+				}
+				await new Promise<void>((resolve) => {
+					wake = resolve;
+					setTimeout(resolve, 50);
+				});
+			}
+		} finally {
+			stopListening();
+		}
+		return {
+			acknowledged: ackMs.length,
+			late: ackMs.filter((ms) => ms > 3000).length + (count - ackMs.length),
+			seconds: (performance.now() - started) / 1000,
+			ackMs,
+			tokens: new Set(sentAt.keys()),
+		};
+	}
+
 	/** Marks the task succeeded with four PNGs whose URLs go through the provider's proxy (downloads are timed there). */
 	public succeed(job: BenchJob): void {
 		const urls = RESULT_PNGS.map((png, index) => {

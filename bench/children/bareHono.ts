@@ -1,6 +1,7 @@
 /**
  * Baseline: a bare Hono app on @hono/node-server answering the same POST as the bot's callback route, with the
- * least work a JSON endpoint does (read the body, parse it, answer JSON), as in stack-notes §3.
+ * least work a JSON endpoint does (read the body, parse it, answer JSON), as in stack-notes §3. Under `/refuse` the
+ * same route answers 403 without reading the body: the least any server can do about a forged callback.
  */
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
@@ -12,6 +13,7 @@ app.post('/callbacks/mj/:jobId', async (c) => {
 	JSON.parse(await c.req.text());
 	return c.json({ result: 'accepted' });
 });
+app.post('/refuse/callbacks/mj/:jobId', (c) => c.json({ error: 'forbidden' }, 403));
 app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
 try {

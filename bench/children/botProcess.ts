@@ -10,6 +10,7 @@ import { parseConfig } from '../../src/config.js';
 import { BotRest } from '../../src/discord/rest.js';
 import { createLogger } from '../../src/logger.js';
 import { reportFatal, reportReady, serveCalls, type MemorySample } from '../protocol.js';
+import { drainStages, startRecording, stopRecording } from './stageRecorder.js';
 
 let peakRss = 0;
 const sampler = setInterval(() => {
@@ -92,6 +93,9 @@ async function main(): Promise<void> {
 	const config = parseConfig(process.env);
 	const bot: Bot = await startBot({ config, logger: createLogger(config.logLevel) });
 	serveCalls({
+		startStages: () => startRecording(bot.client),
+		drainStages,
+		stopStages: () => stopRecording(bot.client),
 		memory,
 		resetPeak: () => {
 			peakRss = process.memoryUsage.rss();

@@ -174,7 +174,7 @@ export async function memoryFigures(context: BenchContext): Promise<Figure[]> {
  * as the container runs the bot, since the young generation's size, the heap's growth and malloc's arenas are most
  * of what RSS is. `--env` still overrides them (to compare a setting).
  */
-function deployedRuntime(): Record<string, string> {
+export function deployedRuntime(): Record<string, string> {
 	let dockerfile: string;
 	try {
 		dockerfile = readFileSync(join(ROOT_DIR, 'Dockerfile'), 'utf8');
@@ -191,7 +191,7 @@ function deployedRuntime(): Record<string, string> {
 }
 
 /** What the bot child answers to `breakdown` (see children/botProcess.ts). */
-interface Breakdown {
+export interface Breakdown {
 	memory: MemorySample;
 	v8: { totalPhysicalKB: number; mallocedKB: number; spaces: Record<string, { usedKB: number; committedKB: number }> };
 	residentKB: Record<string, number>;
@@ -199,7 +199,7 @@ interface Breakdown {
 }
 
 /** One line: RSS, V8's committed heap (new space apart), the rest of the anonymous memory (malloc), files. */
-function describeBreakdown(breakdown: Breakdown): string {
+export function describeBreakdown(breakdown: Breakdown): string {
 	const { memory, v8, residentKB, discord } = breakdown;
 	const newSpace = v8.spaces['new_space']?.committedKB ?? 0;
 	const anonymousKB = (residentKB['anonymous'] ?? 0) + (residentKB['[heap]'] ?? 0);

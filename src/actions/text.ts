@@ -41,5 +41,5 @@ export async function fetchFiles(
 
 /** Whether a failed download means the file is gone (as opposed to merely too large to upload). */
 export function isGone(download: DownloadResult): boolean {
-	return !download.ok && !/too large|upload limit/.test(download.reason);
+	return !download.ok && download.failure !== 'too-large';
 }

@@ -209,6 +209,8 @@ export function fitUploads(downloads: DownloadResult[], limitBytes: number): Dow
 	return downloads.map((download) => {
 		if (!download.ok) return download;
 		total += download.file.data.byteLength;
-		return total <= limitBytes ? download : { ok: false, url: download.url, reason: 'over the upload limit' };
+		return total <= limitBytes
+			? download
+			: { ok: false, url: download.url, failure: 'too-large', reason: 'over the upload limit' };
 	});
 }

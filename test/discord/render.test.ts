@@ -66,7 +66,7 @@ function uploaded(url: string): DownloadResult {
 }
 
 function notUploaded(url: string): DownloadResult {
-	return { ok: false, url, reason: 'HTTP 404' };
+	return { ok: false, url, failure: 'unavailable', reason: 'HTTP 404' };
 }
 
 /** What every rendered message must respect, whatever it says. */
@@ -209,7 +209,7 @@ describe('renderFinished', () => {
 	it('links a video too large to upload', () => {
 		const video = 'https://cdn.example.com/video.mp4';
 		const message = renderFinished(finishedJob({ status: 'succeeded', resultUrls: [video] }), [
-			{ ok: false, url: video, reason: 'too large (over 10485760 bytes)' },
+			{ ok: false, url: video, failure: 'too-large', reason: 'too large (over 10485760 bytes)' },
 		]);
 		expect(message.content).toContain(`(${video})`);
 	});

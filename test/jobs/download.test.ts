@@ -164,13 +164,19 @@ describe('downloadResult', () => {
 	});
 
 	it('refuses an HTTP error and files over the limit, announced or not', async () => {
-		expect(await downloadResult(`${base}/gone`, 'a', limits)).toMatchObject({ ok: false, reason: 'HTTP 404' });
+		expect(await downloadResult(`${base}/gone`, 'a', limits)).toMatchObject({
+			ok: false,
+			failure: 'unavailable',
+			reason: 'HTTP 404',
+		});
 		expect(await downloadResult(`${base}/announced-large`, 'a', limits)).toMatchObject({
 			ok: false,
+			failure: 'too-large',
 			reason: 'too large (4096 bytes)',
 		});
 		expect(await downloadResult(`${base}/streamed-large`, 'a', limits)).toMatchObject({
 			ok: false,
+			failure: 'too-large',
 			reason: 'too large (over 1024 bytes)',
 		});
 		// The refusals left the client usable.

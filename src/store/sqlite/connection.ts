@@ -10,6 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import sqlite3 from 'sqlite3';
+import { timed } from '../../timing.js';
 import { DEFAULT_STORE_TIMEOUT_MS, withinStoreTime } from '../unavailable.js';
 
 export type SqliteValue = string | number | null;
@@ -83,7 +84,7 @@ export class SqliteConnection {
 	 * finds the file locked.
 	 */
 	public async all(sql: string, params: readonly SqliteValue[] = []): Promise<SqliteRow[]> {
-		return this.bounded(async () => {
+		return this.bounded(sql, async () => {
 			const statement = await this.statement(sql);
 			return new Promise<SqliteRow[]>((resolveRows, reject) =>
 				statement.all(params, (error: Error | null, rows: SqliteRow[]) =>
@@ -95,7 +96,7 @@ export class SqliteConnection {
 
 	/** Runs a statement that returns nothing. */
 	public async run(sql: string, params: readonly SqliteValue[] = []): Promise<void> {
-		return this.bounded(async () => {
+		return this.bounded(sql, async () => {
 			const statement = await this.statement(sql);
 			return new Promise<void>((resolveRun, reject) =>
 				statement.run(params, (error: Error | null) => (error ? statement.reset(() => reject(error)) : resolveRun())),
@@ -105,7 +106,7 @@ export class SqliteConnection {
 
 	/** Runs SQL once, without keeping a statement: schema changes (a kept statement would go stale after them). */
 	public async exec(sql: string): Promise<void> {
-		return this.bounded(async () => {
+		return this.bounded(sql, async () => {
 			await this.opened;
 			return this.execNow(sql);
 		});
@@ -124,8 +125,8 @@ export class SqliteConnection {
 		return this.closed;
 	}
 
-	private async bounded<T>(call: () => Promise<T>): Promise<T> {
-		return withinStoreTime(call(), this.timeoutMs, 'SQLite', isUnavailable);
+	private async bounded<T>(sql: string, call: () => Promise<T>): Promise<T> {
+		return timed('sqlite', sql, () => withinStoreTime(call(), this.timeoutMs, 'SQLite', isUnavailable));
 	}
 
 	private async execNow(sql: string): Promise<void> {

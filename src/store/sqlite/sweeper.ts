@@ -39,6 +39,47 @@ export interface Sweeper {
 	stop(): Promise<void>;
 }
 
+/** Deletes a table's expired rows a batch at a time, until none is left or the sweeper stops. */
+async function sweepTable(
+	connection: SqliteConnection,
+	table: string,
+	expires: string,
+	now: () => number,
+	stopped: () => boolean,
+): Promise<number> {
+	let deleted = 0;
+	while (!stopped()) {
+		const at = now();
+		const keys = (await connection.all(`SELECT key FROM ${table} WHERE ${expires} <= ? LIMIT ${SWEEP_BATCH}`, [at]))
+			.map((row) => row['key'])
+			.filter((key) => key !== null);
+		if (keys.length === 0) break;
+		// Checked again as it deletes: a row written again meanwhile, with a later expiry or none, stays.
+		const gone = await connection.all(
+			`DELETE FROM ${table} WHERE key IN (SELECT value FROM json_each(?)) AND ${expires} <= ? RETURNING key`,
+			[JSON.stringify(keys), at],
+		);
+		deleted += gone.length;
+		if (keys.length < SWEEP_BATCH) break;
+		await yieldToOthers();
+	}
+	return deleted;
+}
+
+/** One sweep of every Keyv table and the claims table of the file. */
+async function sweepFile(connection: SqliteConnection, now: () => number, stopped: () => boolean): Promise<number> {
+	let deleted = 0;
+	const tables = await connection.all(KEYV_TABLES);
+	for (const { name } of tables) {
+		if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) continue;
+		deleted += await sweepTable(connection, name, KEYV_EXPIRES, now, stopped);
+	}
+	if ((await connection.all(CLAIMS_TABLE)).length > 0) {
+		deleted += await sweepTable(connection, 'claims', 'expires_at', now, stopped);
+	}
+	return deleted;
+}
+
 /** Starts sweeping the connection's file: once now, then every `intervalMs`. The timer never keeps the process alive. */
 export function startSweeping(connection: SqliteConnection, options: SweeperOptions = {}): Sweeper {
 	const intervalMs = options.intervalMs ?? SWEEP_INTERVAL_MS;
@@ -47,39 +88,8 @@ export function startSweeping(connection: SqliteConnection, options: SweeperOpti
 	let running: Promise<number> | undefined;
 	let timer: NodeJS.Timeout | undefined;
 
-	const sweepOnce = async (): Promise<number> => {
-		let deleted = 0;
-		const tables = await connection.all(KEYV_TABLES);
-		for (const { name } of tables) {
-			if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) continue;
-			deleted += await sweepTable(name, KEYV_EXPIRES);
-		}
-		if ((await connection.all(CLAIMS_TABLE)).length > 0) deleted += await sweepTable('claims', 'expires_at');
-		return deleted;
-	};
-
-	const sweepTable = async (table: string, expires: string): Promise<number> => {
-		let deleted = 0;
-		while (!stopped) {
-			const at = now();
-			const keys = (await connection.all(`SELECT key FROM ${table} WHERE ${expires} <= ? LIMIT ${SWEEP_BATCH}`, [at]))
-				.map((row) => row['key'])
-				.filter((key) => key !== null);
-			if (keys.length === 0) break;
-			// Checked again as it deletes: a row written again meanwhile, with a later expiry or none, stays.
-			const gone = await connection.all(
-				`DELETE FROM ${table} WHERE key IN (SELECT value FROM json_each(?)) AND ${expires} <= ? RETURNING key`,
-				[JSON.stringify(keys), at],
-			);
-			deleted += gone.length;
-			if (keys.length < SWEEP_BATCH) break;
-			await yieldToOthers();
-		}
-		return deleted;
-	};
-
 	const sweep = async (): Promise<number> => {
-		running ??= sweepOnce().finally(() => {
+		running ??= sweepFile(connection, now, () => stopped).finally(() => {
 			running = undefined;
 		});
 		return running;
