@@ -98,12 +98,22 @@ export async function generate(
 			t(reader, 'errors.nothingSubmitted', { reason: describeRefusal(refusal, translatorFor(reader)) }),
 		);
 	}
+	await startJob(interaction, context, ask.kind, authorization, language);
+}
 
+/** Acknowledges publicly (the reply becomes the result) and hands the authorized job to `jobs`. */
+async function startJob(
+	interaction: GenerationInteraction,
+	context: CommandContext,
+	kind: JobKind,
+	authorization: Extract<JobAuthorization, { ok: true }>,
+	language: Language,
+): Promise<void> {
 	try {
 		await interaction.deferReply();
 		await context.jobs.start({
 			id: authorization.jobId,
-			kind: ask.kind,
+			kind,
 			request: authorization.request,
 			target: {
 				guildId: interaction.guildId,
