@@ -280,6 +280,21 @@ describe('languages', () => {
 		expect(world.discord.violations).toEqual([]);
 	});
 
+	it('a failure in a ja server is introduced in Japanese, the provider’s message quoted as it wrote it', async () => {
+		await open();
+		await serverSettings('set', [str('language', 'ja')]);
+		const { token } = world.discord.sendCommand({ name: 'imagine', options: [str('prompt', 'a storm')] });
+		const { taskId } = await world.mj.waitForGenerate(0);
+		world.mj.fail(taskId!, 'Prompt rejected by the moderation filter');
+		await world.mj.sendCallback(taskId!);
+		const failed = await world.discord.waitForRequest(
+			(r) => originalEdit(token)(r) && content(r).includes(t('ja', 'result.failed')),
+		);
+		expect(content(failed)).toContain('Prompt rejected by the moderation filter');
+		expect(content(failed)).toContain(t('ja', 'result.reason', { reason: '' }).trim());
+		expect(JSON.stringify(failed.body)).toContain(t('ja', 'buttons.tryAgain'));
+	});
+
 	it('registers every command with descriptions in all six languages, as Discord’s OpenAPI document allows', async () => {
 		await open();
 		const put = await world.discord.waitForRequest((r) => r.method === 'PUT' && r.path.endsWith('/commands'));
