@@ -2,11 +2,11 @@
  * 🎨 remix, 🎬 animate, 🔁 reroll: new jobs started from a result. Each is the acting member's job (their reply,
  * their limits) and records the result it came from.
  */
-import type { GenerateRequest } from '../api/types.js';
+import { isFollowUp, type SubmitRequest } from '../api/types.js';
 import { describeRefusal } from '../discord/refusals.js';
 import { t, translatorFor } from '../i18n/index.js';
-import type { JobKind } from '../jobs/request.js';
-import type { FinishedJob } from '../jobs/types.js';
+import type { CommandKind, JobKind } from '../jobs/request.js';
+import { promptOf, type FinishedJob, type JobParent, type JobRecord, type LineageStep } from '../jobs/types.js';
 import { UserError } from '../userError.js';
 import type { ActionDeps } from './deps.js';
 import type { Invocation, ServerView } from './invocation.js';
@@ -16,6 +16,18 @@ import { fileAt, withFreshUrls, type ActionableResult } from './result.js';
 /** An invocation whose server is known: the result's own, or resolved from DMs by `perform`. */
 export type ActingInvocation = Invocation & { server: ServerView };
 
+/** The slash command a follow-up stands for: an image's next steps are /imagine's, a video's are /animate's. */
+const COMMAND_OF: Readonly<Record<JobKind, CommandKind>> = {
+	imagine: 'imagine',
+	remix: 'remix',
+	style: 'style',
+	animate: 'animate',
+	omni: 'omni',
+	vary: 'imagine',
+	upscale: 'imagine',
+	extend: 'animate',
+};
+
 /**
  * Refuses, before anything is acknowledged, a member Discord would not let run `kind`'s slash command (the server's
  * Integrations settings): a button or reaction is no way around them.
@@ -23,7 +35,7 @@ export type ActingInvocation = Invocation & { server: ServerView };
 export async function assertMayRun(deps: ActionDeps, invocation: ActingInvocation, kind: JobKind): Promise<void> {
 	const refusal = await deps.integrations?.refusal({
 		applicationId: invocation.applicationId,
-		command: kind,
+		command: COMMAND_OF[kind],
 		userId: invocation.userId,
 		server: invocation.server,
 	});
@@ -31,12 +43,27 @@ export async function assertMayRun(deps: ActionDeps, invocation: ActingInvocatio
 		throw new UserError('not-permitted', (language) => t(language, 'errors.nothingSubmitted', { reason: refusal }));
 }
 
-async function startDerived(
+/** The result a derived job records as its parent: for lineage, the link back, and the prompt a follow-up shows. */
+function parentOf(invocation: Invocation, source: JobRecord, imageIndex: number | undefined): JobParent {
+	const own: LineageStep = {
+		kind: source.kind,
+		...(source.parent?.imageIndex === undefined ? {} : { index: source.parent.imageIndex }),
+	};
+	return {
+		jobId: source.id,
+		...(imageIndex === undefined ? {} : { imageIndex }),
+		messageId: invocation.messageId,
+		prompt: promptOf(source),
+		lineage: [...(source.parent?.lineage ?? []), own],
+	};
+}
+
+export async function startDerived(
 	deps: ActionDeps,
 	invocation: ActingInvocation,
 	source: { job: FinishedJob },
-	job: { kind: JobKind; request: GenerateRequest; imageIndex?: number },
-): Promise<void> {
+	job: { kind: JobKind; request: SubmitRequest; imageIndex?: number; parent?: JobParent },
+): Promise<JobRecord> {
 	const { server } = invocation;
 	const guildId = server.guildId;
 	await assertMayRun(deps, invocation, job.kind);
@@ -71,12 +98,13 @@ async function startDerived(
 				// A job started from a result speaks in the channel as the result did.
 				...(source.job.target.language ? { language: source.job.target.language } : {}),
 			},
-			parent: { jobId: source.job.id, ...(job.imageIndex === undefined ? {} : { imageIndex: job.imageIndex }) },
+			parent: job.parent ?? parentOf(invocation, source.job, job.imageIndex),
 		});
 		invocation.log.info(
 			{ jobId: started.id, parentJobId: source.job.id, imageIndex: job.imageIndex, kind: job.kind },
 			'Derived job started',
 		);
+		return started;
 	} catch (error) {
 		// Not started after all: its place under the limits is given back.
 		await authorization?.release();
@@ -101,7 +129,7 @@ export async function startRemix(
 	prompt?: string,
 ): Promise<void> {
 	const url = await imageUrl(invocation, source, index);
-	const request = remixRequest(source.job.request, url, prompt);
+	const request = remixRequest(source.job, url, prompt);
 	await startDerived(deps, invocation, source, { kind: 'remix', request, imageIndex: index });
 }
 
@@ -112,7 +140,7 @@ export async function startAnimate(
 	index: number,
 ): Promise<void> {
 	const url = await imageUrl(invocation, source, index);
-	const request = animateRequest(source.job.request, url);
+	const request = animateRequest(source.job, url);
 	await startDerived(deps, invocation, source, { kind: 'animate', request, imageIndex: index });
 }
 
@@ -124,8 +152,11 @@ export async function startReroll(
 	index?: number,
 ): Promise<void> {
 	const request = rerollRequest(source.job.request);
+	const { parent } = source.job;
 	await startDerived(deps, invocation, source, {
 		kind: source.job.kind,
+		// A follow-up rerolled acts on the same image of the same parent again: its lineage is the source's own.
+		...(isFollowUp(request) && parent ? { parent: { ...parent, messageId: invocation.messageId } } : {}),
 		request,
 		...(index === undefined ? {} : { imageIndex: index }),
 	});

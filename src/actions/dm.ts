@@ -4,7 +4,9 @@
  */
 import { Routes, type APIChannel } from 'discord.js';
 import { DEFAULT_UPLOAD_LIMIT_BYTES } from '../discord/publisher.js';
+import { jobName } from '../discord/render.js';
 import { NO_PINGS, fitContent } from '../discord/respond.js';
+import { promptOf } from '../jobs/types.js';
 import { UserError } from '../userError.js';
 import type { ActionDeps } from './deps.js';
 import type { Invocation, OutgoingFile } from './invocation.js';
@@ -32,8 +34,8 @@ export async function sendByDm(
 	);
 	const { job } = result;
 	const lines = [
-		`✉️ **/${job.kind}** for <@${job.target.requesterId}> — from ${jumpLink(invocation.guildId, invocation.channelId, invocation.messageId)}`,
-		quotePrompt(job.request.prompt, PROMPT_SHOWN),
+		`✉️ **${jobName(job)}** for <@${job.target.requesterId}> — from ${jumpLink(invocation.guildId, invocation.channelId, invocation.messageId)}`,
+		quotePrompt(promptOf(job), PROMPT_SHOWN),
 	];
 	if (links.length > 0) lines.push(`Not attached (too large or unavailable): ${links.join(' ')}`);
 

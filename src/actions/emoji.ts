@@ -13,7 +13,7 @@ import type { ResultMessageRef } from './records.js';
 export function reactionMeaning(
 	wanted: ReactionAction,
 	ref: ResultMessageRef,
-	result: { shape: ResultShape; fileCount: number } | undefined,
+	result: { shape: ResultShape; fileCount: number; upscaled?: boolean } | undefined,
 ): ReactionAction | undefined {
 	const picked = ref.type === 'pick' ? { index: ref.index } : {};
 	switch (wanted.action) {
@@ -25,6 +25,14 @@ export function reactionMeaning(
 		case 'animate':
 			if (ref.type === 'pick') return { action: wanted.action, index: ref.index };
 			return result?.shape === 'single' ? { action: wanted.action, index: 0 } : undefined;
+		case 'vary':
+		case 'upscale':
+			// On a grid the reaction cannot say which image: the hint says to pick one first and react there.
+			if (ref.type === 'pick') return { action: wanted.action, index: ref.index };
+			return result?.shape === 'single' && !result.upscaled ? { action: wanted.action, index: 0 } : undefined;
+		case 'extend':
+			// On a batch, video 1: the buttons extend the others.
+			return ref.type === 'job' && result?.shape === 'video' ? { action: 'extend', index: 0 } : undefined;
 		case 'reroll':
 		case 'delete':
 		case 'dm':

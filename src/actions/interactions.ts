@@ -3,15 +3,17 @@
  * funnel in `events/interactionCreate.ts`; they are all decided before the interaction is acknowledged.
  */
 import { PermissionFlagsBits, type ButtonInteraction, type ModalSubmitInteraction } from 'discord.js';
-import { PROMPT_INPUT_ID, remixModal } from '../discord/components.js';
+import { extendModal, PROMPT_INPUT_ID, remixModal } from '../discord/components.js';
 import { decodeActionId } from '../discord/customId.js';
 import { assertFormPrompt } from '../discord/formPrompt.js';
 import { assertNoProblems, validatePrompt } from '../discord/input.js';
 import { t } from '../i18n/index.js';
+import { promptOf } from '../jobs/types.js';
 import type { Logger } from '../logger.js';
 import { UserError, type Wording } from '../userError.js';
 import type { ActionDeps } from './deps.js';
 import { assertMayRun } from './derive.js';
+import { followUpRequest } from './followUps.js';
 import { InteractionResponder, type Invocation } from './invocation.js';
 import { admit, perform } from './perform.js';
 import { fileAt, loadResult } from './result.js';
@@ -33,22 +35,28 @@ export async function handleActionInteraction(
 	);
 
 	if (interaction.isButton()) {
-		if (id.action === 'prompt') throw UserError.localized('stale', 'actions.staleButton');
+		if (id.action === 'prompt' || id.action === 'extendManual') throw UserError.localized('stale', 'actions.staleButton');
 		if (id.action === 'remix') {
 			await openRemixForm(deps, interaction, invocation, id);
+			return;
+		}
+		if (id.action === 'extendPrompt') {
+			await openExtendForm(deps, interaction, invocation, id);
 			return;
 		}
 		await perform(deps, invocation, { ...id, action: id.action });
 		return;
 	}
 
-	if (id.action !== 'prompt' || id.index === undefined) throw UserError.localized('stale', 'actions.staleButton');
+	if ((id.action !== 'prompt' && id.action !== 'extendManual') || id.index === undefined)
+		throw UserError.localized('stale', 'actions.staleButton');
 	const problems: Wording[] = [];
 	const prompt = validatePrompt(readPrompt(interaction), problems);
 	assertNoProblems(problems);
 	const guildId = interaction.guildId;
 	assertFormPrompt(prompt, guildId && deps.blockedWordsFor ? await deps.blockedWordsFor(guildId) : []);
-	await perform(deps, invocation, { action: 'remix', jobId: id.jobId, index: id.index, prompt });
+	const action = id.action === 'prompt' ? 'remix' : 'extend';
+	await perform(deps, invocation, { action, jobId: id.jobId, index: id.index, prompt });
 }
 
 /** The clicking member as an action sees them: where they clicked, their permissions, how to answer them. */
@@ -96,7 +104,22 @@ async function openRemixForm(
 	fileAt(result, index);
 	// Refused before the form opens, rather than after the member has edited the prompt.
 	await assertMayRun(deps, await admit(deps, invocation, result.job), 'remix');
-	await interaction.showModal(remixModal(id.jobId, index, result.job.request.prompt));
+	await interaction.showModal(remixModal(id.jobId, index, promptOf(result.job)));
+}
+
+/** Extend with prompt… opens the form with the video's prompt; refused first where the extension would be. */
+async function openExtendForm(
+	deps: ActionDeps,
+	interaction: ButtonInteraction,
+	invocation: Invocation,
+	id: { jobId: string; index?: number | undefined },
+): Promise<void> {
+	const result = await loadResult(deps.repository, id.jobId);
+	const index = id.index ?? 0;
+	followUpRequest(result, { action: 'extend', index, prompt: '' });
+	const acting = await admit(deps, invocation, result.job);
+	await assertMayRun(deps, acting, 'extend');
+	await interaction.showModal(extendModal(id.jobId, index, promptOf(result.job)));
 }
 
 function readPrompt(interaction: ModalSubmitInteraction): string | undefined {

@@ -1,12 +1,13 @@
 /**
  * Runs one action on one result, whichever way the member asked (button or reaction).
  */
-import type { ResultAction } from '../discord/customId.js';
+import type { FormAction, ResultAction } from '../discord/customId.js';
 import type { JobRecord } from '../jobs/types.js';
 import { UserError } from '../userError.js';
 import type { ActionDeps } from './deps.js';
 import { startAnimate, startRemix, startReroll, type ActingInvocation } from './derive.js';
 import { sendByDm } from './dm.js';
+import { startFollowUp } from './followUps.js';
 import type { Invocation } from './invocation.js';
 import { serverViewFromDm } from './member.js';
 import { pickImage } from './pick.js';
@@ -14,11 +15,11 @@ import { deleteResult } from './remove.js';
 import { loadFinished, loadResult } from './result.js';
 
 export interface ActionRequest {
-	action: Exclude<ResultAction, 'prompt'>;
+	action: Exclude<ResultAction, FormAction | 'extendPrompt'>;
 	jobId: string;
 	/** The image the action applies to; for reroll, delete and DM, set when the message shows a picked image. */
 	index?: number;
-	/** Remix only: the member's edited prompt. */
+	/** Remix: the member's edited prompt; extend: makes it manual, with this prompt. */
 	prompt?: string;
 }
 
@@ -44,6 +45,13 @@ export async function perform(deps: ActionDeps, invocation: Invocation, request:
 			return startReroll(deps, acting, result, request.index);
 		case 'dm':
 			return sendByDm(deps, acting, result, request.index);
+		case 'vary':
+		case 'upscale':
+			return startFollowUp(deps, acting, result, { action: request.action, index: imageIndex(request) });
+		case 'extend': {
+			const prompt = request.prompt === undefined ? {} : { prompt: request.prompt };
+			return startFollowUp(deps, acting, result, { action: 'extend', index: imageIndex(request), ...prompt });
+		}
 	}
 }
 

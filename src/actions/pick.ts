@@ -5,7 +5,9 @@
 import { RESTJSONErrorCodes, Routes } from 'discord.js';
 import { appendLine, pickComponents, reactionHint } from '../discord/components.js';
 import { DEFAULT_UPLOAD_LIMIT_BYTES } from '../discord/publisher.js';
+import { jobName } from '../discord/render.js';
 import { isDiscordError } from '../discord/respond.js';
+import { promptOf } from '../jobs/types.js';
 import { UserError } from '../userError.js';
 import { emojiSetFor, type ActionDeps } from './deps.js';
 import type { Invocation, OutgoingMessage } from './invocation.js';
@@ -82,8 +84,8 @@ async function pickMessage(
 	}
 	const picker = invocation.userId === job.target.requesterId ? '' : ` · picked by <@${invocation.userId}>`;
 	const lines = [
-		`🔍 **Image #${file.index + 1}** of **/${job.kind}** for <@${job.target.requesterId}>${picker}`,
-		quotePrompt(job.request.prompt, PROMPT_SHOWN),
+		`🔍 **Image #${file.index + 1}** of **${jobName(job)}** for <@${job.target.requesterId}>${picker}`,
+		quotePrompt(promptOf(job), PROMPT_SHOWN),
 	];
 	if (!download.ok) lines.push(`Too large to upload here: [open image #${file.index + 1}](${file.url})`);
 	const emoji = await emojiSetFor(deps, invocation.guildId);

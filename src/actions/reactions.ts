@@ -18,6 +18,7 @@ import {
 	type User,
 } from 'discord.js';
 import { actionForEmoji, emojiKey } from '../discord/emoji.js';
+import { isUpscale } from '../jobs/resultShape.js';
 import type { Logger } from '../logger.js';
 import { UserError } from '../userError.js';
 import { emojiSetFor, type ActionDeps } from './deps.js';
@@ -104,7 +105,11 @@ async function meaningOf(
 			return undefined;
 		}
 	}
-	const meaning = reactionMeaning(wanted, ref, result && { shape: result.shape, fileCount: result.files.length });
+	const meaning = reactionMeaning(
+		wanted,
+		ref,
+		result && { shape: result.shape, fileCount: result.files.length, upscaled: isUpscale(result.job.request) },
+	);
 	if (!meaning) return ignore('emoji means nothing on this result');
 	const key = emojiKey(reaction.emoji) ?? reaction.emoji.name ?? '';
 	if (!(await deps.claims.claimReaction(message.id, user.id, key))) return ignore('repeated within the window');

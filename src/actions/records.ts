@@ -15,6 +15,8 @@ export const RESULT_RECORD_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 export const REPEAT_REACTION_WINDOW_MS = 60_000;
 /** How long one process may take to post a picked image before another may try. */
 const PICK_CLAIM_TTL_MS = 60_000;
+/** How long one press may take to start a follow-up before another may (it is recorded once started). */
+const FOLLOW_UP_CLAIM_TTL_MS = 60_000;
 
 /** What a result message shows: a job's whole result, or one image picked from it. */
 export type ResultMessageRef = { type: 'job'; jobId: string } | { type: 'pick'; jobId: string; index: number };
@@ -36,11 +38,23 @@ export interface PickRecord {
 export class ActionRecords {
 	private readonly messages: Keyv<ResultMessageRef>;
 	private readonly picks: Keyv<PickRecord>;
+	/** The job last started for each follow-up step of a result (`<jobId>:<action>[:mode]:<index>`). */
+	private readonly followUps: Keyv<string>;
 	private readonly locks = new KeyedLock();
 
 	public constructor(store: Store) {
 		this.messages = store.collection<ResultMessageRef>('messages');
 		this.picks = store.collection<PickRecord>('picks');
+		this.followUps = store.collection<string>('followups');
+	}
+
+	/** The id of the job last started for a follow-up step (running or not). */
+	public async followUp(key: string): Promise<string | undefined> {
+		return this.followUps.get(key);
+	}
+
+	public async recordFollowUp(key: string, jobId: string): Promise<void> {
+		await this.followUps.set(key, jobId, RESULT_RECORD_TTL_MS);
 	}
 
 	public async messageRef(messageId: string): Promise<ResultMessageRef | undefined> {
@@ -121,6 +135,15 @@ export class ActionClaims {
 
 	public async releasePick(jobId: string, index: number): Promise<void> {
 		await this.claims.release(`pick:${pickKey(jobId, index)}`);
+	}
+
+	/** Claims starting a follow-up step across processes; false while another press is starting the same step. */
+	public async claimFollowUp(key: string): Promise<boolean> {
+		return this.claims.claim(`followup:${key}`, FOLLOW_UP_CLAIM_TTL_MS);
+	}
+
+	public async releaseFollowUp(key: string): Promise<void> {
+		await this.claims.release(`followup:${key}`);
 	}
 }
 

@@ -85,6 +85,9 @@ function commandLine(definition: RESTPostAPIChatInputApplicationCommandsJSONBody
 function legend(emoji: ActionEmojiSet, translate: Translate): string[] {
 	const lines = [
 		translate('help.legendPick', { emoji: emoji.pick.join(' ') }),
+		translate('followUpHelp.vary', { emoji: emoji.vary }),
+		translate('followUpHelp.upscale', { emoji: emoji.upscale }),
+		translate('followUpHelp.extend', { emoji: emoji.extend }),
 		translate('help.legendRemix', { emoji: emoji.remix }),
 		translate('help.legendAnimate', { emoji: emoji.animate }),
 		translate('help.legendReroll', { emoji: emoji.reroll }),

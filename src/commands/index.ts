@@ -1,6 +1,7 @@
 import animate from './animate.js';
 import { helpCommand } from './help.js';
 import imagine from './imagine.js';
+import info from './info.js';
 import jobs from './jobs.js';
 import omni from './omni.js';
 import remix from './remix.js';
@@ -19,6 +20,7 @@ export const COMMANDS: readonly Command[] = [
 	settings,
 	serverSettings,
 	jobs,
+	info,
 	// Lists the commands when it runs, from this very list.
 	helpCommand(() => COMMANDS),
 ];

@@ -4,13 +4,13 @@
  */
 import { SlashCommandBuilder } from '@discordjs/builders';
 import { InteractionContextType, MessageFlags } from 'discord.js';
-import { memberTranslator } from '../discord/language.js';
-import { quotePrompt } from '../discord/render.js';
+import { memberLanguage } from '../discord/language.js';
+import { describeLineage, jobName, quotePrompt } from '../discord/render.js';
 import { NO_PINGS } from '../discord/respond.js';
 import { discordTimestamp } from '../discord/timestamp.js';
-import { translatorFor, type Translate } from '../i18n/index.js';
+import { translatorFor, type Language, type Translate } from '../i18n/index.js';
 import type { JobService } from '../jobs/service.js';
-import type { JobRecord } from '../jobs/types.js';
+import { promptOf, type JobRecord } from '../jobs/types.js';
 import { UserError } from '../userError.js';
 import type { Command } from './types.js';
 
@@ -41,7 +41,8 @@ export default {
 		if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > JOBS_MAX_COUNT) {
 			throw UserError.localized('invalid-input', 'jobs.badCount', { max: JOBS_MAX_COUNT });
 		}
-		const translate = memberTranslator(interaction);
+		const language = memberLanguage(interaction);
+		const translate = translatorFor(language);
 		await interaction.deferReply({ flags: MessageFlags.Ephemeral });
 		const { usage } = context.settings;
 		const jobs = await usage.recentJobs(interaction.guildId, interaction.user.id, count);
@@ -57,7 +58,7 @@ export default {
 		const lines: string[] = [];
 		let used = 0;
 		for (const job of jobs) {
-			const line = describeJob(job, context.jobs, parents, translate);
+			const line = describeJob(job, context.jobs, parents, translate, language);
 			if (used + line.length + 1 > DESCRIPTION_BUDGET) break;
 			lines.push(line);
 			used += line.length + 1;
@@ -124,11 +125,12 @@ function describeJob(
 	jobs: Pick<JobService, 'queuePosition'>,
 	parents: ReadonlyMap<string, JobRecord | undefined>,
 	translate: Translate,
+	language: Language,
 ): string {
-	const prompt = Array.from(job.request.prompt.replace(/\s+/g, ' '));
+	const prompt = Array.from(promptOf(job).replace(/\s+/g, ' '));
 	const preview = prompt.length > PROMPT_PREVIEW ? `${prompt.slice(0, PROMPT_PREVIEW - 1).join('')}…` : prompt.join('');
 	const parts = [
-		`**/${job.kind}** ${jobState(job, jobs, translate)}`,
+		`**${jobName(job, language)}** ${jobState(job, jobs, translate)}`,
 		translate('jobs.started', { at: discordTimestamp(job.createdAt) }),
 	];
 	const url = messageLink(job);
@@ -141,6 +143,8 @@ function describeJob(
 		parts.push(
 			parentUrl ? translate('jobs.fromResult', { url: parentUrl, image }) : translate('jobs.fromEarlier', { image }),
 		);
+		const lineage = describeLineage(job);
+		if (lineage && job.parent.lineage) parts.push(`\`${lineage}\``);
 	}
 	// The member's text, escaped like every quoted prompt: no link, mention or heading inside the embed.
 	return `${parts.join(' · ')}\n${quotePrompt(preview, PROMPT_PREVIEW * 3)}`;

@@ -27,7 +27,7 @@ import { blockedWordsMatcher } from '../jobs/blockedWords.js';
 import { PROMPT_SETTING_NAMES, type GenerationOptionName } from '../jobs/options.js';
 import { PENDING_PROMPT_TTL_MS } from '../jobs/pendingPrompts.js';
 import { checkPrompt, type FlagOptions, type PromptCheck } from '../jobs/promptFlags.js';
-import { buildGenerateRequest, type JobInput, type JobKind } from '../jobs/request.js';
+import { buildGenerateRequest, type JobInput, type CommandKind } from '../jobs/request.js';
 import type { JobAuthorization } from '../settings/service.js';
 import { StoreUnavailableError } from '../store/unavailable.js';
 import { UserError, type Wording } from '../userError.js';
@@ -45,7 +45,7 @@ export const DECISION_BUDGET_MS = 2_500;
 export async function runGeneration(
 	interaction: ChatInputCommandInteraction,
 	context: CommandContext,
-	kind: JobKind,
+	kind: CommandKind,
 	optionNames: readonly GenerationOptionName[],
 ): Promise<void> {
 	const arrivedAt = Date.now();
@@ -56,7 +56,7 @@ export async function runGeneration(
 
 /** What a generation was asked with: the command's options as sent, or as kept while the member confirmed. */
 export interface GenerationAsk {
-	kind: JobKind;
+	kind: CommandKind;
 	optionNames: readonly GenerationOptionName[];
 	values: Map<string, unknown>;
 	attachment?: RawAttachment;
@@ -105,7 +105,7 @@ export async function generate(
 async function startJob(
 	interaction: GenerationInteraction,
 	context: CommandContext,
-	kind: JobKind,
+	kind: CommandKind,
 	authorization: Extract<JobAuthorization, { ok: true }>,
 	language: Language,
 ): Promise<void> {
@@ -231,7 +231,7 @@ async function decide(
  * image link in `/imagine`, nothing left once parameters are removed, a word the server blocks.
  */
 function checkTypedPrompt(
-	kind: JobKind,
+	kind: CommandKind,
 	typed: string,
 	explicit: FlagOptions,
 	optionNames: readonly GenerationOptionName[],

@@ -141,6 +141,7 @@ interface ServerChanges {
 	watermark: string | undefined;
 	limits: ReadonlyArray<readonly [LimitName, number]>;
 	language: Language | typeof AUTO_LANGUAGE | undefined;
+	showCredits: boolean | undefined;
 }
 
 function readChanges(values: ReadonlyMap<string, unknown>, guildId: string, problems: string[]): ServerChanges {
@@ -155,6 +156,7 @@ function readChanges(values: ReadonlyMap<string, unknown>, guildId: string, prob
 		role: read('required_role', (value) => checkSnowflake('required_role', value, problems)),
 		watermark: read('watermark', (value) => checkWatermark(value, problems)),
 		language: read('language', (value) => checkLanguage(value, problems)),
+		showCredits: read('show_credits', (value) => (typeof value === 'boolean' ? value : undefined)),
 		limits: LIMIT_NAMES.flatMap((name) => {
 			const value = read(name, (raw) => checkLimit(name, raw, problems));
 			return value === undefined ? [] : [[name, value] as const];
@@ -192,6 +194,8 @@ function applyChanges(current: ServerSettings, changes: ServerChanges, problems:
 	else if (changes.language) next.language = changes.language;
 	next.limits = { ...next.limits };
 	for (const [name, value] of changes.limits) next.limits[LIMIT_FIELDS[name]] = value;
+	if (changes.showCredits === true) next.showCredits = true;
+	else if (changes.showCredits === false) delete next.showCredits;
 	return next;
 }
 
@@ -216,6 +220,7 @@ function describeChanges(changes: ServerChanges, t: Translate): string[] {
 	if (watermark) saved.push(t('serverSettings.savedWatermark', { value: formatValue(watermark) }));
 	for (const [name, value] of changes.limits) saved.push(t('serverSettings.savedLimit', { name, value }));
 	if (changes.language) saved.push(t('serverSettings.savedLanguage', { value: formatValue(changes.language) }));
+	if (changes.showCredits !== undefined) saved.push(`show_credits ${changes.showCredits}`);
 	return saved;
 }
 

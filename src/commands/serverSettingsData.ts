@@ -35,6 +35,7 @@ const RULE_OPTIONS = [
 	'remove_channel',
 	'required_role',
 	'watermark',
+	'show_credits',
 	'language',
 ] as const;
 /** `language: auto` follows the server's preferred locale. */
@@ -76,7 +77,9 @@ export const serverSettingsData = new SlashCommandBuilder()
 			.addStringOption((option) =>
 				option
 					.setName('allowed_commands')
-					.setDescription('Comma list: imagine, remix, style, omni, animate, animate_hd; or all / none')
+					.setDescription(
+						'Comma list: imagine, remix, style, omni, animate, animate_hd, vary, upscale, extend; or all / none',
+					)
 					.setMaxLength(200),
 			)
 			.addStringOption((option) =>
@@ -102,6 +105,9 @@ export const serverSettingsData = new SlashCommandBuilder()
 					.setName('watermark')
 					.setDescription('Watermark added to every result')
 					.setMaxLength(WATERMARK_MAX_LENGTH),
+			)
+			.addBooleanOption((option) =>
+				option.setName('show_credits').setDescription('Let members see the remaining Midjourney credits in /info'),
 			)
 			.addStringOption((option) =>
 				option

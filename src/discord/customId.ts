@@ -4,9 +4,28 @@
  * job is looked up in the store when it is clicked.
  */
 
-/** What a button or a reaction on a result asks for. `prompt` is the remix modal's submit. */
-export const RESULT_ACTIONS = ['pick', 'remix', 'prompt', 'animate', 'reroll', 'delete', 'dm'] as const;
+/**
+ * What a button or a reaction on a result asks for. `prompt` is the remix modal's submit; `extendPrompt` is the
+ * button that opens the extend form, `extendManual` that form's submit.
+ */
+export const RESULT_ACTIONS = [
+	'pick',
+	'remix',
+	'prompt',
+	'animate',
+	'reroll',
+	'delete',
+	'dm',
+	'vary',
+	'upscale',
+	'extend',
+	'extendPrompt',
+	'extendManual',
+] as const;
 export type ResultAction = (typeof RESULT_ACTIONS)[number];
+
+/** The custom ids that only ever name a form (a modal submit), never a button or a reaction. */
+export type FormAction = 'prompt' | 'extendManual';
 
 /** A decoded custom id: the action, the job it applies to and, for one image, its 0-based index. */
 export interface ActionId {

@@ -3,11 +3,11 @@
  * emoji stands for in a server's set.
  */
 import { ACTION_EMOJI, type ActionEmojiSet } from '../settings/actionEmoji.js';
-import type { ResultAction } from './customId.js';
+import type { FormAction, ResultAction } from './customId.js';
 
 /** What a reaction asks for: an action, and for 1️⃣–4️⃣ the image it picks (0-based). */
 export interface ReactionAction {
-	action: Exclude<ResultAction, 'prompt'>;
+	action: Exclude<ResultAction, FormAction | 'extendPrompt'>;
 	index?: number;
 }
 
@@ -40,7 +40,7 @@ export function actionForEmoji(
 	const matches = (configured: string) => emojiKey(parseEmoji(configured)) === key;
 	const picked = set.pick.findIndex(matches);
 	if (picked !== -1) return { action: 'pick', index: picked };
-	const actions = ['remix', 'animate', 'reroll', 'delete', 'dm'] as const;
+	const actions = ['remix', 'animate', 'reroll', 'delete', 'dm', 'vary', 'upscale', 'extend'] as const;
 	const action = actions.find((name) => matches(set[name]));
 	return action ? { action } : undefined;
 }

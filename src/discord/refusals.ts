@@ -24,7 +24,6 @@ export function describeRefusal(refusal: Refusal, t: Translate = translatorFor('
 			const hint = taskType === 'mj_video_hd' && allowed.includes('mj_video') ? t('refusals.taskTypeHdHint') : '';
 			return t('refusals.taskType', {
 				name: TASK_TYPE_NAMES[taskType],
-				taskType,
 				allowed: allowed.length > 0 ? listTaskTypes(allowed) : t('refusals.noneAllowed'),
 				hint,
 			});

@@ -2,10 +2,10 @@
  * Turns jobs into Discord message content. Pure functions: no I/O, easy to test.
  */
 import { escapeMarkdown, type APIAllowedMentions } from 'discord.js';
-import type { GenerateRequest } from '../api/types.js';
-import { t, translatorFor, type Translate } from '../i18n/index.js';
+import { isFollowUp, type SubmitRequest } from '../api/types.js';
+import { DEFAULT_LANGUAGE, t, translatorFor, type Language, type Translate } from '../i18n/index.js';
 import type { DownloadResult } from '../jobs/download.js';
-import type { FinishedJob, JobRecord } from '../jobs/types.js';
+import { promptOf, type FinishedJob, type JobRecord, type LineageStep } from '../jobs/types.js';
 import { NO_PINGS, MESSAGE_CONTENT_LIMIT } from './respond.js';
 
 export interface RenderedMessage {
@@ -14,7 +14,9 @@ export interface RenderedMessage {
 }
 
 /** The parameters as they were sent, named like the slash-command options members typed. */
-export function describeParameters(request: GenerateRequest, translate: Translate = translatorFor('en')): string {
+export function describeParameters(request: SubmitRequest, translate: Translate = translatorFor('en')): string {
+	// A follow-up sends no parameters of its own: its line in the header already names what it acted on.
+	if (isFollowUp(request)) return request.action === 'extend' ? `\`${request.mode}\`` : '';
 	const parts: string[] = [];
 	const params = new Map<string, unknown>(Object.entries(request.params));
 	const labels: Array<[string, string]> = [
@@ -54,11 +56,80 @@ function header(
 	const language = job.target.language ?? 'en';
 	return `${prefix}${t(language, 'result.header', {
 		icon,
-		command: job.kind,
+		title: jobTitle(job),
 		requester: `<@${job.target.requesterId}>`,
 		state: t(language, state),
 		at: `<t:${Math.floor(at / 1000)}:R>`,
 	})}`;
+}
+
+/**
+ * What a job is, as its messages name it: the slash command in bold (`/imagine`), or a follow-up with what it acted on
+ * (`**Vary of image 2**`) and a jump link to the result it came from.
+ */
+export function jobTitle(job: Pick<JobRecord, 'kind' | 'parent' | 'target'>): string {
+	const language = job.target.language ?? DEFAULT_LANGUAGE;
+	const step = followUpStep(job, language);
+	if (!step) return `**/${job.kind}**`;
+	const { parent, target } = job;
+	const from =
+		parent?.messageId === undefined
+			? ''
+			: ` ${t(language, 'followUps.fromMessage', { link: messageLink(target.guildId, target.channelId, parent.messageId) })}`;
+	return `**${step}**${from}`;
+}
+
+/** What a job is named in a line about it: `/imagine`, or a follow-up's step (`Vary of image 2`). */
+export function jobName(job: Pick<JobRecord, 'kind' | 'parent'>, language: Language = DEFAULT_LANGUAGE): string {
+	return followUpStep(job, language) ?? `/${job.kind}`;
+}
+
+/** `Vary of image 2`, `Upscale of image 1`, `Extend of video 2`; undefined for a job started by a command. */
+export function followUpStep(
+	job: Pick<JobRecord, 'kind' | 'parent'>,
+	language: Language = DEFAULT_LANGUAGE,
+): string | undefined {
+	const number = (job.parent?.imageIndex ?? 0) + 1;
+	switch (job.kind) {
+		case 'vary':
+			return t(language, 'followUps.varyOf', { number });
+		case 'upscale':
+			return t(language, 'followUps.upscaleOf', { number });
+		case 'extend':
+			return t(language, 'followUps.extendOf', { number });
+		default:
+			return undefined;
+	}
+}
+
+/** One step of a lineage as members know it: `/imagine`, `V2`, `Upscale 2`, `Extend 1`, `/remix 3`. */
+function lineageLabel(step: LineageStep): string {
+	const number = (step.index ?? 0) + 1;
+	switch (step.kind) {
+		case 'vary':
+			return t(DEFAULT_LANGUAGE, 'followUps.lineageVary', { number });
+		case 'upscale':
+			return t(DEFAULT_LANGUAGE, 'followUps.lineageUpscale', { number });
+		case 'extend':
+			return t(DEFAULT_LANGUAGE, 'followUps.lineageExtend', { number });
+		default:
+			return step.index === undefined ? `/${step.kind}` : `/${step.kind} ${number}`;
+	}
+}
+
+/** How a job came to be, oldest first (`/imagine → V2 → Upscale 1`); undefined for a job started by a command. */
+export function describeLineage(job: Pick<JobRecord, 'kind' | 'parent'>): string | undefined {
+	if (!job.parent) return undefined;
+	const own: LineageStep = {
+		kind: job.kind,
+		...(job.parent.imageIndex === undefined ? {} : { index: job.parent.imageIndex }),
+	};
+	return [...(job.parent.lineage ?? []), own].map(lineageLabel).join(' → ');
+}
+
+/** A link that opens a message in Discord. */
+export function messageLink(guildId: string | null, channelId: string, messageId: string): string {
+	return `https://discord.com/channels/${guildId ?? '@me'}/${channelId}/${messageId}`;
 }
 
 /**
@@ -118,7 +189,7 @@ function escapedLines(prompt: string): string {
 }
 
 function compose(lines: { head: string; tail: string[] }, prompt: string): string {
-	const tail = lines.tail.join('\n');
+	const tail = lines.tail.filter(Boolean).join('\n');
 	// The prompt is the only unbounded part: give it whatever the rest leaves.
 	const budget = Math.max(20, MESSAGE_CONTENT_LIMIT - lines.head.length - tail.length - 2);
 	return [lines.head, quotePrompt(prompt, budget), tail].filter(Boolean).join('\n').slice(0, MESSAGE_CONTENT_LIMIT);
@@ -132,7 +203,7 @@ export function renderWorking(job: JobRecord, queuePosition?: number): RenderedM
 				head: header(job, '⏳', 'result.started', job.createdAt),
 				tail: [describeParameters(job.request, translatorOf(job)), workingStatus(job, queuePosition)],
 			},
-			job.request.prompt,
+			promptOf(job),
 		),
 		allowed_mentions: NO_PINGS,
 	};
@@ -162,7 +233,7 @@ export function renderFinished(
 						translatorOf(job)('result.reason', { reason: outcome.reason.slice(0, 500) }),
 					],
 				},
-				job.request.prompt,
+				promptOf(job),
 			),
 			allowed_mentions: NO_PINGS,
 		};
@@ -171,10 +242,7 @@ export function renderFinished(
 	const links = linkLine(files, translatorOf(job));
 	if (links) tail.push(links);
 	return {
-		content: compose(
-			{ head: header(job, '✅', 'result.finished', finishedAt, options.mention), tail },
-			job.request.prompt,
-		),
+		content: compose({ head: header(job, '✅', 'result.finished', finishedAt, options.mention), tail }, promptOf(job)),
 		allowed_mentions: NO_PINGS,
 	};
 }

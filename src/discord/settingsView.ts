@@ -3,7 +3,7 @@
  * `/server-settings show`, in the reader's language.
  */
 import { channelMention, roleMention } from 'discord.js';
-import { SPEEDS, TASK_TYPES } from '../api/spec.js';
+import { SPEEDS } from '../api/spec.js';
 import { LANGUAGE_NAMES, languageOf, type Language, type MessageKey, type Translate } from '../i18n/index.js';
 import {
 	IMAGE_OPTION_NAMES,
@@ -12,6 +12,7 @@ import {
 	VIDEO_OPTION_NAMES,
 	type GenerationOptionName,
 } from '../jobs/options.js';
+import { WORK_TYPES } from '../jobs/workType.js';
 import type { EffectiveOptions } from '../settings/resolve.js';
 import { listSpeeds, listTaskTypes } from '../settings/rules.js';
 import type { OptionDefaults, ServerSettings, ValueSource } from '../settings/types.js';
@@ -93,7 +94,7 @@ export function describeRules(t: Translate, server: ServerSettings): string[] {
 	const none = t('serverSettings.none');
 	return [
 		t('serverSettings.allowedCommands', {
-			value: allowedTypes && allowedTypes.length < TASK_TYPES.length ? listTaskTypes(allowedTypes) : all,
+			value: allowedTypes && allowedTypes.length < WORK_TYPES.length ? listTaskTypes(allowedTypes) : all,
 		}),
 		t('serverSettings.allowedSpeeds', {
 			value: allowedSpeeds && allowedSpeeds.length < SPEEDS.length ? listSpeeds(allowedSpeeds) : all,
@@ -103,6 +104,9 @@ export function describeRules(t: Translate, server: ServerSettings): string[] {
 		}),
 		t('serverSettings.requiredRole', { value: server.requiredRoleId ? roleMention(server.requiredRoleId) : none }),
 		t('serverSettings.watermark', { value: server.watermark ? formatValue(server.watermark) : none }),
+		t('serverSettings.showCredits', {
+			value: server.showCredits ? t('serverSettings.creditsShown') : t('serverSettings.creditsHidden'),
+		}),
 		t('serverSettings.blockedWords', {
 			value: server.blockedWords?.length ? String(server.blockedWords.length) : none,
 		}),
@@ -111,7 +115,10 @@ export function describeRules(t: Translate, server: ServerSettings): string[] {
 			memberDaily: limitText(t, server.limits.memberDaily),
 			serverDaily: limitText(t, server.limits.serverDaily),
 		}),
-		t('serverSettings.emoji', { ...emoji, pick: emoji.pick.join(' ') }),
+		[
+			t('serverSettings.emoji', { ...emoji, pick: emoji.pick.join(' ') }),
+			t('serverSettings.emojiFollowUps', { vary: emoji.vary, upscale: emoji.upscale, extend: emoji.extend }),
+		].join(' · '),
 	];
 }
 

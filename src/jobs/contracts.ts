@@ -3,7 +3,7 @@
  * and answers (new jobs, callback verdicts).
  */
 import type { MjClient } from '../api/client.js';
-import type { GenerateRequest } from '../api/types.js';
+import type { SubmitRequest } from '../api/types.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Claims } from '../store/claims.js';
@@ -12,7 +12,15 @@ import type { DownloadLimits, DownloadResult } from './download.js';
 import type { PollPolicy } from './poller.js';
 import type { JobRepository } from './repository.js';
 import type { JobKind } from './request.js';
-import type { DeliveredAttachment, DeliveryRoute, FinishedJob, JobRecord, JobTarget, PostAttempt } from './types.js';
+import type {
+	DeliveredAttachment,
+	DeliveryRoute,
+	FinishedJob,
+	JobParent,
+	JobRecord,
+	JobTarget,
+	PostAttempt,
+} from './types.js';
 
 /** The Discord side of a job, behind an interface so the lifecycle stays free of transport. */
 export interface JobPublisher {
@@ -72,6 +80,6 @@ export interface NewJob {
 	id?: string;
 	kind: JobKind;
 	target: JobTarget;
-	request: GenerateRequest;
-	parent?: { jobId: string; imageIndex?: number };
+	request: SubmitRequest;
+	parent?: JobParent;
 }

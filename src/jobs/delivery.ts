@@ -13,6 +13,7 @@ import { persist } from './persist.js';
 import type { JobRepository } from './repository.js';
 import { maxResultsOf } from './resultCount.js';
 import { isFinished, type Delivery, type FinishedJob, type JobRecord, type PostAttempt } from './types.js';
+import { workTypeOf } from './workType.js';
 
 /** Back-off of deliveries that failed for a transient reason (Discord 5xx, network). */
 const DELIVERY_RETRY_DELAYS_MS = [1_000, 5_000, 25_000] as const;
@@ -220,7 +221,7 @@ export class JobDelivery {
 		const max = maxResultsOf(job.request);
 		if (urls.length > max)
 			this.options.logger.warn(
-				{ jobId: job.id, taskType: job.request.taskType, source, named: urls.length, fetched: max },
+				{ jobId: job.id, taskType: workTypeOf(job.request), source, named: urls.length, fetched: max },
 				'More result URLs than the task can produce; fetching only the first ones',
 			);
 		return urls.slice(0, max);

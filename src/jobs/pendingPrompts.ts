@@ -8,7 +8,7 @@ import { KeyedLock } from '../store/keyedLock.js';
 import type { Store } from '../store/store.js';
 import { newJobId } from './ids.js';
 import type { GenerationOptionName } from './options.js';
-import type { JobKind } from './request.js';
+import type { CommandKind } from './request.js';
 
 /** How long a confirmation can be submitted. */
 export const PENDING_PROMPT_TTL_MS = 30 * 60_000;
@@ -24,7 +24,7 @@ export interface PendingPrompt {
 	id: string;
 	userId: string;
 	guildId: string;
-	kind: JobKind;
+	kind: CommandKind;
 	/** The options the command takes. */
 	optionNames: readonly GenerationOptionName[];
 	/** The command's options as sent, the prompt as typed among them (the Edit form starts from it). */

@@ -1,5 +1,5 @@
 import { DEFAULT_MOTION } from '../api/spec.js';
-import type { GenerateRequest } from '../api/types.js';
+import type { FollowUpAction, GenerateRequest } from '../api/types.js';
 import type { GenerationOptionValues } from './options.js';
 
 /** What a member asked for, validated, before it is turned into the API's request. */
@@ -13,7 +13,10 @@ export type JobInput =
 	  };
 
 /** One per slash command that generates. */
-export type JobKind = JobInput['kind'];
+export type CommandKind = JobInput['kind'];
+
+/** One per slash command that generates, and one per action on a finished task. */
+export type JobKind = CommandKind | FollowUpAction;
 
 /** Maps a job to the API request, sending only what the task type accepts. */
 export function buildGenerateRequest(input: JobInput, extras: { watermark?: string } = {}): GenerateRequest {

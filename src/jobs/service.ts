@@ -10,6 +10,7 @@ import { QueuePositions } from './queuePositions.js';
 import { JobSubmission } from './submission.js';
 import { SubmitQueue } from './submitQueue.js';
 import { isFinished, type FinishedJob, type FinishedOutcome, type JobRecord } from './types.js';
+import { workTypeOf } from './workType.js';
 
 export type { CallbackVerdict, JobPublisher, JobServiceOptions, NewJob, PublishedMessage } from './contracts.js';
 
@@ -162,7 +163,7 @@ export class JobService {
 		this.positions.forget(jobId);
 		this.callbacks.forget(jobId);
 		if (!changed || isFinished(changed.before) || !isFinished(changed.after)) return undefined;
-		this.options.metrics?.jobsFinished.inc({ task_type: changed.after.request.taskType, outcome: outcome.status });
+		this.options.metrics?.jobsFinished.inc({ task_type: workTypeOf(changed.after.request), outcome: outcome.status });
 		return changed.after;
 	}
 

@@ -16,6 +16,7 @@ import type { QueuePositions } from './queuePositions.js';
 import type { SharedWindow } from './sharedWindow.js';
 import type { SubmitResult } from './submitQueue.js';
 import type { JobRecord } from './types.js';
+import { workTypeOf } from './workType.js';
 
 /** Held for a day: a submit claim only guards one attempt number of one job. */
 const SUBMIT_CLAIM_TTL_MS = 24 * 60 * 60_000;
@@ -94,7 +95,7 @@ export class JobSubmission {
 			jobId,
 			guildId: before.target.guildId,
 			userId: before.target.requesterId,
-			taskType: before.request.taskType,
+			taskType: workTypeOf(before.request),
 		});
 		const waited = await this.waitForTurn(jobId, takeGrant, log);
 		if (waited) return waited;
@@ -173,14 +174,14 @@ export class JobSubmission {
 		const callbackUrl = this.options.callbackUrlFor(job.id);
 		let taskId: string;
 		try {
-			({ taskId } = await this.options.api.generate(callbackUrl ? { ...job.request, callbackUrl } : job.request));
+			({ taskId } = await this.options.api.submit(callbackUrl ? { ...job.request, callbackUrl } : job.request));
 		} catch (error) {
 			if (!(error instanceof MjApiError)) throw error;
 			return this.submitFailed(job, error, log);
 		}
 		const attempts = job.state.phase === 'submitting' ? job.state.attempts : 0;
 		log.info({ taskId, attempts }, 'Job submitted');
-		this.options.metrics?.jobsSubmitted.inc({ task_type: job.request.taskType });
+		this.options.metrics?.jobsSubmitted.inc({ task_type: workTypeOf(job.request) });
 		await this.recordSubmitted(job.id, taskId, callbackUrl !== undefined, log);
 		return { kind: 'done' };
 	}

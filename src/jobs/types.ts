@@ -1,4 +1,4 @@
-import type { GenerateRequest, TaskOutcome } from '../api/types.js';
+import type { SubmitRequest, TaskOutcome } from '../api/types.js';
 import type { Language } from '../i18n/index.js';
 import type { JobKind } from './request.js';
 
@@ -82,10 +82,35 @@ export interface JobRecord {
 	kind: JobKind;
 	createdAt: number;
 	target: JobTarget;
-	request: GenerateRequest;
+	request: SubmitRequest;
 	state: JobPhase;
 	/** The result this job was started from (a reaction or button on it), for lineage. */
-	parent?: { jobId: string; imageIndex?: number };
+	parent?: JobParent;
+}
+
+/** One step of a job's lineage, oldest first: how the job it names came to be (`/imagine`, `V2`, `Upscale`…). */
+export interface LineageStep {
+	kind: JobKind;
+	/** The image or video (0-based) of the step before that this one acted on. */
+	index?: number;
+}
+
+/** The result a job was started from, and what a follow-up needs that its request does not carry. */
+export interface JobParent {
+	jobId: string;
+	/** The image (or video) of the parent the job acted on, 0-based. */
+	imageIndex?: number;
+	/** The message the member acted on (in the job's channel): the new result links back to it. */
+	messageId?: string;
+	/** The parent's prompt: a vary, upscale or auto extend sends none, but shows and remixes it. */
+	prompt?: string;
+	/** The steps before this job, oldest first; this job's own step is its kind and `imageIndex`. */
+	lineage?: LineageStep[];
+}
+
+/** The prompt a job shows and passes on: its own, or for a follow-up without one, its parent's. */
+export function promptOf(job: Pick<JobRecord, 'request' | 'parent'>): string {
+	return 'prompt' in job.request ? job.request.prompt : (job.parent?.prompt ?? '');
 }
 
 export type FinishedJob = JobRecord & { state: Extract<JobPhase, { phase: 'finished' }> };

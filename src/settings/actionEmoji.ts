@@ -9,6 +9,12 @@ export interface ActionEmojiSet {
 	reroll: string;
 	delete: string;
 	dm: string;
+	/** Vary an image (Midjourney's V1–V4). */
+	vary: string;
+	/** Upscale an image (Midjourney's U1–U4 upscale). */
+	upscale: string;
+	/** Extend a video, on its own (auto). */
+	extend: string;
 }
 
 /** The default emoji of each action, as members see them in the hint line and on the buttons. */
@@ -19,4 +25,7 @@ export const ACTION_EMOJI: ActionEmojiSet = {
 	reroll: '🔁',
 	delete: '❌',
 	dm: '✉️',
+	vary: '🔀',
+	upscale: '⬆️',
+	extend: '⏩',
 };

@@ -2,7 +2,8 @@
  * Why a server's rules or limits refuse a job, as data: which rule, and the facts a message needs. The Discord side
  * turns it into words (`discord/refusals.ts`), so this layer writes no Discord markup.
  */
-import type { Speed, TaskType } from '../api/spec.js';
+import type { Speed } from '../api/spec.js';
+import type { WorkType } from '../jobs/workType.js';
 import type { ValueSource } from './types.js';
 
 export type Refusal =
@@ -11,7 +12,7 @@ export type Refusal =
 	/** Only members with this role may generate. */
 	| { rule: 'role'; roleId: string }
 	/** The server does not allow this task type. */
-	| { rule: 'task-type'; taskType: TaskType; allowed: readonly TaskType[] }
+	| { rule: 'task-type'; taskType: WorkType; allowed: readonly WorkType[] }
 	/** The server does not allow this speed; `source` says where the member's value came from. */
 	| { rule: 'speed'; speed: Speed; allowed: readonly Speed[]; source: ValueSource }
 	| { rule: 'member-running'; running: number; limit: number }

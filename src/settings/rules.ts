@@ -4,8 +4,9 @@
  * controls it, so nobody is left guessing.
  */
 import type { Speed, TaskType } from '../api/spec.js';
-import type { GenerateRequest } from '../api/types.js';
+import { isFollowUp, type GenerateRequest, type SubmitRequest } from '../api/types.js';
 import type { GenerationOptionName } from '../jobs/options.js';
+import { workTypeOf, type WorkType } from '../jobs/workType.js';
 import type { Refusal } from './refusals.js';
 import { implicitSpeed } from './resolve.js';
 import type { ServerSettings, ValueSource } from './types.js';
@@ -14,20 +15,23 @@ export type RuleVerdict = { ok: true } | { ok: false; refusal: Refusal };
 
 const OK: RuleVerdict = { ok: true };
 
-/** How members and admins name each task type (`allowed_commands`). */
-export const TASK_TYPE_NAMES: Readonly<Record<TaskType, string>> = {
+/** How members and admins name each kind of work (`allowed_commands`): never the provider's ids. */
+export const TASK_TYPE_NAMES: Readonly<Record<WorkType, string>> = {
 	mj_txt2img: 'imagine',
 	mj_img2img: 'remix',
 	mj_video: 'animate',
 	mj_video_hd: 'animate_hd',
 	mj_style_reference: 'style',
 	mj_omni_reference: 'omni',
+	vary: 'vary',
+	upscale: 'upscale',
+	extend: 'extend',
 };
 
 /** Task types that take a `speed`. */
 const SPEED_TASK_TYPES: readonly TaskType[] = ['mj_txt2img', 'mj_img2img', 'mj_style_reference'];
 
-export function listTaskTypes(types: readonly TaskType[]): string {
+export function listTaskTypes(types: readonly WorkType[]): string {
 	return types.length === 0 ? 'none' : types.map((type) => `\`${TASK_TYPE_NAMES[type]}\``).join(', ');
 }
 
@@ -46,7 +50,7 @@ export function checkRole(server: ServerSettings, roleIds: readonly string[]): R
 	return { ok: false, refusal: { rule: 'role', roleId: server.requiredRoleId } };
 }
 
-export function checkTaskType(server: ServerSettings, taskType: TaskType): RuleVerdict {
+export function checkTaskType(server: ServerSettings, taskType: WorkType): RuleVerdict {
 	const allowed = server.allowedTaskTypes;
 	if (!allowed || allowed.includes(taskType)) return OK;
 	return { ok: false, refusal: { rule: 'task-type', taskType, allowed } };
@@ -72,12 +76,14 @@ export function speedOf(request: GenerateRequest): Speed | undefined {
  */
 export function applyRequestRules(
 	server: ServerSettings,
-	request: GenerateRequest,
+	request: SubmitRequest,
 	sources: Partial<Record<GenerationOptionName, ValueSource>> = {},
-): { ok: true; request: GenerateRequest } | Extract<RuleVerdict, { ok: false }> {
-	const taskVerdict = checkTaskType(server, request.taskType);
+): { ok: true; request: SubmitRequest } | Extract<RuleVerdict, { ok: false }> {
+	const taskVerdict = checkTaskType(server, workTypeOf(request));
 	if (!taskVerdict.ok) return taskVerdict;
-	let sent = request;
+	// A follow-up takes its parameters from the task it acts on: only the watermark is the server's to set.
+	if (isFollowUp(request)) return { ok: true, request: withWatermark(server, request) };
+	let sent: GenerateRequest = request;
 	if (SPEED_TASK_TYPES.includes(request.taskType)) {
 		const speedVerdict = checkSpeed(server, speedOf(request), sources.speed);
 		if (!speedVerdict.ok) return speedVerdict;
@@ -89,7 +95,10 @@ export function applyRequestRules(
 			sent = { ...sent, params: { ...sent.params, speed } };
 		}
 	}
-	const { watermark: _previous, ...rest } = sent;
-	sent = server.watermark ? { ...rest, watermark: server.watermark } : rest;
-	return { ok: true, request: sent };
+	return { ok: true, request: withWatermark(server, sent) };
+}
+
+function withWatermark<R extends SubmitRequest>(server: ServerSettings, request: R): R {
+	const { watermark: _previous, ...rest } = request;
+	return (server.watermark ? { ...rest, watermark: server.watermark } : rest) as R;
 }

@@ -3,7 +3,7 @@
  * the server's channel, role, task-type and speed rules, then the member's and the server's limits. It also resolves
  * effective parameters and holds the settings the commands show and change.
  */
-import type { GenerateRequest } from '../api/types.js';
+import type { SubmitRequest } from '../api/types.js';
 import { newJobId } from '../jobs/ids.js';
 import type { GenerationOptionName } from '../jobs/options.js';
 import type { JobRepository } from '../jobs/repository.js';
@@ -34,7 +34,7 @@ export interface JobAuthorizationInput {
 	roleIds: readonly string[] | (() => Promise<readonly string[]>);
 	kind: JobKind;
 	/** The request as built from the effective options. */
-	request: GenerateRequest;
+	request: SubmitRequest;
 	/** Where each option's value came from (see {@link SettingsService.resolveOptions}), for clearer refusals. */
 	sources?: Partial<Record<GenerationOptionName, ValueSource>>;
 }
@@ -43,7 +43,7 @@ export type JobAuthorization =
 	| {
 			ok: true;
 			/** The request to submit: the server's watermark applied, and an allowed speed where nobody chose one. */
-			request: GenerateRequest;
+			request: SubmitRequest;
 			/**
 			 * The id to start the job under (`jobs.start({ id, … })`). Its place under the limits is already taken in the
 			 * store, in every process's count: as a reservation until the job is stored, then as the job itself.
@@ -167,7 +167,7 @@ export class SettingsService {
 		guildId: string,
 		userId: string,
 		limits: ServerSettings['limits'],
-		request: GenerateRequest,
+		request: SubmitRequest,
 	): Promise<JobAuthorization> {
 		const { memberRunning, memberDaily, serverDaily } = limits;
 		const resetsAt = nextUtcMidnight(this.now());
@@ -204,7 +204,7 @@ export class SettingsService {
 	 * burst of commands in one server would queue behind it). The job is still recorded for `/jobs` and for limits an
 	 * admin may set later, under the lock but in the background; a decision made after limits were set waits for it.
 	 */
-	private grantUncounted(guildId: string, userId: string, request: GenerateRequest): JobAuthorization {
+	private grantUncounted(guildId: string, userId: string, request: SubmitRequest): JobAuthorization {
 		const entry: JobEntry = { id: newJobId(), at: this.now() };
 		const recorded = this.recorder.record(guildId, userId, entry);
 		return {

@@ -3,8 +3,9 @@
  * is stored, so a value the option table no longer accepts is dropped rather than sent to the API.
  */
 import type Keyv from 'keyv';
-import { SPEEDS, TASK_TYPES } from '../api/spec.js';
+import { SPEEDS } from '../api/spec.js';
 import { isLanguage } from '../i18n/index.js';
+import { WORK_TYPES } from '../jobs/workType.js';
 import { KeyedLock } from '../store/keyedLock.js';
 import type { Store } from '../store/store.js';
 import { emptyServerSettings, type OptionDefaults, type ServerSettings } from './types.js';
@@ -115,7 +116,7 @@ export function sanitizeServerSettings(stored: unknown): ServerSettings {
 	const raw = stored as Partial<Record<keyof ServerSettings, unknown>>;
 	settings.defaults = sanitizeDefaults(raw.defaults);
 	if (Array.isArray(raw.allowedTaskTypes)) {
-		settings.allowedTaskTypes = TASK_TYPES.filter((type) => (raw.allowedTaskTypes as unknown[]).includes(type));
+		settings.allowedTaskTypes = WORK_TYPES.filter((type) => (raw.allowedTaskTypes as unknown[]).includes(type));
 	}
 	if (Array.isArray(raw.allowedSpeeds)) {
 		const speeds = SPEEDS.filter((speed) => (raw.allowedSpeeds as unknown[]).includes(speed));
@@ -124,6 +125,7 @@ export function sanitizeServerSettings(stored: unknown): ServerSettings {
 	if (Array.isArray(raw.channels)) settings.channels = raw.channels.filter((id) => typeof id === 'string');
 	if (typeof raw.requiredRoleId === 'string') settings.requiredRoleId = raw.requiredRoleId;
 	if (typeof raw.watermark === 'string' && raw.watermark !== '') settings.watermark = raw.watermark;
+	if (raw.showCredits === true) settings.showCredits = true;
 	if (typeof raw.limits === 'object' && raw.limits !== null) {
 		for (const [name, value] of Object.entries(raw.limits)) {
 			if ((name === 'memberRunning' || name === 'memberDaily' || name === 'serverDaily') && typeof value === 'number') {

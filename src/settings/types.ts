@@ -2,16 +2,27 @@
  * What servers and members configure, as stored. Everything is optional: an absent value means "not set here",
  * so the next source (server, then the API) decides.
  */
-import type { Speed, TaskType } from '../api/spec.js';
+import type { Speed } from '../api/spec.js';
 import type { Language } from '../i18n/index.js';
 import type { GenerationOptionValues } from '../jobs/options.js';
+import type { WorkType } from '../jobs/workType.js';
 import type { ActionEmojiSet } from './actionEmoji.js';
 
 /** A member's or a server's own defaults for the generation options. */
 export type OptionDefaults = Partial<GenerationOptionValues>;
 
 /** The result actions that have an emoji (1️⃣–4️⃣ are one entry: a pick of image 1 to 4). */
-export const EMOJI_ACTIONS = ['pick', 'remix', 'animate', 'reroll', 'delete', 'dm'] as const;
+export const EMOJI_ACTIONS = [
+	'pick',
+	'remix',
+	'animate',
+	'reroll',
+	'delete',
+	'dm',
+	'vary',
+	'upscale',
+	'extend',
+] as const;
 export type EmojiAction = (typeof EMOJI_ACTIONS)[number];
 
 /** The emoji of each action; `pick` holds the four emoji of images 1 to 4. One shape, defined with the actions. */
@@ -30,7 +41,7 @@ export interface Limits {
 export interface ServerSettings {
 	defaults: OptionDefaults;
 	/** Task types members may start; absent = all. */
-	allowedTaskTypes?: TaskType[];
+	allowedTaskTypes?: WorkType[];
 	/** Speeds members may use; absent = all. */
 	allowedSpeeds?: Speed[];
 	/** Channels the bot generates in (threads of them too); empty = all. */
@@ -39,6 +50,8 @@ export interface ServerSettings {
 	requiredRoleId?: string;
 	/** Sent to the API as `waterMark`. */
 	watermark?: string;
+	/** Members see the account's remaining credits in `/info`. */
+	showCredits?: boolean;
 	limits: Limits;
 	/** The server's own emoji for result actions; absent actions keep the defaults. */
 	emoji: Partial<ActionEmoji>;

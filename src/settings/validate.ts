@@ -4,8 +4,9 @@
  * limits, watermark, emoji) have their checks here. Each check adds a member-facing problem instead of throwing, so
  * one reply lists everything to fix and nothing is saved until all of it is valid.
  */
-import { SPEEDS, TASK_TYPES, type Speed, type TaskType } from '../api/spec.js';
+import { SPEEDS, TASK_TYPES, type Speed } from '../api/spec.js';
 import { GENERATION_OPTIONS, type GenerationOptionName } from '../jobs/options.js';
+import { WORK_TYPES, type WorkType } from '../jobs/workType.js';
 import { ACTION_EMOJI } from './actionEmoji.js';
 import { TASK_TYPE_NAMES, listSpeeds, listTaskTypes } from './rules.js';
 import {
@@ -80,27 +81,27 @@ function tokens(text: string): string[] {
 		.filter((token) => token !== '');
 }
 
-const TASK_TYPE_BY_NAME = new Map<string, TaskType>([
-	...TASK_TYPES.map((type): [string, TaskType] => [type, type]),
-	...TASK_TYPES.map((type): [string, TaskType] => [TASK_TYPE_NAMES[type], type]),
+const TASK_TYPE_BY_NAME = new Map<string, WorkType>([
+	...TASK_TYPES.map((type): [string, WorkType] => [type, type]),
+	...WORK_TYPES.map((type): [string, WorkType] => [TASK_TYPE_NAMES[type], type]),
 	['animate-hd', 'mj_video_hd'],
 	['hd', 'mj_video_hd'],
 ]);
 
 /** `imagine, remix, animate_hd` → task types; `all` → no restriction; `none` → nothing allowed. */
-export function parseTaskTypes(text: string, problems: string[]): TaskType[] | 'all' | undefined {
+export function parseTaskTypes(text: string, problems: string[]): WorkType[] | 'all' | undefined {
 	const words = tokens(text);
 	if (words.length === 1 && words[0] === 'all') return 'all';
 	if (words.length === 1 && words[0] === 'none') return [];
 	const unknown = words.filter((word) => !TASK_TYPE_BY_NAME.has(word));
 	if (words.length === 0 || unknown.length > 0) {
-		const names = TASK_TYPES.map((type) => `\`${TASK_TYPE_NAMES[type]}\``).join(', ');
+		const names = WORK_TYPES.map((type) => `\`${TASK_TYPE_NAMES[type]}\``).join(', ');
 		const got = unknown.length > 0 ? ` (not a command: ${unknown.map((word) => `\`${word}\``).join(', ')})` : '';
 		problems.push(`\`allowed_commands\` takes a comma-separated list of ${names}, or \`all\` or \`none\`${got}.`);
 		return undefined;
 	}
 	const chosen = new Set(words.map((word) => TASK_TYPE_BY_NAME.get(word)!));
-	return TASK_TYPES.filter((type) => chosen.has(type));
+	return WORK_TYPES.filter((type) => chosen.has(type));
 }
 
 /** `relaxed, fast` → speeds; `all` → no restriction. At least one speed stays allowed. */

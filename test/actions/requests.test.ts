@@ -12,7 +12,7 @@ const IMAGINE: GenerateRequest = {
 
 describe('requests derived from a result', () => {
 	it('remix: image-to-image from exactly that image with the source prompt and image parameters', () => {
-		expect(remixRequest(IMAGINE, IMAGE)).toStrictEqual({
+		expect(remixRequest({ request: IMAGINE }, IMAGE)).toStrictEqual({
 			taskType: 'mj_img2img',
 			prompt: 'a lighthouse at dawn',
 			imageUrls: [IMAGE],
@@ -22,7 +22,7 @@ describe('requests derived from a result', () => {
 	});
 
 	it('remix: the member’s edited prompt replaces the source prompt', () => {
-		expect(remixRequest(IMAGINE, IMAGE, 'in winter').prompt).toBe('in winter');
+		expect(remixRequest({ request: IMAGINE }, IMAGE, 'in winter').prompt).toBe('in winter');
 	});
 
 	it('remix from an omni reference keeps what image-to-image accepts and drops the omni weight', () => {
@@ -32,7 +32,7 @@ describe('requests derived from a result', () => {
 			imageUrl: 'https://example.com/robot.png',
 			params: { stylization: 50, omniWeight: 400 },
 		};
-		expect(remixRequest(omni, IMAGE)).toStrictEqual({
+		expect(remixRequest({ request: omni }, IMAGE)).toStrictEqual({
 			taskType: 'mj_img2img',
 			prompt: 'robot',
 			imageUrls: [IMAGE],
@@ -41,7 +41,7 @@ describe('requests derived from a result', () => {
 	});
 
 	it('animate: a video from that image with the default motion and no speed', () => {
-		expect(animateRequest(IMAGINE, IMAGE)).toStrictEqual({
+		expect(animateRequest({ request: IMAGINE }, IMAGE)).toStrictEqual({
 			taskType: 'mj_video',
 			prompt: 'a lighthouse at dawn',
 			imageUrl: IMAGE,
@@ -61,5 +61,21 @@ describe('requests derived from a result', () => {
 		expect(
 			imageOptionsOf({ taskType: 'mj_video', prompt: 'p', imageUrl: IMAGE, params: { motion: 'low' } }),
 		).toStrictEqual({});
+	});
+
+	it('remix and animate of an upscale: the prompt it inherited, no parameters of its own', () => {
+		const upscale = {
+			request: { action: 'upscale', parentTaskId: 'task-1', imageNumber: 2, watermark: 'guild-mark' },
+			parent: { jobId: 'grid', imageIndex: 1, prompt: 'a lighthouse at dawn' },
+		} as const;
+		expect(remixRequest(upscale, IMAGE)).toStrictEqual({
+			taskType: 'mj_img2img',
+			prompt: 'a lighthouse at dawn',
+			imageUrls: [IMAGE],
+			params: {},
+			watermark: 'guild-mark',
+		});
+		expect(animateRequest(upscale, IMAGE).prompt).toBe('a lighthouse at dawn');
+		expect(imageOptionsOf(upscale.request)).toStrictEqual({});
 	});
 });

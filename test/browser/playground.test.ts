@@ -92,7 +92,8 @@ describe.runIf(BROWSER_TESTS_ENABLED)('the playground in a browser', () => {
 				images.map((image) => [Reflect.get(image, 'naturalWidth'), Reflect.get(image, 'naturalHeight')]),
 			);
 		expect(sizes).toEqual(Array.from({ length: 4 }, () => [512, 288]));
-		for (const label of ['1', '2', '3', '4']) expect(await ui.button(result, label).count()).toBe(1);
+		for (const label of ['U1', 'U2', 'U3', 'U4', 'V1', 'V2', 'V3', 'V4'])
+			expect(await ui.button(result, label).count()).toBe(1);
 		expect(playground.mj.generateRequests.length - before).toBe(1);
 		expect(playground.mj.generateRequests.at(-1)?.body).toMatchObject({
 			prompt: 'a lighthouse at dawn',
@@ -113,18 +114,18 @@ describe.runIf(BROWSER_TESTS_ENABLED)('the playground in a browser', () => {
 	it('the pick button for image 1 posts that image alone, as a reply, without a new job', async () => {
 		const grid = await imagine('a fox in the snow');
 		const before = playground.mj.generateRequests.length;
-		await ui.button(grid, '1').click();
+		await ui.button(grid, 'U1').click();
 		const picked = ui.message('Image #1', 'a fox in the snow');
 		await picked.locator('.gallery-1 img').waitFor();
 		expect(await picked.locator('.gallery img').count()).toBe(1);
 		expect(await picked.locator('.message-context').textContent()).toContain('Midjourney Bot');
-		for (const label of ['Remix', 'Animate']) expect(await ui.button(picked, label).count()).toBe(1);
+		for (const label of ['Upscale', 'Vary', 'Remix', 'Animate']) expect(await ui.button(picked, label).count()).toBe(1);
 		expect(playground.mj.generateRequests.length).toBe(before);
 	});
 
 	it('🎨 on a picked image opens the bot’s form as a dialog; submitting it starts one remix', async () => {
 		const grid = await imagine('a quiet harbour');
-		await ui.button(grid, '2').click();
+		await ui.button(grid, 'U2').click();
 		const picked = ui.message('Image #2', 'a quiet harbour');
 		await picked.locator('.gallery-1 img').waitFor();
 		const before = playground.mj.generateRequests.length;

@@ -62,8 +62,19 @@ describe('slash-command definitions', () => {
 		for (const command of COMMANDS) expect(() => command.data.toJSON()).not.toThrow();
 	});
 
-	it('the commands are exactly the five generating ones, /settings, /server-settings, /jobs and /help', () => {
-		const expected = ['animate', 'help', 'imagine', 'jobs', 'omni', 'remix', 'server-settings', 'settings', 'style'];
+	it('the commands are exactly the five generating ones, /settings, /server-settings, /jobs, /info and /help', () => {
+		const expected = [
+			'animate',
+			'help',
+			'imagine',
+			'info',
+			'jobs',
+			'omni',
+			'remix',
+			'server-settings',
+			'settings',
+			'style',
+		];
 		expect(allDefinitions.map((definition) => definition.name).sort()).toEqual(expected);
 		expect([...commandMap().keys()].sort()).toEqual(expected);
 	});

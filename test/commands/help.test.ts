@@ -14,6 +14,9 @@ describe('the /help embed', () => {
 			animate: custom,
 			reroll: custom,
 			delete: custom,
+			vary: custom,
+			upscale: custom,
+			extend: custom,
 			dm: custom,
 		};
 		const embed = helpEmbed(definitions, emoji, DEFAULT_EMOJI_NOTE);

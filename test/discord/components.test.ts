@@ -18,32 +18,69 @@ import { finishedJob, JOB_ID, VIDEO } from '../actions/fixtures.js';
 const idsOf = (rows: ButtonRow[] | undefined) => (rows ?? []).map((row) => row.components.map((b) => b.custom_id));
 
 describe('result buttons', () => {
-	it('grid: 1–4 pick on the first row, reroll and delete on the second', () => {
-		expect(idsOf(resultComponents(JOB_ID, 'grid', 4))).toStrictEqual([
+	it('grid: U1–U4 pick on the first row, V1–V4 vary on the second, then reroll and delete', () => {
+		const rows = resultComponents(JOB_ID, 'grid', 4);
+		expect(idsOf(rows)).toStrictEqual([
 			[1, 2, 3, 4].map((n) => `mj:pick:${JOB_ID}:${n}`),
+			[1, 2, 3, 4].map((n) => `mj:vary:${JOB_ID}:${n}`),
 			[`mj:reroll:${JOB_ID}`, `mj:delete:${JOB_ID}`],
 		]);
+		expect(rows.slice(0, 2).map((row) => row.components.map((button) => button.label))).toStrictEqual([
+			['U1', 'U2', 'U3', 'U4'],
+			['V1', 'V2', 'V3', 'V4'],
+		]);
 	});
 
-	it('single image: remix, animate, reroll, delete; a pick’s buttons name its image', () => {
+	it('single image: Upscale, Vary, Remix, Animate, delete; a pick’s buttons name its image', () => {
 		expect(idsOf(resultComponents(JOB_ID, 'single', 1))).toStrictEqual([
-			[`mj:remix:${JOB_ID}:1`, `mj:animate:${JOB_ID}:1`, `mj:reroll:${JOB_ID}`, `mj:delete:${JOB_ID}`],
+			[
+				`mj:upscale:${JOB_ID}:1`,
+				`mj:vary:${JOB_ID}:1`,
+				`mj:remix:${JOB_ID}:1`,
+				`mj:animate:${JOB_ID}:1`,
+				`mj:delete:${JOB_ID}`,
+			],
 		]);
 		expect(idsOf(pickComponents(JOB_ID, 2))).toStrictEqual([
-			[`mj:remix:${JOB_ID}:3`, `mj:animate:${JOB_ID}:3`, `mj:reroll:${JOB_ID}:3`, `mj:delete:${JOB_ID}:3`],
+			[
+				`mj:upscale:${JOB_ID}:3`,
+				`mj:vary:${JOB_ID}:3`,
+				`mj:remix:${JOB_ID}:3`,
+				`mj:animate:${JOB_ID}:3`,
+				`mj:delete:${JOB_ID}:3`,
+			],
 		]);
 	});
 
-	it('video: reroll and delete only', () => {
-		expect(idsOf(resultComponents(JOB_ID, 'video', 2))).toStrictEqual([[`mj:reroll:${JOB_ID}`, `mj:delete:${JOB_ID}`]]);
+	it('upscaled image: Animate, Remix, delete (no upscale or vary of an upscale)', () => {
+		expect(idsOf(resultComponents(JOB_ID, 'upscaled', 1))).toStrictEqual([
+			[`mj:animate:${JOB_ID}:1`, `mj:remix:${JOB_ID}:1`, `mj:delete:${JOB_ID}`],
+		]);
+	});
+
+	it('video: Extend and Extend with prompt… per video of the batch, then reroll and delete', () => {
+		const rows = resultComponents(JOB_ID, 'video', 2);
+		expect(idsOf(rows)).toStrictEqual([
+			[`mj:extend:${JOB_ID}:1`, `mj:extendPrompt:${JOB_ID}:1`],
+			[`mj:extend:${JOB_ID}:2`, `mj:extendPrompt:${JOB_ID}:2`],
+			[`mj:reroll:${JOB_ID}`, `mj:delete:${JOB_ID}`],
+		]);
+		expect(rows[1]?.components.map((button) => button.label)).toStrictEqual(['Extend 2', 'Extend 2 with prompt…']);
+		expect(resultComponents(JOB_ID, 'video', 1)[0]?.components.map((button) => button.label)).toStrictEqual([
+			'Extend',
+			'Extend with prompt…',
+		]);
 	});
 
 	it('every button is a decodable custom id within Discord’s limits (≤ 5 per row, ≤ 100 chars)', () => {
 		for (const rows of [
 			resultComponents(JOB_ID, 'grid', 4),
 			resultComponents(JOB_ID, 'single', 1),
+			resultComponents(JOB_ID, 'upscaled', 1),
+			resultComponents(JOB_ID, 'video', 4),
 			pickComponents(JOB_ID, 3),
 		]) {
+			expect(rows.length).toBeLessThanOrEqual(5);
 			for (const row of rows) {
 				expect(row.type).toBe(ComponentType.ActionRow);
 				expect(row.components.length).toBeLessThanOrEqual(5);
@@ -60,12 +97,18 @@ describe('result buttons', () => {
 describe('a server’s own emoji', () => {
 	it('appear on the buttons and in the hint', () => {
 		const set = { ...ACTION_EMOJI, reroll: '<:spin:123456789012345678>', delete: '🗑️' };
-		const [, common] = resultComponents(JOB_ID, 'grid', 4, set);
+		const [, , common] = resultComponents(JOB_ID, 'grid', 4, set);
 		expect(common?.components.map((button) => button.emoji)).toStrictEqual([
 			{ id: '123456789012345678', name: 'spin' },
 			{ name: '🗑️' },
 		]);
-		expect(reactionHint('video', 1, set)).toBe('-# React <:spin:123456789012345678> reroll · 🗑️ delete · ✉️ DM me');
+		expect(reactionHint('empty', 1, set)).toBe('-# React <:spin:123456789012345678> reroll · 🗑️ delete · ✉️ DM me');
+		expect(reactionHint('video', 1, set)).toBe(
+			'-# React ⏩ extend · <:spin:123456789012345678> reroll · 🗑️ delete · ✉️ DM me',
+		);
+		expect(reactionHint('grid', 4, { ...set, vary: '🌀' })).toContain(
+			'(then 🌀 vary or ⬆️ upscale on the picked image)',
+		);
 	});
 });
 

@@ -23,7 +23,7 @@ describe('result action custom ids', () => {
 		for (const id of [
 			'',
 			'U1',
-			`mj:upscale:${JOB_ID}:1`,
+			`mj:zoom:${JOB_ID}:1`,
 			`mj:pick:${JOB_ID}:0`,
 			`mj:pick:${JOB_ID}:x`,
 			`mj:pick:${JOB_ID}:1:2`,

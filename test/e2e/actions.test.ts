@@ -90,7 +90,7 @@ describe.each([
 		return file!.data;
 	}
 
-	it('grid results carry pick, reroll and delete buttons and the reaction hint', async () => {
+	it('grid results carry pick (U1–U4), vary (V1–V4), reroll and delete buttons and the reaction hint', async () => {
 		const grid = await imagine();
 		const message = world.discord.messages.get(grid.messageId)!;
 		const ids = (message.components ?? []).flatMap((row) =>
@@ -99,6 +99,7 @@ describe.each([
 		expect(ids).toEqual(
 			[1, 2, 3, 4]
 				.map((n) => `mj:pick:${grid.jobId}:${n}`)
+				.concat([1, 2, 3, 4].map((n) => `mj:vary:${grid.jobId}:${n}`))
 				.concat(`mj:reroll:${grid.jobId}`, `mj:delete:${grid.jobId}`),
 		);
 		expect(message.content).toContain('React 1️⃣–4️⃣ pick');
@@ -116,9 +117,10 @@ describe.each([
 		expect(bodyOf(post)['message_reference']).toMatchObject({ message_id: grid.messageId });
 		expect(post.files[0]!.data.equals(imageOf(grid.messageId, 2))).toBe(true);
 		expect(customIdsOf(post)).toEqual([
+			`mj:upscale:${grid.jobId}:2`,
+			`mj:vary:${grid.jobId}:2`,
 			`mj:remix:${grid.jobId}:2`,
 			`mj:animate:${grid.jobId}:2`,
-			`mj:reroll:${grid.jobId}:2`,
 			`mj:delete:${grid.jobId}:2`,
 		]);
 		expect(contentOf(post)).toContain('Image #2');
@@ -572,7 +574,7 @@ describe('acting on results fails safely', () => {
 		expect(discord.violations).toEqual([]);
 	});
 
-	it('gives video results reroll and delete only; 🎨 on a video means nothing', async () => {
+	it('gives video results extend, reroll and delete only; 🎨 on a video means nothing', async () => {
 		const video = await run({
 			name: 'animate',
 			options: [
@@ -585,7 +587,7 @@ describe('acting on results fails safely', () => {
 		expect(message.attachments.map((a) => a.content_type)).toEqual(['video/mp4']);
 		expect(JSON.stringify(message.components)).not.toContain('mj:pick');
 		expect(JSON.stringify(message.components)).not.toContain('mj:remix');
-		expect(message.content).toContain('React 🔁 reroll · ❌ delete');
+		expect(message.content).toContain('React ⏩ extend · 🔁 reroll · ❌ delete');
 
 		const from = discord.requests.length;
 		discord.sendReaction({ messageId: video.messageId, emoji: emoji('🎨') });

@@ -10,7 +10,7 @@ import { FAKE_IDS, startFakeDiscord, type FakeDiscord } from '../../fakes/discor
 import { startFakeMidjourney, type FakeMidjourney } from '../../fakes/midjourney.js';
 import { startBot, type Bot } from '../../src/bot.js';
 import { JobRepository } from '../../src/jobs/repository.js';
-import type { JobRecord } from '../../src/jobs/types.js';
+import { promptOf, type JobRecord } from '../../src/jobs/types.js';
 import { createLogger } from '../../src/logger.js';
 import { REDIS_TESTS_ENABLED, startRedis, type RedisServer } from '../support/redis.js';
 import { eventually, logSink, replicaConfig } from './harness.js';
@@ -60,7 +60,7 @@ describe.runIf(REDIS_TESTS_ENABLED)('rate limits shared by two processes on one 
 		const jobs = new JobRepository(bot.store);
 		for (const id of await jobs.listOpen()) {
 			const job = await jobs.get(id);
-			if (job?.request.prompt === prompt) return job;
+			if (job && promptOf(job) === prompt) return job;
 		}
 		return undefined;
 	}

@@ -3,7 +3,7 @@ import { DEFAULT_MOTION } from '../../src/api/spec.js';
 import type { GenerateRequest } from '../../src/api/types.js';
 import { toGenerateBody } from '../../src/api/wire.js';
 import type { GenerationOptionValues } from '../../src/jobs/options.js';
-import { buildGenerateRequest, type JobInput, type JobKind } from '../../src/jobs/request.js';
+import { buildGenerateRequest, type JobInput, type CommandKind } from '../../src/jobs/request.js';
 
 /** Every kind of job, each named once: a kind added to `JobKind` and missing here does not compile. */
 const JOB_KINDS = Object.keys({
@@ -12,7 +12,7 @@ const JOB_KINDS = Object.keys({
 	animate: true,
 	style: true,
 	omni: true,
-} satisfies Record<JobKind, true>) as JobKind[];
+} satisfies Record<CommandKind, true>) as CommandKind[];
 
 const PROMPT = 'a lighthouse at dusk';
 const IMAGE = 'https://cdn.example.com/source.png';

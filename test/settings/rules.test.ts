@@ -51,7 +51,7 @@ describe('checkTaskType', () => {
 	it('names the command, what is allowed, and the setting', () => {
 		const refused = checkTaskType(server({ allowedTaskTypes: ['mj_txt2img'] }), 'mj_omni_reference');
 		expect(!refused.ok && describeRefusal(refused.refusal)).toBe(
-			'This server does not allow `omni` jobs (`mj_omni_reference`); allowed here: `imagine`. A server admin controls this with `/server-settings set allowed_commands`.',
+			'This server does not allow `omni` jobs; allowed here: `imagine`. A server admin controls this with `/server-settings set allowed_commands`.',
 		);
 	});
 
@@ -91,7 +91,7 @@ describe('applyRequestRules', () => {
 		const restricted = server({ allowedSpeeds: ['fast', 'turbo'] });
 		expect(applyRequestRules(restricted, IMAGINE)).toMatchObject({ ok: true, request: { params: { speed: 'fast' } } });
 		const video = applyRequestRules(restricted, VIDEO);
-		expect(video.ok && video.request.params).not.toHaveProperty('speed');
+		expect(video.ok && 'params' in video.request && video.request.params).not.toHaveProperty('speed');
 	});
 
 	it('refuses a disallowed speed or task type rather than changing it', () => {

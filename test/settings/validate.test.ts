@@ -139,6 +139,9 @@ describe('emoji', () => {
 			reroll: '🔄',
 			delete: '❌',
 			dm: '✉️',
+			vary: '🔀',
+			upscale: '⬆️',
+			extend: '⏩',
 		});
 	});
 });
