@@ -35,7 +35,8 @@ export async function handleActionInteraction(
 	);
 
 	if (interaction.isButton()) {
-		if (id.action === 'prompt' || id.action === 'extendManual') throw UserError.localized('stale', 'actions.staleButton');
+		if (id.action === 'prompt' || id.action === 'extendManual')
+			throw UserError.localized('stale', 'actions.staleButton');
 		if (id.action === 'remix') {
 			await openRemixForm(deps, interaction, invocation, id);
 			return;
