@@ -5,7 +5,7 @@
  * suite's fake Discord and fake Midjourney, measures each figure against a baseline taken in the same run, prints one
  * table and writes bench-results/latest.json (and bench-results/<run id>.json). Bot logs go to bench-results/logs/,
  * profiles (with --profile) to bench-results/profiles/ (`snapshot`: heap snapshots of the memory figure's bot, idle
- * and with the jobs pending). `--env` adds a variable to the bot's environment (to compare a
+ * and with the jobs pending, and of the burst's bot right after its burst). `--env` adds a variable to the bot's environment (to compare a
  * setting, e.g. `--env=LOG_LEVEL=warn`); the figures then no longer measure the defaults, and the JSON says so.
  *
  * Exit code: 1 when a figure could not be measured (or, with --strict, when one misses its target); 0 otherwise.

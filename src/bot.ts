@@ -20,7 +20,7 @@ import { JobRepository } from './jobs/repository.js';
 import { JobService } from './jobs/service.js';
 import { protectSecrets, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { createApp } from './server/app.js';
+import { appGuard, createApp, type AppDependencies } from './server/app.js';
 import { callbackUrlFor, resolveCallbackSecret } from './server/callbackSigning.js';
 import { boundPort, listen } from './server/listen.js';
 import { createMetricsApp } from './server/metricsRoute.js';
@@ -175,7 +175,7 @@ async function startHttp(
 		maxAgeMs: READINESS_MAX_AGE_MS,
 		timeoutMs: READINESS_TIMEOUT_MS,
 	});
-	const app = createApp({
+	const appDependencies: AppDependencies = {
 		acceptCallback: async (jobId, report) => jobs.acceptCallback(jobId, report),
 		callbackSecret,
 		providerWebhookKey: config.mjWebhookHmacKey,
@@ -183,8 +183,10 @@ async function startHttp(
 		metrics,
 		metricsToken: config.metrics.token,
 		readiness: async () => ({ gateway: client.isReady(), store: await storeReady() }),
-	});
-	const server = await listen(app.fetch, { port: config.port, hostname: config.host, limits: config.http });
+	};
+	const app = createApp(appDependencies);
+	const guard = appGuard(appDependencies);
+	const server = await listen(app.fetch, { port: config.port, hostname: config.host, limits: config.http, guard });
 	const port = boundPort(server);
 	const mode = config.publicUrl ? 'callbacks' : 'polling';
 	logger.info({ port, host: config.host, mode }, 'HTTP server listening');

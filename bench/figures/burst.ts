@@ -16,6 +16,18 @@ import { deployedRuntime, describeBreakdown, type Breakdown } from './memory.js'
 const MB = 1024 * 1024;
 const ACK_LIMIT_MS = 3000;
 
+/** The start of the reply a member gets when the bot's store did not answer in time (English catalogue). */
+const STORE_REFUSAL = 'The bot cannot take work right now';
+
+/** Whether a recorded request tells a member the store is unavailable (their command was not taken). */
+function isStoreRefusal(body: unknown): boolean {
+	const content = (body as { content?: unknown } | undefined)?.content;
+	const embeds = (body as { embeds?: Array<{ description?: unknown }> } | undefined)?.embeds ?? [];
+	return [content, ...embeds.map((embed) => embed.description)].some(
+		(text) => typeof text === 'string' && text.includes(STORE_REFUSAL),
+	);
+}
+
 /** Edits of an interaction's own reply without files: its "queued" / "working" message, not a result. */
 const REPLY_EDIT = /^\/webhooks\/\d+\/([^/]+)\/messages\/@original$/;
 
@@ -36,9 +48,11 @@ export async function burstFigure(context: BenchContext): Promise<Figure> {
 		await bot.call('resetPeak');
 		const generatesBefore = world.mj.generateRequests.length;
 		const edits: number[] = [];
+		let storeRefusals = 0;
 		let discordRequests = 0;
 		const stopCounting = world.discord.onRequest((request) => {
 			discordRequests++;
+			if (isStoreRefusal(request.body)) storeRefusals++;
 			if (request.method === 'PATCH' && request.files.length === 0 && REPLY_EDIT.test(request.path))
 				edits.push(performance.now());
 		});
@@ -49,6 +63,8 @@ export async function burstFigure(context: BenchContext): Promise<Figure> {
 		// Where the memory is right after the burst (V8 heap, malloc, REST handlers: one per interaction token).
 		const burstBreakdown = await bot.call<Breakdown>('breakdown');
 		context.log(`  right after the burst: ${describeBreakdown(burstBreakdown)}`);
+		// What holds the memory (after the figures above: writing a snapshot takes time and memory of its own).
+		if (context.heapSnapshots) context.log(`  heap snapshot: ${await bot.call<string>('heapSnapshot')}`);
 		context.log(
 			`  ${dispatched.acknowledged}/${count} acknowledged in ${round(dispatched.seconds, 1)} s (${dispatched.late} late or missing); RSS ${mb(afterBurst.rss)} MB right after, peak ${mb(afterBurst.peakRss)} MB`,
 		);
@@ -69,10 +85,11 @@ export async function burstFigure(context: BenchContext): Promise<Figure> {
 		const editsPerSecond = perSecond(editsInWatch, watchFrom, sizes.burstWatchSeconds);
 		const cpuWatchS = (cpuEnd - cpuAfterBurst) / 1000;
 		const ackP99 = percentile(dispatched.ackMs, 99);
-		const allInTime = dispatched.late === 0 && dispatched.acknowledged === count;
+		// A member told to try again was acknowledged in time but not served.
+		const allInTime = dispatched.late === 0 && dispatched.acknowledged === count && storeRefusals === 0;
 		const peak = end.peakRss;
 		const notes = [
-			`${count} interactions dispatched in ${round(dispatched.seconds, 1)} s (≤ 20 unacknowledged): ${dispatched.acknowledged} acknowledged, ${dispatched.late} late (> 3 s) or missing, acknowledgement p50 ${round(percentile(dispatched.ackMs, 50))} ms, p99 ${round(ackP99)} ms`,
+			`${count} interactions dispatched in ${round(dispatched.seconds, 1)} s (≤ 20 unacknowledged): ${dispatched.acknowledged} acknowledged, ${dispatched.late} late (> 3 s) or missing, ${storeRefusals} refused because the store did not answer in time, acknowledgement p50 ${round(percentile(dispatched.ackMs, 50))} ms, p99 ${round(ackP99)} ms`,
 			`RSS idle ${mb(idle.rss)} MB, right after the burst ${mb(afterBurst.rss)} MB, peak ${mb(peak)} MB over the burst and ${round(watchSeconds, 0)} s after it (${mb(end.rss)} MB at the end); right after: ${describeBreakdown(burstBreakdown)}`,
 			`bot CPU ${round((cpuAfterBurst - cpuStart) / 1000, 1)} s during the burst, ${round(cpuWatchS, 1)} s in the ${round(watchSeconds, 0)} s after (${round((100 * cpuWatchS) / watchSeconds, 0)}% of one core); ${submitted} jobs submitted to the provider meanwhile, the rest waiting in the bot's queue`,
 			`Discord requests on waiting members' replies (queue-position edits) in the ${round(watchSeconds, 0)} s after: ${editsInWatch.length} (${round(editsInWatch.length / watchSeconds, 1)}/s, busiest second ${Math.max(0, ...editsPerSecond)}); all Discord requests ${round((discordRequests - requestsAtWatch) / watchSeconds, 1)}/s`,
@@ -85,7 +102,7 @@ export async function burstFigure(context: BenchContext): Promise<Figure> {
 			baseline: mb(idle.rss),
 			baselineLabel: 'idle after ready',
 			ratio: ratioOf(peak, idle.rss),
-			target: `≤ ${MEMORY_BOUND_BYTES / MB} MB; all acknowledged ≤ 3 s`,
+			target: `≤ ${MEMORY_BOUND_BYTES / MB} MB; all acknowledged ≤ 3 s, none refused`,
 			pass: peak <= MEMORY_BOUND_BYTES && allInTime,
 			notes,
 			details: {
@@ -93,6 +110,7 @@ export async function burstFigure(context: BenchContext): Promise<Figure> {
 				dispatchSeconds: round(dispatched.seconds, 2),
 				acknowledged: dispatched.acknowledged,
 				lateOrMissing: dispatched.late,
+				storeRefusals,
 				ackP50Ms: round(percentile(dispatched.ackMs, 50)),
 				ackP99Ms: round(ackP99),
 				ackLimitMs: ACK_LIMIT_MS,

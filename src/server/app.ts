@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { StoreUnavailableError } from '../store/unavailable.js';
 import { callbackRoute, type CallbackRouteDependencies } from './callbackRoute.js';
+import { forgedCallbackGuard, type RequestGuard } from './forgedCallbacks.js';
 import { serveMetrics } from './metricsRoute.js';
 
 export { CALLBACK_BODY_LIMIT_BYTES } from './callbackRoute.js';
@@ -44,4 +45,14 @@ export function createApp(deps: AppDependencies): Hono {
 		return c.json({ error: 'internal error' }, 500);
 	});
 	return app;
+}
+
+/** The app's guard for Node's listener: forged callback URLs refused before Hono (see forgedCallbacks.ts). */
+export function appGuard(deps: CallbackRouteDependencies): RequestGuard {
+	const refused = deps.metrics?.callbacks.labels({ result: 'bad-signature' });
+	return forgedCallbackGuard({
+		callbackSecret: deps.callbackSecret,
+		logger: deps.logger,
+		onRefused: () => refused?.inc(),
+	});
 }

@@ -3,10 +3,11 @@
  * Node's defaults let a client take a minute to send its headers and five to send its request, without limit on
  * how many connections do so at once: a few hundred slow sockets would keep the provider's callbacks out.
  */
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { HttpLimits } from '../config.js';
+import type { RequestGuard } from './forgedCallbacks.js';
 
 export type FetchHandler = Parameters<typeof serve>[0]['fetch'];
 
@@ -15,7 +16,7 @@ const MAX_CHECK_INTERVAL_MS = 1_000;
 
 export async function listen(
 	fetch: FetchHandler,
-	{ port, hostname, limits }: { port: number; hostname: string; limits: HttpLimits },
+	{ port, hostname, limits, guard }: { port: number; hostname: string; limits: HttpLimits; guard?: RequestGuard },
 ): Promise<Server> {
 	return new Promise((resolve, reject) => {
 		const server = serve(
@@ -23,6 +24,7 @@ export async function listen(
 				fetch,
 				port,
 				hostname,
+				...(guard ? { createServer: guardedServer(guard) } : {}),
 				serverOptions: {
 					headersTimeout: limits.headersTimeoutMs,
 					requestTimeout: limits.requestTimeoutMs,
@@ -37,6 +39,15 @@ export async function listen(
 		server.maxConnections = limits.maxConnections;
 		server.once('error', reject);
 	});
+}
+
+/** Node's `createServer` with `guard` in front of the app: what it answers never reaches Hono. */
+function guardedServer(guard: RequestGuard): typeof createServer {
+	const create = (options: ServerOptions, listener: RequestListener): Server =>
+		createServer(options, (request, response) => {
+			if (!guard(request, response)) void listener(request, response);
+		});
+	return create as typeof createServer;
 }
 
 /** The port a listener actually bound (PORT=0 picks a free one). */

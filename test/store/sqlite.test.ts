@@ -28,6 +28,14 @@ function keyv<Value>(table: string, namespace = table): Keyv<Value> {
 }
 
 describe('SqliteKeyvStore under Keyv', () => {
+	it('keeps the order of writes to one key made at once, across many keys', async () => {
+		const jobs = keyv<number>('jobs');
+		const keys = Array.from({ length: 40 }, (_, index) => `job-${index}`);
+		// Not awaited one by one: the writes run side by side, those of one key in the order they were made.
+		await Promise.all(keys.flatMap((key) => [1, 2, 3, 4, 5].map(async (version) => jobs.set(key, version))));
+		expect(await jobs.get(keys)).toEqual(keys.map(() => 5));
+	});
+
 	it('sets, gets, checks, deletes, and reads many at once', async () => {
 		const jobs = keyv<{ prompt: string }>('jobs');
 		await jobs.set('a', { prompt: 'a cat' });
