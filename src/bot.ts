@@ -17,6 +17,7 @@ import { tellAdminsKeyRefused } from './discord/keyRefusedNotice.js';
 import { DEFAULT_UPLOAD_LIMIT_BYTES, DiscordPublisher } from './discord/publisher.js';
 import { registerEvents } from './events/index.js';
 import type { JobServiceOptions } from './jobs/contracts.js';
+import { PendingPrompts } from './jobs/pendingPrompts.js';
 import { JobRepository } from './jobs/repository.js';
 import { JobService } from './jobs/service.js';
 import { protectSecrets, type Logger } from './logger.js';
@@ -245,11 +246,13 @@ async function connectGateway(config: Config, services: Services, logger: Logger
 		logger,
 		gate: settings,
 		emojiFor: async (guildId) => settings.emojiFor(guildId),
+		blockedWordsFor: async (guildId) => (await settings.settings.server(guildId)).blockedWords ?? [],
 		downloadAllowHosts: config.downloadAllowHosts,
 		commandGuildId: config.devGuildId,
 		noticeDeleteAfterMs: config.refusalNoticeDeleteMs,
 	});
-	registerEvents(client, { jobs, logger, commands: commandMap(), actions, settings, api, keys });
+	const pendingPrompts = new PendingPrompts(store);
+	registerEvents(client, { jobs, logger, commands: commandMap(), actions, settings, api, pendingPrompts, keys });
 	const ready = once(client, 'clientReady');
 	await client.login(config.discordToken);
 	await ready;

@@ -4,6 +4,8 @@
  * callers that act on the kind rather than the words. Anything else that escapes a handler is logged in full and the
  * member gets a generic apology.
  */
+import { DEFAULT_LANGUAGE, t, type Language, type MessageKey, type MessageVars } from './i18n/index.js';
+
 export type RefusalCode =
 	/** An option, value or form field the member gave is wrong or missing. */
 	| 'invalid-input'
@@ -26,12 +28,33 @@ export type RefusalCode =
 	/** The member's DMs are closed to the bot. */
 	| 'dms-closed';
 
+/** The words of a refusal in the reader's language (a plain string reads the same in every language). */
+export type Wording = string | ((language: Language) => string);
+
 export class UserError extends Error {
+	readonly #wording: Wording;
+
 	public constructor(
 		public readonly code: RefusalCode,
-		message: string,
+		wording: Wording,
 	) {
-		super(message);
+		// The message (logs, tests) is the English wording.
+		super(typeof wording === 'string' ? wording : wording(DEFAULT_LANGUAGE));
 		this.name = 'UserError';
+		this.#wording = wording;
 	}
+
+	/** A refusal worded by the catalogues' message at `key`. */
+	public static localized(code: RefusalCode, key: MessageKey, vars: MessageVars = {}): UserError {
+		return new UserError(code, (language) => t(language, key, vars));
+	}
+
+	/** The refusal in `language`. */
+	public wordedIn(language: Language): string {
+		return wordIn(this.#wording, language);
+	}
+}
+
+export function wordIn(wording: Wording, language: Language): string {
+	return typeof wording === 'string' ? wording : wording(language);
 }

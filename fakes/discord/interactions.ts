@@ -246,6 +246,7 @@ export class Interactions {
 		const context = {
 			...this.#context({ userId: input.userId, channelId: message.channel_id }),
 			memberPermissions: input.memberPermissions,
+			locale: input.locale,
 		};
 		const record = this.#register(InteractionType.MessageComponent, context, { sourceMessageId: message.id });
 		const componentType = input.componentType ?? ComponentType.Button;
@@ -268,6 +269,7 @@ export class Interactions {
 				guildId: opener?.guildId,
 			}),
 			memberPermissions: input.memberPermissions,
+			locale: input.locale,
 		};
 		const record = this.#register(InteractionType.ModalSubmit, context, message ? { sourceMessageId: message.id } : {});
 		const layout = input.layout ?? modalLayout(opener?.modal) ?? 'label';

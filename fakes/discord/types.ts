@@ -124,6 +124,8 @@ export interface SendComponentInput {
 	/** For select menus. */
 	values?: string[];
 	memberPermissions?: string;
+	/** The clicking member's Discord language; default `en-US`. */
+	locale?: string;
 }
 
 export interface SendModalSubmitInput {
@@ -137,6 +139,8 @@ export interface SendModalSubmitInput {
 	/** Shape of the submitted components; default mirrors the modal the bot showed, else 'label'. */
 	layout?: 'label' | 'actionRow';
 	memberPermissions?: string;
+	/** The submitting member's Discord language; default `en-US`. */
+	locale?: string;
 }
 
 export interface InteractionHandle {

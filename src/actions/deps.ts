@@ -27,6 +27,8 @@ export interface ActionDeps {
 	notices?: Pick<RefusalNotices, 'tell'>;
 	/** The emoji a server gives the actions; without it, {@link ACTION_EMOJI} everywhere. */
 	emojiFor?: (guildId: string) => Promise<ActionEmojiSet>;
+	/** The words a server blocks in prompts (a form's edited prompt); without it, none. */
+	blockedWordsFor?: (guildId: string) => Promise<readonly string[]>;
 	/** Hosts files are fetched from without the public-address check; none by default. */
 	downloadAllowHosts?: readonly string[];
 	now: () => number;

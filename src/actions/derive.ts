@@ -4,6 +4,7 @@
  */
 import { isFollowUp, type SubmitRequest } from '../api/types.js';
 import { describeRefusal } from '../discord/refusals.js';
+import { t, translatorFor } from '../i18n/index.js';
 import type { CommandKind, JobKind } from '../jobs/request.js';
 import { promptOf, type FinishedJob, type JobParent, type JobRecord, type LineageStep } from '../jobs/types.js';
 import { UserError } from '../userError.js';
@@ -38,7 +39,8 @@ export async function assertMayRun(deps: ActionDeps, invocation: ActingInvocatio
 		userId: invocation.userId,
 		server: invocation.server,
 	});
-	if (refusal !== undefined) throw new UserError('not-permitted', `Nothing was submitted. ${refusal}`);
+	if (refusal !== undefined)
+		throw new UserError('not-permitted', (language) => t(language, 'errors.nothingSubmitted', { reason: refusal }));
 }
 
 /** The result a derived job records as its parent: for lineage, the link back, and the prompt a follow-up shows. */
@@ -76,8 +78,12 @@ export async function startDerived(
 		kind: job.kind,
 		request: job.request,
 	});
-	if (authorization && !authorization.ok)
-		throw new UserError('rule', `Nothing was submitted. ${describeRefusal(authorization.refusal)}`);
+	if (authorization && !authorization.ok) {
+		const { refusal } = authorization;
+		throw new UserError('rule', (language) =>
+			t(language, 'errors.nothingSubmitted', { reason: describeRefusal(refusal, translatorFor(language)) }),
+		);
+	}
 	try {
 		await invocation.responder.defer('public');
 		const started = await deps.jobs.start({
@@ -89,6 +95,8 @@ export async function startDerived(
 				channelId: invocation.channelId,
 				requesterId: invocation.userId,
 				...invocation.responder.jobTarget(),
+				// A job started from a result speaks in the channel as the result did.
+				...(source.job.target.language ? { language: source.job.target.language } : {}),
 			},
 			parent: job.parent ?? parentOf(invocation, source.job, job.imageIndex),
 		});
@@ -107,7 +115,7 @@ export async function startDerived(
 /** The image's URL for the API: Discord's copy, freshly signed when the message is at hand. */
 async function imageUrl(invocation: Invocation, source: ActionableResult, index: number): Promise<string> {
 	if (source.shape !== 'grid' && source.shape !== 'single') {
-		throw new UserError('not-applicable', 'Only images can be remixed or animated.');
+		throw UserError.localized('not-applicable', 'actions.onlyImagesRemixedOrAnimated');
 	}
 	const files = withFreshUrls(source.files, await invocation.attachments());
 	return fileAt({ ...source, files }, index).url;

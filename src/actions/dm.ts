@@ -17,9 +17,6 @@ import { fetchFiles, jumpLink, quotePrompt } from './text.js';
 const PROMPT_SHOWN = 1200;
 
 /** The member's DMs are closed to the bot (refusal code `dms-closed`): a refusal that cannot itself be told by DM. */
-const DMS_CLOSED =
-	'I can’t send you direct messages. Allow DMs from members of this server (Privacy Settings) and try again.';
-
 export async function sendByDm(
 	deps: ActionDeps,
 	invocation: Invocation,
@@ -29,7 +26,7 @@ export async function sendByDm(
 	await invocation.responder.defer('private');
 	const all = withFreshUrls(result.files, await invocation.attachments());
 	const wanted = index === undefined ? all : [fileAt({ ...result, files: all }, index)];
-	if (wanted.length === 0) throw new UserError('not-applicable', 'This result has no files to send.');
+	if (wanted.length === 0) throw UserError.localized('not-applicable', 'dm.noFiles');
 	const downloads = await fetchFiles(wanted, DEFAULT_UPLOAD_LIMIT_BYTES, deps.downloadAllowHosts);
 	const files: OutgoingFile[] = downloads.flatMap((download) => (download.ok ? [download.file] : []));
 	const links = downloads.flatMap((download, position) =>
@@ -57,7 +54,7 @@ export async function sendByDm(
 			files,
 		});
 	} catch (error) {
-		if (isDmClosed(error)) throw new UserError('dms-closed', DMS_CLOSED);
+		if (isDmClosed(error)) throw UserError.localized('dms-closed', 'dm.closed');
 		throw error;
 	}
 	invocation.log.info({ jobId: job.id, files: files.length, links: links.length }, 'Result sent by DM');

@@ -50,6 +50,8 @@ export interface ResultActionsOptions {
 	gate?: JobGate;
 	/** The emoji each server gives the actions (`SettingsService.emojiFor`). */
 	emojiFor?: (guildId: string) => Promise<ActionEmojiSet>;
+	/** The words each server blocks in prompts. */
+	blockedWordsFor?: (guildId: string) => Promise<readonly string[]>;
 	/** Hosts files are fetched from without the public-address check (`DOWNLOAD_ALLOW_HOSTS`). */
 	downloadAllowHosts?: readonly string[];
 	/** The server the slash commands are registered to (`DEV_GUILD_ID`); undefined: globally. */
@@ -85,6 +87,7 @@ export function createResultActions(options: ResultActionsOptions): ResultAction
 		notices,
 		...(options.gate ? { gate: options.gate } : {}),
 		...(options.emojiFor ? { emojiFor: options.emojiFor } : {}),
+		...(options.blockedWordsFor ? { blockedWordsFor: options.blockedWordsFor } : {}),
 		...(options.downloadAllowHosts ? { downloadAllowHosts: options.downloadAllowHosts } : {}),
 	};
 	return {

@@ -5,10 +5,12 @@
 import { PermissionFlagsBits, type ButtonInteraction, type ModalSubmitInteraction } from 'discord.js';
 import { extendModal, PROMPT_INPUT_ID, remixModal } from '../discord/components.js';
 import { decodeActionId } from '../discord/customId.js';
+import { assertFormPrompt } from '../discord/formPrompt.js';
 import { assertNoProblems, validatePrompt } from '../discord/input.js';
+import { t } from '../i18n/index.js';
 import { promptOf } from '../jobs/types.js';
 import type { Logger } from '../logger.js';
-import { UserError } from '../userError.js';
+import { UserError, type Wording } from '../userError.js';
 import type { ActionDeps } from './deps.js';
 import { assertMayRun } from './derive.js';
 import { followUpRequest } from './followUps.js';
@@ -16,7 +18,7 @@ import { InteractionResponder, type Invocation } from './invocation.js';
 import { admit, perform } from './perform.js';
 import { fileAt, loadResult } from './result.js';
 
-export const STALE_BUTTON = 'This button is no longer supported. Run the command again for a fresh result.';
+export const STALE_BUTTON = t('en', 'actions.staleButton');
 
 export async function handleActionInteraction(
 	deps: ActionDeps,
@@ -25,7 +27,7 @@ export async function handleActionInteraction(
 ): Promise<void> {
 	const id = decodeActionId(interaction.customId);
 	const message = interaction.message;
-	if (!id || !message) throw new UserError('stale', STALE_BUTTON);
+	if (!id || !message) throw UserError.localized('stale', 'actions.staleButton');
 	const invocation = invocationOf(
 		interaction,
 		message,
@@ -33,7 +35,8 @@ export async function handleActionInteraction(
 	);
 
 	if (interaction.isButton()) {
-		if (id.action === 'prompt' || id.action === 'extendManual') throw new UserError('stale', STALE_BUTTON);
+		if (id.action === 'prompt' || id.action === 'extendManual')
+			throw UserError.localized('stale', 'actions.staleButton');
 		if (id.action === 'remix') {
 			await openRemixForm(deps, interaction, invocation, id);
 			return;
@@ -47,10 +50,12 @@ export async function handleActionInteraction(
 	}
 
 	if ((id.action !== 'prompt' && id.action !== 'extendManual') || id.index === undefined)
-		throw new UserError('stale', STALE_BUTTON);
-	const problems: string[] = [];
+		throw UserError.localized('stale', 'actions.staleButton');
+	const problems: Wording[] = [];
 	const prompt = validatePrompt(readPrompt(interaction), problems);
 	assertNoProblems(problems);
+	const guildId = interaction.guildId;
+	assertFormPrompt(prompt, guildId && deps.blockedWordsFor ? await deps.blockedWordsFor(guildId) : []);
 	const action = id.action === 'prompt' ? 'remix' : 'extend';
 	await perform(deps, invocation, { action, jobId: id.jobId, index: id.index, prompt });
 }
@@ -95,7 +100,7 @@ async function openRemixForm(
 ): Promise<void> {
 	const result = await loadResult(deps.repository, id.jobId);
 	if (result.shape !== 'grid' && result.shape !== 'single')
-		throw new UserError('not-applicable', 'Only images can be remixed.');
+		throw UserError.localized('not-applicable', 'actions.onlyImagesRemixed');
 	const index = id.index ?? 0;
 	fileAt(result, index);
 	// Refused before the form opens, rather than after the member has edited the prompt.

@@ -14,15 +14,14 @@ import {
 	type APIGuildMember,
 	type REST,
 } from 'discord.js';
+import { t } from '../i18n/index.js';
 import type { JobRepository } from '../jobs/repository.js';
 import type { JobRecord } from '../jobs/types.js';
 import { UserError } from '../userError.js';
 import type { Invocation, ServerView } from './invocation.js';
 
-export const NOT_A_MEMBER =
-	'You are no longer a member of the server this result comes from, so its buttons and reactions no longer work for you.';
-export const BOT_NOT_IN_SERVER =
-	'The bot is no longer in the server this result comes from, so its buttons and reactions no longer work.';
+export const NOT_A_MEMBER = t('en', 'actions.notAMember');
+export const BOT_NOT_IN_SERVER = t('en', 'actions.botNotInServer');
 
 /** How far up a chain of jobs started from DMs to look for the channel the first was asked for in. */
 const MAX_ANCESTORS = 20;
@@ -39,10 +38,10 @@ export async function fetchServerMember(rest: REST, guildId: string, userId: str
 	} catch (error) {
 		const code = discordCode(error);
 		if (code === RESTJSONErrorCodes.UnknownMember || code === RESTJSONErrorCodes.UnknownUser) {
-			throw new UserError('not-a-member', NOT_A_MEMBER);
+			throw UserError.localized('not-a-member', 'actions.notAMember');
 		}
 		if (code === RESTJSONErrorCodes.UnknownGuild || code === RESTJSONErrorCodes.MissingAccess) {
-			throw new UserError('unavailable', BOT_NOT_IN_SERVER);
+			throw UserError.localized('unavailable', 'actions.botNotInServer');
 		}
 		throw error;
 	}

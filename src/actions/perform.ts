@@ -65,6 +65,6 @@ export async function admit(deps: ActionDeps, invocation: Invocation, job: JobRe
 }
 
 function imageIndex(request: ActionRequest): number {
-	if (request.index === undefined) throw new UserError('stale', 'This button does not say which image it is for.');
+	if (request.index === undefined) throw UserError.localized('stale', 'actions.noImageIndex');
 	return request.index;
 }

@@ -23,7 +23,7 @@ export async function pickImage(
 	result: ActionableResult,
 	index: number,
 ): Promise<void> {
-	if (result.shape !== 'grid') throw new UserError('not-applicable', 'Only a grid of images has images to pick.');
+	if (result.shape !== 'grid') throw UserError.localized('not-applicable', 'pick.onlyGrid');
 	fileAt(result, index);
 	const { job } = result;
 	// Checked before acknowledging, so a button can answer privately.
@@ -80,10 +80,7 @@ async function pickMessage(
 	const [download] = await fetchFiles([file], limit, deps.downloadAllowHosts);
 	if (!download || isGone(download)) {
 		invocation.log.warn({ jobId: job.id, index: file.index, download }, 'Picked image could not be fetched');
-		throw new UserError(
-			'unavailable',
-			`Image #${file.index + 1} of this result is no longer available: its file could not be fetched.`,
-		);
+		throw UserError.localized('unavailable', 'pick.fileGone', { number: file.index + 1 });
 	}
 	const picker = invocation.userId === job.target.requesterId ? '' : ` · picked by <@${invocation.userId}>`;
 	const lines = [

@@ -24,7 +24,6 @@ import { UserError } from '../userError.js';
 import { emojiSetFor, type ActionDeps } from './deps.js';
 import { reactionMeaning } from './emoji.js';
 import { ReactionResponder, type Invocation, type ServerView } from './invocation.js';
-import { NOT_A_MEMBER } from './member.js';
 import { perform } from './perform.js';
 import type { ResultMessageRef } from './records.js';
 import { loadResult, type ActionableResult } from './result.js';
@@ -182,7 +181,7 @@ function serverOf(
 ): ServerView {
 	const present = async (): Promise<MemberInChannel> => {
 		const found = await member();
-		if (!found) throw new UserError('not-a-member', NOT_A_MEMBER);
+		if (!found) throw UserError.localized('not-a-member', 'actions.notAMember');
 		return found;
 	};
 	return {

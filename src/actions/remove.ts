@@ -4,11 +4,12 @@
  */
 import { RESTJSONErrorCodes, Routes } from 'discord.js';
 import { isDiscordError } from '../discord/respond.js';
+import { t } from '../i18n/index.js';
 import { UserError } from '../userError.js';
 import type { ActionDeps } from './deps.js';
 import type { Invocation } from './invocation.js';
 
-export const ONLY_REQUESTER = 'Only the requester can delete this.';
+export const ONLY_REQUESTER = t('en', 'actions.onlyRequester');
 
 /** Deletes the message the member acted on. `index` is set when that message shows a picked image. */
 export async function deleteResult(
@@ -20,12 +21,7 @@ export async function deleteResult(
 	const pick = subject.index === undefined ? undefined : await deps.records.pick(subject.jobId, subject.index);
 	const owners = [job?.target.requesterId, pick?.messageId === invocation.messageId ? pick.pickedBy : undefined];
 	if (!owners.includes(invocation.userId) && !(await invocation.canManageMessages())) {
-		throw new UserError(
-			'not-permitted',
-			job
-				? ONLY_REQUESTER
-				: 'The bot no longer knows who asked for this result, so only members with Manage Messages can delete it.',
-		);
+		throw UserError.localized('not-permitted', job ? 'actions.onlyRequester' : 'actions.requesterUnknown');
 	}
 	await invocation.responder.defer('private');
 	try {

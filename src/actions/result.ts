@@ -57,14 +57,10 @@ export function withFreshUrls(
 export async function loadResult(jobs: JobRepository, jobId: string): Promise<ActionableResult> {
 	const job = await jobs.get(jobId);
 	if (!job) {
-		throw new UserError(
-			'stale',
-			'The bot no longer has the record of this result (results are kept for 30 days), so its buttons and reactions no longer work. Run the command again to make a new one.',
-		);
+		throw UserError.localized('stale', 'actions.resultRecordGone');
 	}
-	if (!isFinished(job))
-		throw new UserError('not-ready', 'This job has not finished yet; try again once its result is posted.');
-	if (!isSucceeded(job)) throw new UserError('not-applicable', 'This job failed, so there is no result to act on.');
+	if (!isFinished(job)) throw UserError.localized('not-ready', 'actions.notFinished');
+	if (!isSucceeded(job)) throw UserError.localized('not-applicable', 'actions.jobFailed');
 	return { job, shape: shapeOf(job), files: filesOf(job) };
 }
 
@@ -72,13 +68,9 @@ export async function loadResult(jobs: JobRepository, jobId: string): Promise<Ac
 export async function loadFinished(jobs: JobRepository, jobId: string): Promise<{ job: FinishedJob }> {
 	const job = await jobs.get(jobId);
 	if (!job) {
-		throw new UserError(
-			'stale',
-			'The bot no longer has the record of this job (jobs are kept for 30 days). Run the command again to make a new one.',
-		);
+		throw UserError.localized('stale', 'actions.jobRecordGone');
 	}
-	if (!isFinished(job))
-		throw new UserError('not-ready', 'This job has not finished yet; try again once its result is posted.');
+	if (!isFinished(job)) throw UserError.localized('not-ready', 'actions.notFinished');
 	return { job };
 }
 
@@ -86,7 +78,7 @@ export async function loadFinished(jobs: JobRepository, jobId: string): Promise<
 export function fileAt(result: ActionableResult, index: number): ResultFile {
 	const file = result.files[index];
 	if (!file) {
-		throw new UserError('unavailable', `Image #${index + 1} of this result is no longer available.`);
+		throw UserError.localized('unavailable', 'actions.imageGone', { number: index + 1 });
 	}
 	return file;
 }

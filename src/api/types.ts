@@ -34,6 +34,8 @@ interface RequestBase {
 	watermark?: string;
 	/** Sent as `callBackUrl`; absent means the caller polls. */
 	callbackUrl?: string;
+	/** Sent as `enableTranslation: true` (the provider translates a non-English prompt); absent when off. */
+	enableTranslation?: boolean;
 }
 
 /**

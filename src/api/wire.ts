@@ -31,6 +31,7 @@ export function toGenerateBody(request: GenerateRequest): Record<string, unknown
 		}
 	}
 	if (request.watermark) body.waterMark = request.watermark;
+	if (request.enableTranslation) body.enableTranslation = true;
 	if (request.callbackUrl) body.callBackUrl = request.callbackUrl;
 	return body;
 }

@@ -5,10 +5,11 @@
  */
 import { SlashCommandBuilder } from '@discordjs/builders';
 import { InteractionContextType, MessageFlags, type ChatInputCommandInteraction } from 'discord.js';
+import { memberLanguage } from '../discord/language.js';
 import { fitContent, NO_PINGS } from '../discord/respond.js';
 import { describeEffective } from '../discord/settingsView.js';
 import { discordTimestamp } from '../discord/timestamp.js';
-import { DEFAULT_LANGUAGE, t } from '../i18n/index.js';
+import { DEFAULT_LANGUAGE, t, translatorFor, type Language } from '../i18n/index.js';
 import { nextUtcMidnight } from '../settings/time.js';
 import type { ServerSettings } from '../settings/types.js';
 import { GENERATION_OPTION_NAMES } from '../settings/validate.js';
@@ -24,6 +25,8 @@ export interface InfoFacts {
 	server: ServerSettings;
 	context: CommandContext;
 	now: number;
+	/** The member's language (English when absent). */
+	language?: Language;
 }
 
 /** One part of the view: its lines, or none to leave it out. */
@@ -32,61 +35,67 @@ export type InfoSection = (facts: InfoFacts) => Promise<string[]>;
 /** Most running jobs listed by name; the rest are counted. */
 const RUNNING_SHOWN = 10;
 
-export const runningJobsSection: InfoSection = async ({ guildId, userId, context }) => {
+export const runningJobsSection: InfoSection = async ({ guildId, userId, context, language = DEFAULT_LANGUAGE }) => {
 	const { usage } = context.settings;
 	const jobs = (await usage.recentJobs(guildId, userId, 0)).filter((job) => job.state.phase !== 'finished');
-	if (jobs.length === 0) return [t(DEFAULT_LANGUAGE, 'info.noRunning')];
+	if (jobs.length === 0) return [t(language, 'info.noRunning')];
 	const lines = jobs.slice(0, RUNNING_SHOWN).map((job) => {
 		const url = messageLink(job);
 		const title = url ? `[/${job.kind}](${url})` : `/${job.kind}`;
-		return `• ${title} ${jobState(job, context.jobs)}`;
+		return `• ${title} ${jobState(job, context.jobs, translatorFor(language))}`;
 	});
 	const more = jobs.length - lines.length;
 	return [
-		t(DEFAULT_LANGUAGE, 'info.running', { count: jobs.length }),
+		t(language, 'info.running', { count: jobs.length }),
 		...lines,
-		...(more > 0 ? [t(DEFAULT_LANGUAGE, 'info.moreRunning', { count: more })] : []),
+		...(more > 0 ? [t(language, 'info.moreRunning', { count: more })] : []),
 	];
 };
 
-export const todaySection: InfoSection = async ({ guildId, userId, server, context, now }) => {
+export const todaySection: InfoSection = async ({
+	guildId,
+	userId,
+	server,
+	context,
+	now,
+	language = DEFAULT_LANGUAGE,
+}) => {
 	const { memberDaily, serverDaily, memberRunning } = server.limits;
 	const [member, guild] = await Promise.all([
 		context.settings.usage.memberUsage(guildId, userId),
 		serverDaily === undefined ? undefined : context.settings.guildUsage(guildId),
 	]);
 	const resets = discordTimestamp(nextUtcMidnight(now));
-	const limit = (value: number | undefined) =>
-		value === undefined ? t(DEFAULT_LANGUAGE, 'info.unlimited') : String(value);
+	const limit = (value: number | undefined) => (value === undefined ? t(language, 'info.unlimited') : String(value));
 	return [
-		t(DEFAULT_LANGUAGE, 'info.today', { used: member.today, limit: limit(memberDaily), resets }),
-		t(DEFAULT_LANGUAGE, 'info.runningLimit', { running: member.running.length, limit: limit(memberRunning) }),
+		t(language, 'info.today', { used: member.today, limit: limit(memberDaily), resets }),
+		t(language, 'info.runningLimit', { running: member.running.length, limit: limit(memberRunning) }),
 		...(guild && serverDaily !== undefined
-			? [t(DEFAULT_LANGUAGE, 'info.serverToday', { used: guild.today, limit: serverDaily })]
+			? [t(language, 'info.serverToday', { used: guild.today, limit: serverDaily })]
 			: []),
 	];
 };
 
-export const creditsSection: InfoSection = async ({ guildId, server, context }) => {
+export const creditsSection: InfoSection = async ({ guildId, server, context, language = DEFAULT_LANGUAGE }) => {
 	if (!server.showCredits) return [];
 	try {
 		const credits = await context.api.getCredits(await ownApiKey(context, guildId));
-		return [t(DEFAULT_LANGUAGE, 'info.credits', { credits })];
+		return [t(language, 'info.credits', { credits })];
 	} catch (error) {
 		context.logger.warn({ err: error }, 'Could not read the remaining credits for /info');
-		return [t(DEFAULT_LANGUAGE, 'info.creditsUnavailable')];
+		return [t(language, 'info.creditsUnavailable')];
 	}
 };
 
-export const defaultsSection: InfoSection = async ({ guildId, userId, context }) => {
+export const defaultsSection: InfoSection = async ({ guildId, userId, context, language = DEFAULT_LANGUAGE }) => {
 	const effective = await context.settings.resolveOptions(guildId, userId, {}, GENERATION_OPTION_NAMES);
-	return [t(DEFAULT_LANGUAGE, 'info.defaults'), ...describeEffective(effective)];
+	return [t(language, 'info.defaults'), ...describeEffective(translatorFor(language), effective)];
 };
 
 /** What the server (and the member) spent against its budgets, when it set any. */
-export const spendingSection: InfoSection = async ({ guildId, userId, context }) => {
+export const spendingSection: InfoSection = async ({ guildId, userId, context, language = DEFAULT_LANGUAGE }) => {
 	const spending = await context.settings.spending(guildId, userId);
-	return spending && hasBudget(spending) ? [spendingSummary(spending, DEFAULT_LANGUAGE)] : [];
+	return spending && hasBudget(spending) ? [spendingSummary(spending, language)] : [];
 };
 
 /** The sections, in the order shown. */
@@ -106,7 +115,7 @@ const data = new SlashCommandBuilder()
 export default {
 	data,
 	async execute(interaction, context) {
-		if (!interaction.inGuild()) throw new UserError('wrong-place', t(DEFAULT_LANGUAGE, 'info.guildOnly'));
+		if (!interaction.inGuild()) throw UserError.localized('wrong-place', 'info.guildOnly');
 		await interaction.deferReply({ flags: MessageFlags.Ephemeral });
 		const content = await renderInfo(interaction, context);
 		await interaction.editReply({ content: fitContent(content), allowedMentions: NO_PINGS });
@@ -117,12 +126,14 @@ async function renderInfo(
 	interaction: ChatInputCommandInteraction<'cached' | 'raw'>,
 	context: CommandContext,
 ): Promise<string> {
+	const server = await context.settings.settings.server(interaction.guildId);
 	const facts: InfoFacts = {
 		guildId: interaction.guildId,
 		userId: interaction.user.id,
-		server: await context.settings.settings.server(interaction.guildId),
+		server,
 		context,
 		now: Date.now(),
+		language: memberLanguage(interaction, server),
 	};
 	const sections = await Promise.all(SECTIONS.map(async (section) => section(facts)));
 	return sections

@@ -4,9 +4,11 @@
  */
 import { SlashCommandBuilder } from '@discordjs/builders';
 import { InteractionContextType, MessageFlags } from 'discord.js';
+import { memberLanguage } from '../discord/language.js';
 import { describeLineage, jobName, quotePrompt } from '../discord/render.js';
 import { NO_PINGS } from '../discord/respond.js';
 import { discordTimestamp } from '../discord/timestamp.js';
+import { translatorFor, type Language, type Translate } from '../i18n/index.js';
 import type { JobService } from '../jobs/service.js';
 import { promptOf, type JobRecord } from '../jobs/types.js';
 import { UserError } from '../userError.js';
@@ -33,17 +35,19 @@ const data = new SlashCommandBuilder()
 export default {
 	data,
 	async execute(interaction, context) {
-		if (!interaction.inGuild()) throw new UserError('wrong-place', 'Jobs belong to a server: use `/jobs` in one.');
+		if (!interaction.inGuild()) throw UserError.localized('wrong-place', 'jobs.guildOnly');
 		const raw = interaction.options.data.find((option) => option.name === 'count')?.value;
 		const count = raw ?? JOBS_DEFAULT_COUNT;
 		if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > JOBS_MAX_COUNT) {
-			throw new UserError('invalid-input', `\`count\` must be a whole number from 1 to ${JOBS_MAX_COUNT}.`);
+			throw UserError.localized('invalid-input', 'jobs.badCount', { max: JOBS_MAX_COUNT });
 		}
+		const language = memberLanguage(interaction);
+		const translate = translatorFor(language);
 		await interaction.deferReply({ flags: MessageFlags.Ephemeral });
 		const { usage } = context.settings;
 		const jobs = await usage.recentJobs(interaction.guildId, interaction.user.id, count);
 		if (jobs.length === 0) {
-			await interaction.editReply({ content: 'You have no jobs in this server yet. Start one with `/imagine`.' });
+			await interaction.editReply({ content: translate('jobs.none') });
 			return;
 		}
 		const parents = new Map<string, JobRecord | undefined>();
@@ -54,18 +58,18 @@ export default {
 		const lines: string[] = [];
 		let used = 0;
 		for (const job of jobs) {
-			const line = describeJob(job, context.jobs, parents);
+			const line = describeJob(job, context.jobs, parents, translate, language);
 			if (used + line.length + 1 > DESCRIPTION_BUDGET) break;
 			lines.push(line);
 			used += line.length + 1;
 		}
 		const running = jobs.filter((job) => job.state.phase !== 'finished').length;
 		const hidden = jobs.length - lines.length;
-		const footer = hidden > 0 ? `${hidden} more not shown: ask for fewer with \`count\`.` : undefined;
+		const footer = hidden > 0 ? translate('jobs.moreHidden', { count: hidden }) : undefined;
 		await interaction.editReply({
 			embeds: [
 				{
-					title: `Your jobs: ${running} running, ${jobs.length - running} finished`,
+					title: translate('jobs.title', { running, finished: jobs.length - running }),
 					description: lines.join('\n'),
 					...(footer ? { footer: { text: footer } } : {}),
 				},
@@ -89,27 +93,29 @@ export function messageLink(job: JobRecord): string | undefined {
 	return messageId ? link(guildId, channelId, messageId) : undefined;
 }
 
-export function jobState(job: JobRecord, jobs: Pick<JobService, 'queuePosition'>): string {
+export function jobState(
+	job: JobRecord,
+	jobs: Pick<JobService, 'queuePosition'>,
+	translate: Translate = translatorFor('en'),
+): string {
 	switch (job.state.phase) {
 		case 'queued': {
 			const position = jobs.queuePosition(job.id);
-			return position ? `🕒 queued, position ${position}` : '🕒 queued';
+			return position ? translate('jobs.queuedAt', { position }) : translate('jobs.queued');
 		}
 		case 'submitting':
-			return job.state.unknownSince === undefined
-				? '📤 submitting'
-				: '❔ sent, waiting for Midjourney to confirm (not sent again)';
+			return job.state.unknownSince === undefined ? translate('jobs.submitting') : translate('jobs.unconfirmed');
 		case 'submitted':
-			return `🎨 generating since ${discordTimestamp(job.state.submittedAt)}`;
+			return translate('jobs.generating', { at: discordTimestamp(job.state.submittedAt) });
 		case 'finished': {
 			const { outcome, delivery } = job.state;
 			if (outcome.status === 'failed') {
 				const reason = outcome.reason.length > 80 ? `${outcome.reason.slice(0, 79)}…` : outcome.reason;
-				return `❌ failed (not counted): ${reason}`;
+				return translate('jobs.failed', { reason });
 			}
-			if (delivery.state === 'failed') return '⚠️ finished, but the result could not be posted';
-			if (delivery.state === 'pending') return '📨 finished, posting the result';
-			return delivery.via === 'dm' ? '✅ finished (sent to you by DM)' : '✅ finished';
+			if (delivery.state === 'failed') return translate('jobs.deliveryFailed');
+			if (delivery.state === 'pending') return translate('jobs.posting');
+			return delivery.via === 'dm' ? translate('jobs.finishedByDm') : translate('jobs.finished');
 		}
 	}
 }
@@ -118,17 +124,25 @@ function describeJob(
 	job: JobRecord,
 	jobs: Pick<JobService, 'queuePosition'>,
 	parents: ReadonlyMap<string, JobRecord | undefined>,
+	translate: Translate,
+	language: Language,
 ): string {
 	const prompt = Array.from(promptOf(job).replace(/\s+/g, ' '));
 	const preview = prompt.length > PROMPT_PREVIEW ? `${prompt.slice(0, PROMPT_PREVIEW - 1).join('')}…` : prompt.join('');
-	const parts = [`**${jobName(job)}** ${jobState(job, jobs)}`, `started ${discordTimestamp(job.createdAt)}`];
+	const parts = [
+		`**${jobName(job, language)}** ${jobState(job, jobs, translate)}`,
+		translate('jobs.started', { at: discordTimestamp(job.createdAt) }),
+	];
 	const url = messageLink(job);
-	if (url) parts.push(`[message](${url})`);
+	if (url) parts.push(translate('jobs.message', { url }));
 	if (job.parent) {
 		const parent = parents.get(job.parent.jobId);
 		const parentUrl = parent ? messageLink(parent) : undefined;
-		const image = job.parent.imageIndex === undefined ? '' : ` (image ${job.parent.imageIndex + 1})`;
-		parts.push(parentUrl ? `from [this result](${parentUrl})${image}` : `from an earlier job${image}`);
+		const image =
+			job.parent.imageIndex === undefined ? '' : translate('jobs.imageSuffix', { number: job.parent.imageIndex + 1 });
+		parts.push(
+			parentUrl ? translate('jobs.fromResult', { url: parentUrl, image }) : translate('jobs.fromEarlier', { image }),
+		);
 		const lineage = describeLineage(job);
 		if (lineage && job.parent.lineage) parts.push(`\`${lineage}\``);
 	}

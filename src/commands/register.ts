@@ -1,8 +1,10 @@
 import { DiscordAPIError, RESTJSONErrorCodes, Routes, type REST } from 'discord.js';
+import { localizeCommand } from '../i18n/index.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
 import { commandDiff, isSame } from './commandDiff.js';
 import { COMMANDS } from './index.js';
+import { JOBS_DEFAULT_COUNT } from './jobs.js';
 
 export interface RegisterOptions {
 	rest: REST;
@@ -15,9 +17,16 @@ export interface RegisterOptions {
 	force?: boolean;
 }
 
+/**
+ * The definitions as registered: descriptions and choices in every language the bot speaks (names stay English). A
+ * changed translation is a changed definition, so it is registered again at the next start.
+ */
 export function commandDefinitions() {
-	return COMMANDS.map((command) => command.data.toJSON());
+	return COMMANDS.map((command) => localizeCommand(command.data.toJSON(), LOCALIZATION_VARS));
 }
+
+/** Placeholders in command descriptions that the definitions fill in. */
+const LOCALIZATION_VARS = { 'commands.jobs.options.count': { default: JOBS_DEFAULT_COUNT } };
 
 /**
  * Makes the commands Discord has in the scope in use (DEV_GUILD_ID's server, or global) the ones the bot defines,

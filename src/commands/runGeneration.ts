@@ -1,7 +1,14 @@
 /**
  * The shared body of the five generating commands: validate what arrived, acknowledge, hand the job to `jobs`.
  */
-import { ApplicationCommandOptionType, MessageFlags, type ChatInputCommandInteraction } from 'discord.js';
+import {
+	ApplicationCommandOptionType,
+	MessageFlags,
+	type ButtonInteraction,
+	type ChatInputCommandInteraction,
+	type ModalSubmitInteraction,
+} from 'discord.js';
+import type { GenerateRequest } from '../api/types.js';
 import {
 	assertNoProblems,
 	validateImageSource,
@@ -10,13 +17,20 @@ import {
 	type RawAttachment,
 } from '../discord/input.js';
 import { interactionHandle } from '../discord/interactionToken.js';
+import { memberTranslator, serverLanguage } from '../discord/language.js';
+import { renderPromptConfirmation } from '../discord/promptConfirmation.js';
 import { describeRefusal } from '../discord/refusals.js';
+import { NO_PINGS } from '../discord/respond.js';
 import { IMAGE_ATTACHMENT_OPTION, IMAGE_URL_OPTION, PROMPT_OPTION } from '../discord/slashOptions.js';
-import type { GenerationOptionName } from '../jobs/options.js';
+import { t, translatorFor, type Language } from '../i18n/index.js';
+import { blockedWordsMatcher } from '../jobs/blockedWords.js';
+import { PROMPT_SETTING_NAMES, type GenerationOptionName } from '../jobs/options.js';
+import { PENDING_PROMPT_TTL_MS } from '../jobs/pendingPrompts.js';
+import { checkPrompt, type FlagOptions, type PromptCheck } from '../jobs/promptFlags.js';
 import { buildGenerateRequest, type JobInput, type CommandKind } from '../jobs/request.js';
 import type { JobAuthorization } from '../settings/service.js';
 import { StoreUnavailableError } from '../store/unavailable.js';
-import { UserError } from '../userError.js';
+import { UserError, type Wording } from '../userError.js';
 import { assertServerCanPay } from './serverSettingsKey.js';
 import type { CommandContext } from './types.js';
 
@@ -36,28 +50,67 @@ export async function runGeneration(
 	optionNames: readonly GenerationOptionName[],
 ): Promise<void> {
 	const arrivedAt = Date.now();
-	if (!interaction.inGuild()) {
-		throw new UserError(
-			'wrong-place',
-			'Generation commands work in servers only: the server’s Midjourney account pays for them.',
-		);
-	}
+	if (!interaction.inGuild()) throw UserError.localized('wrong-place', 'errors.guildOnlyGeneration');
+	const raw = readRawOptions(interaction);
+	await generate(interaction, context, { kind, optionNames, ...raw, confirm: true }, arrivedAt);
+}
+
+/** What a generation was asked with: the command's options as sent, or as kept while the member confirmed. */
+export interface GenerationAsk {
+	kind: CommandKind;
+	optionNames: readonly GenerationOptionName[];
+	values: Map<string, unknown>;
+	attachment?: RawAttachment;
+	/** Whether Midjourney parameters typed in the prompt need the member's confirmation (not yet given). */
+	confirm: boolean;
+}
+
+/** An interaction in a server that can start a generation: the command, or Submit on its confirmation. */
+export type GenerationInteraction = (ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction) & {
+	guildId: string;
+};
+
+/** Decides on the request (within Discord's 3 s), then asks the member to confirm it, or starts the job. */
+export async function generate(
+	interaction: GenerationInteraction,
+	context: CommandContext,
+	ask: GenerationAsk,
+	arrivedAt: number = Date.now(),
+): Promise<void> {
 	await assertServerCanPay(interaction, context);
-	const decision = decide(interaction, context, kind, optionNames);
+	const decision = decide(interaction, context, ask);
 	const decided = await beforeBudget(decision, DECISION_BUDGET_MS - (Date.now() - arrivedAt));
 	if (decided === LATE) {
 		// The store is too slow to decide in time, so it cannot be trusted to record the job either: nothing starts.
 		void decision.then(
-			async ({ authorization }) => (authorization.ok ? authorization.release() : undefined),
+			async (late) => (late.confirm === undefined && late.authorization.ok ? late.authorization.release() : undefined),
 			() => undefined,
 		);
 		await interaction.deferReply({ flags: MessageFlags.Ephemeral });
 		throw new StoreUnavailableError(`Deciding on the job took over ${DECISION_BUDGET_MS} ms`);
 	}
-	const { authorization } = decided;
-	if (!authorization.ok)
-		throw new UserError('rule', `Nothing was submitted. ${describeRefusal(authorization.refusal)}`);
+	if (decided.confirm) {
+		await askToConfirm(interaction, context, ask, decided.confirm);
+		return;
+	}
+	const { authorization, language } = decided;
+	if (!authorization.ok) {
+		const refusal = authorization.refusal;
+		throw new UserError('rule', (reader) =>
+			t(reader, 'errors.nothingSubmitted', { reason: describeRefusal(refusal, translatorFor(reader)) }),
+		);
+	}
+	await startJob(interaction, context, ask.kind, authorization, language);
+}
 
+/** Acknowledges publicly (the reply becomes the result) and hands the authorized job to `jobs`. */
+async function startJob(
+	interaction: GenerationInteraction,
+	context: CommandContext,
+	kind: CommandKind,
+	authorization: Extract<JobAuthorization, { ok: true }>,
+	language: Language,
+): Promise<void> {
 	try {
 		await interaction.deferReply();
 		await context.jobs.start({
@@ -66,10 +119,11 @@ export async function runGeneration(
 			request: authorization.request,
 			target: {
 				guildId: interaction.guildId,
-				channelId: interaction.channelId,
+				channelId: interaction.channelId!,
 				requesterId: interaction.user.id,
 				interaction: interactionHandle(interaction),
 				...(interaction.attachmentSizeLimit ? { uploadLimitBytes: interaction.attachmentSizeLimit } : {}),
+				...(language === 'en' ? {} : { language }),
 			},
 		});
 	} catch (error) {
@@ -79,6 +133,29 @@ export async function runGeneration(
 		void authorization.release();
 		throw error;
 	}
+}
+
+/** Keeps the request and shows the member what will be sent, with Submit and Edit. */
+async function askToConfirm(
+	interaction: GenerationInteraction,
+	context: CommandContext,
+	ask: GenerationAsk,
+	confirm: { check: PromptCheck; request: GenerateRequest },
+): Promise<void> {
+	const id = await context.pendingPrompts.put({
+		userId: interaction.user.id,
+		guildId: interaction.guildId,
+		kind: ask.kind,
+		optionNames: ask.optionNames,
+		values: [...ask.values.entries()],
+		...(ask.attachment ? { attachment: ask.attachment } : {}),
+	});
+	const message = renderPromptConfirmation(memberTranslator(interaction), {
+		id,
+		...confirm,
+		expiresInMinutes: Math.round(PENDING_PROMPT_TTL_MS / 60_000),
+	});
+	await interaction.reply({ ...message, flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS });
 }
 
 const LATE = Symbol('late');
@@ -96,55 +173,86 @@ async function beforeBudget<T>(work: Promise<T>, budgetMs: number): Promise<T | 
 	}
 }
 
-/** Validates what arrived, resolves the effective options and asks the server's rules and limits. */
+type Decision =
+	| { confirm: { check: PromptCheck; request: GenerateRequest }; authorization?: undefined }
+	| { confirm?: undefined; authorization: JobAuthorization; language: Language };
+
+/**
+ * Validates what arrived, checks the prompt, resolves the effective options and asks the server's rules and limits.
+ * A prompt with Midjourney parameters in it is not authorized yet: the member confirms it first.
+ */
 async function decide(
-	interaction: ChatInputCommandInteraction<'cached' | 'raw'>,
+	interaction: GenerationInteraction,
 	context: CommandContext,
-	kind: CommandKind,
-	optionNames: readonly GenerationOptionName[],
-): Promise<{ authorization: JobAuthorization }> {
-	const { values, attachment } = readRawOptions(interaction);
+	ask: GenerationAsk,
+): Promise<Decision> {
+	const { kind, optionNames, values, attachment } = ask;
 	if (kind === 'imagine' && attachment) values.set(IMAGE_ATTACHMENT_OPTION.name, attachment.name);
-	const problems: string[] = [];
-	const prompt = validatePrompt(values.get(PROMPT_OPTION.name), problems);
+	const problems: Wording[] = [];
+	const typed = validatePrompt(values.get(PROMPT_OPTION.name), problems);
 	const otherOptions =
 		kind === 'imagine'
 			? [PROMPT_OPTION.name]
 			: [PROMPT_OPTION.name, IMAGE_ATTACHMENT_OPTION.name, IMAGE_URL_OPTION.name];
 	const explicit = validateOptions(optionNames, values, problems, otherOptions);
+	const imageUrl =
+		kind === 'imagine' ? '' : validateImageSource(attachment, values.get(IMAGE_URL_OPTION.name), problems);
+	assertNoProblems(problems);
+
+	const server = await context.settings.settings.server(interaction.guildId);
+	const check = checkTypedPrompt(kind, typed, explicit, optionNames, server.blockedWords ?? []);
 	const effective = await context.settings.resolveOptions(
 		interaction.guildId,
 		interaction.user.id,
-		explicit,
-		optionNames,
+		{ ...check.options, ...explicit },
+		[...optionNames, ...PROMPT_SETTING_NAMES],
 	);
-	const options = effective.values;
-	let input: JobInput;
-	if (kind === 'imagine') {
-		input = { kind, prompt, options };
-	} else {
-		const imageUrl = validateImageSource(attachment, values.get(IMAGE_URL_OPTION.name), problems);
-		input = { kind, prompt, imageUrl, options };
-	}
-	assertNoProblems(problems);
+	const input: JobInput =
+		kind === 'imagine'
+			? { kind, prompt: check.prompt, options: effective.values }
+			: { kind, prompt: check.prompt, imageUrl, options: effective.values };
+	const request = buildGenerateRequest(input);
+	if (ask.confirm && check.changed) return { confirm: { check, request } };
 
 	// The server's rules and limits decide before anything is acknowledged, so a refusal is private.
 	const authorization = await context.settings.authorizeJob({
 		guildId: interaction.guildId,
-		channelId: interaction.channelId,
+		channelId: interaction.channelId!,
 		parentChannelId: interaction.channel?.isThread() ? interaction.channel.parentId : null,
 		userId: interaction.user.id,
 		roleIds: memberRoleIds(interaction),
 		kind,
-		request: buildGenerateRequest(input),
+		request,
 		sources: effective.sources,
 	});
-	return { authorization };
+	return { authorization, language: serverLanguage(interaction, server) };
+}
+
+/**
+ * The prompt as it will be sent: Midjourney parameters found (to confirm), and what stops it before submission: an
+ * image link in `/imagine`, nothing left once parameters are removed, a word the server blocks.
+ */
+function checkTypedPrompt(
+	kind: CommandKind,
+	typed: string,
+	explicit: FlagOptions,
+	optionNames: readonly GenerationOptionName[],
+	blockedWords: readonly string[],
+): PromptCheck {
+	const check = checkPrompt(typed, explicit, optionNames);
+	if (kind === 'imagine' && check.leadingImageUrls.length > 0)
+		throw UserError.localized('invalid-input', 'promptCheck.imageInImagine');
+	if (check.empty) throw UserError.localized('invalid-input', 'promptCheck.emptyPrompt');
+	const blocked = blockedWordsMatcher(blockedWords)(typed);
+	if (blocked !== undefined)
+		throw UserError.localized('rule', 'promptCheck.blockedWord', { word: `\`${blocked.replaceAll('`', 'ˋ')}\`` });
+	return check;
 }
 
 /** The member's role ids, whether discord.js gave a cached member or the raw API member. */
-function memberRoleIds(interaction: ChatInputCommandInteraction<'cached' | 'raw'>): readonly string[] {
-	const { roles } = interaction.member;
+function memberRoleIds(interaction: GenerationInteraction): readonly string[] {
+	const roles = interaction.member?.roles;
+	if (!roles) return [];
 	return Array.isArray(roles) ? roles : [...roles.cache.keys()];
 }
 
@@ -161,7 +269,7 @@ function readRawOptions(interaction: ChatInputCommandInteraction): {
 	for (const option of interaction.options.data) {
 		if (option.name === IMAGE_ATTACHMENT_OPTION.name) {
 			if (option.type !== ApplicationCommandOptionType.Attachment || !option.attachment) {
-				throw new UserError('invalid-input', `\`${IMAGE_ATTACHMENT_OPTION.name}\` must be an uploaded file.`);
+				throw UserError.localized('invalid-input', 'validation.imageMustBeUpload');
 			}
 			const { url, name, contentType, size } = option.attachment;
 			attachment = { url, name, contentType, size };

@@ -3,15 +3,17 @@
  * here: Discord's default permission is only advice to clients, and a server can override it.
  */
 import { MessageFlags, PermissionFlagsBits, Routes, type APIEmoji, type ChatInputCommandInteraction } from 'discord.js';
+import { memberTranslator } from '../discord/language.js';
 import { NO_PINGS, fitContent } from '../discord/respond.js';
 import {
 	describeCredits,
 	describeDefaults,
 	describeRules,
+	describeLanguage,
 	describeUsage,
 	formatValue,
 } from '../discord/settingsView.js';
-import { replyLanguage } from '../i18n/index.js';
+import { isLanguage, LANGUAGES, replyLanguage, type Language, type Translate } from '../i18n/index.js';
 import { listSpeeds, listTaskTypes } from '../settings/rules.js';
 import { nextUtcMidnight } from '../settings/time.js';
 import { EMOJI_ACTIONS, emptyServerSettings, type ServerSettings } from '../settings/types.js';
@@ -32,7 +34,10 @@ import {
 	type LimitName,
 } from '../settings/validate.js';
 import { UserError } from '../userError.js';
+import { manageBlockedWords } from './serverBlockedWords.js';
 import {
+	AUTO_LANGUAGE,
+	BLOCKED_WORDS_OPTIONS,
 	DEFAULT_EMOJI,
 	EMOJI_OPTIONS,
 	LIMIT_FIELDS,
@@ -48,12 +53,9 @@ import type { Command, CommandContext } from './types.js';
 export default {
 	data,
 	async execute(interaction, context) {
-		if (!interaction.inGuild()) throw new UserError('wrong-place', 'Server settings exist in servers only.');
+		if (!interaction.inGuild()) throw UserError.localized('wrong-place', 'serverSettings.guildOnly');
 		if (!interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild)) {
-			throw new UserError(
-				'not-permitted',
-				'Only members with the **Manage Server** permission can use `/server-settings`.',
-			);
+			throw UserError.localized('not-permitted', 'serverSettings.manageServerOnly');
 		}
 		const input = readSubcommand(interaction);
 		if (input.name === 'api_key') {
@@ -74,6 +76,10 @@ export default {
 			case 'emoji':
 				assertKnownOptions(input, EMOJI_OPTIONS);
 				await setEmoji(interaction, context, input);
+				return;
+			case 'blocked_words':
+				assertKnownOptions(input, BLOCKED_WORDS_OPTIONS);
+				await manageBlockedWords(interaction, context, input);
 				return;
 			case 'reset':
 				assertKnownOptions(input, ['setting']);
@@ -97,14 +103,16 @@ async function show(interaction: GuildInteraction, context: CommandContext): Pro
 		describeServerKey(context, guildId, language),
 		context.settings.spending(guildId, interaction.user.id),
 	]);
+	const t = memberTranslator(interaction);
 	const content = [
-		'**Server settings**',
-		`**Defaults**: ${describeDefaults(server.defaults)}`,
-		...describeRules(server),
-		describeUsage(usage, server.limits.serverDaily, nextUtcMidnight(Date.now())),
+		t('serverSettings.showHeading'),
+		t('serverSettings.defaults', { defaults: describeDefaults(t, server.defaults) }),
+		...describeRules(t, server),
+		describeLanguage(t, server, interaction.guildLocale),
+		describeUsage(t, usage, server.limits.serverDaily, nextUtcMidnight(Date.now())),
 		...(spending ? [spendingSummary(spending, language)] : []),
 		key,
-		describeCredits(credits),
+		describeCredits(t, credits),
 	].join('\n');
 	await interaction.editReply({ content: fitContent(content), allowedMentions: NO_PINGS });
 }
@@ -122,8 +130,7 @@ async function readCredits(context: CommandContext, guildId: string): Promise<nu
 
 async function set(interaction: GuildInteraction, context: CommandContext, input: SubcommandInput): Promise<void> {
 	const { values } = input;
-	if (values.size === 0)
-		throw new UserError('invalid-input', 'Give at least one setting to change, e.g. `allowed_speeds:relaxed,fast`.');
+	if (values.size === 0) throw UserError.localized('invalid-input', 'serverSettings.setEmpty');
 	const problems: string[] = [];
 	const changes = readChanges(values, interaction.guildId, problems);
 	assertNothingWrong(problems);
@@ -135,7 +142,9 @@ async function set(interaction: GuildInteraction, context: CommandContext, input
 	});
 	await interaction.editReply({
 		content: fitContent(
-			`Saved: ${describeChanges(changes).join('; ')}. See everything with \`/server-settings show\`.`,
+			memberTranslator(interaction)('serverSettings.saved', {
+				changes: describeChanges(changes, memberTranslator(interaction)).join('; '),
+			}),
 		),
 		allowedMentions: NO_PINGS,
 	});
@@ -151,6 +160,7 @@ interface ServerChanges {
 	role: string | undefined;
 	watermark: string | undefined;
 	limits: ReadonlyArray<readonly [LimitName, number]>;
+	language: Language | typeof AUTO_LANGUAGE | undefined;
 	showCredits: boolean | undefined;
 }
 
@@ -165,6 +175,7 @@ function readChanges(values: ReadonlyMap<string, unknown>, guildId: string, prob
 		removeChannel: read('remove_channel', (value) => checkSnowflake('remove_channel', value, problems)),
 		role: read('required_role', (value) => checkSnowflake('required_role', value, problems)),
 		watermark: read('watermark', (value) => checkWatermark(value, problems)),
+		language: read('language', (value) => checkLanguage(value, problems)),
 		showCredits: read('show_credits', (value) => (typeof value === 'boolean' ? value : undefined)),
 		limits: LIMIT_NAMES.flatMap((name) => {
 			const value = read(name, (raw) => checkLimit(name, raw, problems));
@@ -199,6 +210,8 @@ function applyChanges(current: ServerSettings, changes: ServerChanges, problems:
 	}
 	if (role) next.requiredRoleId = role;
 	if (watermark) next.watermark = watermark;
+	if (changes.language === AUTO_LANGUAGE) delete next.language;
+	else if (changes.language) next.language = changes.language;
 	next.limits = { ...next.limits };
 	for (const [name, value] of changes.limits) next.limits[LIMIT_FIELDS[name]] = value;
 	if (changes.showCredits === true) next.showCredits = true;
@@ -207,26 +220,41 @@ function applyChanges(current: ServerSettings, changes: ServerChanges, problems:
 }
 
 /** The changes as the confirmation lists them. */
-function describeChanges(changes: ServerChanges): string[] {
+function describeChanges(changes: ServerChanges, t: Translate): string[] {
 	const { defaults, taskTypes, speeds, addChannel, removeChannel, role, watermark } = changes;
 	const saved: string[] = [];
 	for (const name of GENERATION_OPTION_NAMES) {
-		if (defaults[name] !== undefined) saved.push(`default ${name} ${formatValue(defaults[name])}`);
+		if (defaults[name] !== undefined)
+			saved.push(t('serverSettings.savedDefault', { name, value: formatValue(defaults[name]) }));
 	}
-	if (taskTypes) saved.push(`allowed commands: ${taskTypes === 'all' ? 'all' : listTaskTypes(taskTypes)}`);
-	if (speeds) saved.push(`allowed speeds: ${speeds === 'all' ? 'all' : listSpeeds(speeds)}`);
-	if (addChannel) saved.push(`works in <#${addChannel}>`);
-	if (removeChannel) saved.push(`no longer works in <#${removeChannel}>`);
-	if (role) saved.push(`requires <@&${role}>`);
-	if (watermark) saved.push(`watermark ${formatValue(watermark)}`);
-	for (const [name, value] of changes.limits) saved.push(`${name} ${value}`);
+	const all = t('serverSettings.all');
+	if (taskTypes)
+		saved.push(
+			t('serverSettings.savedAllowedCommands', { value: taskTypes === 'all' ? all : listTaskTypes(taskTypes) }),
+		);
+	if (speeds)
+		saved.push(t('serverSettings.savedAllowedSpeeds', { value: speeds === 'all' ? all : listSpeeds(speeds) }));
+	if (addChannel) saved.push(t('serverSettings.savedAddChannel', { channel: `<#${addChannel}>` }));
+	if (removeChannel) saved.push(t('serverSettings.savedRemoveChannel', { channel: `<#${removeChannel}>` }));
+	if (role) saved.push(t('serverSettings.savedRole', { role: `<@&${role}>` }));
+	if (watermark) saved.push(t('serverSettings.savedWatermark', { value: formatValue(watermark) }));
+	for (const [name, value] of changes.limits) saved.push(t('serverSettings.savedLimit', { name, value }));
+	if (changes.language) saved.push(t('serverSettings.savedLanguage', { value: formatValue(changes.language) }));
 	if (changes.showCredits !== undefined) saved.push(`show_credits ${changes.showCredits}`);
 	return saved;
 }
 
+/** `auto` or one of the languages the bot speaks. */
+function checkLanguage(value: unknown, problems: string[]): Language | typeof AUTO_LANGUAGE | undefined {
+	if (value === AUTO_LANGUAGE || isLanguage(value)) return value;
+	const choices = [AUTO_LANGUAGE, ...LANGUAGES].map(formatValue).join(', ');
+	problems.push(`\`language\` must be one of ${choices} (got \`${String(value)}\`).`);
+	return undefined;
+}
+
 async function setEmoji(interaction: GuildInteraction, context: CommandContext, input: SubcommandInput): Promise<void> {
 	const { values } = input;
-	if (values.size === 0) throw new UserError('invalid-input', 'Give at least one action’s emoji, e.g. `reroll:🔄`.');
+	if (values.size === 0) throw UserError.localized('invalid-input', 'serverSettings.emojiEmpty');
 	const problems: string[] = [];
 	const changes: ServerSettings['emoji'] = {};
 	const restore: string[] = [];
@@ -253,7 +281,9 @@ async function setEmoji(interaction: GuildInteraction, context: CommandContext, 
 		return next;
 	});
 	await interaction.editReply({
-		content: `Saved. ${describeRules(after).at(-1) ?? ''}`,
+		content: memberTranslator(interaction)('serverSettings.emojiSaved', {
+			emoji: describeRules(memberTranslator(interaction), after).at(-1) ?? '',
+		}),
 		allowedMentions: NO_PINGS,
 	});
 }
@@ -265,16 +295,13 @@ async function serverEmojiIds(interaction: GuildInteraction, context: CommandCon
 		return new Set(emoji.flatMap((entry) => (entry.id ? [entry.id] : [])));
 	} catch (error) {
 		context.logger.warn({ err: error, guildId: interaction.guildId }, 'Could not list the server’s emoji');
-		throw new UserError(
-			'unavailable',
-			'Nothing was changed: the server’s emoji could not be checked just now. Try again in a moment.',
-		);
+		throw UserError.localized('unavailable', 'serverSettings.emojiUncheckable');
 	}
 }
 
 async function reset(interaction: GuildInteraction, context: CommandContext, setting: unknown): Promise<void> {
 	if (!(RESET_CHOICES as readonly unknown[]).includes(setting)) {
-		throw new UserError('invalid-input', `Nothing was changed: \`${String(setting)}\` is not a setting.`);
+		throw UserError.localized('invalid-input', 'serverSettings.notASetting', { name: String(setting) });
 	}
 	const name = setting as (typeof RESET_CHOICES)[number];
 	await context.settings.settings.updateServer(interaction.guildId, (current) => {
@@ -299,13 +326,21 @@ async function reset(interaction: GuildInteraction, context: CommandContext, set
 			case 'emoji':
 				next.emoji = {};
 				break;
+			case 'language':
+				delete next.language;
+				break;
+			case 'blocked_words':
+				delete next.blockedWords;
+				break;
 			case 'member_running_limit':
 			case 'member_daily_limit':
 			case 'server_daily_limit':
-			case 'daily_budget':
-			case 'monthly_budget':
-			case 'member_daily_budget':
 				delete next.limits[LIMIT_FIELDS[name]];
+				break;
+			case 'budgets':
+				delete next.limits.serverDailyBudget;
+				delete next.limits.serverMonthlyBudget;
+				delete next.limits.memberDailyBudget;
 				break;
 			default:
 				delete next.defaults[name];
@@ -316,8 +351,8 @@ async function reset(interaction: GuildInteraction, context: CommandContext, set
 	await interaction.editReply({
 		content:
 			name === 'all'
-				? 'Every server setting is back to its default: no defaults, rules or limits.'
-				: `\`${name}\` is back to its default.`,
+				? memberTranslator(interaction)('serverSettings.resetAll')
+				: memberTranslator(interaction)('serverSettings.resetOne', { name }),
 		allowedMentions: NO_PINGS,
 	});
 }

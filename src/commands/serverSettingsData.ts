@@ -4,6 +4,7 @@
  */
 import { SlashCommandBuilder } from '@discordjs/builders';
 import { ChannelType, InteractionContextType, PermissionFlagsBits } from 'discord.js';
+import { LANGUAGE_NAMES, LANGUAGES } from '../i18n/index.js';
 import { EMOJI_ACTIONS, type ServerSettings } from '../settings/types.js';
 import { GENERATION_OPTION_NAMES, LIMIT_RANGES, WATERMARK_MAX_LENGTH, type LimitName } from '../settings/validate.js';
 import { addGenerationOption } from './builders.js';
@@ -41,7 +42,14 @@ const RULE_OPTIONS = [
 	'required_role',
 	'watermark',
 	'show_credits',
+	'language',
 ] as const;
+/** `language: auto` follows the server's preferred locale. */
+export const AUTO_LANGUAGE = 'auto';
+export const BLOCKED_WORDS_MAX = 100;
+export const BLOCKED_WORD_MAX_LENGTH = 60;
+export const BLOCKED_WORDS_ACTIONS = ['add', 'remove', 'list'] as const;
+export const BLOCKED_WORDS_OPTIONS: readonly string[] = ['action', 'words'];
 export const SET_OPTIONS: readonly string[] = [...GENERATION_OPTION_NAMES, ...RULE_OPTIONS, ...LIMIT_NAMES];
 export const EMOJI_OPTIONS: readonly string[] = EMOJI_ACTIONS;
 /** What `reset` can forget: each setting, every emoji, or everything. */
@@ -53,8 +61,14 @@ export const RESET_CHOICES = [
 	'channels',
 	'required_role',
 	'watermark',
-	...LIMIT_NAMES,
+	'member_running_limit',
+	'member_daily_limit',
+	'server_daily_limit',
+	// The three budgets are reset together: Discord allows 25 choices.
+	'budgets',
 	'emoji',
+	'language',
+	'blocked_words',
 ] as const;
 export const DEFAULT_EMOJI = 'default';
 
@@ -104,6 +118,15 @@ export const serverSettingsData = new SlashCommandBuilder()
 			)
 			.addBooleanOption((option) =>
 				option.setName('show_credits').setDescription('Let members see the remaining Midjourney credits in /info'),
+			)
+			.addStringOption((option) =>
+				option
+					.setName('language')
+					.setDescription('The language of the bot’s messages in channels (auto: the server’s own)')
+					.addChoices(
+						{ name: 'Auto (the server’s language)', value: AUTO_LANGUAGE },
+						...LANGUAGES.map((language) => ({ name: LANGUAGE_NAMES[language], value: language })),
+					),
 			);
 		for (const name of LIMIT_NAMES) {
 			sub.addIntegerOption((option) =>
@@ -134,6 +157,25 @@ export const serverSettingsData = new SlashCommandBuilder()
 			.setDescription('Set this server’s own Midjourney API key (a form opens), or remove it')
 			.addBooleanOption((option) =>
 				option.setName('remove').setDescription('Remove the server’s own key instead of setting one'),
+			),
+	)
+	.addSubcommand((sub) =>
+		sub
+			.setName('blocked_words')
+			.setDescription('Words this server does not allow in prompts (add, remove or list)')
+			.addStringOption((option) =>
+				option
+					.setName('action')
+					.setDescription('What to do with the list')
+					.setRequired(true)
+					.addChoices(
+						{ name: 'Add', value: 'add' },
+						{ name: 'Remove', value: 'remove' },
+						{ name: 'List', value: 'list' },
+					),
+			)
+			.addStringOption((option) =>
+				option.setName('words').setDescription('Words or phrases, separated by commas').setMaxLength(1000),
 			),
 	)
 	.addSubcommand((sub) =>

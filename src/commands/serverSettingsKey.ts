@@ -115,13 +115,14 @@ export async function handleServerKeyModal(
  * submission.)
  */
 export async function assertServerCanPay(
-	interaction: ChatInputCommandInteraction<'cached' | 'raw'>,
+	interaction: { guildId: string; locale: string; guildLocale: string | null },
 	context: CommandContext,
 ): Promise<void> {
 	const key = await context.keys?.forGuild(interaction.guildId);
 	if (key !== 'missing' && key !== 'paused') return;
 	const message = key === 'missing' ? 'serverKey.missingRefusal' : 'serverKey.pausedRefusal';
-	throw new UserError('rule', t(languageOf(interaction), message));
+	const language = replyLanguage(interaction.locale, { guildLocale: interaction.guildLocale });
+	throw new UserError('rule', t(language, message));
 }
 
 /** The server's own key, when its jobs use one: its credit look-ups use it too. */

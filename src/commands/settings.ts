@@ -4,6 +4,7 @@
  */
 import { SlashCommandBuilder } from '@discordjs/builders';
 import { InteractionContextType, MessageFlags, type ChatInputCommandInteraction } from 'discord.js';
+import { memberTranslator } from '../discord/language.js';
 import { describeRefusal } from '../discord/refusals.js';
 import { NO_PINGS, fitContent } from '../discord/respond.js';
 import { describeEffective, formatValue } from '../discord/settingsView.js';
@@ -46,8 +47,7 @@ const data = new SlashCommandBuilder()
 export default {
 	data,
 	async execute(interaction, context) {
-		if (!interaction.inGuild())
-			throw new UserError('wrong-place', 'Settings are per server: use `/settings` in a server.');
+		if (!interaction.inGuild()) throw UserError.localized('wrong-place', 'settings.guildOnly');
 		const input = readSubcommand(interaction);
 		await interaction.deferReply({ flags: MessageFlags.Ephemeral });
 		switch (input.name) {
@@ -80,11 +80,8 @@ async function show(
 		{},
 		GENERATION_OPTION_NAMES,
 	);
-	const content = [
-		'**Your generation options in this server**: the value each option takes when you leave it out of a command.',
-		...describeEffective(effective),
-		'Change yours with `/settings set`, forget them with `/settings reset`.',
-	].join('\n');
+	const t = memberTranslator(interaction);
+	const content = [t('settings.showHeading'), ...describeEffective(t, effective), t('settings.showFooter')].join('\n');
 	await interaction.editReply({ content: fitContent(content), allowedMentions: NO_PINGS });
 }
 
@@ -93,18 +90,18 @@ async function set(
 	context: CommandContext,
 	values: ReadonlyMap<string, unknown>,
 ): Promise<void> {
-	if (values.size === 0)
-		throw new UserError('invalid-input', 'Give at least one option to set, e.g. `/settings set speed:relaxed`.');
+	if (values.size === 0) throw UserError.localized('invalid-input', 'settings.setEmpty');
 	const problems: string[] = [];
 	const changes = checkDefaults(values, problems);
 	assertNothingWrong(problems);
 	// A default the server's rules refuse would only make every job fail: say so now.
 	const server = await context.settings.settings.server(interaction.guildId);
+	const t = memberTranslator(interaction);
 	const speed = checkSpeed(server, changes.speed);
-	if (!speed.ok) problems.push(describeRefusal(speed.refusal));
+	if (!speed.ok) problems.push(describeRefusal(speed.refusal, t));
 	if (changes.hd) {
 		const hd = checkTaskType(server, 'mj_video_hd');
-		if (!hd.ok) problems.push(describeRefusal(hd.refusal));
+		if (!hd.ok) problems.push(describeRefusal(hd.refusal, t));
 	}
 	assertNothingWrong(problems);
 	await context.settings.settings.updateMember(interaction.guildId, interaction.user.id, (current) => ({
@@ -112,7 +109,7 @@ async function set(
 		...changes,
 	}));
 	await interaction.editReply({
-		content: `Saved. Your jobs in this server now use ${describeChanges(changes)} unless you type another value. See everything with \`/settings show\`.`,
+		content: memberTranslator(interaction)('settings.saved', { changes: describeChanges(changes) }),
 		allowedMentions: NO_PINGS,
 	});
 }
@@ -124,7 +121,7 @@ async function reset(
 ): Promise<void> {
 	const name = option ?? ALL;
 	if (name !== ALL && !(GENERATION_OPTION_NAMES as readonly unknown[]).includes(name)) {
-		throw new UserError('invalid-input', `Nothing was changed: \`${String(name)}\` is not an option.`);
+		throw UserError.localized('invalid-input', 'settings.notAnOption', { name: String(name) });
 	}
 	await context.settings.settings.updateMember(interaction.guildId, interaction.user.id, (current) => {
 		if (name === ALL) return {};
@@ -135,8 +132,8 @@ async function reset(
 	await interaction.editReply({
 		content:
 			name === ALL
-				? 'Forgot all your defaults: the server’s defaults (or the API’s) apply again.'
-				: `Forgot your \`${String(name)}\`: the server’s default (or the API’s) applies again.`,
+				? memberTranslator(interaction)('settings.forgotAll')
+				: memberTranslator(interaction)('settings.forgotOne', { name: String(name) }),
 		allowedMentions: NO_PINGS,
 	});
 }

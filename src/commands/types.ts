@@ -1,5 +1,6 @@
 import type { ChatInputCommandInteraction, RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
 import type { MjClient } from '../api/client.js';
+import type { PendingPrompts } from '../jobs/pendingPrompts.js';
 import type { JobService } from '../jobs/service.js';
 import type { Logger } from '../logger.js';
 import type { ServerKeys } from '../settings/serverKeys.js';
@@ -15,6 +16,8 @@ export interface CommandContext {
 	api: Pick<MjClient, 'getCredits'>;
 	/** Servers' own provider keys; absent in contexts that do not handle them. */
 	keys?: ServerKeys;
+	/** Requests waiting for the member to confirm the parameters found in their prompt. */
+	pendingPrompts: PendingPrompts;
 }
 
 export interface Command {

@@ -11,7 +11,7 @@ import {
 	type APIModalInteractionResponseCallbackData,
 } from 'discord.js';
 import { PROMPT_MAX_LENGTH } from '../api/spec.js';
-import { DEFAULT_LANGUAGE, t } from '../i18n/index.js';
+import { translatorFor, type Translate } from '../i18n/index.js';
 import { isSucceeded, isUpscale, shapeOf, type ResultShape, type SucceededJob } from '../jobs/resultShape.js';
 import type { FinishedJob } from '../jobs/types.js';
 import { ACTION_EMOJI, type ActionEmojiSet } from '../settings/actionEmoji.js';
@@ -21,6 +21,8 @@ import { jobLine, type RenderedMessage } from './render.js';
 import { MESSAGE_CONTENT_LIMIT } from './respond.js';
 
 export type ButtonRow = APIActionRowComponent<APIButtonComponentWithCustomId>;
+
+const ENGLISH = translatorFor('en');
 
 /** The modal's text input holding the prompt. */
 export const PROMPT_INPUT_ID = 'prompt';
@@ -48,11 +50,18 @@ function row(...buttons: APIButtonComponentWithCustomId[]): ButtonRow {
  */
 export type ButtonLayout = ResultShape | 'upscaled';
 
-const label = (key: 'upscale' | 'vary' | 'remix' | 'animate'): string => t(DEFAULT_LANGUAGE, `resultActions.${key}`);
+type ButtonLabel = 'upscale' | 'vary' | 'remix' | 'animate';
 
 /** Midjourney's row for one image: Upscale, Vary, 🎨 Remix, 🎬 Animate, ❌ (image `index` of job `jobId`). */
-function singleImageRow(jobId: string, index: number, picked: boolean, emoji: ActionEmojiSet): ButtonRow {
+function singleImageRow(
+	jobId: string,
+	index: number,
+	picked: boolean,
+	emoji: ActionEmojiSet,
+	translate: Translate = ENGLISH,
+): ButtonRow {
 	const own = picked ? { index } : {};
+	const label = (key: ButtonLabel): string => translate(`resultActions.${key}`);
 	return row(
 		button(encodeActionId({ action: 'upscale', jobId, index }), emoji.upscale, label('upscale')),
 		button(encodeActionId({ action: 'vary', jobId, index }), emoji.vary, label('vary')),
@@ -63,7 +72,8 @@ function singleImageRow(jobId: string, index: number, picked: boolean, emoji: Ac
 }
 
 /** An upscaled image: 🎬 Animate, 🎨 Remix, ❌. */
-function upscaledRow(jobId: string, emoji: ActionEmojiSet): ButtonRow {
+function upscaledRow(jobId: string, emoji: ActionEmojiSet, translate: Translate): ButtonRow {
+	const label = (key: ButtonLabel): string => translate(`resultActions.${key}`);
 	return row(
 		button(encodeActionId({ action: 'animate', jobId, index: 0 }), emoji.animate, label('animate')),
 		button(encodeActionId({ action: 'remix', jobId, index: 0 }), emoji.remix, label('remix')),
@@ -72,15 +82,12 @@ function upscaledRow(jobId: string, emoji: ActionEmojiSet): ButtonRow {
 }
 
 /** A video of a batch: Extend (auto) and Extend with prompt… (the form; manual), numbered when there are several. */
-function videoRow(jobId: string, index: number, count: number, emoji: ActionEmojiSet): ButtonRow {
+function videoRow(jobId: string, index: number, count: number, emoji: ActionEmojiSet, t: Translate): ButtonRow {
 	const number = index + 1;
 	const [auto, manual] =
 		count > 1
-			? [
-					t(DEFAULT_LANGUAGE, 'resultActions.extendNumber', { number }),
-					t(DEFAULT_LANGUAGE, 'resultActions.extendPromptNumber', { number }),
-				]
-			: [t(DEFAULT_LANGUAGE, 'resultActions.extend'), t(DEFAULT_LANGUAGE, 'resultActions.extendPrompt')];
+			? [t('resultActions.extendNumber', { number }), t('resultActions.extendPromptNumber', { number })]
+			: [t('resultActions.extend'), t('resultActions.extendPrompt')];
 	return row(
 		button(encodeActionId({ action: 'extend', jobId, index }), emoji.extend, auto),
 		button(encodeActionId({ action: 'extendPrompt', jobId, index }), emoji.extend, manual),
@@ -97,6 +104,7 @@ export function resultComponents(
 	shape: ButtonLayout,
 	imageCount: number,
 	emoji: ActionEmojiSet = ACTION_EMOJI,
+	translate: Translate = ENGLISH,
 ): ButtonRow[] {
 	const common = row(
 		button(encodeActionId({ action: 'reroll', jobId }), emoji.reroll),
@@ -114,19 +122,24 @@ export function resultComponents(
 			return [row(...picks), row(...varies), common];
 		}
 		case 'single':
-			return [singleImageRow(jobId, 0, false, emoji)];
+			return [singleImageRow(jobId, 0, false, emoji, translate)];
 		case 'upscaled':
-			return [upscaledRow(jobId, emoji)];
+			return [upscaledRow(jobId, emoji, translate)];
 		case 'video':
-			return [...numbered.map((index) => videoRow(jobId, index, imageCount, emoji)), common];
+			return [...numbered.map((index) => videoRow(jobId, index, imageCount, emoji, translate)), common];
 		case 'empty':
 			return [common];
 	}
 }
 
 /** The buttons of a picked image's own message. */
-export function pickComponents(jobId: string, index: number, emoji: ActionEmojiSet = ACTION_EMOJI): ButtonRow[] {
-	return [singleImageRow(jobId, index, true, emoji)];
+export function pickComponents(
+	jobId: string,
+	index: number,
+	emoji: ActionEmojiSet = ACTION_EMOJI,
+	translate: Translate = ENGLISH,
+): ButtonRow[] {
+	return [singleImageRow(jobId, index, true, emoji, translate)];
 }
 
 /** One line (Discord's small text) telling members which reactions do what here. */
@@ -134,27 +147,29 @@ export function reactionHint(
 	shape: ButtonLayout,
 	imageCount = MAX_PICKS,
 	emoji: ActionEmojiSet = ACTION_EMOJI,
+	translate: Translate = ENGLISH,
 ): string {
-	const tail = `${emoji.reroll} reroll · ${emoji.delete} delete · ${emoji.dm} DM me`;
+	const tail = translate('reactionHint.tail', { reroll: emoji.reroll, delete: emoji.delete, dm: emoji.dm });
+	const followUps = { vary: emoji.vary, upscale: emoji.upscale };
 	switch (shape) {
 		case 'grid': {
-			const last = emoji.pick[Math.min(imageCount, MAX_PICKS) - 1] ?? emoji.pick[0];
+			const last = emoji.pick[Math.min(imageCount, MAX_PICKS) - 1] ?? emoji.pick[0]!;
 			// Vary and upscale need an image: a reaction on the grid cannot say which, so they go on a picked one.
-			const then = t(DEFAULT_LANGUAGE, 'resultActions.hintGridThen', { vary: emoji.vary, upscale: emoji.upscale });
-			return `-# React ${emoji.pick[0]}–${last} pick${then} · ${tail}`;
+			const then = translate('resultActions.hintGridThen', followUps);
+			return translate('reactionHint.grid', { first: emoji.pick[0]!, last, then, tail });
 		}
 		case 'single': {
-			const first = t(DEFAULT_LANGUAGE, 'resultActions.hintSingle', { vary: emoji.vary, upscale: emoji.upscale });
-			return `-# React ${first} · ${emoji.remix} remix · ${emoji.animate} animate · ${tail}`;
+			const first = translate('resultActions.hintSingle', followUps);
+			return translate('reactionHint.single', { remix: `${first} · ${emoji.remix}`, animate: emoji.animate, tail });
 		}
 		case 'upscaled':
-			return `-# React ${emoji.remix} remix · ${emoji.animate} animate · ${tail}`;
+			return translate('reactionHint.single', { remix: emoji.remix, animate: emoji.animate, tail });
 		case 'video': {
 			const key = imageCount > 1 ? 'resultActions.hintVideoBatch' : 'resultActions.hintVideo';
-			return `-# React ${t(DEFAULT_LANGUAGE, key, { extend: emoji.extend })} · ${tail}`;
+			return translate('reactionHint.other', { tail: `${translate(key, { extend: emoji.extend })} · ${tail}` });
 		}
 		case 'empty':
-			return `-# React ${tail}`;
+			return translate('reactionHint.other', { tail });
 	}
 }
 
@@ -175,19 +190,22 @@ export function withResultActions<Message extends RenderedMessage>(
 	rendered: Message,
 	emoji: ActionEmojiSet = ACTION_EMOJI,
 ): Message & { components?: ButtonRow[] } {
+	const translate = translatorFor(job.target.language ?? 'en');
 	if (!isSucceeded(job)) {
 		// A failure offers to try again: the same request as a new job (the 🔁 action).
-		return {
-			...rendered,
-			components: [row(button(encodeActionId({ action: 'reroll', jobId: job.id }), emoji.reroll, 'Try again'))],
-		};
+		const retry = button(
+			encodeActionId({ action: 'reroll', jobId: job.id }),
+			emoji.reroll,
+			translate('buttons.tryAgain'),
+		);
+		return { ...rendered, components: [row(retry)] };
 	}
 	const shape = layoutOf(job);
 	const count = job.state.outcome.resultUrls.length;
 	return {
 		...rendered,
-		content: appendLine(rendered.content, reactionHint(shape, count, emoji)),
-		components: resultComponents(job.id, shape, count, emoji),
+		content: appendLine(rendered.content, reactionHint(shape, count, emoji, translate)),
+		components: resultComponents(job.id, shape, count, emoji, translate),
 	};
 }
 
@@ -200,7 +218,7 @@ export function withoutActions<Message extends RenderedMessage>(
 	job: FinishedJob,
 	rendered: Message,
 ): Message & { components: ButtonRow[] } {
-	const note = `${jobLine(job.id)} · its buttons could not be shown here`;
+	const note = `${jobLine(job.id)} · ${translatorFor(job.target.language ?? 'en')('result.buttonsMissing')}`;
 	const room = MESSAGE_CONTENT_LIMIT - note.length - 1;
 	const content = rendered.content.length <= room ? rendered.content : `${rendered.content.slice(0, room - 1)}…`;
 	// An empty list, not none: an edit keeps the components it does not mention.
@@ -208,15 +226,20 @@ export function withoutActions<Message extends RenderedMessage>(
 }
 
 /** The Extend with prompt… button's form: the video's prompt, editable, before the manual extension is submitted. */
-export function extendModal(jobId: string, index: number, prompt: string): APIModalInteractionResponseCallbackData {
+export function extendModal(
+	jobId: string,
+	index: number,
+	prompt: string,
+	t: Translate = ENGLISH,
+): APIModalInteractionResponseCallbackData {
 	return {
 		custom_id: encodeActionId({ action: 'extendManual', jobId, index }),
-		title: t(DEFAULT_LANGUAGE, 'resultActions.extendTitle', { number: index + 1 }),
+		title: t('resultActions.extendTitle', { number: index + 1 }),
 		components: [
 			{
 				type: ComponentType.Label,
-				label: t(DEFAULT_LANGUAGE, 'resultActions.promptLabel'),
-				description: t(DEFAULT_LANGUAGE, 'resultActions.extendDescription'),
+				label: t('resultActions.promptLabel'),
+				description: t('resultActions.extendDescription'),
 				component: {
 					type: ComponentType.TextInput,
 					custom_id: PROMPT_INPUT_ID,

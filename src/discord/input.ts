@@ -3,9 +3,10 @@
  * client (or a stale command definition) can send anything, so every value is checked again here.
  */
 import { PROMPT_MAX_LENGTH } from '../api/spec.js';
+import { t, type MessageKey, type MessageVars } from '../i18n/index.js';
 import type { GenerationOptionName, GenerationOptionValues } from '../jobs/options.js';
 import { checkOption } from '../settings/validate.js';
-import { UserError } from '../userError.js';
+import { UserError, wordIn, type Wording } from '../userError.js';
 import { IMAGE_ATTACHMENT_OPTION, IMAGE_URL_OPTION, PROMPT_OPTION } from './slashOptions.js';
 
 export interface RawAttachment {
@@ -19,15 +20,24 @@ export interface RawAttachment {
 const IMAGE_CONTENT_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/gif'] as const;
 const IMAGE_EXTENSIONS = /\.(png|jpe?g|webp|gif)$/i;
 
-export function validatePrompt(value: unknown, problems: string[]): string {
+/** A problem in the reader's language, from the catalogues. */
+export function problem(key: MessageKey, vars: MessageVars = {}): Wording {
+	return (language) => t(language, key, vars);
+}
+
+export function validatePrompt(value: unknown, problems: Wording[]): string {
 	if (typeof value !== 'string' || value.trim() === '') {
-		problems.push('`prompt` is required: describe what you want to see.');
+		problems.push(problem('validation.promptRequired'));
 		return '';
 	}
 	const prompt = value.trim();
 	if (prompt.length > PROMPT_MAX_LENGTH) {
 		problems.push(
-			`\`prompt\` is ${prompt.length} characters long; the limit is ${PROMPT_MAX_LENGTH}. Shorten it by ${prompt.length - PROMPT_MAX_LENGTH}.`,
+			problem('validation.promptTooLong', {
+				length: prompt.length,
+				max: PROMPT_MAX_LENGTH,
+				over: prompt.length - PROMPT_MAX_LENGTH,
+			}),
 		);
 	}
 	return prompt;
@@ -37,7 +47,7 @@ export function validatePrompt(value: unknown, problems: string[]): string {
 export function validateOptions<N extends GenerationOptionName>(
 	names: readonly N[],
 	raw: ReadonlyMap<string, unknown>,
-	problems: string[],
+	problems: Wording[],
 	/** The command's other options (prompt, image…), which are valid but checked elsewhere. */
 	otherOptions: readonly string[] = DEFAULT_OTHER_OPTIONS,
 ): Partial<Pick<GenerationOptionValues, N>> {
@@ -45,13 +55,13 @@ export function validateOptions<N extends GenerationOptionName>(
 	for (const name of names) {
 		const value = raw.get(name);
 		if (value === undefined || value === null) continue;
-		const problem = checkOption(name, value);
-		if (problem) problems.push(problem);
+		const invalid = checkOption(name, value);
+		if (invalid) problems.push(invalid);
 		else values[name] = value;
 	}
 	for (const name of raw.keys()) {
 		if (!(names as readonly string[]).includes(name) && !otherOptions.includes(name)) {
-			problems.push(`\`${name}\` is not an option of this command.`);
+			problems.push(problem('validation.notAnOption', { name }));
 		}
 	}
 	return values as Partial<Pick<GenerationOptionValues, N>>;
@@ -63,17 +73,20 @@ const DEFAULT_OTHER_OPTIONS = [PROMPT_OPTION.name, IMAGE_ATTACHMENT_OPTION.name,
  * Exactly one source image: an uploaded attachment that is an image, or an http(s) URL.
  * Returns the URL the API will fetch.
  */
-export function validateImageSource(attachment: RawAttachment | undefined, url: unknown, problems: string[]): string {
+export function validateImageSource(attachment: RawAttachment | undefined, url: unknown, problems: Wording[]): string {
 	const hasUrl = typeof url === 'string' && url.trim() !== '';
 	if (attachment && hasUrl) {
-		problems.push(`Give either \`${IMAGE_ATTACHMENT_OPTION.name}\` or \`${IMAGE_URL_OPTION.name}\`, not both.`);
+		problems.push(problem('validation.imageAndUrl'));
 		return '';
 	}
 	if (attachment) {
 		if (!isImageAttachment(attachment)) {
-			const type = attachment.contentType ?? 'an unknown type';
-			problems.push(
-				`\`${attachment.name}\` is ${type}, not an image. Attach a PNG, JPEG, WebP or GIF file as \`${IMAGE_ATTACHMENT_OPTION.name}\`.`,
+			const { name, contentType } = attachment;
+			problems.push((language) =>
+				t(language, 'validation.notAnImage', {
+					file: name,
+					type: contentType ?? t(language, 'validation.unknownType'),
+				}),
 			);
 			return '';
 		}
@@ -82,14 +95,12 @@ export function validateImageSource(attachment: RawAttachment | undefined, url: 
 	if (hasUrl) {
 		const text = url.trim();
 		if (!isHttpUrl(text)) {
-			problems.push(`\`${IMAGE_URL_OPTION.name}\` must be a public http(s) link (got \`${truncate(text, 100)}\`).`);
+			problems.push(problem('validation.badImageUrl', { url: truncate(text, 100) }));
 			return '';
 		}
 		return text;
 	}
-	problems.push(
-		`This command needs a source image: attach one as \`${IMAGE_ATTACHMENT_OPTION.name}\` or give its link as \`${IMAGE_URL_OPTION.name}\`.`,
-	);
+	problems.push(problem('validation.imageRequired'));
 	return '';
 }
 
@@ -113,8 +124,15 @@ function truncate(text: string, max: number): string {
 }
 
 /** Throws one {@link UserError} listing every problem, so the member fixes everything in one go. */
-export function assertNoProblems(problems: readonly string[]): void {
+export function assertNoProblems(problems: readonly Wording[]): void {
 	if (problems.length === 0) return;
-	const list = problems.length === 1 ? problems[0]! : problems.map((problem) => `• ${problem}`).join('\n');
-	throw new UserError('invalid-input', `Nothing was submitted.\n${list}`);
+	const all = [...problems];
+	throw new UserError('invalid-input', (language) => {
+		const words = all.map((entry) => wordIn(entry, language));
+		const list =
+			words.length === 1
+				? words[0]!
+				: words.map((entry) => t(language, 'errors.listItem', { problem: entry })).join('\n');
+		return t(language, 'errors.nothingSubmittedList', { list });
+	});
 }

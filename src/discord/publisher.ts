@@ -174,8 +174,10 @@ export class DiscordPublisher implements JobPublisher {
 		result: Extract<ChainResult, { landed: true }>,
 		log: Logger,
 	): Promise<void> {
-		const where = result.via === 'dm' ? 'sent to you by DM' : 'posted below';
-		const pointer = renderElsewhere(job, result.sent.notice === undefined ? where : `explained ${where}`);
+		const pointer = renderElsewhere(job, {
+			via: result.via === 'dm' ? 'dm' : 'channel',
+			explained: result.sent.notice !== undefined,
+		});
 		try {
 			await result.refusedEdit?.send({
 				plain: { ...pointer, components: [], attachments: [] },

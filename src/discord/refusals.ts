@@ -1,45 +1,52 @@
 /**
  * A refusal of the server's rules or limits, in words: what was refused, and the admin setting that controls it, so
- * nobody is left guessing.
+ * nobody is left guessing. Worded in the reader's language (English by default).
  */
 import { channelMention, roleMention, time, TimestampStyles } from 'discord.js';
-import { DEFAULT_LANGUAGE, t, type Language, type MessageKey } from '../i18n/index.js';
+import { translatorFor, type MessageKey, type Translate } from '../i18n/index.js';
 import type { BudgetScope } from '../settings/budget.js';
 import type { Refusal } from '../settings/refusals.js';
 import { listSpeeds, listTaskTypes, TASK_TYPE_NAMES } from '../settings/rules.js';
 import type { ValueSource } from '../settings/types.js';
 
-const SPEED_SOURCE_HINTS: Partial<Record<ValueSource, string>> = {
-	member: ' It comes from your own `/settings`: change it with `/settings set speed` or `/settings reset`.',
-	server: ' It is the server’s default speed.',
+const SPEED_SOURCE_HINTS: Partial<Record<ValueSource, MessageKey>> = {
+	member: 'refusals.speedFromMember',
+	server: 'refusals.speedFromServer',
 };
 
-export function describeRefusal(refusal: Refusal): string {
+export function describeRefusal(refusal: Refusal, t: Translate = translatorFor('en')): string {
 	switch (refusal.rule) {
 		case 'channel':
-			return `This server uses the bot only in ${refusal.channelIds.map(channelMention).join(', ')}. A server admin controls this with \`/server-settings set\` \`add_channel\` / \`remove_channel\`.`;
+			return t('refusals.channel', { channels: refusal.channelIds.map(channelMention).join(', ') });
 		case 'role':
-			return `This server lets only members with the ${roleMention(refusal.roleId)} role generate. A server admin controls this with \`/server-settings set required_role\`.`;
+			return t('refusals.role', { role: roleMention(refusal.roleId) });
 		case 'task-type': {
 			const { taskType, allowed } = refusal;
-			const hint =
-				taskType === 'mj_video_hd' && allowed.includes('mj_video')
-					? ' Try again without `hd` for a standard video.'
-					: '';
-			return `This server does not allow \`${TASK_TYPE_NAMES[taskType]}\` jobs; allowed here: ${listTaskTypes(allowed)}.${hint} A server admin controls this with \`/server-settings set allowed_commands\`.`;
+			const hint = taskType === 'mj_video_hd' && allowed.includes('mj_video') ? t('refusals.taskTypeHdHint') : '';
+			return t('refusals.taskType', {
+				name: TASK_TYPE_NAMES[taskType],
+				allowed: allowed.length > 0 ? listTaskTypes(allowed) : t('refusals.noneAllowed'),
+				hint,
+			});
 		}
-		case 'speed':
-			return `This server does not allow the \`${refusal.speed}\` speed (allowed: ${listSpeeds(refusal.allowed)}).${SPEED_SOURCE_HINTS[refusal.source] ?? ''} A server admin controls this with \`/server-settings set allowed_speeds\`.`;
+		case 'speed': {
+			const hint = SPEED_SOURCE_HINTS[refusal.source];
+			return t('refusals.speed', {
+				speed: refusal.speed,
+				allowed: listSpeeds(refusal.allowed),
+				hint: hint ? t(hint) : '',
+			});
+		}
 		case 'member-running':
-			return `You already have ${plural(refusal.running, 'job')} running, and this server allows ${refusal.limit} at once. You can start another as soon as one finishes (see \`/jobs\`). A server admin controls this with \`/server-settings set member_running_limit\`.`;
+			return t('refusals.memberRunning', { count: refusal.running, limit: refusal.limit });
 		case 'member-daily':
-			return `You have used your ${plural(refusal.limit, 'job')} for today on this server; the limit resets ${resetsAt(refusal.resetsAt)} (midnight UTC). Failed jobs do not count. A server admin controls this with \`/server-settings set member_daily_limit\`.`;
+			return t('refusals.memberDaily', { count: refusal.limit, resetsAt: resetsAt(refusal.resetsAt) });
 		case 'server-daily':
-			return `This server has reached its cap of ${plural(refusal.limit, 'job')} per day; it resets ${resetsAt(refusal.resetsAt)} (midnight UTC). A server admin controls this with \`/server-settings set server_daily_limit\`.`;
+			return t('refusals.serverDaily', { count: refusal.limit, resetsAt: resetsAt(refusal.resetsAt) });
 		case 'budget':
-			return describeBudgetRefusal(refusal);
+			return describeBudgetRefusal(refusal, t);
 		case 'busy':
-			return 'The bot is busy with other requests from this server right now. Try again in a moment.';
+			return t('refusals.busy');
 	}
 }
 
@@ -52,16 +59,12 @@ const BUDGET_MESSAGES: Record<BudgetScope, MessageKey> = {
 /** A budget refusal with its figures: the cost, what was spent, the budget, and when it resets. */
 export function describeBudgetRefusal(
 	refusal: Extract<Refusal, { rule: 'budget' }>,
-	language: Language = DEFAULT_LANGUAGE,
+	t: Translate = translatorFor('en'),
 ): string {
 	const { cost, spent, budget } = refusal;
-	return t(language, BUDGET_MESSAGES[refusal.scope], { cost, spent, budget, resetsAt: resetsAt(refusal.resetsAt) });
+	return t(BUDGET_MESSAGES[refusal.scope], { cost, spent, budget, resetsAt: resetsAt(refusal.resetsAt) });
 }
 
 function resetsAt(at: number): string {
 	return time(Math.floor(at / 1000), TimestampStyles.RelativeTime);
-}
-
-function plural(count: number, noun: string): string {
-	return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

@@ -3,7 +3,7 @@
  */
 import { escapeMarkdown, type APIAllowedMentions } from 'discord.js';
 import { isFollowUp, type SubmitRequest } from '../api/types.js';
-import { DEFAULT_LANGUAGE, t } from '../i18n/index.js';
+import { DEFAULT_LANGUAGE, t, translatorFor, type Language, type Translate } from '../i18n/index.js';
 import type { DownloadResult } from '../jobs/download.js';
 import { promptOf, type FinishedJob, type JobRecord, type LineageStep } from '../jobs/types.js';
 import { NO_PINGS, MESSAGE_CONTENT_LIMIT } from './respond.js';
@@ -15,7 +15,7 @@ export interface RenderedMessage {
 }
 
 /** The parameters as they were sent, named like the slash-command options members typed. */
-export function describeParameters(request: SubmitRequest): string {
+export function describeParameters(request: SubmitRequest, translate: Translate = translatorFor('en')): string {
 	// A follow-up sends no parameters of its own: its line in the header already names what it acted on.
 	if (isFollowUp(request)) return request.action === 'extend' ? `\`${request.mode}\`` : '';
 	const parts: string[] = [];
@@ -36,13 +36,32 @@ export function describeParameters(request: SubmitRequest): string {
 		if (value !== undefined) parts.push(`${label}: ${String(value)}`);
 	}
 	if (request.taskType === 'mj_video_hd') parts.push('hd: true');
-	return parts.length > 0 ? parts.map((part) => `\`${part}\``).join(' · ') : '`API defaults`';
+	if (request.enableTranslation) parts.push('translate_prompt: true');
+	return parts.length > 0 ? parts.map((part) => `\`${part}\``).join(' · ') : `\`${translate('result.apiDefaults')}\``;
 }
 
-function header(job: JobRecord, icon: string, verb: string, at: number, mention = false): string {
+/** The job's messages speak the language recorded on it (the channel's, when it was asked for). */
+function translatorOf(job: JobRecord): Translate {
+	return translatorFor(job.target.language ?? 'en');
+}
+
+function header(
+	job: JobRecord,
+	icon: string,
+	state: 'result.started' | 'result.finished' | 'result.failed',
+	at: number,
+	mention = false,
+): string {
 	// In a fallback message the requester must be pinged (and is, through allowed_mentions); elsewhere it's a label.
 	const prefix = mention ? `<@${job.target.requesterId}> ` : '';
-	return `${prefix}${icon} ${jobTitle(job)} for <@${job.target.requesterId}> — ${verb} <t:${Math.floor(at / 1000)}:R>`;
+	const language = job.target.language ?? 'en';
+	return `${prefix}${t(language, 'result.header', {
+		icon,
+		title: jobTitle(job),
+		requester: `<@${job.target.requesterId}>`,
+		state: t(language, state),
+		at: `<t:${Math.floor(at / 1000)}:R>`,
+	})}`;
 }
 
 /**
@@ -50,31 +69,35 @@ function header(job: JobRecord, icon: string, verb: string, at: number, mention 
  * (`**Vary of image 2**`) and a jump link to the result it came from.
  */
 export function jobTitle(job: Pick<JobRecord, 'kind' | 'parent' | 'target'>): string {
-	const step = followUpStep(job);
+	const language = job.target.language ?? DEFAULT_LANGUAGE;
+	const step = followUpStep(job, language);
 	if (!step) return `**/${job.kind}**`;
 	const { parent, target } = job;
 	const from =
 		parent?.messageId === undefined
 			? ''
-			: ` ${t(DEFAULT_LANGUAGE, 'followUps.fromMessage', { link: messageLink(target.guildId, target.channelId, parent.messageId) })}`;
+			: ` ${t(language, 'followUps.fromMessage', { link: messageLink(target.guildId, target.channelId, parent.messageId) })}`;
 	return `**${step}**${from}`;
 }
 
 /** What a job is named in a line about it: `/imagine`, or a follow-up's step (`Vary of image 2`). */
-export function jobName(job: Pick<JobRecord, 'kind' | 'parent'>): string {
-	return followUpStep(job) ?? `/${job.kind}`;
+export function jobName(job: Pick<JobRecord, 'kind' | 'parent'>, language: Language = DEFAULT_LANGUAGE): string {
+	return followUpStep(job, language) ?? `/${job.kind}`;
 }
 
 /** `Vary of image 2`, `Upscale of image 1`, `Extend of video 2`; undefined for a job started by a command. */
-export function followUpStep(job: Pick<JobRecord, 'kind' | 'parent'>): string | undefined {
+export function followUpStep(
+	job: Pick<JobRecord, 'kind' | 'parent'>,
+	language: Language = DEFAULT_LANGUAGE,
+): string | undefined {
 	const number = (job.parent?.imageIndex ?? 0) + 1;
 	switch (job.kind) {
 		case 'vary':
-			return t(DEFAULT_LANGUAGE, 'followUps.varyOf', { number });
+			return t(language, 'followUps.varyOf', { number });
 		case 'upscale':
-			return t(DEFAULT_LANGUAGE, 'followUps.upscaleOf', { number });
+			return t(language, 'followUps.upscaleOf', { number });
 		case 'extend':
-			return t(DEFAULT_LANGUAGE, 'followUps.extendOf', { number });
+			return t(language, 'followUps.extendOf', { number });
 		default:
 			return undefined;
 	}
@@ -181,8 +204,8 @@ export function renderWorking(job: JobRecord, queuePosition?: number, startsAt?:
 	return {
 		content: compose(
 			{
-				head: header(job, '⏳', 'started', job.createdAt),
-				tail: [describeParameters(job.request), workingStatus(job, queuePosition, startsAt)],
+				head: header(job, '⏳', 'result.started', job.createdAt),
+				tail: [describeParameters(job.request, translatorOf(job)), workingStatus(job, queuePosition, startsAt)],
 			},
 			promptOf(job),
 		),
@@ -191,19 +214,15 @@ export function renderWorking(job: JobRecord, queuePosition?: number, startsAt?:
 }
 
 function workingStatus(job: JobRecord, queuePosition: number | undefined, startsAt: number | undefined): string {
-	if (job.state.phase === 'submitting' && job.state.unknownSince !== undefined) {
-		return '⚠️ Midjourney did not confirm whether it started this job. It was not sent again, so it cannot be charged twice; if it did start, the result will appear here, and otherwise this message will say so.';
-	}
+	const translate = translatorOf(job);
+	if (job.state.phase === 'submitting' && job.state.unknownSince !== undefined) return translate('result.unconfirmed');
 	if (queuePosition !== undefined && queuePosition > 0 && startsAt !== undefined) {
 		// A live stamp: Discord counts it down, so the reply needs no edit as the queue moves as estimated.
-		return t(DEFAULT_LANGUAGE, 'queue.estimatedStart', {
-			position: queuePosition,
-			startsAt: discordTimestamp(startsAt),
-		});
+		return translate('queue.estimatedStart', { position: queuePosition, startsAt: discordTimestamp(startsAt) });
 	}
 	return queuePosition !== undefined && queuePosition > 0
-		? `🕒 Queued — position ${queuePosition}. Midjourney accepts a limited number of jobs per minute; yours starts automatically.`
-		: 'Working on it… this message will update with the result.';
+		? translate('result.queued', { position: queuePosition })
+		: translate('result.working');
 }
 
 export function renderFinished(
@@ -216,19 +235,22 @@ export function renderFinished(
 		return {
 			content: compose(
 				{
-					head: header(job, '❌', 'failed', finishedAt, options.mention),
-					tail: [describeParameters(job.request), `**Reason:** ${outcome.reason.slice(0, 500)}`],
+					head: header(job, '❌', 'result.failed', finishedAt, options.mention),
+					tail: [
+						describeParameters(job.request, translatorOf(job)),
+						translatorOf(job)('result.reason', { reason: outcome.reason.slice(0, 500) }),
+					],
 				},
 				promptOf(job),
 			),
 			allowed_mentions: NO_PINGS,
 		};
 	}
-	const tail = [describeParameters(job.request)];
-	const links = linkLine(files);
+	const tail = [describeParameters(job.request, translatorOf(job))];
+	const links = linkLine(files, translatorOf(job));
 	if (links) tail.push(links);
 	return {
-		content: compose({ head: header(job, '✅', 'finished', finishedAt, options.mention), tail }, promptOf(job)),
+		content: compose({ head: header(job, '✅', 'result.finished', finishedAt, options.mention), tail }, promptOf(job)),
 		allowed_mentions: NO_PINGS,
 	};
 }
@@ -243,21 +265,35 @@ export function renderUndeliverable(
 	options: { mention?: boolean } = {},
 ): RenderedMessage {
 	const { outcome, finishedAt } = job.state;
+	const translate = translatorOf(job);
 	const what =
 		outcome.status === 'succeeded'
-			? 'Its result could not be posted'
-			: `It failed (${outcome.reason.slice(0, 300)}), and its report could not be posted`;
-	const head = header(job, '⚠️', 'finished', finishedAt, options.mention);
+			? translate('result.undeliverableResult')
+			: translate('result.undeliverableFailure', { reason: outcome.reason.slice(0, 300) });
+	const head = header(job, '⚠️', 'result.finished', finishedAt, options.mention);
 	return {
 		content: `${head}\n${what}: ${why.slice(0, 1000)}\n${jobLine(job.id)}`.slice(0, MESSAGE_CONTENT_LIMIT),
 		allowed_mentions: NO_PINGS,
 	};
 }
 
-/** The reply, when the job's message could not be shown in it and went elsewhere (`where`: "posted below"…). */
-export function renderElsewhere(job: FinishedJob, where: string): RenderedMessage {
-	const head = header(job, '📨', 'finished', job.state.finishedAt);
-	return { content: `${head}\nIts message could not be shown here, so it was ${where}.`, allowed_mentions: NO_PINGS };
+/** Where a job's message went instead of its reply; `explained`: a notice saying why went there. */
+export interface Elsewhere {
+	via: 'dm' | 'channel';
+	explained: boolean;
+}
+
+const ELSEWHERE_KEYS = {
+	dm: { plain: 'result.elsewhereSentByDm', explained: 'result.elsewhereExplainedByDm' },
+	channel: { plain: 'result.elsewherePostedBelow', explained: 'result.elsewhereExplainedBelow' },
+} as const;
+
+/** The reply, when the job's message could not be shown in it and went elsewhere. */
+export function renderElsewhere(job: FinishedJob, elsewhere: Elsewhere): RenderedMessage {
+	const translate = translatorOf(job);
+	const head = header(job, '📨', 'result.finished', job.state.finishedAt);
+	const where = translate(ELSEWHERE_KEYS[elsewhere.via][elsewhere.explained ? 'explained' : 'plain']);
+	return { content: `${head}\n${translate('result.elsewhere', { where })}`, allowed_mentions: NO_PINGS };
 }
 
 /** Names the job in a message, so it can be told apart later (see `DiscordPublisher`). */
@@ -266,8 +302,10 @@ export function jobLine(jobId: string): string {
 }
 
 /** Links to results that could not be uploaded, numbered like the results themselves; as many as fit whole. */
-function linkLine(files: DownloadResult[]): string | undefined {
-	const links = files.flatMap((file, index) => (file.ok ? [] : [`[result ${index + 1}](${file.url})`]));
+function linkLine(files: DownloadResult[], translate: Translate): string | undefined {
+	const links = files.flatMap((file, index) =>
+		file.ok ? [] : [`[${translate('result.resultLink', { number: index + 1 })}](${file.url})`],
+	);
 	if (links.length === 0) return undefined;
 	const LINK_BUDGET = 1200;
 	const shown: string[] = [];
@@ -278,5 +316,7 @@ function linkLine(files: DownloadResult[]): string | undefined {
 		length += link.length + 1;
 	}
 	const hidden = links.length - shown.length;
-	return `Not uploaded here, open before the links expire: ${shown.join(' ')}${hidden > 0 ? ` (+${hidden} more, too long to show)` : ''}`;
+	return hidden > 0
+		? translate('result.notUploadedMore', { links: shown.join(' '), count: hidden })
+		: translate('result.notUploaded', { links: shown.join(' ') });
 }

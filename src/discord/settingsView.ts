@@ -1,17 +1,19 @@
 /**
  * How settings read in Discord: pure functions from settings to message text, for `/settings show` and
- * `/server-settings show`.
+ * `/server-settings show`, in the reader's language.
  */
 import { channelMention, roleMention } from 'discord.js';
 import { SPEEDS } from '../api/spec.js';
+import { LANGUAGE_NAMES, languageOf, type Language, type MessageKey, type Translate } from '../i18n/index.js';
 import {
 	IMAGE_OPTION_NAMES,
 	OMNI_OPTION_NAMES,
+	PROMPT_SETTING_NAMES,
 	VIDEO_OPTION_NAMES,
 	type GenerationOptionName,
 } from '../jobs/options.js';
 import { WORK_TYPES } from '../jobs/workType.js';
-import { API_DEFAULT_LABELS, type EffectiveOptions } from '../settings/resolve.js';
+import type { EffectiveOptions } from '../settings/resolve.js';
 import { listSpeeds, listTaskTypes } from '../settings/rules.js';
 import type { OptionDefaults, ServerSettings, ValueSource } from '../settings/types.js';
 import type { GuildUsage } from '../settings/usage.js';
@@ -22,16 +24,25 @@ export function formatValue(value: unknown): string {
 	return `\`${String(value)}\``;
 }
 
-const SOURCE_LABELS: Record<ValueSource, string> = {
-	option: 'typed in the command',
-	member: 'yours',
-	server: 'server default',
-	rule: 'server rule: the slowest allowed speed',
-	api: 'API default',
+const SOURCE_KEYS: Record<ValueSource, MessageKey> = {
+	option: 'settings.sources.option',
+	member: 'settings.sources.member',
+	server: 'settings.sources.server',
+	rule: 'settings.sources.rule',
+	api: 'settings.sources.api',
+};
+
+/** What the API does with an option nobody set, where it says more than "chosen by Midjourney". */
+const API_DEFAULT_KEYS: Partial<Record<GenerationOptionName, MessageKey>> = {
+	version: 'settings.apiDefaults.version',
+	motion: 'settings.apiDefaults.motion',
+	batch_size: 'settings.apiDefaults.batch_size',
+	hd: 'settings.apiDefaults.hd',
+	translate_prompt: 'settings.apiDefaults.translate_prompt',
 };
 
 /** The commands that take each option, e.g. `speed` → imagine, remix, style. */
-function usedBy(name: GenerationOptionName): string {
+function usedBy(t: Translate, name: GenerationOptionName): string {
 	const commands: Array<[string, readonly GenerationOptionName[]]> = [
 		['imagine', IMAGE_OPTION_NAMES],
 		['remix', IMAGE_OPTION_NAMES],
@@ -39,55 +50,89 @@ function usedBy(name: GenerationOptionName): string {
 		['animate', VIDEO_OPTION_NAMES],
 		['omni', OMNI_OPTION_NAMES],
 	];
-	const users = commands.filter(([, names]) => names.includes(name)).map(([command]) => `/${command}`);
-	return users.length === 5 ? 'all' : users.join(', ');
+	const takes = (names: readonly GenerationOptionName[]): boolean =>
+		names.includes(name) || (PROMPT_SETTING_NAMES as readonly GenerationOptionName[]).includes(name);
+	const users = commands.filter(([, names]) => takes(names)).map(([command]) => `/${command}`);
+	return users.length === 5 ? t('settings.usedByAll') : users.join(', ');
 }
 
 /** One line per option: its effective value and where it comes from. */
-export function describeEffective(effective: EffectiveOptions): string[] {
+export function describeEffective(t: Translate, effective: EffectiveOptions): string[] {
 	return GENERATION_OPTION_NAMES.map((name) => {
 		const source = effective.sources[name] ?? 'api';
 		const value = effective.values[name];
-		const shown = value === undefined ? (API_DEFAULT_LABELS[name] ?? 'chosen by Midjourney') : formatValue(value);
-		return `• **${name}** (${usedBy(name)}): ${shown} — ${SOURCE_LABELS[source]}`;
+		const apiDefault = API_DEFAULT_KEYS[name];
+		const shown =
+			value !== undefined ? formatValue(value) : apiDefault ? t(apiDefault) : t('settings.chosenByMidjourney');
+		return t('settings.line', { name, usedBy: usedBy(t, name), value: shown, source: t(SOURCE_KEYS[source]) });
 	});
 }
 
-export function describeDefaults(defaults: OptionDefaults): string {
+export function describeDefaults(t: Translate, defaults: OptionDefaults): string {
 	const parts = GENERATION_OPTION_NAMES.flatMap((name) =>
 		defaults[name] === undefined ? [] : [`${name} ${formatValue(defaults[name])}`],
 	);
-	return parts.length > 0 ? parts.join(' · ') : 'none (members’ own settings, then the API’s defaults)';
+	return parts.length > 0 ? parts.join(' · ') : t('serverSettings.noDefaults');
 }
 
-function limitText(value: number | undefined): string {
-	return value === undefined ? 'unlimited' : String(value);
+function limitText(t: Translate, value: number | undefined): string {
+	return value === undefined ? t('serverSettings.unlimited') : String(value);
 }
 
-export function describeRules(server: ServerSettings): string[] {
+/** The server's `language` setting, or "auto" with the language it resolves to now. */
+export function describeLanguage(t: Translate, server: ServerSettings, guildLocale: string | null): string {
+	if (server.language) return t('serverSettings.language', { value: formatValue(server.language) });
+	const now: Language = languageOf(guildLocale) ?? 'en';
+	return t('serverSettings.language', { value: t('serverSettings.languageAuto', { value: LANGUAGE_NAMES[now] }) });
+}
+
+export function describeRules(t: Translate, server: ServerSettings): string[] {
 	const allowedTypes = server.allowedTaskTypes;
 	const allowedSpeeds = server.allowedSpeeds;
 	const emoji = effectiveEmoji(server);
+	const all = t('serverSettings.all');
+	const none = t('serverSettings.none');
 	return [
-		`**Allowed commands** (\`allowed_commands\`): ${allowedTypes && allowedTypes.length < WORK_TYPES.length ? listTaskTypes(allowedTypes) : 'all'}`,
-		`**Allowed speeds** (\`allowed_speeds\`): ${allowedSpeeds && allowedSpeeds.length < SPEEDS.length ? listSpeeds(allowedSpeeds) : 'all'}`,
-		`**Channels** (\`add_channel\` / \`remove_channel\`): ${server.channels.length > 0 ? server.channels.map(channelMention).join(', ') : 'all'}`,
-		`**Required role** (\`required_role\`): ${server.requiredRoleId ? roleMention(server.requiredRoleId) : 'none'}`,
-		`**Watermark** (\`watermark\`): ${server.watermark ? formatValue(server.watermark) : 'none'}`,
-		`**Credits in /info** (\`show_credits\`): ${server.showCredits ? 'shown to members' : 'hidden'}`,
-		`**Limits**: running per member (\`member_running_limit\`) ${limitText(server.limits.memberRunning)} · per member per day (\`member_daily_limit\`) ${limitText(server.limits.memberDaily)} · whole server per day (\`server_daily_limit\`) ${limitText(server.limits.serverDaily)}`,
-		`**Emoji** (\`/server-settings emoji\`): pick ${emoji.pick.join(' ')} · remix ${emoji.remix} · animate ${emoji.animate} · reroll ${emoji.reroll} · delete ${emoji.delete} · dm ${emoji.dm} · vary ${emoji.vary} · upscale ${emoji.upscale} · extend ${emoji.extend}`,
+		t('serverSettings.allowedCommands', {
+			value: allowedTypes && allowedTypes.length < WORK_TYPES.length ? listTaskTypes(allowedTypes) : all,
+		}),
+		t('serverSettings.allowedSpeeds', {
+			value: allowedSpeeds && allowedSpeeds.length < SPEEDS.length ? listSpeeds(allowedSpeeds) : all,
+		}),
+		t('serverSettings.channels', {
+			value: server.channels.length > 0 ? server.channels.map(channelMention).join(', ') : all,
+		}),
+		t('serverSettings.requiredRole', { value: server.requiredRoleId ? roleMention(server.requiredRoleId) : none }),
+		t('serverSettings.watermark', { value: server.watermark ? formatValue(server.watermark) : none }),
+		t('serverSettings.showCredits', {
+			value: server.showCredits ? t('serverSettings.creditsShown') : t('serverSettings.creditsHidden'),
+		}),
+		t('serverSettings.blockedWords', {
+			value: server.blockedWords?.length ? String(server.blockedWords.length) : none,
+		}),
+		t('serverSettings.limits', {
+			memberRunning: limitText(t, server.limits.memberRunning),
+			memberDaily: limitText(t, server.limits.memberDaily),
+			serverDaily: limitText(t, server.limits.serverDaily),
+		}),
+		[
+			t('serverSettings.emoji', { ...emoji, pick: emoji.pick.join(' ') }),
+			t('serverSettings.emojiFollowUps', { vary: emoji.vary, upscale: emoji.upscale, extend: emoji.extend }),
+		].join(' · '),
 	];
 }
 
-export function describeUsage(usage: GuildUsage, cap: number | undefined, resetsAt: number): string {
-	const capText = cap === undefined ? '' : ` of the ${cap} allowed`;
-	const failed = usage.failedToday > 0 ? ` (${usage.failedToday} more failed and were given back)` : '';
-	return `**Today (UTC)**: ${usage.today} job${usage.today === 1 ? '' : 's'}${capText}${failed}, by ${usage.members} member${usage.members === 1 ? '' : 's'}; ${usage.running} running now. Daily counts reset ${discordTimestamp(resetsAt)}.`;
+export function describeUsage(t: Translate, usage: GuildUsage, cap: number | undefined, resetsAt: number): string {
+	return t('serverSettings.usage', {
+		count: usage.today,
+		cap: cap === undefined ? '' : t('serverSettings.usageCap', { cap }),
+		failed: usage.failedToday > 0 ? t('serverSettings.usageFailed', { failed: usage.failedToday }) : '',
+		members: t('serverSettings.usageMembers', { count: usage.members }),
+		running: usage.running,
+		resetsAt: discordTimestamp(resetsAt),
+	});
 }
 
-export function describeCredits(credits: number | undefined): string {
-	return credits === undefined
-		? '**Midjourney credits**: unavailable right now (the API did not answer); try again later.'
-		: `**Midjourney credits**: ${credits} remaining on the account.`;
+export function describeCredits(t: Translate, credits: number | undefined): string {
+	return credits === undefined ? t('serverSettings.creditsUnavailable') : t('serverSettings.credits', { credits });
 }

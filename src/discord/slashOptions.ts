@@ -34,6 +34,7 @@ export const SLASH_OPTIONS: Readonly<Record<GenerationOptionName, SlashOptionTex
 	},
 	batch_size: { description: 'Number of videos to generate' },
 	hd: { description: 'Generate an HD video (costs more)' },
+	translate_prompt: { description: 'Let Midjourney translate a prompt that is not in English' },
 };
 
 export const PROMPT_OPTION = { name: 'prompt', description: 'What to generate' } as const;

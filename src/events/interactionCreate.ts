@@ -1,16 +1,14 @@
 import { Events, MessageFlags, type Interaction, type RepliableInteraction } from 'discord.js';
+import { handlePromptConfirmation } from '../commands/promptConfirmation.js';
 import { SERVER_KEY_MODAL_ID, handleServerKeyModal } from '../commands/serverSettingsKey.js';
+import { memberLanguage, memberTranslator } from '../discord/language.js';
+import { isPromptConfirmId } from '../discord/promptConfirmation.js';
 import { NO_PINGS, fitContent, tellPrivately } from '../discord/respond.js';
+import { t } from '../i18n/index.js';
 import type { Logger } from '../logger.js';
 import { StoreUnavailableError } from '../store/unavailable.js';
 import { UserError } from '../userError.js';
 import type { Event } from './types.js';
-
-const GENERIC_FAILURE =
-	'Something went wrong on our side. The bot’s operator has the details in the logs; please try again.';
-/** Said when the store cannot answer: nothing was taken, so nothing runs and nothing is charged. */
-export const STORE_UNAVAILABLE =
-	'The bot cannot take work right now: its storage is not answering. Nothing was submitted and nothing will be charged. Please try again in a minute.';
 
 export default {
 	name: Events.InteractionCreate,
@@ -28,7 +26,11 @@ export default {
 				guildId: interaction.guildId,
 				userId: interaction.user.id,
 			});
-			await funnel(interaction, log, async () => context.actions.handleInteraction(interaction, log));
+			// A prompt's confirmation belongs to the command it confirms; everything else to the result it is on.
+			const handle = isPromptConfirmId(interaction.customId)
+				? async () => handlePromptConfirmation(interaction, { ...context, logger: log })
+				: async () => context.actions.handleInteraction(interaction, log);
+			await funnel(interaction, log, handle);
 			return;
 		}
 		if (!interaction.isChatInputCommand()) return;
@@ -41,11 +43,7 @@ export default {
 		const command = context.commands.get(interaction.commandName);
 		if (!command) {
 			log.warn('Unknown command (stale registration?)');
-			await answerError(
-				interaction,
-				'This command is no longer available. The bot will refresh its commands shortly.',
-				log,
-			);
+			await answerError(interaction, memberTranslator(interaction)('errors.unknownCommand'), log);
 			return;
 		}
 		await funnel(interaction, log, async () => command.execute(interaction, { ...context, logger: log }));
@@ -57,15 +55,17 @@ async function funnel(interaction: RepliableInteraction, log: Logger, handle: ()
 	try {
 		await handle();
 	} catch (error) {
+		// Refusals speak the member's language; the log keeps the English words.
+		const language = memberLanguage(interaction);
 		if (error instanceof UserError) {
 			log.info({ code: error.code, reason: error.message }, 'Interaction refused');
-			await answerError(interaction, error.message, log);
+			await answerError(interaction, error.wordedIn(language), log);
 		} else if (error instanceof StoreUnavailableError) {
 			log.warn({ err: error }, 'Interaction refused: the store is unavailable');
-			await answerPrivately(interaction, STORE_UNAVAILABLE, log);
+			await answerPrivately(interaction, t(language, 'errors.storeUnavailable'), log);
 		} else {
 			log.error({ err: error }, 'Interaction failed');
-			await answerError(interaction, GENERIC_FAILURE, log);
+			await answerError(interaction, t(language, 'errors.generic'), log);
 		}
 	}
 }

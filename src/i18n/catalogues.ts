@@ -16,6 +16,16 @@ export type Language = (typeof LANGUAGES)[number];
 
 export const DEFAULT_LANGUAGE: Language = 'en';
 
+/** Each language by its own name, as an admin choosing one looks for it. */
+export const LANGUAGE_NAMES: Readonly<Record<Language, string>> = {
+	en: 'English',
+	de: 'Deutsch',
+	es: 'Español',
+	fr: 'Français',
+	ja: '日本語',
+	'pt-BR': 'Português (Brasil)',
+};
+
 export type Catalogue = typeof en;
 
 /** A nested catalogue, as the other languages are checked against English. */

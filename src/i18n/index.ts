@@ -1,4 +1,11 @@
-export { DEFAULT_LANGUAGE, LANGUAGES, isLanguage, type Language, type MessageKey } from './catalogues.js';
+export {
+	DEFAULT_LANGUAGE,
+	LANGUAGE_NAMES,
+	LANGUAGES,
+	isLanguage,
+	type Language,
+	type MessageKey,
+} from './catalogues.js';
 export { formatDate, formatList, formatNumber } from './format.js';
 export { channelLanguage, languageOf, replyLanguage, type ServerLanguageFacts } from './locale.js';
 export {
@@ -8,4 +15,4 @@ export {
 	type LocalizationMap,
 	type LocalizedDiscordLocale,
 } from './localizations.js';
-export { t, translatorFor, type MessageVars, type Translate } from './translator.js';
+export { lookup, t, translatorFor, type MessageVars, type Translate } from './translator.js';

@@ -4,6 +4,7 @@
  * lease), with back-off while the job is pending or the store fails, and the job's time-out.
  */
 import { MjApiError } from '../api/errors.js';
+import { DEFAULT_LANGUAGE, t } from '../i18n/index.js';
 import { UNNAMED_DEFAULT_KEY, type JobServiceOptions } from './contracts.js';
 import type { JobDelivery } from './delivery.js';
 import { pollDelay } from './poller.js';
@@ -167,7 +168,7 @@ export class JobConfirmation {
 			const minutes = Math.round(this.options.jobTimeoutMs / 60_000);
 			return recordFinished(jobId, taskId, {
 				status: 'failed',
-				reason: `Midjourney did not finish the job within ${minutes} minutes.`,
+				reason: t(job.target.language ?? DEFAULT_LANGUAGE, 'provider.timedOut', { count: minutes }),
 			});
 		}
 		this.pollAgainLater(jobId);

@@ -77,6 +77,10 @@ export const GENERATION_OPTIONS = {
 	hd: {
 		kind: 'boolean',
 	} satisfies BooleanOption,
+	/** The provider's `enableTranslation`: a member's or a server's choice, never a command's option. */
+	translate_prompt: {
+		kind: 'boolean',
+	} satisfies BooleanOption,
 } as const;
 
 export type GenerationOptionName = keyof typeof GENERATION_OPTIONS;
@@ -94,6 +98,7 @@ export interface GenerationOptionValues {
 	motion: Motion;
 	batch_size: VideoBatchSize;
 	hd: boolean;
+	translate_prompt: boolean;
 }
 
 /** Options of the image task types (`/imagine`, `/remix`, `/style`). */
@@ -122,3 +127,6 @@ export const OMNI_OPTION_NAMES = [
 	'stylization',
 	'weirdness',
 ] as const satisfies readonly GenerationOptionName[];
+
+/** Options every prompt-taking job resolves from the member's and the server's settings, with no slash option. */
+export const PROMPT_SETTING_NAMES = ['translate_prompt'] as const satisfies readonly GenerationOptionName[];

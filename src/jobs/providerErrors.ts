@@ -1,20 +1,22 @@
 import type { MjApiError } from '../api/errors.js';
+import { DEFAULT_LANGUAGE, t, type Language, type MessageKey } from '../i18n/index.js';
 
 /**
- * What a failed submit means for the member, in plain language. A submit whose outcome is unknown (the request left
- * and no answer of the provider's came back) is explained by {@link unknownOutcomeReason}, not here.
+ * What a failed submit means for the member, in plain language (the job's language; the provider's own message is
+ * quoted as it wrote it). A submit whose outcome is unknown (the request left and no answer of the provider's came
+ * back) is explained by {@link unknownOutcomeReason}, not here.
  */
-export function explainProviderFailure(error: MjApiError): string {
+export function explainProviderFailure(error: MjApiError, language: Language = DEFAULT_LANGUAGE): string {
 	const failure = error.failure;
 	switch (failure.kind) {
 		case 'not-sent':
-			return 'The Midjourney API could not be reached, so nothing was sent or charged. Please try again in a minute.';
+			return t(language, 'provider.notSent');
 		case 'timeout':
 		case 'no-answer':
 		case 'invalid-response':
-			return unknownOutcomeReason(false);
+			return unknownOutcomeReason(false, language);
 		case 'api':
-			return explainCode(failure.code, failure.message);
+			return explainCode(failure.code, failure.message, language);
 	}
 }
 
@@ -22,36 +24,26 @@ export function explainProviderFailure(error: MjApiError): string {
  * The final word on a job whose submit may have created a paid task that never reported back: either no callback can
  * come (the bot polls, and only a callback can name the task), or the provider's callback window has passed.
  */
-export function unknownOutcomeReason(waitedForCallback: boolean): string {
-	const what = waitedForCallback
-		? 'Midjourney never reported back on this job, so it is unknown whether it started.'
-		: 'The Midjourney API did not confirm whether it started this job.';
-	return `${what} It was not resubmitted, so it cannot have been charged twice. If the account's task history shows it, a server admin can find the result there; otherwise please run the command again.`;
+export function unknownOutcomeReason(waitedForCallback: boolean, language: Language = DEFAULT_LANGUAGE): string {
+	const what = t(language, waitedForCallback ? 'provider.unknownAfterWaiting' : 'provider.unknownNoCallback');
+	return t(language, 'provider.unknownOutcome', { what });
 }
 
-function explainCode(code: number, message: string): string {
-	switch (code) {
-		case 400:
-		case 422:
-			return `Midjourney refused the request: ${message}`;
-		case 401:
-			return "The bot's Midjourney API key is invalid — a server admin must fix it.";
-		case 402:
-			return 'The Midjourney account behind this bot is out of credits — a server admin must top it up.';
-		case 404:
-			return 'The Midjourney API does not know this task.';
-		case 429:
-			return 'Midjourney is rate-limiting this bot. Please try again in a moment.';
-		case 455:
-			return 'Midjourney is under maintenance. Please try again later.';
-		case 501:
-			return `Generation failed: ${message}`;
-		case 505:
-			return 'This feature is disabled on the Midjourney account behind this bot.';
-		default:
-			if (code >= 500) return `The Midjourney API had an error (${code}). Please try again later.`;
-			return `The Midjourney API answered with error ${code}: ${message}`;
-	}
+const CODE_KEYS: Readonly<Record<number, MessageKey>> = {
+	400: 'provider.refused',
+	422: 'provider.refused',
+	401: 'provider.invalidKey',
+	402: 'provider.noCredits',
+	404: 'provider.unknownTask',
+	429: 'provider.rateLimited',
+	455: 'provider.maintenance',
+	501: 'provider.generationFailed',
+	505: 'provider.featureDisabled',
+};
+
+function explainCode(code: number, message: string, language: Language): string {
+	const key = CODE_KEYS[code] ?? (code >= 500 ? 'provider.serverError' : 'provider.otherError');
+	return t(language, key, { code: String(code), message });
 }
 
 /** Attempts (the first included) before a failure that created nothing becomes final. */

@@ -21,7 +21,10 @@ export type JobKind = CommandKind | FollowUpAction;
 /** Maps a job to the API request, sending only what the task type accepts. */
 export function buildGenerateRequest(input: JobInput, extras: { watermark?: string } = {}): GenerateRequest {
 	const { options: o } = input;
-	const watermark = extras.watermark ? { watermark: extras.watermark } : {};
+	const watermark = {
+		...(extras.watermark ? { watermark: extras.watermark } : {}),
+		...(o.translate_prompt ? { enableTranslation: true } : {}),
+	};
 	const image = {
 		aspectRatio: o.aspect_ratio,
 		version: o.version,

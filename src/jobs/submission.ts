@@ -296,7 +296,7 @@ export class JobSubmission {
 		log.warn({ failure: error.failure, attempts }, 'Submit failed');
 		await this.options.finish(job.id, null, {
 			status: 'failed',
-			reason: explainProviderFailure(error),
+			reason: explainProviderFailure(error, job.target.language),
 			...(error.code ? { code: error.code } : {}),
 		});
 		return { kind: 'done' };

@@ -1,4 +1,5 @@
 import type { SubmitRequest, TaskOutcome } from '../api/types.js';
+import type { Language } from '../i18n/index.js';
 import type { JobKind } from './request.js';
 
 export type FinishedOutcome = Exclude<TaskOutcome, { status: 'pending' }>;
@@ -24,6 +25,8 @@ export interface JobTarget {
 	messageId?: string;
 	/** Discord's upload limit for this guild, from the interaction; undefined = the default. */
 	uploadLimitBytes?: number;
+	/** The language of the job's messages in the channel, decided when it was asked for; absent = English. */
+	language?: Language;
 }
 
 export type Delivery =

@@ -62,4 +62,5 @@ export const API_DEFAULT_LABELS: Partial<Record<GenerationOptionName, string>> =
 	motion: '`high` (the API requires a motion; the bot sends high)',
 	batch_size: '`1`',
 	hd: '`false`',
+	translate_prompt: '`false`',
 };

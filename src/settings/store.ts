@@ -4,6 +4,7 @@
  */
 import type Keyv from 'keyv';
 import { SPEEDS } from '../api/spec.js';
+import { isLanguage } from '../i18n/index.js';
 import { WORK_TYPES } from '../jobs/workType.js';
 import { KeyedLock } from '../store/keyedLock.js';
 import type { Store } from '../store/store.js';
@@ -143,5 +144,10 @@ export function sanitizeServerSettings(stored: unknown): ServerSettings {
 		}
 	}
 	if (typeof raw.emoji === 'object' && raw.emoji !== null) settings.emoji = raw.emoji as ServerSettings['emoji'];
+	if (isLanguage(raw.language)) settings.language = raw.language;
+	if (Array.isArray(raw.blockedWords)) {
+		const words = raw.blockedWords.filter((word): word is string => typeof word === 'string' && word !== '');
+		if (words.length > 0) settings.blockedWords = words;
+	}
 	return settings;
 }

@@ -3,6 +3,7 @@
  * so the next source (server, then the API) decides.
  */
 import type { Speed } from '../api/spec.js';
+import type { Language } from '../i18n/index.js';
 import type { GenerationOptionValues } from '../jobs/options.js';
 import type { WorkType } from '../jobs/workType.js';
 import type { ActionEmojiSet } from './actionEmoji.js';
@@ -60,6 +61,10 @@ export interface ServerSettings {
 	limits: Limits;
 	/** The server's own emoji for result actions; absent actions keep the defaults. */
 	emoji: Partial<ActionEmoji>;
+	/** The language of the bot's messages in channels; absent = the server's preferred locale ("auto"). */
+	language?: Language;
+	/** Words and phrases refused in prompts before anything is submitted. */
+	blockedWords?: string[];
 }
 
 export function emptyServerSettings(): ServerSettings {

@@ -16,7 +16,18 @@ import {
 	type GenerationOptionName,
 } from '../../src/jobs/options.js';
 import { checkOption } from '../../src/settings/validate.js';
+import { wordIn, type Wording } from '../../src/userError.js';
 import { UserError } from '../../src/userError.js';
+
+/** Problems are worded in the reader's language when shown; these tests read them in English. */
+function englishProblems(): string[] {
+	const list: string[] = [];
+	const push = list.push.bind(list);
+	Object.defineProperty(list, 'push', {
+		value: (...items: Array<string | Wording>) => push(...items.map((item) => wordIn(item, 'en'))),
+	});
+	return list;
+}
 
 const OPTION_ENTRIES = Object.entries(GENERATION_OPTIONS) as Array<[GenerationOptionName, GenerationOptionDef]>;
 const ALL_OPTION_NAMES = OPTION_ENTRIES.map(([name]) => name);
@@ -26,7 +37,7 @@ function validateOne(
 	name: GenerationOptionName,
 	value: unknown,
 ): { values: Record<string, unknown>; problems: string[] } {
-	const problems: string[] = [];
+	const problems = englishProblems();
 	const values = validateOptions([name], new Map([[name, value]]), problems) as Record<string, unknown>;
 	return { values, problems };
 }
@@ -80,7 +91,7 @@ describe('validatePrompt', () => {
 	it.each([[''], ['   '], ['\n\t  \n'], [undefined], [null], [42], [['a prompt']]])(
 		'refuses %j as missing',
 		(value) => {
-			const problems: string[] = [];
+			const problems = englishProblems();
 			expect(validatePrompt(value, problems)).toBe('');
 			expect(problems).toHaveLength(1);
 			expect(problems[0]).toContain('`prompt` is required');
@@ -88,36 +99,37 @@ describe('validatePrompt', () => {
 	);
 
 	it('returns the prompt trimmed', () => {
-		const problems: string[] = [];
+		const problems = englishProblems();
 		expect(validatePrompt('  a lighthouse at dusk \n', problems)).toBe('a lighthouse at dusk');
 		expect(problems).toEqual([]);
 	});
 
 	it('accepts exactly 2000 characters', () => {
 		expect(PROMPT_MAX_LENGTH).toBe(2000);
-		const problems: string[] = [];
+		const problems = englishProblems();
 		const prompt = 'a'.repeat(2000);
 		expect(validatePrompt(prompt, problems)).toBe(prompt);
 		expect(problems).toEqual([]);
 	});
 
 	it('measures the length after trimming', () => {
-		const problems: string[] = [];
+		const problems = englishProblems();
 		validatePrompt(`  ${'a'.repeat(2000)}  `, problems);
 		expect(problems).toEqual([]);
 	});
 
 	it('refuses 2001 characters, saying how much to cut', () => {
-		const problems: string[] = [];
+		const problems = englishProblems();
 		validatePrompt('a'.repeat(2001), problems);
 		expect(problems).toHaveLength(1);
-		expect(problems[0]).toContain('2001');
-		expect(problems[0]).toContain('2000');
+		// Numbers are written the reader's way: 2,001 in English.
+		expect(problems[0]).toContain('2,001');
+		expect(problems[0]).toContain('2,000');
 		expect(problems[0]).toMatch(/Shorten it by 1\b/);
 	});
 
 	it('says how much to cut for a much longer prompt', () => {
-		const problems: string[] = [];
+		const problems = englishProblems();
 		validatePrompt('b'.repeat(2345), problems);
 		expect(problems[0]).toMatch(/Shorten it by 345\b/);
 	});
@@ -175,7 +187,7 @@ describe('validateOptions: every option of the table', () => {
 				new Map<string, unknown>([[name, null]]),
 				new Map<string, unknown>([[name, undefined]]),
 			]) {
-				const problems: string[] = [];
+				const problems = englishProblems();
 				expect(validateOptions([name], raw, problems)).toEqual({});
 				expect(problems).toEqual([]);
 			}
@@ -183,7 +195,7 @@ describe('validateOptions: every option of the table', () => {
 
 		it('refuses it on a command that does not have it', () => {
 			const others = ALL_OPTION_NAMES.filter((other) => other !== name);
-			const problems: string[] = [];
+			const problems = englishProblems();
 			const values = validateOptions(others, new Map([[name, validValues(def)[0]]]), problems);
 			expect(values).toEqual({});
 			expect(problems).toEqual([`\`${name}\` is not an option of this command.`]);
@@ -193,7 +205,7 @@ describe('validateOptions: every option of the table', () => {
 
 describe('validateOptions: several at once', () => {
 	it('keeps the valid ones and reports every invalid one', () => {
-		const problems: string[] = [];
+		const problems = englishProblems();
 		const raw = new Map<string, unknown>([
 			['prompt', 'a cat'],
 			['image_url', 'https://example.com/a.png'],
@@ -211,7 +223,7 @@ describe('validateOptions: several at once', () => {
 	});
 
 	it('does not count prompt, image and image_url as foreign options', () => {
-		const problems: string[] = [];
+		const problems = englishProblems();
 		const raw = new Map<string, unknown>([
 			['prompt', 'a cat'],
 			['image', 'attachment-id'],
@@ -223,7 +235,7 @@ describe('validateOptions: several at once', () => {
 
 	it('refuses speed on /animate and /omni', () => {
 		for (const names of [VIDEO_OPTION_NAMES, OMNI_OPTION_NAMES]) {
-			const problems: string[] = [];
+			const problems = englishProblems();
 			expect(validateOptions(names, new Map([['speed', 'fast']]), problems)).toEqual({});
 			expect(problems).toEqual(['`speed` is not an option of this command.']);
 		}
@@ -240,7 +252,7 @@ describe('validateImageSource', () => {
 	});
 
 	function check(source: RawAttachment | undefined, url: unknown): { result: string; problems: string[] } {
-		const problems: string[] = [];
+		const problems = englishProblems();
 		const result = validateImageSource(source, url, problems);
 		return { result, problems };
 	}
@@ -359,7 +371,7 @@ describe('assertNoProblems', () => {
 	});
 
 	it('throws one UserError listing every problem found across prompt, options and image', () => {
-		const problems: string[] = [];
+		const problems = englishProblems();
 		validatePrompt('  ', problems);
 		validateOptions(
 			IMAGE_OPTION_NAMES,

@@ -237,6 +237,22 @@ describe.each([
 		expect(discord.violations).toEqual([]);
 	});
 
+	it('the remix form refuses Midjourney parameters typed in its prompt, and submits nothing', async () => {
+		const single = await imagine({ count: 1 });
+		await later(single);
+		const { discord } = world;
+		const click = discord.sendComponent({ messageId: single.messageId, customId: `mj:remix:${single.jobId}:1` });
+		await discord.waitForRequest(isCallback(click.id));
+		const submit = discord.sendModalSubmit({
+			customId: `mj:prompt:${single.jobId}:1`,
+			fields: { prompt: 'the same lighthouse --ar 16:9 --tile' },
+		});
+		const refused = await discord.waitForRequest(isCallback(submit.id));
+		const data = bodyOf(refused)['data'] as { content?: string };
+		expect(data.content).toContain('Remove `--ar 16:9`, `--tile` and submit again.');
+		expect(world.mj.generateRequests).toHaveLength(1);
+	});
+
 	it('🎬 by reaction and by button animates exactly that image with a motion', async () => {
 		const single = await imagine({ count: 1 });
 		const grid = await imagine();

@@ -66,7 +66,7 @@ describe('/help', () => {
 		for (const definition of commandDefinitions()) {
 			expect(description).toContain(`\`/${definition.name}\` — ${definition.description}`);
 		}
-		expect(description).toContain('`show` · `set` · `emoji` · `api_key` · `reset`');
+		expect(description).toContain('`show` · `set` · `emoji` · `api_key` · `blocked_words` · `reset`');
 		for (const emoji of [...ACTION_EMOJI.pick, ACTION_EMOJI.remix, ACTION_EMOJI.animate, ACTION_EMOJI.reroll]) {
 			expect(description).toContain(emoji);
 		}

@@ -254,7 +254,7 @@ describe('/server-settings is for Manage Server only', () => {
 		expect(shown.content).toContain(`<@&${world.discord.ids.moderatorRole}>`);
 		expect(shown.content).toContain('per member per day (`member_daily_limit`) 5');
 		expect(shown.content).toContain('reroll 🔄');
-		expect(shown.content).toContain('1000 remaining');
+		expect(shown.content).toContain('1,000 remaining');
 		expect(shown.content).toContain('0 jobs (1 more failed and were given back), by 1 member');
 		expectClean();
 	});

@@ -24,7 +24,7 @@ const BAD_INPUTS: BadInput[] = [
 		name: 'a 2,001-character prompt',
 		command: 'imagine',
 		options: [prompt('a'.repeat(2001))],
-		says: /2001 characters.*limit is 2000/,
+		says: /2,001 characters.*limit is 2,000/,
 	},
 	{ name: 'a blank prompt', command: 'imagine', options: [prompt('   ')], says: /`prompt` is required/ },
 	{

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MOTION } from '../../src/api/spec.js';
 import type { GenerateRequest } from '../../src/api/types.js';
+import { toGenerateBody } from '../../src/api/wire.js';
 import type { GenerationOptionValues } from '../../src/jobs/options.js';
 import { buildGenerateRequest, type JobInput, type CommandKind } from '../../src/jobs/request.js';
 
@@ -28,6 +29,7 @@ const EVERY_OPTION: GenerationOptionValues = {
 	motion: 'low',
 	batch_size: 4,
 	hd: true,
+	translate_prompt: false,
 };
 
 function inputOf(kind: JobInput['kind'], options: Partial<GenerationOptionValues>): JobInput {
@@ -74,6 +76,17 @@ describe('buildGenerateRequest', () => {
 
 	it.each([[{}], [{ hd: false }]])('animate without hd (%j) is mj_video', (options) => {
 		expect(buildGenerateRequest(inputOf('animate', options)).taskType).toBe('mj_video');
+	});
+
+	it.each(JOB_KINDS)('%s: translate_prompt on asks the provider to translate; off or unset asks nothing', (kind) => {
+		expect(buildGenerateRequest(inputOf(kind, { translate_prompt: true })).enableTranslation).toBe(true);
+		expect(toGenerateBody(buildGenerateRequest(inputOf(kind, { translate_prompt: true })))).toMatchObject({
+			enableTranslation: true,
+		});
+		for (const options of [{}, { translate_prompt: false }]) {
+			expect(buildGenerateRequest(inputOf(kind, options))).not.toHaveProperty('enableTranslation');
+			expect(toGenerateBody(buildGenerateRequest(inputOf(kind, options)))).not.toHaveProperty('enableTranslation');
+		}
 	});
 
 	it('animate without motion sends the default motion, high', () => {

@@ -63,7 +63,14 @@ describe('/settings, /server-settings and /jobs definitions', () => {
 
 	it('/settings set and /server-settings set offer every generation option from the option table', () => {
 		expect([...subcommands('settings').keys()]).toEqual(['show', 'set', 'reset']);
-		expect([...subcommands('server-settings').keys()]).toEqual(['show', 'set', 'emoji', 'api_key', 'reset']);
+		expect([...subcommands('server-settings').keys()]).toEqual([
+			'show',
+			'set',
+			'emoji',
+			'api_key',
+			'blocked_words',
+			'reset',
+		]);
 		expectFromTable(subcommands('settings').get('set')!);
 		expectFromTable(subcommands('server-settings').get('set')!);
 	});

@@ -1,0 +1,321 @@
+/**
+ * Languages and the prompt checker, end to end: the real client, server and SQLite store against the fake Discord
+ * (which checks every body against Discord's OpenAPI document) and the fake Midjourney.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CommandOptionInput, SendCommandInput } from '../../fakes/discord/types.js';
+import type { RecordedRequest } from '../../fakes/discord.js';
+import { LOCALIZED_DISCORD_LOCALES, t } from '../../src/i18n/index.js';
+import { ACTION_EMOJI } from '../../src/settings/actionEmoji.js';
+import { startWorld, type World, type WorldOptions } from './harness.js';
+import { content, originalEdit, resultEdit } from './requests.js';
+
+const SUB = 1;
+const STRING = 3;
+const BOOLEAN = 5;
+const EPHEMERAL = 64;
+
+let world: World;
+
+async function open(options: WorldOptions = {}): Promise<World> {
+	world = await startWorld({ callbacks: true, ...options });
+	return world;
+}
+
+afterEach(async (context) => {
+	if (context.task.result?.state === 'fail') console.log(world.logs.map((line) => JSON.stringify(line)).join('\n'));
+	await world.close();
+});
+
+interface CallbackBody {
+	type: number;
+	data?: { content?: string; flags?: number; components?: unknown[]; custom_id?: string; title?: string };
+}
+
+const isCallback =
+	(id: string, token: string) =>
+	(r: RecordedRequest): boolean =>
+		r.method === 'POST' && r.path === `/interactions/${id}/${token}/callback`;
+
+/** Sends a command; resolves with the member's first answer (an immediate reply, or the first edit of a deferred one). */
+async function send(input: SendCommandInput): Promise<{ content: string; ephemeral: boolean; token: string }> {
+	const from = world.discord.requests.length;
+	const { id, token } = world.discord.sendCommand(input);
+	const callback = (await world.discord.waitForRequest(isCallback(id, token), 5000, from)).body as CallbackBody;
+	if (callback.type === 4) {
+		return { content: callback.data?.content ?? '', ephemeral: ((callback.data?.flags ?? 0) & EPHEMERAL) !== 0, token };
+	}
+	const edit = await world.discord.waitForRequest(originalEdit(token), 5000, from);
+	return { content: content(edit), ephemeral: ((callback.data?.flags ?? 0) & EPHEMERAL) !== 0, token };
+}
+
+const str = (name: string, value: string): CommandOptionInput => ({ name, type: STRING, value });
+const bool = (name: string, value: boolean): CommandOptionInput => ({ name, type: BOOLEAN, value });
+const sub = (name: string, options: CommandOptionInput[] = []): CommandOptionInput => ({ name, type: SUB, options });
+
+async function imagine(prompt: string, input: Partial<SendCommandInput> = {}) {
+	return send({ name: 'imagine', options: [str('prompt', prompt)], ...input });
+}
+
+async function serverSettings(name: string, options: CommandOptionInput[] = []) {
+	const answer = await send({
+		name: 'server-settings',
+		options: [sub(name, options)],
+		userId: world.discord.ids.admin,
+	});
+	expect(answer.content).not.toContain('Nothing was changed');
+	return answer;
+}
+
+/** The stored confirmation message with its Submit and Edit buttons, the latest first. */
+function confirmation(): { messageId: string; submit: string; edit: string } {
+	const found = [...world.discord.messages.values()]
+		.reverse()
+		.find((message) => JSON.stringify(message.components ?? []).includes('mjp:submit:'));
+	if (!found) throw new Error('No prompt confirmation was posted');
+	const ids = JSON.stringify(found.components).match(/mjp:(?:submit|edit):[\w-]+/g)!;
+	return {
+		messageId: found.id,
+		submit: ids.find((id) => id.includes('submit'))!,
+		edit: ids.find((id) => id.includes('edit'))!,
+	};
+}
+
+function withoutCallback(body: Record<string, unknown>): Record<string, unknown> {
+	const { callBackUrl: _callback, ...rest } = body;
+	return rest;
+}
+
+describe('the prompt checker', () => {
+	it('turns supported flags into options, names --tile as unsupported, and submits only on Submit', async () => {
+		await open();
+		const answer = await imagine('a cat --ar 16:9 --v 6.1 --tile');
+		expect(answer.ephemeral).toBe(true);
+		expect(answer.content).toContain('`--tile`');
+		expect(answer.content).toContain(t('en', 'promptCheck.unsupported', { flags: '`--tile`' }));
+		expect(answer.content).toContain('`aspect_ratio: 16:9`');
+		expect(world.mj.generateRequests).toHaveLength(0);
+
+		const { messageId, submit } = confirmation();
+		const click = world.discord.sendComponent({ messageId, customId: submit });
+		const generate = await world.mj.waitForGenerate(0);
+		expect(withoutCallback(generate.body)).toEqual({
+			taskType: 'mj_txt2img',
+			prompt: 'a cat',
+			aspectRatio: '16:9',
+			version: '6.1',
+		});
+		// The job is the member's new public reply, which becomes the result.
+		world.mj.succeed(generate.taskId!);
+		await world.mj.sendCallback(generate.taskId!);
+		await world.discord.waitForRequest(resultEdit(click.token));
+
+		// A second click finds the request already taken: nothing is submitted twice.
+		const again = world.discord.sendComponent({ messageId, customId: submit });
+		const refused = (await world.discord.waitForRequest(isCallback(again.id, again.token))).body as CallbackBody;
+		expect(refused.data?.content).toContain(t('en', 'promptCheck.expired'));
+		expect(world.mj.generateRequests).toHaveLength(1);
+		expect(world.discord.violations).toEqual([]);
+	});
+
+	it('an explicit option wins over a flag, and says so', async () => {
+		await open();
+		const answer = await send({
+			name: 'imagine',
+			options: [str('prompt', 'a cat --ar 16:9'), str('aspect_ratio', '1:1')],
+		});
+		expect(answer.content).toContain(
+			t('en', 'promptCheck.explicitWins', { flag: '--ar 16:9', option: 'aspect_ratio', value: '1:1' }),
+		);
+		world.discord.sendComponent({ messageId: confirmation().messageId, customId: confirmation().submit });
+		const generate = await world.mj.waitForGenerate(0);
+		expect(generate.body['aspectRatio']).toBe('1:1');
+		expect(generate.body['prompt']).toBe('a cat');
+	});
+
+	it('Edit opens the prompt form; a prompt without flags then goes straight to Midjourney', async () => {
+		await open();
+		await imagine('a dog --stylize 400 --seed 7');
+		const { messageId, edit } = confirmation();
+		const click = world.discord.sendComponent({ messageId, customId: edit });
+		const modal = (await world.discord.waitForRequest(isCallback(click.id, click.token))).body as CallbackBody;
+		expect(modal.type).toBe(9);
+		expect(JSON.stringify(modal.data)).toContain('a dog --stylize 400 --seed 7');
+
+		const submitted = world.discord.sendModalSubmit({
+			customId: modal.data!.custom_id!,
+			fields: { prompt: 'a dog in the snow' },
+		});
+		const generate = await world.mj.waitForGenerate(0);
+		expect(withoutCallback(generate.body)).toEqual({ taskType: 'mj_txt2img', prompt: 'a dog in the snow' });
+		await world.discord.waitForRequest(originalEdit(submitted.token));
+		expect(world.discord.violations).toEqual([]);
+	});
+
+	it('the confirmation survives a restart: Submit after it still submits', async () => {
+		await open();
+		await imagine('a fox --v 7');
+		const { messageId, submit } = confirmation();
+		await world.restart();
+		world.discord.sendComponent({ messageId, customId: submit });
+		const generate = await world.mj.waitForGenerate(0);
+		expect(withoutCallback(generate.body)).toEqual({ taskType: 'mj_txt2img', prompt: 'a fox', version: '7' });
+	});
+
+	it('members who type no flags see no extra step', async () => {
+		await open();
+		const answer = await imagine('a quiet harbour at dawn');
+		expect(answer.ephemeral).toBe(false);
+		expect((await world.mj.waitForGenerate(0)).body['prompt']).toBe('a quiet harbour at dawn');
+	});
+
+	it.each([
+		['a prompt empty once flags are removed', '--ar 16:9 --v 7', 'promptCheck.emptyPrompt'],
+		['an image link at the start of /imagine', 'https://example.com/cat.png a cat', 'promptCheck.imageInImagine'],
+	] as const)('stops %s before submission, with a plain message', async (_name, prompt, key) => {
+		await open();
+		const answer = await imagine(prompt);
+		expect(answer.ephemeral).toBe(true);
+		expect(answer.content).toContain(t('en', key));
+		expect(world.mj.generateRequests).toHaveLength(0);
+	});
+
+	it('refuses a word on the server’s blocked list; admins add, list and remove them', async () => {
+		await open();
+		const added = await serverSettings('blocked_words', [str('action', 'add'), str('words', 'cat, big dog')]);
+		expect(added.content).toContain('`cat`');
+		const refused = await imagine('a CAT on a roof');
+		expect(refused.ephemeral).toBe(true);
+		expect(refused.content).toContain(t('en', 'promptCheck.blockedWord', { word: '`cat`' }));
+		expect((await imagine('a big   dog')).content).toContain('`big dog`');
+		// A word inside another is not the word.
+		expect((await imagine('a catalogue of shells')).ephemeral).toBe(false);
+		expect((await world.mj.waitForGenerate(0)).body['prompt']).toBe('a catalogue of shells');
+
+		const listed = await serverSettings('blocked_words', [str('action', 'list')]);
+		expect(listed.content).toContain('`cat`, `big dog`');
+		await serverSettings('blocked_words', [str('action', 'remove'), str('words', 'cat')]);
+		expect((await imagine('a cat')).ephemeral).toBe(false);
+		const none = await send({
+			name: 'server-settings',
+			options: [sub('blocked_words', [str('action', 'remove'), str('words', 'parrot')])],
+			userId: world.discord.ids.admin,
+		});
+		expect(none.content).toContain(t('en', 'blockedWords.notListed', { words: '`parrot`' }));
+	});
+});
+
+describe('prompt translation', () => {
+	it('sends enableTranslation only when translate_prompt is on', async () => {
+		await open();
+		await send({ name: 'settings', options: [sub('set', [bool('translate_prompt', true)])] });
+		await imagine('un chat sur un toit');
+		expect((await world.mj.waitForGenerate(0)).body['enableTranslation']).toBe(true);
+
+		await send({ name: 'settings', options: [sub('set', [bool('translate_prompt', false)])] });
+		await imagine('un chien');
+		expect((await world.mj.waitForGenerate(1)).body).not.toHaveProperty('enableTranslation');
+
+		// A server default applies to members who chose nothing; off by default.
+		await send({ name: 'settings', options: [sub('reset')] });
+		await imagine('un oiseau');
+		expect((await world.mj.waitForGenerate(2)).body).not.toHaveProperty('enableTranslation');
+		await serverSettings('set', [bool('translate_prompt', true)]);
+		await imagine('un poisson');
+		expect((await world.mj.waitForGenerate(3)).body['enableTranslation']).toBe(true);
+	});
+});
+
+describe('languages', () => {
+	it('a member with locale de gets German refusals, confirmations and /settings show', async () => {
+		await open();
+		const confirm = await imagine('eine Katze --ar 16:9 --tile', { locale: 'de' });
+		expect(confirm.content).toContain(t('de', 'promptCheck.title'));
+		expect(confirm.content).toContain(t('de', 'promptCheck.unsupported', { flags: '`--tile`' }));
+		const buttons = JSON.stringify(world.discord.messages.get(confirmation().messageId)!.components);
+		expect(buttons).toContain(`"${t('de', 'promptCheck.submit')}"`);
+		expect(buttons).toContain(`"${t('de', 'promptCheck.edit')}"`);
+
+		const empty = await imagine('--ar 16:9', { locale: 'de' });
+		expect(empty.content).toContain(t('de', 'promptCheck.emptyPrompt'));
+		const invalid = await imagine('x'.repeat(2001), { locale: 'de' });
+		expect(invalid.content).toContain(t('de', 'errors.nothingSubmittedList', { list: '' }).trim());
+
+		const shown = await send({ name: 'settings', options: [sub('show')], locale: 'de' });
+		expect(shown.content).toContain(t('de', 'settings.showHeading'));
+		expect(shown.content).toContain(t('de', 'settings.sources.api'));
+		expect(shown.content).toContain(t('de', 'settings.showFooter'));
+		// The same member in English reads English.
+		const english = await send({ name: 'settings', options: [sub('show')] });
+		expect(english.content).toContain(t('en', 'settings.showHeading'));
+		expect(world.discord.violations).toEqual([]);
+	});
+
+	it('a server set to ja gets Japanese result and queue messages, whatever the member’s language', async () => {
+		await open({ env: { MJ_SUBMIT_LIMIT: '1', MJ_SUBMIT_WINDOW_MS: '60000' } });
+		const set = await serverSettings('set', [str('language', 'ja')]);
+		expect(set.content).toContain('`ja`');
+		expect((await serverSettings('show')).content).toContain(t('en', 'serverSettings.language', { value: '`ja`' }));
+
+		const first = world.discord.sendCommand({ name: 'imagine', options: [str('prompt', 'first')] });
+		const { taskId } = await world.mj.waitForGenerate(0);
+		const second = world.discord.sendCommand({ name: 'imagine', options: [str('prompt', 'second')] });
+		const queued = await world.discord.waitForRequest(
+			(r) => originalEdit(second.token)(r) && content(r).includes(t('ja', 'result.queued', { position: 1 })),
+		);
+		expect(content(queued)).toContain(t('ja', 'result.started'));
+
+		world.mj.succeed(taskId!);
+		await world.mj.sendCallback(taskId!);
+		const result = await world.discord.waitForRequest(resultEdit(first.token));
+		expect(content(result)).toContain(t('ja', 'result.finished'));
+		expect(content(result)).not.toContain(' finished ');
+		expect(content(result)).toContain(t('ja', 'reactionHint.tail', { ...ACTION_EMOJI, pick: '' }));
+		expect(JSON.stringify((result.body as { components?: unknown }).components)).not.toContain('Try again');
+
+		await serverSettings('set', [str('language', 'auto')]);
+		expect((await serverSettings('show')).content).toContain(
+			t('en', 'serverSettings.languageAuto', { value: 'English' }),
+		);
+		expect(world.discord.violations).toEqual([]);
+	});
+
+	it('a failure in a ja server is introduced in Japanese, the provider’s message quoted as it wrote it', async () => {
+		await open();
+		await serverSettings('set', [str('language', 'ja')]);
+		const { token } = world.discord.sendCommand({ name: 'imagine', options: [str('prompt', 'a storm')] });
+		const { taskId } = await world.mj.waitForGenerate(0);
+		world.mj.fail(taskId!, 'Prompt rejected by the moderation filter');
+		await world.mj.sendCallback(taskId!);
+		const failed = await world.discord.waitForRequest(
+			(r) => originalEdit(token)(r) && content(r).includes(t('ja', 'result.failed')),
+		);
+		expect(content(failed)).toContain('Prompt rejected by the moderation filter');
+		expect(content(failed)).toContain(t('ja', 'result.reason', { reason: '' }).trim());
+		expect(JSON.stringify(failed.body)).toContain(t('ja', 'buttons.tryAgain'));
+	});
+
+	it('registers every command with descriptions in all six languages, as Discord’s OpenAPI document allows', async () => {
+		await open();
+		const put = await world.discord.waitForRequest((r) => r.method === 'PUT' && r.path.endsWith('/commands'));
+		const commands = put.body as Array<{
+			name: string;
+			description_localizations?: Record<string, string>;
+			options?: Array<{ type: number; description_localizations?: Record<string, string> }>;
+		}>;
+		expect(commands.length).toBeGreaterThan(5);
+		for (const command of commands) {
+			expect(Object.keys(command.description_localizations ?? {}).sort(), command.name).toEqual(
+				[...LOCALIZED_DISCORD_LOCALES].sort(),
+			);
+			for (const option of command.options ?? []) {
+				expect(Object.keys(option.description_localizations ?? {}).sort(), command.name).toEqual(
+					[...LOCALIZED_DISCORD_LOCALES].sort(),
+				);
+			}
+		}
+		const imagineCommand = commands.find((command) => command.name === 'imagine')!;
+		expect(imagineCommand.description_localizations!['ja']).toBe(t('ja', 'commands.imagine.description'));
+		expect(world.discord.violations).toEqual([]);
+	});
+});
