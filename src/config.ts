@@ -335,15 +335,12 @@ export class ConfigError extends Error {
  * The whole configuration: the variables and the shard plan, each checked even when the other fails (so every problem
  * is reported at once), then named and grouped as the bot uses them. {@link Config} is what this produces.
  */
-const configSchema = z
-	.object({ variables: checkedVariables, shards: shardPlan })
-	.transform(({ variables: env, shards }) => ({
+type Variables = z.output<typeof checkedVariables>;
+
+/** Discord, the store, the callback listener and the logs. */
+function connectionSettings(env: Variables) {
+	return {
 		discordToken: env.DISCORD_TOKEN,
-		/** The operator's default provider key; undefined: every server must bring its own. */
-		mjApiKey: env.MJ_API_KEY,
-		/** Servers without their own key may not generate (always so without a default key). */
-		serverKeyRequired: env.SERVER_KEY_REQUIRED || env.MJ_API_KEY === undefined,
-		mjApiUrl: env.MJ_API_URL,
 		/** Base URL of Discord's REST API without the version, e.g. `https://discord.com/api`; undefined = discord.js default. */
 		discordApiUrl: env.DISCORD_API_URL,
 		/** Public base URL under which the provider can reach our callback route; undefined = poll instead. */
@@ -354,19 +351,24 @@ const configSchema = z
 		/** How long one store call may take before it counts as the store being unavailable. */
 		storeTimeoutMs: env.STORE_TIMEOUT_MS,
 		callbackSecret: env.CALLBACK_SECRET,
-		mjWebhookHmacKey: env.MJ_WEBHOOK_HMAC_KEY,
 		devGuildId: env.DEV_GUILD_ID,
 		logLevel: env.LOG_LEVEL,
 		/** `json` lines, `pretty` readable lines, or `auto`: pretty when standard output is a terminal. */
 		logFormat: env.LOG_FORMAT,
+	};
+}
+
+/** The provider: who pays (the operator's key, servers' own keys), its address, limits and prices. */
+function providerSettings(env: Variables) {
+	return {
+		/** The operator's default provider key; undefined: every server must bring its own. */
+		mjApiKey: env.MJ_API_KEY,
+		/** Servers without their own key may not generate (always so without a default key). */
+		serverKeyRequired: env.SERVER_KEY_REQUIRED || env.MJ_API_KEY === undefined,
+		mjApiUrl: env.MJ_API_URL,
+		mjWebhookHmacKey: env.MJ_WEBHOOK_HMAC_KEY,
 		/** Time-out of each call to the provider. */
 		mjTimeoutMs: env.MJ_TIMEOUT_MS,
-		/** Interval of the first polls of a job without callbacks; it backs off from there. */
-		pollIntervalMs: env.POLL_INTERVAL_MS,
-		/** A job still unfinished after this long is marked failed. */
-		jobTimeoutMs: env.JOB_TIMEOUT_MS,
-		/** With callbacks on, a job whose callback is this late is polled as a safety net. */
-		callbackGraceMs: env.CALLBACK_GRACE_MS,
 		/** The provider's limit on new tasks: at most `limit` per `windowMs`. */
 		submitLimit: { limit: env.MJ_SUBMIT_LIMIT, windowMs: env.MJ_SUBMIT_WINDOW_MS },
 		/** The provider's limit on status queries, per second. */
@@ -375,17 +377,46 @@ const configSchema = z
 		retryBaseMs: env.MJ_RETRY_BASE_MS,
 		/** The provider's number for the first image of a grid (and video of a batch): its pages say 0 and 1. */
 		mjImageIndexBase: env.MJ_IMAGE_INDEX_BASE,
+		/**
+		 * The key that encrypts servers' own provider keys at rest (`current`), and the one before it (`previous`) while
+		 * a rotation is under way. Undefined: servers cannot bring their own key.
+		 */
+		keyEncryption:
+			env.KEY_ENCRYPTION_KEY === undefined
+				? undefined
+				: {
+						current: env.KEY_ENCRYPTION_KEY,
+						...(env.KEY_ENCRYPTION_KEY_PREVIOUS === undefined ? {} : { previous: env.KEY_ENCRYPTION_KEY_PREVIOUS }),
+					},
+		/** The operator's corrections to the default cost of each action (see settings/costs.ts). */
+		costOverrides: env.COSTS_JSON,
+	};
+}
+
+/** How jobs are followed, given up on and delivered. */
+function jobSettings(env: Variables) {
+	return {
+		/** Interval of the first polls of a job without callbacks; it backs off from there. */
+		pollIntervalMs: env.POLL_INTERVAL_MS,
+		/** A job still unfinished after this long is marked failed. */
+		jobTimeoutMs: env.JOB_TIMEOUT_MS,
+		/** With callbacks on, a job whose callback is this late is polled as a safety net. */
+		callbackGraceMs: env.CALLBACK_GRACE_MS,
 		/** How long a job whose submit had no clear answer stays open for the provider's callback to name its task. */
 		adoptionWindowMs: env.ADOPTION_WINDOW_MS,
 		/** How long a reaction's refusal told in the channel (the member's DMs closed) stays before it deletes itself. */
 		refusalNoticeDeleteMs: env.REFUSAL_NOTICE_DELETE_MS,
-		/** The gateway shards this process runs (see {@link ShardPlan}). */
-		shards,
 		/**
 		 * Hosts result files may be downloaded from without the public-address check, as `host` (any port) or `host:port`,
 		 * lower-case and normalised as in a URL (`[::1]:8080` for IPv6).
 		 */
 		downloadAllowHosts: env.DOWNLOAD_ALLOW_HOSTS,
+	};
+}
+
+/** Bounds of the HTTP server and where metrics are served. */
+function httpSettings(env: Variables) {
+	return {
 		/** Bounds of the HTTP server, so slow or idle clients cannot hold it (slowloris). */
 		http: {
 			/** A client must have sent its request's headers within this long of connecting. */
@@ -402,19 +433,18 @@ const configSchema = z
 		 * and on the main port only to requests bearing `token`. With neither, nowhere.
 		 */
 		metrics: { port: env.METRICS_PORT, host: env.METRICS_HOST, token: env.METRICS_TOKEN },
-		/**
-		 * The key that encrypts servers' own provider keys at rest (`current`), and the one before it (`previous`) while
-		 * a rotation is under way. Undefined: servers cannot bring their own key.
-		 */
-		keyEncryption:
-			env.KEY_ENCRYPTION_KEY === undefined
-				? undefined
-				: {
-						current: env.KEY_ENCRYPTION_KEY,
-						...(env.KEY_ENCRYPTION_KEY_PREVIOUS === undefined ? {} : { previous: env.KEY_ENCRYPTION_KEY_PREVIOUS }),
-					},
-		/** The operator's corrections to the default cost of each action (see settings/costs.ts). */
-		costOverrides: env.COSTS_JSON,
+	};
+}
+
+const configSchema = z
+	.object({ variables: checkedVariables, shards: shardPlan })
+	.transform(({ variables: env, shards }) => ({
+		...connectionSettings(env),
+		/** The gateway shards this process runs (see {@link ShardPlan}). */
+		shards,
+		...providerSettings(env),
+		...jobSettings(env),
+		...httpSettings(env),
 	}));
 
 export type Config = z.output<typeof configSchema>;
