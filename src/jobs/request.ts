@@ -18,61 +18,61 @@ export type CommandKind = JobInput['kind'];
 /** One per slash command that generates, and one per action on a finished task. */
 export type JobKind = CommandKind | FollowUpAction;
 
-/** Maps a job to the API request, sending only what the task type accepts. */
-export function buildGenerateRequest(input: JobInput, extras: { watermark?: string } = {}): GenerateRequest {
-	const { options: o } = input;
-	const watermark = {
-		...(extras.watermark ? { watermark: extras.watermark } : {}),
-		...(o.translate_prompt ? { enableTranslation: true } : {}),
-	};
-	const image = {
+type Options = Partial<GenerationOptionValues>;
+
+/** The image parameters of the task types that make images. */
+function imageParams(o: Options) {
+	return compact({
 		aspectRatio: o.aspect_ratio,
 		version: o.version,
 		speed: o.speed,
 		variety: o.variety,
 		stylization: o.stylization,
 		weirdness: o.weirdness,
+	});
+}
+
+function videoParams(o: Options) {
+	return compact({
+		aspectRatio: o.aspect_ratio,
+		version: o.version,
+		motion: o.motion ?? DEFAULT_MOTION,
+		videoBatchSize: o.batch_size,
+	});
+}
+
+function omniParams(o: Options) {
+	return compact({
+		aspectRatio: o.aspect_ratio,
+		version: o.version,
+		variety: o.variety,
+		stylization: o.stylization,
+		weirdness: o.weirdness,
+		omniWeight: o.omni_weight,
+	});
+}
+
+/** Maps a job to the API request, sending only what the task type accepts. */
+export function buildGenerateRequest(input: JobInput, extras: { watermark?: string } = {}): GenerateRequest {
+	const { options: o, prompt } = input;
+	const common = {
+		...(extras.watermark ? { watermark: extras.watermark } : {}),
+		...(o.translate_prompt ? { enableTranslation: true } : {}),
 	};
 	switch (input.kind) {
 		case 'imagine':
-			return { taskType: 'mj_txt2img', prompt: input.prompt, params: compact(image), ...watermark };
+			return { taskType: 'mj_txt2img', prompt, params: imageParams(o), ...common };
 		case 'remix':
-		case 'style':
-			return {
-				taskType: input.kind === 'remix' ? 'mj_img2img' : 'mj_style_reference',
-				prompt: input.prompt,
-				imageUrls: [input.imageUrl],
-				params: compact(image),
-				...watermark,
-			};
-		case 'animate':
-			return {
-				taskType: o.hd ? 'mj_video_hd' : 'mj_video',
-				prompt: input.prompt,
-				imageUrl: input.imageUrl,
-				params: compact({
-					aspectRatio: o.aspect_ratio,
-					version: o.version,
-					motion: o.motion ?? DEFAULT_MOTION,
-					videoBatchSize: o.batch_size,
-				}),
-				...watermark,
-			};
+		case 'style': {
+			const taskType = input.kind === 'remix' ? 'mj_img2img' : 'mj_style_reference';
+			return { taskType, prompt, imageUrls: [input.imageUrl], params: imageParams(o), ...common };
+		}
+		case 'animate': {
+			const taskType = o.hd ? 'mj_video_hd' : 'mj_video';
+			return { taskType, prompt, imageUrl: input.imageUrl, params: videoParams(o), ...common };
+		}
 		case 'omni':
-			return {
-				taskType: 'mj_omni_reference',
-				prompt: input.prompt,
-				imageUrl: input.imageUrl,
-				params: compact({
-					aspectRatio: o.aspect_ratio,
-					version: o.version,
-					variety: o.variety,
-					stylization: o.stylization,
-					weirdness: o.weirdness,
-					omniWeight: o.omni_weight,
-				}),
-				...watermark,
-			};
+			return { taskType: 'mj_omni_reference', prompt, imageUrl: input.imageUrl, params: omniParams(o), ...common };
 	}
 }
 
