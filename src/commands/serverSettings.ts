@@ -299,6 +299,48 @@ async function serverEmojiIds(interaction: GuildInteraction, context: CommandCon
 	}
 }
 
+/** Clears one setting (or group of settings) of a copy of the server's settings. */
+function clearSetting(next: ServerSettings, name: Exclude<(typeof RESET_CHOICES)[number], 'all'>): void {
+	switch (name) {
+		case 'allowed_commands':
+			delete next.allowedTaskTypes;
+			break;
+		case 'allowed_speeds':
+			delete next.allowedSpeeds;
+			break;
+		case 'channels':
+			next.channels = [];
+			break;
+		case 'required_role':
+			delete next.requiredRoleId;
+			break;
+		case 'watermark':
+			delete next.watermark;
+			break;
+		case 'emoji':
+			next.emoji = {};
+			break;
+		case 'language':
+			delete next.language;
+			break;
+		case 'blocked_words':
+			delete next.blockedWords;
+			break;
+		case 'member_running_limit':
+		case 'member_daily_limit':
+		case 'server_daily_limit':
+			delete next.limits[LIMIT_FIELDS[name]];
+			break;
+		case 'budgets':
+			delete next.limits.serverDailyBudget;
+			delete next.limits.serverMonthlyBudget;
+			delete next.limits.memberDailyBudget;
+			break;
+		default:
+			delete next.defaults[name];
+	}
+}
+
 async function reset(interaction: GuildInteraction, context: CommandContext, setting: unknown): Promise<void> {
 	if (!(RESET_CHOICES as readonly unknown[]).includes(setting)) {
 		throw UserError.localized('invalid-input', 'serverSettings.notASetting', { name: String(setting) });
@@ -307,44 +349,7 @@ async function reset(interaction: GuildInteraction, context: CommandContext, set
 	await context.settings.settings.updateServer(interaction.guildId, (current) => {
 		if (name === 'all') return emptyServerSettings();
 		const next: ServerSettings = { ...current, defaults: { ...current.defaults }, limits: { ...current.limits } };
-		switch (name) {
-			case 'allowed_commands':
-				delete next.allowedTaskTypes;
-				break;
-			case 'allowed_speeds':
-				delete next.allowedSpeeds;
-				break;
-			case 'channels':
-				next.channels = [];
-				break;
-			case 'required_role':
-				delete next.requiredRoleId;
-				break;
-			case 'watermark':
-				delete next.watermark;
-				break;
-			case 'emoji':
-				next.emoji = {};
-				break;
-			case 'language':
-				delete next.language;
-				break;
-			case 'blocked_words':
-				delete next.blockedWords;
-				break;
-			case 'member_running_limit':
-			case 'member_daily_limit':
-			case 'server_daily_limit':
-				delete next.limits[LIMIT_FIELDS[name]];
-				break;
-			case 'budgets':
-				delete next.limits.serverDailyBudget;
-				delete next.limits.serverMonthlyBudget;
-				delete next.limits.memberDailyBudget;
-				break;
-			default:
-				delete next.defaults[name];
-		}
+		clearSetting(next, name);
 		assertNothingWrong(crossCheck(next));
 		return next;
 	});
