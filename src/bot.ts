@@ -108,16 +108,37 @@ export async function startBot({ config, logger }: BotOptions): Promise<Bot> {
 	};
 }
 
-async function buildServices(config: Config, logger: Logger): Promise<Services> {
-	// Whatever is logged from here on, these never reach a log line (see logScrubber.ts).
-	protectSecrets(logger, [
+/** The secrets of the configuration, in every form they could be logged in. */
+function configSecrets(config: Config): (string | undefined)[] {
+	return [
 		config.discordToken,
 		config.mjApiKey,
 		config.mjWebhookHmacKey,
 		config.callbackSecret,
 		config.metrics.token,
 		...encryptionKeyForms(config.keyEncryption),
-	]);
+	];
+}
+
+/** What lets each server pay for itself: its own key (sealed in the vault) and its budgets. */
+function buildTenancy(
+	config: Config,
+	{ store, claims, client, logger }: { store: Store; claims: Claims; client: Client; logger: Logger },
+) {
+	const protect = (secrets: readonly string[]): void => protectSecrets(logger, secrets);
+	const vault = config.keyEncryption ? new KeyVault(store, claims, config.keyEncryption, { protect }) : undefined;
+	const keys = new ServerKeys(store, claims, {
+		vault,
+		required: config.serverKeyRequired,
+		tellAdmins: async (guildId, key) => tellAdminsKeyRefused(client.rest, guildId, key),
+	});
+	const budget = { ledger: new BudgetLedger(store, claims), costs: costTable(config.costOverrides) };
+	return { keys, budget };
+}
+
+async function buildServices(config: Config, logger: Logger): Promise<Services> {
+	// Whatever is logged from here on, these never reach a log line (see logScrubber.ts).
+	protectSecrets(logger, configSecrets(config));
 	const store = createStore(config.storeUrl, { timeoutMs: config.storeTimeoutMs, logger });
 	const callbackSecret = await resolveCallbackSecret(config.callbackSecret, store);
 	protectSecrets(logger, [callbackSecret]);
@@ -133,15 +154,7 @@ async function buildServices(config: Config, logger: Logger): Promise<Services> 
 	// keep a connection of their own to the store.
 	const claims = createClaims(config.storeUrl, Date.now, { timeoutMs: config.storeTimeoutMs });
 	const repository = new JobRepository(store);
-	const protect = (secrets: readonly string[]): void => protectSecrets(logger, secrets);
-	const vault = config.keyEncryption ? new KeyVault(store, claims, config.keyEncryption, { protect }) : undefined;
-	const keys = new ServerKeys(store, claims, {
-		vault,
-		required: config.serverKeyRequired,
-		tellAdmins: async (guildId, key) => tellAdminsKeyRefused(client.rest, guildId, key),
-	});
-	const ledger = new BudgetLedger(store, claims);
-	const budget = { ledger, costs: costTable(config.costOverrides) };
+	const { keys, budget } = buildTenancy(config, { store, claims, client, logger });
 	const settings = new SettingsService(store, repository, claims, logger, { budget });
 	const metrics = createMetrics();
 	const publisher = new ResultIndexingPublisher(
