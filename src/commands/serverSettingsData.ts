@@ -2,7 +2,7 @@
  * The shape of `/server-settings`: its sub-commands and options, generated from the option table and the limits'
  * ranges, so what Discord's client checks and what the handler checks cannot drift apart.
  */
-import { SlashCommandBuilder } from '@discordjs/builders';
+import { SlashCommandBuilder, type SlashCommandSubcommandBuilder } from '@discordjs/builders';
 import { ChannelType, InteractionContextType, PermissionFlagsBits } from 'discord.js';
 import { LANGUAGE_NAMES, LANGUAGES } from '../i18n/index.js';
 import { EMOJI_ACTIONS, type ServerSettings } from '../settings/types.js';
@@ -72,6 +72,69 @@ export const RESET_CHOICES = [
 ] as const;
 export const DEFAULT_EMOJI = 'default';
 
+/** The rules of `/server-settings set`: where, who and what members may generate, and how it looks. */
+function addRuleOptions(sub: SlashCommandSubcommandBuilder): void {
+	sub
+		.addStringOption((option) =>
+			option
+				.setName('allowed_commands')
+				.setDescription(
+					'Comma list: imagine, remix, style, omni, animate, animate_hd, vary, upscale, extend; or all / none',
+				)
+				.setMaxLength(200),
+		)
+		.addStringOption((option) =>
+			option.setName('allowed_speeds').setDescription('Comma list: relaxed, fast, turbo; or all').setMaxLength(100),
+		)
+		.addChannelOption((option) =>
+			option
+				.setName('add_channel')
+				.setDescription('Let the bot work in this channel (none listed = everywhere)')
+				.addChannelTypes(...CHANNEL_TYPES),
+		)
+		.addChannelOption((option) =>
+			option
+				.setName('remove_channel')
+				.setDescription('Stop the bot working in this channel')
+				.addChannelTypes(...CHANNEL_TYPES),
+		)
+		.addRoleOption((option) =>
+			option.setName('required_role').setDescription('Only members with this role may generate'),
+		)
+		.addStringOption((option) =>
+			option.setName('watermark').setDescription('Watermark added to every result').setMaxLength(WATERMARK_MAX_LENGTH),
+		)
+		.addBooleanOption((option) =>
+			option.setName('show_credits').setDescription('Let members see the remaining Midjourney credits in /info'),
+		)
+		.addStringOption((option) =>
+			option
+				.setName('language')
+				.setDescription('The language of the bot’s messages in channels (auto: the server’s own)')
+				.addChoices(
+					{ name: 'Auto (the server’s language)', value: AUTO_LANGUAGE },
+					...LANGUAGES.map((language) => ({ name: LANGUAGE_NAMES[language], value: language })),
+				),
+		);
+}
+
+/** `/server-settings set`: the members' defaults, the rules and the limits, each optional. */
+function setSubcommand(sub: SlashCommandSubcommandBuilder): SlashCommandSubcommandBuilder {
+	sub.setName('set').setDescription('Change server defaults, rules and limits (only what you give changes)');
+	for (const name of GENERATION_OPTION_NAMES) addGenerationOption(sub, name);
+	addRuleOptions(sub);
+	for (const name of LIMIT_NAMES) {
+		sub.addIntegerOption((option) =>
+			option
+				.setName(name)
+				.setDescription(LIMIT_DESCRIPTIONS[name])
+				.setMinValue(LIMIT_RANGES[name].min)
+				.setMaxValue(LIMIT_RANGES[name].max),
+		);
+	}
+	return sub;
+}
+
 export const serverSettingsData = new SlashCommandBuilder()
 	.setName('server-settings')
 	.setDescription('Server defaults, rules and limits for Midjourney jobs (Manage Server)')
@@ -80,65 +143,7 @@ export const serverSettingsData = new SlashCommandBuilder()
 	.addSubcommand((sub) =>
 		sub.setName('show').setDescription('Show every setting, today’s usage and the remaining Midjourney credits'),
 	)
-	.addSubcommand((sub) => {
-		sub.setName('set').setDescription('Change server defaults, rules and limits (only what you give changes)');
-		for (const name of GENERATION_OPTION_NAMES) addGenerationOption(sub, name);
-		sub
-			.addStringOption((option) =>
-				option
-					.setName('allowed_commands')
-					.setDescription(
-						'Comma list: imagine, remix, style, omni, animate, animate_hd, vary, upscale, extend; or all / none',
-					)
-					.setMaxLength(200),
-			)
-			.addStringOption((option) =>
-				option.setName('allowed_speeds').setDescription('Comma list: relaxed, fast, turbo; or all').setMaxLength(100),
-			)
-			.addChannelOption((option) =>
-				option
-					.setName('add_channel')
-					.setDescription('Let the bot work in this channel (none listed = everywhere)')
-					.addChannelTypes(...CHANNEL_TYPES),
-			)
-			.addChannelOption((option) =>
-				option
-					.setName('remove_channel')
-					.setDescription('Stop the bot working in this channel')
-					.addChannelTypes(...CHANNEL_TYPES),
-			)
-			.addRoleOption((option) =>
-				option.setName('required_role').setDescription('Only members with this role may generate'),
-			)
-			.addStringOption((option) =>
-				option
-					.setName('watermark')
-					.setDescription('Watermark added to every result')
-					.setMaxLength(WATERMARK_MAX_LENGTH),
-			)
-			.addBooleanOption((option) =>
-				option.setName('show_credits').setDescription('Let members see the remaining Midjourney credits in /info'),
-			)
-			.addStringOption((option) =>
-				option
-					.setName('language')
-					.setDescription('The language of the bot’s messages in channels (auto: the server’s own)')
-					.addChoices(
-						{ name: 'Auto (the server’s language)', value: AUTO_LANGUAGE },
-						...LANGUAGES.map((language) => ({ name: LANGUAGE_NAMES[language], value: language })),
-					),
-			);
-		for (const name of LIMIT_NAMES) {
-			sub.addIntegerOption((option) =>
-				option
-					.setName(name)
-					.setDescription(LIMIT_DESCRIPTIONS[name])
-					.setMinValue(LIMIT_RANGES[name].min)
-					.setMaxValue(LIMIT_RANGES[name].max),
-			);
-		}
-		return sub;
-	})
+	.addSubcommand(setSubcommand)
 	.addSubcommand((sub) => {
 		sub.setName('emoji').setDescription('The emoji members react with for each result action ("default" restores one)');
 		sub.addStringOption((option) =>
