@@ -58,19 +58,18 @@ function parentOf(invocation: Invocation, source: JobRecord, imageIndex: number 
 	};
 }
 
-export async function startDerived(
+/** Whether the acting member may start this job here, by the same rules and limits as a command. */
+async function authorizeDerived(
 	deps: ActionDeps,
 	invocation: ActingInvocation,
-	source: { job: FinishedJob },
-	job: { kind: JobKind; request: SubmitRequest; imageIndex?: number; parent?: JobParent },
-): Promise<JobRecord> {
+	job: { kind: JobKind; request: SubmitRequest },
+) {
 	const { server } = invocation;
-	const guildId = server.guildId;
 	await assertMayRun(deps, invocation, job.kind);
 	// The same rules and limits as a command, judged in the server: decided before acknowledging, so a refusal stays
 	// private.
 	const authorization = await deps.gate?.authorizeJob({
-		guildId,
+		guildId: server.guildId,
 		channelId: server.channelId,
 		parentChannelId: server.parentChannelId,
 		userId: invocation.userId,
@@ -84,6 +83,17 @@ export async function startDerived(
 			t(language, 'errors.nothingSubmitted', { reason: describeRefusal(refusal, translatorFor(language)) }),
 		);
 	}
+	return authorization;
+}
+
+export async function startDerived(
+	deps: ActionDeps,
+	invocation: ActingInvocation,
+	source: { job: FinishedJob },
+	job: { kind: JobKind; request: SubmitRequest; imageIndex?: number; parent?: JobParent },
+): Promise<JobRecord> {
+	const guildId = invocation.server.guildId;
+	const authorization = await authorizeDerived(deps, invocation, job);
 	try {
 		await invocation.responder.defer('public');
 		const started = await deps.jobs.start({
