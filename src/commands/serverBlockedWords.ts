@@ -13,6 +13,31 @@ import type { CommandContext } from './types.js';
 
 type Action = (typeof BLOCKED_WORDS_ACTIONS)[number];
 
+/** The list after adding or removing `words`, and the words asked to be removed that were not listed. */
+function changeList(
+	list: readonly string[],
+	words: readonly string[],
+	action: Action,
+): { next: string[]; missing: string[] } {
+	const known = new Set(list.map(fold));
+	if (action === 'add') {
+		const next = [...list, ...words.filter((word) => !known.has(fold(word)))];
+		if (next.length > BLOCKED_WORDS_MAX) {
+			throw UserError.localized('invalid-input', 'blockedWords.tooMany', {
+				max: BLOCKED_WORDS_MAX,
+				count: list.length,
+			});
+		}
+		return { next, missing: [] };
+	}
+	const removing = new Set(words.map(fold));
+	const missing = words.filter((word) => !known.has(fold(word)));
+	if (missing.length === words.length) {
+		throw UserError.localized('invalid-input', 'blockedWords.notListed', { words: quoted(missing) });
+	}
+	return { next: list.filter((word) => !removing.has(fold(word))), missing };
+}
+
 export async function manageBlockedWords(
 	interaction: ChatInputCommandInteraction<'cached' | 'raw'>,
 	context: CommandContext,
@@ -38,25 +63,9 @@ export async function manageBlockedWords(
 	const words = parseWords(input.values.get('words'), action as Action);
 	let missing: string[] = [];
 	await context.settings.settings.updateServer(interaction.guildId, (current) => {
-		const list = current.blockedWords ?? [];
-		const known = new Set(list.map(fold));
-		let next: string[];
-		if (action === 'add') {
-			next = [...list, ...words.filter((word) => !known.has(fold(word)))];
-			if (next.length > BLOCKED_WORDS_MAX) {
-				throw UserError.localized('invalid-input', 'blockedWords.tooMany', {
-					max: BLOCKED_WORDS_MAX,
-					count: list.length,
-				});
-			}
-		} else {
-			const removing = new Set(words.map(fold));
-			missing = words.filter((word) => !known.has(fold(word)));
-			if (missing.length === words.length) {
-				throw UserError.localized('invalid-input', 'blockedWords.notListed', { words: quoted(missing) });
-			}
-			next = list.filter((word) => !removing.has(fold(word)));
-		}
+		const changed = changeList(current.blockedWords ?? [], words, action as Exclude<Action, 'list'>);
+		missing = changed.missing;
+		const next = changed.next;
 		const { blockedWords: _dropped, ...rest } = current;
 		return next.length > 0 ? { ...rest, blockedWords: next } : rest;
 	});
