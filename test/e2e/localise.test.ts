@@ -9,6 +9,7 @@ import { LOCALIZED_DISCORD_LOCALES, t } from '../../src/i18n/index.js';
 import { ACTION_EMOJI } from '../../src/settings/actionEmoji.js';
 import { startWorld, type World, type WorldOptions } from './harness.js';
 import { content, originalEdit, resultEdit } from './requests.js';
+import { waitForDelivery } from './stored.js';
 
 const SUB = 1;
 const STRING = 3;
@@ -80,6 +81,23 @@ function confirmation(): { messageId: string; submit: string; edit: string } {
 		edit: ids.find((id) => id.includes('edit'))!,
 	};
 }
+
+const jobIdOf = (generate: { body: Record<string, unknown> }): string =>
+	/\/callbacks\/mj\/([\w-]+)\?/.exec(String(generate.body['callBackUrl']))![1]!;
+
+/** Runs /imagine to a delivered grid: its job and result message. */
+async function delivered(prompt: string): Promise<{ jobId: string; messageId: string }> {
+	world.discord.sendCommand({ name: 'imagine', options: [str('prompt', prompt)] });
+	const generate = await world.mj.waitForGenerate();
+	const jobId = jobIdOf(generate);
+	world.mj.succeed(generate.taskId!);
+	await world.mj.sendCallback(generate.taskId!);
+	const { messageId } = await waitForDelivery(() => world.bot.store, jobId);
+	return { jobId, messageId };
+}
+
+const postTo = (channelId: string) => (r: RecordedRequest) =>
+	r.method === 'POST' && r.path === `/channels/${channelId}/messages`;
 
 function withoutCallback(body: Record<string, unknown>): Record<string, unknown> {
 	const { callBackUrl: _callback, ...rest } = body;
@@ -293,6 +311,34 @@ describe('languages', () => {
 		expect(content(failed)).toContain('Prompt rejected by the moderation filter');
 		expect(content(failed)).toContain(t('ja', 'result.reason', { reason: '' }).trim());
 		expect(JSON.stringify(failed.body)).toContain(t('ja', 'buttons.tryAgain'));
+	});
+
+	it('tells a refused reaction in the server’s language, by DM and in the channel', async () => {
+		await open();
+		await serverSettings('set', [str('language', 'de')]);
+		const { discord } = world;
+		const dmChannel = discord.dmChannelId(discord.ids.user);
+		const grid = await delivered('a lighthouse');
+		discord.failNext(postTo(dmChannel), {
+			status: 403,
+			body: { message: 'Cannot send messages to this user', code: 50007 },
+		});
+		discord.sendReaction({ messageId: grid.messageId, emoji: { id: null, name: '✉️' } });
+		const notice = await discord.waitForRequest(postTo(discord.ids.channel));
+		const member = `<@${discord.ids.user}>`;
+		const reason = t('de', 'dm.closed');
+		expect(content(notice)).toContain(t('de', 'notices.channel', { member, emoji: '✉️', reason }));
+		expect(content(notice)).toMatch(/\n-# Diese Nachricht /);
+
+		// Another result whose record is gone: told by DM, in German, although the member's client is English.
+		const other = await delivered('a harbour');
+		await world.bot.store.collection('jobs').delete(other.jobId);
+		const from = discord.requests.length;
+		discord.sendReaction({ messageId: other.messageId, emoji: { id: null, name: '🔁' } });
+		const dm = await discord.waitForRequest(postTo(dmChannel), 5000, from);
+		expect(content(dm)).toContain(t('de', 'actions.resultRecordGone'));
+		expect(content(dm)).toMatch(/^⚠️ Dein 🔁 /);
+		expect(discord.violations).toEqual([]);
 	});
 
 	it('registers every command with descriptions in all six languages, as Discord’s OpenAPI document allows', async () => {
