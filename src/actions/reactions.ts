@@ -190,6 +190,8 @@ function invocationOf(
 		guildId: message.guildId,
 		channelId: message.channelId,
 		messageId: message.id,
+		locale: null,
+		guildLocale: message.guild?.preferredLocale ?? null,
 		attachments: memoize(async () => attachmentsOf(message)),
 		canManageMessages: async () => (await member())?.permissions.has(ManageMessages) ?? false,
 		...(message.guildId === null ? {} : { server: serverOf(message, message.guildId, member) }),

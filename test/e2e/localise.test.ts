@@ -341,6 +341,31 @@ describe('languages', () => {
 		expect(discord.violations).toEqual([]);
 	});
 
+	it('heads a picked image and a result sent by DM in the server’s language', async () => {
+		await open();
+		await serverSettings('set', [str('language', 'ja')]);
+		const { discord } = world;
+		const grid = await delivered('a lighthouse');
+		const requester = `<@${discord.ids.user}>`;
+
+		const click = discord.sendComponent({
+			messageId: grid.messageId,
+			customId: `mj:pick:${grid.jobId}:2`,
+			userId: discord.ids.moderator,
+		});
+		const picked = await discord.waitForRequest(originalEdit(click.token));
+		const picker = t('ja', 'pick.pickedBy', { member: `<@${discord.ids.moderator}>` });
+		expect(content(picked)).toContain(t('ja', 'pick.header', { number: 2, command: '/imagine', requester, picker }));
+
+		const dmChannel = discord.dmChannelId(discord.ids.user);
+		const from = discord.requests.length;
+		discord.sendReaction({ messageId: grid.messageId, emoji: { id: null, name: '✉️' } });
+		const dm = await discord.waitForRequest(postTo(dmChannel), 5000, from);
+		const link = `https://discord.com/channels/${discord.ids.guild}/${discord.ids.channel}/${grid.messageId}`;
+		expect(content(dm)).toContain(t('ja', 'dm.header', { command: '/imagine', requester, link }));
+		expect(discord.violations).toEqual([]);
+	});
+
 	it('registers every command with descriptions in all six languages, as Discord’s OpenAPI document allows', async () => {
 		await open();
 		const put = await world.discord.waitForRequest((r) => r.method === 'PUT' && r.path.endsWith('/commands'));
