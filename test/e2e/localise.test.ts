@@ -366,6 +366,19 @@ describe('languages', () => {
 		expect(discord.violations).toEqual([]);
 	});
 
+	it('words a settings problem wholly in the member’s language', async () => {
+		await open();
+		const answer = await send({
+			name: 'server-settings',
+			options: [sub('set', [str('allowed_commands', 'imagine, paint')])],
+			userId: world.discord.ids.admin,
+			locale: 'de',
+		});
+		expect(answer.content).toContain(t('de', 'errors.nothingChanged', { list: '' }));
+		expect(answer.content).toContain(t('de', 'validation.notACommand', { words: '`paint`' }));
+		expect(answer.content).not.toContain('comma-separated');
+	});
+
 	it('registers every command with descriptions in all six languages, as Discord’s OpenAPI document allows', async () => {
 		await open();
 		const put = await world.discord.waitForRequest((r) => r.method === 'PUT' && r.path.endsWith('/commands'));
