@@ -379,6 +379,20 @@ describe('languages', () => {
 		expect(answer.content).not.toContain('comma-separated');
 	});
 
+	it('answers a member whose language has no catalogue in the server’s language', async () => {
+		await open();
+		const before = await send({ name: 'settings', options: [sub('show')], locale: 'ko' });
+		expect(before.content).toContain(t('en', 'settings.showHeading'));
+		await serverSettings('set', [str('language', 'de')]);
+		const after = await send({ name: 'settings', options: [sub('show')], locale: 'ko' });
+		expect(after.content).toContain(t('de', 'settings.showHeading'));
+		const refused = await imagine('--ar 16:9', { locale: 'ko' });
+		expect(refused.content).toContain(t('de', 'promptCheck.emptyPrompt'));
+		// A member whose language has a catalogue keeps it.
+		const french = await send({ name: 'settings', options: [sub('show')], locale: 'fr' });
+		expect(french.content).toContain(t('fr', 'settings.showHeading'));
+	});
+
 	it('registers every command with descriptions in all six languages, as Discord’s OpenAPI document allows', async () => {
 		await open();
 		const put = await world.discord.waitForRequest((r) => r.method === 'PUT' && r.path.endsWith('/commands'));
