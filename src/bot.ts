@@ -260,6 +260,7 @@ async function connectGateway(config: Config, services: Services, logger: Logger
 		gate: settings,
 		emojiFor: async (guildId) => settings.emojiFor(guildId),
 		blockedWordsFor: async (guildId) => (await settings.settings.server(guildId)).blockedWords ?? [],
+		languageFor: async (guildId) => (await settings.settings.server(guildId)).language,
 		downloadAllowHosts: config.downloadAllowHosts,
 		commandGuildId: config.devGuildId,
 		noticeDeleteAfterMs: config.refusalNoticeDeleteMs,

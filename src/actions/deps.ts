@@ -1,4 +1,5 @@
 import type { REST } from 'discord.js';
+import type { Language } from '../i18n/index.js';
 import type { JobRepository } from '../jobs/repository.js';
 import type { JobService } from '../jobs/service.js';
 import type { Logger } from '../logger.js';
@@ -29,6 +30,8 @@ export interface ActionDeps {
 	emojiFor?: (guildId: string) => Promise<ActionEmojiSet>;
 	/** The words a server blocks in prompts (a form's edited prompt); without it, none. */
 	blockedWordsFor?: (guildId: string) => Promise<readonly string[]>;
+	/** The server's `language` setting, for what is said outside an interaction; without it, none. */
+	languageFor?: (guildId: string) => Promise<Language | undefined>;
 	/** Hosts files are fetched from without the public-address check; none by default. */
 	downloadAllowHosts?: readonly string[];
 	now: () => number;

@@ -6,10 +6,12 @@ import { Routes, type APIChannel } from 'discord.js';
 import { DEFAULT_UPLOAD_LIMIT_BYTES } from '../discord/publisher.js';
 import { jobName } from '../discord/render.js';
 import { NO_PINGS, fitContent } from '../discord/respond.js';
+import { t } from '../i18n/index.js';
 import { promptOf } from '../jobs/types.js';
 import { UserError } from '../userError.js';
 import type { ActionDeps } from './deps.js';
 import type { Invocation, OutgoingFile } from './invocation.js';
+import { replyLanguageOf, serverLanguageOf } from './language.js';
 import { isDmClosed } from './notices.js';
 import { fileAt, withFreshUrls, type ActionableResult } from './result.js';
 import { fetchFiles, jumpLink, quotePrompt } from './text.js';
@@ -29,15 +31,22 @@ export async function sendByDm(
 	if (wanted.length === 0) throw UserError.localized('not-applicable', 'dm.noFiles');
 	const downloads = await fetchFiles(wanted, DEFAULT_UPLOAD_LIMIT_BYTES, deps.downloadAllowHosts);
 	const files: OutgoingFile[] = downloads.flatMap((download) => (download.ok ? [download.file] : []));
-	const links = downloads.flatMap((download, position) =>
-		download.ok ? [] : [`[file ${(wanted[position]?.index ?? position) + 1}](${download.url})`],
-	);
 	const { job } = result;
+	// The copy of a message the server posted reads as the server's did.
+	const language = await serverLanguageOf(deps, invocation, job);
+	const links = downloads.flatMap((download, position) => {
+		const number = (wanted[position]?.index ?? position) + 1;
+		return download.ok ? [] : [`[${t(language, 'dm.fileLink', { number })}](${download.url})`];
+	});
 	const lines = [
-		`✉️ **${jobName(job)}** for <@${job.target.requesterId}> — from ${jumpLink(invocation.guildId, invocation.channelId, invocation.messageId)}`,
+		t(language, 'dm.header', {
+			command: jobName(job, language),
+			requester: `<@${job.target.requesterId}>`,
+			link: jumpLink(invocation.guildId, invocation.channelId, invocation.messageId),
+		}),
 		quotePrompt(promptOf(job), PROMPT_SHOWN),
 	];
-	if (links.length > 0) lines.push(`Not attached (too large or unavailable): ${links.join(' ')}`);
+	if (links.length > 0) lines.push(t(language, 'dm.notAttached', { links: links.join(' ') }));
 
 	try {
 		const channel = (await deps.rest.post(Routes.userChannels(), {
@@ -58,5 +67,5 @@ export async function sendByDm(
 		throw error;
 	}
 	invocation.log.info({ jobId: job.id, files: files.length, links: links.length }, 'Result sent by DM');
-	await invocation.responder.tell('✉️ Sent to your DMs.');
+	await invocation.responder.tell(t(await replyLanguageOf(deps, invocation, job), 'dm.sent'));
 }

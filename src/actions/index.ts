@@ -11,6 +11,7 @@ import type {
 	REST,
 	User,
 } from 'discord.js';
+import type { Language } from '../i18n/index.js';
 import type { JobPublisher, PublishedMessage } from '../jobs/contracts.js';
 import type { JobRepository } from '../jobs/repository.js';
 import { isSucceeded } from '../jobs/resultShape.js';
@@ -52,6 +53,8 @@ export interface ResultActionsOptions {
 	emojiFor?: (guildId: string) => Promise<ActionEmojiSet>;
 	/** The words each server blocks in prompts. */
 	blockedWordsFor?: (guildId: string) => Promise<readonly string[]>;
+	/** Each server's `language` setting. */
+	languageFor?: (guildId: string) => Promise<Language | undefined>;
 	/** Hosts files are fetched from without the public-address check (`DOWNLOAD_ALLOW_HOSTS`). */
 	downloadAllowHosts?: readonly string[];
 	/** The server the slash commands are registered to (`DEV_GUILD_ID`); undefined: globally. */
@@ -88,6 +91,7 @@ export function createResultActions(options: ResultActionsOptions): ResultAction
 		...(options.gate ? { gate: options.gate } : {}),
 		...(options.emojiFor ? { emojiFor: options.emojiFor } : {}),
 		...(options.blockedWordsFor ? { blockedWordsFor: options.blockedWordsFor } : {}),
+		...(options.languageFor ? { languageFor: options.languageFor } : {}),
 		...(options.downloadAllowHosts ? { downloadAllowHosts: options.downloadAllowHosts } : {}),
 	};
 	return {

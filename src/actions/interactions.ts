@@ -73,6 +73,8 @@ function invocationOf(
 		guildId: interaction.guildId,
 		channelId,
 		messageId: message.id,
+		locale: interaction.locale,
+		guildLocale: interaction.guildLocale,
 		attachments: async () => message.attachments.map((attachment) => ({ name: attachment.name, url: attachment.url })),
 		canManageMessages: async () => interaction.memberPermissions?.has(PermissionFlagsBits.ManageMessages) ?? false,
 		...(interaction.guildId === null

@@ -76,6 +76,10 @@ export interface Invocation {
 	channelId: string;
 	/** The result message the member acted on. */
 	messageId: string;
+	/** The member's Discord locale; null for a reaction (it carries none). */
+	locale: string | null;
+	/** The server's preferred locale, when Discord says it (not in DMs). */
+	guildLocale: string | null;
 	/** The files on that message, as Discord signs them now (fresher than the stored URLs), when known. */
 	attachments(): Promise<ReadonlyArray<{ name: string; url: string }> | undefined>;
 	/** Whether the member has Manage Messages where the result is. */

@@ -7,8 +7,10 @@
 import { DiscordAPIError, RESTJSONErrorCodes, Routes, type APIChannel, type APIMessage, type REST } from 'discord.js';
 import type Keyv from 'keyv';
 import { NO_PINGS, pingOnly, fitContent, MESSAGE_CONTENT_LIMIT } from '../discord/respond.js';
+import { t, type Language } from '../i18n/index.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
+import { wordIn, type Wording } from '../userError.js';
 import type { ActionClaims } from './records.js';
 import { jumpLink } from './text.js';
 
@@ -22,7 +24,9 @@ export interface RefusalNotice {
 	/** The reaction as members see it (`🔁`, `<:name:id>`). */
 	emoji: string;
 	/** Why it did nothing, in words for the member. */
-	reason: string;
+	reason: Wording;
+	/** The server's language: a reaction does not say the member's. */
+	language: Language;
 	/** The refusal is that the member's DMs are closed: say it in the channel straight away. */
 	dmsClosed?: boolean;
 }
@@ -131,13 +135,15 @@ export class RefusalNotices {
 	/** False when the member's DMs are closed. */
 	private async sendDm(notice: RefusalNotice): Promise<boolean> {
 		const where = jumpLink(notice.guildId, notice.channelId, notice.messageId);
+		const { language, emoji } = notice;
+		const text = t(language, 'notices.dm', { emoji, where, reason: wordIn(notice.reason, language) });
 		try {
 			const channel = (await this.rest.post(Routes.userChannels(), {
 				body: { recipient_id: notice.userId },
 			})) as APIChannel;
 			await this.rest.post(Routes.channelMessages(channel.id), {
 				body: {
-					content: fitContent(`⚠️ Your ${notice.emoji} on ${where} did nothing. ${notice.reason}`),
+					content: fitContent(text),
 					allowed_mentions: NO_PINGS,
 				},
 			});
@@ -150,8 +156,10 @@ export class RefusalNotices {
 
 	private async postInChannel(notice: RefusalNotice): Promise<void> {
 		const seconds = Math.max(1, Math.round(this.deleteAfterMs / 1000));
-		const text = `<@${notice.userId}> ⚠️ Your ${notice.emoji} did nothing. ${notice.reason}`;
-		const footer = `\n-# This message deletes itself in ${seconds} s.`;
+		const { language, emoji } = notice;
+		const reason = wordIn(notice.reason, language);
+		const text = t(language, 'notices.channel', { member: `<@${notice.userId}>`, emoji, reason });
+		const footer = `\n${t(language, 'notices.selfDeleting', { count: seconds })}`;
 		const sent = (await this.rest.post(Routes.channelMessages(notice.channelId), {
 			body: {
 				content: `${fitContent(text, MESSAGE_CONTENT_LIMIT - footer.length)}${footer}`,

@@ -7,10 +7,12 @@ import { appendLine, pickComponents, reactionHint } from '../discord/components.
 import { DEFAULT_UPLOAD_LIMIT_BYTES } from '../discord/publisher.js';
 import { jobName } from '../discord/render.js';
 import { isDiscordError } from '../discord/respond.js';
+import { t, translatorFor } from '../i18n/index.js';
 import { promptOf } from '../jobs/types.js';
 import { UserError } from '../userError.js';
 import { emojiSetFor, type ActionDeps } from './deps.js';
 import type { Invocation, OutgoingMessage } from './invocation.js';
+import { replyLanguageOf, serverLanguageOf } from './language.js';
 import { pickKey, type PickRecord } from './records.js';
 import { fileAt, withFreshUrls, type ActionableResult, type ResultFile } from './result.js';
 import { fetchFiles, isGone, jumpLink, quotePrompt } from './text.js';
@@ -28,14 +30,15 @@ export async function pickImage(
 	const { job } = result;
 	// Checked before acknowledging, so a button can answer privately.
 	const existing = await livePick(deps, job.id, index);
-	if (existing) return pointTo(invocation, existing);
+	if (existing) return pointTo(deps, invocation, result, existing);
 	await invocation.responder.defer('public');
 	await deps.records.serialize(pickKey(job.id, index), async () => {
 		const again = await livePick(deps, job.id, index);
-		if (again) return pointTo(invocation, again);
+		if (again) return pointTo(deps, invocation, result, again);
 		if (!(await deps.claims.claimPick(job.id, index))) {
 			// Another process is posting this very image right now.
-			return invocation.responder.tell(`Image #${index + 1} is being posted right now.`, { inChannel: false });
+			const language = await replyLanguageOf(deps, invocation, job);
+			return invocation.responder.tell(t(language, 'pick.beingPosted', { number: index + 1 }), { inChannel: false });
 		}
 		try {
 			await postPick(deps, invocation, result, index);
@@ -82,16 +85,23 @@ async function pickMessage(
 		invocation.log.warn({ jobId: job.id, index: file.index, download }, 'Picked image could not be fetched');
 		throw UserError.localized('unavailable', 'pick.fileGone', { number: file.index + 1 });
 	}
-	const picker = invocation.userId === job.target.requesterId ? '' : ` · picked by <@${invocation.userId}>`;
+	const language = await serverLanguageOf(deps, invocation, job);
+	const translate = translatorFor(language);
+	const number = file.index + 1;
+	const picker =
+		invocation.userId === job.target.requesterId
+			? ''
+			: translate('pick.pickedBy', { member: `<@${invocation.userId}>` });
+	const requester = `<@${job.target.requesterId}>`;
 	const lines = [
-		`🔍 **Image #${file.index + 1}** of **${jobName(job)}** for <@${job.target.requesterId}>${picker}`,
+		translate('pick.header', { number, command: jobName(job, language), requester, picker }),
 		quotePrompt(promptOf(job), PROMPT_SHOWN),
 	];
-	if (!download.ok) lines.push(`Too large to upload here: [open image #${file.index + 1}](${file.url})`);
+	if (!download.ok) lines.push(translate('pick.tooLarge', { number, url: file.url }));
 	const emoji = await emojiSetFor(deps, invocation.guildId);
 	return {
-		content: appendLine(lines.join('\n'), reactionHint('single', 1, emoji)),
-		components: pickComponents(job.id, file.index, emoji),
+		content: appendLine(lines.join('\n'), reactionHint('single', 1, emoji, translate)),
+		components: pickComponents(job.id, file.index, emoji, translate),
 		...(download.ok ? { files: [download.file] } : {}),
 	};
 }
@@ -113,7 +123,15 @@ async function livePick(deps: ActionDeps, jobId: string, index: number): Promise
 	}
 }
 
-async function pointTo(invocation: Invocation, pick: PickRecord): Promise<void> {
+async function pointTo(
+	deps: ActionDeps,
+	invocation: Invocation,
+	result: ActionableResult,
+	pick: PickRecord,
+): Promise<void> {
 	const link = jumpLink(pick.guildId, pick.channelId, pick.messageId);
-	await invocation.responder.tell(`↪️ Image #${pick.index + 1} is already posted: ${link}`, { inChannel: true });
+	const language = await replyLanguageOf(deps, invocation, result.job);
+	await invocation.responder.tell(t(language, 'pick.alreadyPosted', { number: pick.index + 1, link }), {
+		inChannel: true,
+	});
 }

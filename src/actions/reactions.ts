@@ -18,6 +18,7 @@ import {
 	type User,
 } from 'discord.js';
 import { actionForEmoji, emojiKey } from '../discord/emoji.js';
+import { channelLanguage, DEFAULT_LANGUAGE, type Language } from '../i18n/index.js';
 import { isUpscale } from '../jobs/resultShape.js';
 import type { Logger } from '../logger.js';
 import { UserError } from '../userError.js';
@@ -33,7 +34,7 @@ const { ManageMessages } = PermissionFlagsBits;
 type AnyReaction = MessageReaction | PartialMessageReaction;
 type AnyUser = User | PartialUser;
 /** Tells the member why their reaction did nothing (by DM, or in the channel when their DMs are closed). */
-type Tell = (reason: string, dmsClosed?: boolean) => Promise<void>;
+type Tell = (refusal: UserError) => Promise<void>;
 /** A reaction that means an action on a result, claimed for this member (see `claimReaction`). */
 interface MeantAction {
 	ref: ResultMessageRef;
@@ -51,15 +52,16 @@ export async function handleActionReaction(deps: ActionDeps, reaction: AnyReacti
 		userId: user.id,
 		emoji: reaction.emoji.name ?? '',
 	});
-	const tell: Tell = async (reason, dmsClosed = false) =>
+	const tell: Tell = async (refusal) =>
 		deps.notices?.tell({
 			userId: user.id,
 			guildId: message.guildId,
 			channelId: message.channelId,
 			messageId: message.id,
 			emoji: reaction.emoji.toString(),
-			reason,
-			dmsClosed,
+			reason: (language) => refusal.wordedIn(language),
+			language: await noticeLanguage(deps, reaction, log),
+			dmsClosed: refusal.code === 'dms-closed',
 		});
 	const meant = await meaningOf(deps, reaction, user, log, tell);
 	if (meant) await act(deps, reaction, user, meant, { log, tell });
@@ -101,7 +103,7 @@ async function meaningOf(
 				{ jobId: ref.jobId, code: error.code, reason: error.message },
 				'Reaction on a result that cannot be acted on',
 			);
-			await tell(error.message);
+			await tell(error);
 			return undefined;
 		}
 	}
@@ -138,7 +140,7 @@ async function act(
 			throw error;
 		}
 		log.info({ action: meaning.action, code: error.code, reason: error.message }, 'Reaction refused');
-		await tell(error.message, error.code === 'dms-closed');
+		await tell(error);
 	} finally {
 		// The member can react again to act again; a failure here (no Manage Messages) costs only that. In DMs nobody
 		// may remove another's reaction.
@@ -147,6 +149,29 @@ async function act(
 				log.warn({ err: error }, 'Could not remove the member’s reaction');
 			});
 		}
+	}
+}
+
+/**
+ * A reaction carries no locale, so the member is told in the server's language, as its channel reads: the result's
+ * server, for a result in DMs. English when it cannot be found out.
+ */
+async function noticeLanguage(deps: ActionDeps, reaction: AnyReaction, log: Logger): Promise<Language> {
+	const { message } = reaction;
+	try {
+		let guildId = message.guildId;
+		if (guildId === null) {
+			const ref = await deps.records.messageRef(message.id);
+			guildId = (ref && (await deps.repository.get(ref.jobId))?.target.guildId) ?? null;
+		}
+		if (guildId === null) return DEFAULT_LANGUAGE;
+		return channelLanguage({
+			serverLanguage: await deps.languageFor?.(guildId),
+			guildLocale: reaction.client.guilds.cache.get(guildId)?.preferredLocale,
+		});
+	} catch (error) {
+		log.warn({ err: error }, 'Could not find out the server’s language; telling the member in English');
+		return DEFAULT_LANGUAGE;
 	}
 }
 
@@ -165,6 +190,8 @@ function invocationOf(
 		guildId: message.guildId,
 		channelId: message.channelId,
 		messageId: message.id,
+		locale: null,
+		guildLocale: message.guild?.preferredLocale ?? null,
 		attachments: memoize(async () => attachmentsOf(message)),
 		canManageMessages: async () => (await member())?.permissions.has(ManageMessages) ?? false,
 		...(message.guildId === null ? {} : { server: serverOf(message, message.guildId, member) }),

@@ -13,7 +13,7 @@ import {
 	describeUsage,
 	formatValue,
 } from '../discord/settingsView.js';
-import { isLanguage, LANGUAGES, replyLanguage, type Language, type Translate } from '../i18n/index.js';
+import { isLanguage, LANGUAGES, replyLanguage, t, type Language, type Translate } from '../i18n/index.js';
 import { listSpeeds, listTaskTypes } from '../settings/rules.js';
 import { nextUtcMidnight } from '../settings/time.js';
 import { EMOJI_ACTIONS, emptyServerSettings, type ServerSettings } from '../settings/types.js';
@@ -33,7 +33,7 @@ import {
 	parseTaskTypes,
 	type LimitName,
 } from '../settings/validate.js';
-import { UserError } from '../userError.js';
+import { UserError, type Wording } from '../userError.js';
 import { manageBlockedWords } from './serverBlockedWords.js';
 import {
 	AUTO_LANGUAGE,
@@ -131,7 +131,7 @@ async function readCredits(context: CommandContext, guildId: string): Promise<nu
 async function set(interaction: GuildInteraction, context: CommandContext, input: SubcommandInput): Promise<void> {
 	const { values } = input;
 	if (values.size === 0) throw UserError.localized('invalid-input', 'serverSettings.setEmpty');
-	const problems: string[] = [];
+	const problems: Wording[] = [];
 	const changes = readChanges(values, interaction.guildId, problems);
 	assertNothingWrong(problems);
 	await context.settings.settings.updateServer(interaction.guildId, (current) => {
@@ -164,7 +164,7 @@ interface ServerChanges {
 	showCredits: boolean | undefined;
 }
 
-function readChanges(values: ReadonlyMap<string, unknown>, guildId: string, problems: string[]): ServerChanges {
+function readChanges(values: ReadonlyMap<string, unknown>, guildId: string, problems: Wording[]): ServerChanges {
 	const read = <T>(name: string, parse: (value: unknown) => T | undefined): T | undefined =>
 		values.has(name) ? parse(values.get(name)) : undefined;
 	const changes: ServerChanges = {
@@ -193,7 +193,7 @@ function readChanges(values: ReadonlyMap<string, unknown>, guildId: string, prob
 }
 
 /** The server's settings with the changes made; a change that cannot be made adds a problem. */
-function applyChanges(current: ServerSettings, changes: ServerChanges, problems: string[]): ServerSettings {
+function applyChanges(current: ServerSettings, changes: ServerChanges, problems: Wording[]): ServerSettings {
 	const { taskTypes, speeds, addChannel, removeChannel, role, watermark } = changes;
 	const next: ServerSettings = { ...current, defaults: { ...current.defaults, ...changes.defaults } };
 	if (taskTypes === 'all') delete next.allowedTaskTypes;
@@ -245,17 +245,17 @@ function describeChanges(changes: ServerChanges, t: Translate): string[] {
 }
 
 /** `auto` or one of the languages the bot speaks. */
-function checkLanguage(value: unknown, problems: string[]): Language | typeof AUTO_LANGUAGE | undefined {
+function checkLanguage(value: unknown, problems: Wording[]): Language | typeof AUTO_LANGUAGE | undefined {
 	if (value === AUTO_LANGUAGE || isLanguage(value)) return value;
 	const choices = [AUTO_LANGUAGE, ...LANGUAGES].map(formatValue).join(', ');
-	problems.push(`\`language\` must be one of ${choices} (got \`${String(value)}\`).`);
+	problems.push((language) => t(language, 'validation.oneOf', { name: 'language', choices, value: String(value) }));
 	return undefined;
 }
 
 async function setEmoji(interaction: GuildInteraction, context: CommandContext, input: SubcommandInput): Promise<void> {
 	const { values } = input;
 	if (values.size === 0) throw UserError.localized('invalid-input', 'serverSettings.emojiEmpty');
-	const problems: string[] = [];
+	const problems: Wording[] = [];
 	const changes: ServerSettings['emoji'] = {};
 	const restore: string[] = [];
 	for (const [name, value] of values) {

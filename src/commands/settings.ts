@@ -11,7 +11,7 @@ import { describeEffective, formatValue } from '../discord/settingsView.js';
 import { checkSpeed, checkTaskType } from '../settings/rules.js';
 import type { OptionDefaults } from '../settings/types.js';
 import { GENERATION_OPTION_NAMES, checkDefaults } from '../settings/validate.js';
-import { UserError } from '../userError.js';
+import { UserError, type Wording } from '../userError.js';
 import { addGenerationOption } from './builders.js';
 import { assertKnownOptions, assertNothingWrong, readSubcommand } from './subcommand.js';
 import type { Command, CommandContext } from './types.js';
@@ -91,7 +91,7 @@ async function set(
 	values: ReadonlyMap<string, unknown>,
 ): Promise<void> {
 	if (values.size === 0) throw UserError.localized('invalid-input', 'settings.setEmpty');
-	const problems: string[] = [];
+	const problems: Wording[] = [];
 	const changes = checkDefaults(values, problems);
 	assertNothingWrong(problems);
 	// A default the server's rules refuse would only make every job fail: say so now.

@@ -3,7 +3,8 @@
  * interaction deserves a clear message instead, so values are read raw and checked by the handler.
  */
 import { ApplicationCommandOptionType, type ChatInputCommandInteraction } from 'discord.js';
-import { UserError } from '../userError.js';
+import { t } from '../i18n/index.js';
+import { UserError, wordIn, type Wording } from '../userError.js';
 
 export interface SubcommandInput {
 	name: string;
@@ -32,8 +33,16 @@ export function assertKnownOptions(input: SubcommandInput, known: readonly strin
 }
 
 /** One `UserError` listing every problem, so everything can be fixed in one go. */
-export function assertNothingWrong(problems: readonly string[]): void {
+export function assertNothingWrong(problems: readonly Wording[]): void {
 	if (problems.length === 0) return;
-	const list = problems.length === 1 ? problems[0]! : problems.map((problem) => `• ${problem}`).join('\n');
-	throw new UserError('invalid-input', `Nothing was changed.\n${list}`);
+	const all = [...problems];
+	// Worded as a whole in the reader's language, so that a refusal is not half one language, half another.
+	throw new UserError('invalid-input', (language) => {
+		const words = all.map((entry) => wordIn(entry, language));
+		const list =
+			words.length === 1
+				? words[0]!
+				: words.map((entry) => t(language, 'errors.listItem', { problem: entry })).join('\n');
+		return t(language, 'errors.nothingChanged', { list });
+	});
 }

@@ -218,7 +218,8 @@ export function withoutActions<Message extends RenderedMessage>(
 	job: FinishedJob,
 	rendered: Message,
 ): Message & { components: ButtonRow[] } {
-	const note = `${jobLine(job.id)} · ${translatorFor(job.target.language ?? 'en')('result.buttonsMissing')}`;
+	const language = job.target.language ?? 'en';
+	const note = `${jobLine(job.id, language)} · ${translatorFor(language)('result.buttonsMissing')}`;
 	const room = MESSAGE_CONTENT_LIMIT - note.length - 1;
 	const content = rendered.content.length <= room ? rendered.content : `${rendered.content.slice(0, room - 1)}…`;
 	// An empty list, not none: an edit keeps the components it does not mention.

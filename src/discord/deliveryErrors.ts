@@ -3,6 +3,8 @@
  * closed (the next may be open), or the message itself refused.
  */
 import { DiscordAPIError, HTTPError, RESTJSONErrorCodes } from 'discord.js';
+import { t } from '../i18n/index.js';
+import type { Wording } from '../userError.js';
 
 const { InvalidFormBodyOrContentType, UnknownEmoji } = RESTJSONErrorCodes;
 /** The channel is gone or closed to the bot: neither an edit nor a new message there can work. */
@@ -53,6 +55,14 @@ export function describeError(error: unknown): string {
 		return `Discord refused (${error.status}/${error.code}): ${error.message.split('\n').join(' ')}`;
 	}
 	return error instanceof Error ? error.message : String(error);
+}
+
+/** Why a message was refused, for the member: introduced in their language, Discord's own words as it wrote them. */
+export function refusalWording(error: unknown): Wording {
+	if (!(error instanceof DiscordAPIError)) return describeError(error);
+	const { status, code } = error;
+	const message = error.message.split('\n').join(' ');
+	return (language) => t(language, 'result.discordRefused', { status, code, message });
 }
 
 export function codeOf(error: unknown): number | string | undefined {

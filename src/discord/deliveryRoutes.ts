@@ -8,8 +8,9 @@ import { Routes, type APIMessage, type REST, type RawFile } from 'discord.js';
 import type { PublishOptions } from '../jobs/contracts.js';
 import type { DeliveryRoute, FinishedJob, PostAttempt } from '../jobs/types.js';
 import type { Logger } from '../logger.js';
+import type { Wording } from '../userError.js';
 import type { ButtonRow } from './components.js';
-import { classify, codeOf, describeError, refusesButtons } from './deliveryErrors.js';
+import { classify, codeOf, describeError, refusalWording, refusesButtons } from './deliveryErrors.js';
 import { tokenUsable } from './interactionToken.js';
 import type { RenderedMessage } from './render.js';
 import { pingOnly } from './respond.js';
@@ -45,8 +46,11 @@ export interface Route {
 /** What trying the routes in turn came to. */
 export type ChainResult =
 	| { landed: true; via: DeliveryRoute; message: APIMessage; sent: Outgoing; refusedEdit?: Route }
-	/** `refusal`: why the message itself was refused, if it was (rather than every route being closed). */
-	| { landed: false; refusal?: string; reasons: string[]; open: Route[] };
+	/**
+	 * `refusal`: why the message itself was refused, if it was (rather than every route being closed); `refusalWording`:
+	 * the same for the member, in their language.
+	 */
+	| { landed: false; refusal?: string; refusalWording?: Wording; reasons: string[]; open: Route[] };
 
 /** What a route needs to reach the member of one job. */
 export interface RouteContext {
@@ -155,7 +159,7 @@ async function post(
 export async function tryRoutes(routes: readonly Route[], message: Outgoing, log: Logger): Promise<ChainResult> {
 	const reasons: string[] = [];
 	const open: Route[] = [];
-	let refusal: string | undefined;
+	let refusal: { text: string; wording: Wording } | undefined;
 	let refusedEdit: Route | undefined;
 	let channelClosed = false;
 	let sending = message;
@@ -186,7 +190,7 @@ export async function tryRoutes(routes: readonly Route[], message: Outgoing, log
 			if (kind === 'transient') throw error;
 			reasons.push(`${route.via}: ${describeError(error)}`);
 			if (kind === 'refused') {
-				refusal ??= describeError(error);
+				refusal ??= { text: describeError(error), wording: refusalWording(error) };
 				open.push(route);
 				if (route.edits) refusedEdit = route;
 			}
@@ -194,7 +198,12 @@ export async function tryRoutes(routes: readonly Route[], message: Outgoing, log
 			log.info({ via: route.via, code: codeOf(error), kind }, 'Route unavailable; trying the next one');
 		}
 	}
-	return { landed: false, reasons, open, ...(refusal === undefined ? {} : { refusal }) };
+	return {
+		landed: false,
+		reasons,
+		open,
+		...(refusal === undefined ? {} : { refusal: refusal.text, refusalWording: refusal.wording }),
+	};
 }
 
 /** A nonce Discord can compare: the job and what the message is, hashed to its 25 characters. */

@@ -6,7 +6,6 @@ import { Routes, SnowflakeUtil, makeURLSearchParams, type APIMessage, type APIUs
 import type { PublishedMessage } from '../jobs/contracts.js';
 import type { DeliveredAttachment, DeliveryRoute, FinishedJob, PostAttempt } from '../jobs/types.js';
 import { decodeActionId } from './customId.js';
-import { jobLine } from './render.js';
 
 /** A recorded post is looked for among messages from this long before the record (clocks differ a little). */
 const CLOCK_SKEW_MS = 60_000;
@@ -42,7 +41,8 @@ export class PostedMessages {
 
 /** Whether a message is this job's own: a button for the whole job, or the line that names it. */
 function namesJob(message: APIMessage, jobId: string): boolean {
-	if (message.content.includes(jobLine(jobId))) return true;
+	// The line is in the job's language; its id, in a code span, is the same in every one.
+	if (message.content.includes(`\`${jobId}\``)) return true;
 	return customIds(message.components ?? []).some((customId) => {
 		const decoded = decodeActionId(customId);
 		return decoded?.jobId === jobId && decoded.index === undefined;

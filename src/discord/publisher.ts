@@ -26,6 +26,7 @@ import { DeliveryError } from '../jobs/errors.js';
 import type { FinishedJob, JobRecord } from '../jobs/types.js';
 import type { Logger } from '../logger.js';
 import type { ActionEmojiSet } from '../settings/actionEmoji.js';
+import type { Wording } from '../userError.js';
 import { withResultActions, withoutActions } from './components.js';
 import { classify, describeError } from './deliveryErrors.js';
 import { nonceFor, routesFor, tryRoutes, type ChainResult, type MessageBody, type Outgoing } from './deliveryRoutes.js';
@@ -128,7 +129,8 @@ export class DiscordPublisher implements JobPublisher {
 
 		// The message itself was refused: tell the member by a route still open, rather than leave them with "Working…".
 		log.warn({ reasons: result.reasons }, 'The job’s message was refused everywhere; sending a notice instead');
-		const notice = await tryRoutes(result.open, noticeMessage(job, result.refusal), log);
+		const why = result.refusalWording ?? result.refusal;
+		const notice = await tryRoutes(result.open, noticeMessage(job, result.refusal, why), log);
 		if (notice.landed) return published(notice.via, notice.message, job.id, new Map(), result.refusal);
 		throw new DeliveryError(`The job’s message was refused (${reasons}), and so was the notice`, false);
 	}
@@ -191,15 +193,18 @@ export class DiscordPublisher implements JobPublisher {
 	}
 }
 
-/** The short notice that the job's own message could not be posted, as an outgoing message without files. */
-function noticeMessage(job: FinishedJob, why: string): Outgoing {
+/**
+ * The short notice that the job's own message could not be posted, as an outgoing message without files: `why` for
+ * the member, `reason` (English) recorded on the job.
+ */
+function noticeMessage(job: FinishedJob, reason: string, why: Wording): Outgoing {
 	const body = (rendered: RenderedMessage): MessageBody => ({ ...rendered, components: [], attachments: [] });
 	return {
 		plain: body(renderUndeliverable(job, why)),
 		mentioned: body(renderUndeliverable(job, why, { mention: true })),
 		files: [],
 		resultIndexes: new Map(),
-		notice: why,
+		notice: reason,
 	};
 }
 

@@ -6,6 +6,7 @@ import { isFollowUp, type SubmitRequest } from '../api/types.js';
 import { DEFAULT_LANGUAGE, t, translatorFor, type Language, type Translate } from '../i18n/index.js';
 import type { DownloadResult } from '../jobs/download.js';
 import { promptOf, type FinishedJob, type JobRecord, type LineageStep } from '../jobs/types.js';
+import { wordIn, type Wording } from '../userError.js';
 import { NO_PINGS, MESSAGE_CONTENT_LIMIT } from './respond.js';
 import { discordTimestamp } from './timestamp.js';
 
@@ -261,18 +262,22 @@ export function renderFinished(
  */
 export function renderUndeliverable(
 	job: FinishedJob,
-	why: string,
+	why: Wording,
 	options: { mention?: boolean } = {},
 ): RenderedMessage {
 	const { outcome, finishedAt } = job.state;
-	const translate = translatorOf(job);
+	const language = job.target.language ?? DEFAULT_LANGUAGE;
+	const translate = translatorFor(language);
 	const what =
 		outcome.status === 'succeeded'
 			? translate('result.undeliverableResult')
 			: translate('result.undeliverableFailure', { reason: outcome.reason.slice(0, 300) });
 	const head = header(job, '⚠️', 'result.finished', finishedAt, options.mention);
 	return {
-		content: `${head}\n${what}: ${why.slice(0, 1000)}\n${jobLine(job.id)}`.slice(0, MESSAGE_CONTENT_LIMIT),
+		content: `${head}\n${what}: ${wordIn(why, language).slice(0, 1000)}\n${jobLine(job.id, language)}`.slice(
+			0,
+			MESSAGE_CONTENT_LIMIT,
+		),
 		allowed_mentions: NO_PINGS,
 	};
 }
@@ -296,9 +301,9 @@ export function renderElsewhere(job: FinishedJob, elsewhere: Elsewhere): Rendere
 	return { content: `${head}\n${translate('result.elsewhere', { where })}`, allowed_mentions: NO_PINGS };
 }
 
-/** Names the job in a message, so it can be told apart later (see `DiscordPublisher`). */
-export function jobLine(jobId: string): string {
-	return `-# Job \`${jobId}\``;
+/** Names the job in a message, so it can be told apart later (see `DiscordPublisher`): its id in a code span. */
+export function jobLine(jobId: string, language: Language = DEFAULT_LANGUAGE): string {
+	return t(language, 'result.jobLine', { jobId });
 }
 
 /** Links to results that could not be uploaded, numbered like the results themselves; as many as fit whole. */

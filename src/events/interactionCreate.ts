@@ -1,18 +1,19 @@
 import { Events, MessageFlags, type Interaction, type RepliableInteraction } from 'discord.js';
 import { handlePromptConfirmation } from '../commands/promptConfirmation.js';
 import { SERVER_KEY_MODAL_ID, handleServerKeyModal } from '../commands/serverSettingsKey.js';
-import { memberLanguage, memberTranslator } from '../discord/language.js';
+import { memberLanguage, memberTranslator, needsServerLanguage, noteServerLanguage } from '../discord/language.js';
 import { isPromptConfirmId } from '../discord/promptConfirmation.js';
 import { NO_PINGS, fitContent, tellPrivately } from '../discord/respond.js';
 import { t } from '../i18n/index.js';
 import type { Logger } from '../logger.js';
 import { StoreUnavailableError } from '../store/unavailable.js';
 import { UserError } from '../userError.js';
-import type { Event } from './types.js';
+import type { Event, EventContext } from './types.js';
 
 export default {
 	name: Events.InteractionCreate,
 	async execute(context, interaction: Interaction) {
+		if (interaction.isRepliable()) await noteLanguageFor(context, interaction);
 		if (interaction.isModalSubmit() && interaction.customId === SERVER_KEY_MODAL_ID) {
 			const log = context.logger.child({ interactionId: interaction.id, guildId: interaction.guildId });
 			await funnel(interaction, log, async () => handleServerKeyModal(interaction, { ...context, logger: log }));
@@ -49,6 +50,19 @@ export default {
 		await funnel(interaction, log, async () => command.execute(interaction, { ...context, logger: log }));
 	},
 } satisfies Event<Events.InteractionCreate>;
+
+/**
+ * A member whose Discord language the bot does not speak reads the server's: its `language` setting, looked up once
+ * here (only for them), else its preferred locale.
+ */
+async function noteLanguageFor(context: EventContext, interaction: RepliableInteraction): Promise<void> {
+	if (interaction.guildId === null || !needsServerLanguage(interaction)) return;
+	try {
+		noteServerLanguage(interaction, (await context.settings.settings.server(interaction.guildId)).language);
+	} catch (error) {
+		context.logger.warn({ err: error, guildId: interaction.guildId }, 'Could not read the server’s language');
+	}
+}
 
 /** Runs a handler; a `UserError` is shown to the member as-is, anything else is logged and apologised for. */
 async function funnel(interaction: RepliableInteraction, log: Logger, handle: () => Promise<void>): Promise<void> {

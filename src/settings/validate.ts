@@ -5,8 +5,10 @@
  * one reply lists everything to fix and nothing is saved until all of it is valid.
  */
 import { SPEEDS, TASK_TYPES, type Speed } from '../api/spec.js';
+import { t, type MessageKey, type MessageVars } from '../i18n/index.js';
 import { GENERATION_OPTIONS, type GenerationOptionName } from '../jobs/options.js';
 import { WORK_TYPES, type WorkType } from '../jobs/workType.js';
+import type { Wording } from '../userError.js';
 import { ACTION_EMOJI } from './actionEmoji.js';
 import { TASK_TYPE_NAMES, listSpeeds, listTaskTypes } from './rules.js';
 import {
@@ -37,35 +39,46 @@ export const DEFAULT_ACTION_EMOJI: ActionEmoji = ACTION_EMOJI;
 
 export const GENERATION_OPTION_NAMES = Object.keys(GENERATION_OPTIONS) as GenerationOptionName[];
 
+/** A problem worded by the catalogues, in the language of whoever reads it. */
+function problem(key: MessageKey, vars: MessageVars = {}): Wording {
+	return (language) => t(language, key, vars);
+}
+
 /** Returns a member-facing problem, or undefined when the value is valid for the option. */
-export function checkOption(name: GenerationOptionName, value: unknown): string | undefined {
+export function checkOption(name: GenerationOptionName, value: unknown): Wording | undefined {
 	const def = GENERATION_OPTIONS[name];
+	const got = String(value);
 	switch (def.kind) {
 		case 'string-choice':
 			return typeof value === 'string' && (def.choices as readonly string[]).includes(value)
 				? undefined
-				: `\`${name}\` must be one of ${def.choices.map((choice) => `\`${choice}\``).join(', ')} (got \`${String(value)}\`).`;
+				: problem('validation.oneOf', { name, value: got, choices: codeList(def.choices) });
 		case 'integer-choice':
 			return typeof value === 'number' && (def.choices as readonly number[]).includes(value)
 				? undefined
-				: `\`${name}\` must be one of ${def.choices.join(', ')} (got \`${String(value)}\`).`;
+				: problem('validation.oneOf', { name, value: got, choices: def.choices.join(', ') });
 		case 'integer-range':
+			// Plain numbers: a range such as 0 to 3000 reads as the option's bounds, not as an amount.
 			return typeof value === 'number' && Number.isInteger(value) && value >= def.min && value <= def.max
 				? undefined
-				: `\`${name}\` must be a whole number from ${def.min} to ${def.max} (got \`${String(value)}\`).`;
+				: problem('validation.wholeNumber', { name, value: got, min: def.min, max: def.max });
 		case 'boolean':
-			return typeof value === 'boolean' ? undefined : `\`${name}\` must be true or false.`;
+			return typeof value === 'boolean' ? undefined : problem('validation.trueOrFalse', { name });
 	}
 }
 
+function codeList(words: readonly (string | number)[]): string {
+	return words.map((word) => `\`${word}\``).join(', ');
+}
+
 /** Checks each given generation default against the option table; returns the valid ones. */
-export function checkDefaults(raw: ReadonlyMap<string, unknown>, problems: string[]): OptionDefaults {
+export function checkDefaults(raw: ReadonlyMap<string, unknown>, problems: Wording[]): OptionDefaults {
 	const values: Partial<Record<GenerationOptionName, unknown>> = {};
 	for (const name of GENERATION_OPTION_NAMES) {
 		const value = raw.get(name);
 		if (value === undefined || value === null) continue;
-		const problem = checkOption(name, value);
-		if (problem) problems.push(problem);
+		const invalid = checkOption(name, value);
+		if (invalid) problems.push(invalid);
 		else values[name] = value;
 	}
 	return values as OptionDefaults;
@@ -93,15 +106,17 @@ const TASK_TYPE_BY_NAME = new Map<string, WorkType>([
 ]);
 
 /** `imagine, remix, animate_hd` → task types; `all` → no restriction; `none` → nothing allowed. */
-export function parseTaskTypes(text: string, problems: string[]): WorkType[] | 'all' | undefined {
+export function parseTaskTypes(text: string, problems: Wording[]): WorkType[] | 'all' | undefined {
 	const words = tokens(text);
 	if (words.length === 1 && words[0] === 'all') return 'all';
 	if (words.length === 1 && words[0] === 'none') return [];
 	const unknown = words.filter((word) => !TASK_TYPE_BY_NAME.has(word));
 	if (words.length === 0 || unknown.length > 0) {
-		const names = WORK_TYPES.map((type) => `\`${TASK_TYPE_NAMES[type]}\``).join(', ');
-		const got = unknown.length > 0 ? ` (not a command: ${unknown.map((word) => `\`${word}\``).join(', ')})` : '';
-		problems.push(`\`allowed_commands\` takes a comma-separated list of ${names}, or \`all\` or \`none\`${got}.`);
+		const names = codeList(WORK_TYPES.map((type) => TASK_TYPE_NAMES[type]));
+		problems.push((language) => {
+			const got = unknown.length > 0 ? t(language, 'validation.notACommand', { words: codeList(unknown) }) : '';
+			return t(language, 'validation.allowedCommands', { names, got });
+		});
 		return undefined;
 	}
 	const chosen = new Set(words.map((word) => TASK_TYPE_BY_NAME.get(word)!));
@@ -109,45 +124,41 @@ export function parseTaskTypes(text: string, problems: string[]): WorkType[] | '
 }
 
 /** `relaxed, fast` → speeds; `all` → no restriction. At least one speed stays allowed. */
-export function parseSpeeds(text: string, problems: string[]): Speed[] | 'all' | undefined {
+export function parseSpeeds(text: string, problems: Wording[]): Speed[] | 'all' | undefined {
 	const words = tokens(text);
 	if (words.length === 1 && words[0] === 'all') return 'all';
 	const unknown = words.filter((word) => !(SPEEDS as readonly string[]).includes(word));
 	if (words.length === 0 || unknown.length > 0) {
-		const got = unknown.length > 0 ? ` (not a speed: ${unknown.map((word) => `\`${word}\``).join(', ')})` : '';
-		problems.push(
-			`\`allowed_speeds\` takes a comma-separated list of ${listSpeeds(SPEEDS)}, or \`all\`${got}. To stop image jobs altogether, use \`allowed_commands\`.`,
-		);
+		problems.push((language) => {
+			const got = unknown.length > 0 ? t(language, 'validation.notASpeed', { words: codeList(unknown) }) : '';
+			return t(language, 'validation.allowedSpeeds', { speeds: listSpeeds(SPEEDS), got });
+		});
 		return undefined;
 	}
 	return SPEEDS.filter((speed) => words.includes(speed));
 }
 
-export function checkWatermark(value: unknown, problems: string[]): string | undefined {
+export function checkWatermark(value: unknown, problems: Wording[]): string | undefined {
 	const text = typeof value === 'string' ? value.trim() : '';
 	if (text === '' || text.length > WATERMARK_MAX_LENGTH || /\p{Cc}/u.test(text)) {
-		problems.push(
-			`\`watermark\` must be 1 to ${WATERMARK_MAX_LENGTH} characters on one line (to remove it, use \`/server-settings reset watermark\`).`,
-		);
+		problems.push(problem('validation.watermark', { max: WATERMARK_MAX_LENGTH }));
 		return undefined;
 	}
 	return text;
 }
 
-export function checkLimit(name: LimitName, value: unknown, problems: string[]): number | undefined {
+export function checkLimit(name: LimitName, value: unknown, problems: Wording[]): number | undefined {
 	const { min, max } = LIMIT_RANGES[name];
 	if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value;
-	problems.push(
-		`\`${name}\` must be a whole number from ${min} to ${max} (got \`${String(value)}\`); to remove the limit, use \`/server-settings reset ${name}\`.`,
-	);
+	problems.push(problem('validation.limit', { name, min, max, value: String(value) }));
 	return undefined;
 }
 
 const SNOWFLAKE = /^\d{17,20}$/;
 
-export function checkSnowflake(name: string, value: unknown, problems: string[]): string | undefined {
+export function checkSnowflake(name: string, value: unknown, problems: Wording[]): string | undefined {
 	if (typeof value === 'string' && SNOWFLAKE.test(value)) return value;
-	problems.push(`\`${name}\` must be picked from Discord’s list.`);
+	problems.push(problem('validation.pickFromList', { name }));
 	return undefined;
 }
 
@@ -167,19 +178,18 @@ export function normalizeEmojiInput(text: string): string | undefined {
 export function parseEmoji(
 	action: Exclude<EmojiAction, 'pick'>,
 	value: unknown,
-	problems: string[],
+	problems: Wording[],
 ): string | undefined {
 	const emoji = typeof value === 'string' ? normalizeEmojiInput(value) : undefined;
-	if (!emoji)
-		problems.push(`\`${action}\` must be one emoji: a standard one or one of this server’s (\`<:name:id>\`).`);
+	if (!emoji) problems.push(problem('validation.oneEmoji', { action }));
 	return emoji;
 }
 
-export function parsePickEmoji(value: unknown, problems: string[]): ActionEmoji['pick'] | undefined {
+export function parsePickEmoji(value: unknown, problems: Wording[]): ActionEmoji['pick'] | undefined {
 	const parts = typeof value === 'string' ? value.trim().split(/\s+/) : [];
 	const emoji = parts.map(normalizeEmojiInput);
 	if (emoji.length !== 4 || emoji.some((entry) => entry === undefined)) {
-		problems.push('`pick` takes four emoji separated by spaces, for images 1 to 4 (e.g. `1️⃣ 2️⃣ 3️⃣ 4️⃣`).');
+		problems.push(problem('validation.pickEmoji'));
 		return undefined;
 	}
 	return emoji as unknown as ActionEmoji['pick'];
@@ -196,17 +206,15 @@ const CUSTOM_EMOJI_ID = /^<a?:\w{2,32}:(\d{17,20})>$/;
  * The custom emoji among the changes that are not this server's own (`serverEmojiIds`), one problem each: Discord
  * refuses buttons with an emoji the bot cannot use, and members could not react with it either.
  */
-export function checkServerEmoji(changes: Partial<ActionEmoji>, serverEmojiIds: ReadonlySet<string>): string[] {
-	const problems: string[] = [];
+export function checkServerEmoji(changes: Partial<ActionEmoji>, serverEmojiIds: ReadonlySet<string>): Wording[] {
+	const problems: Wording[] = [];
 	for (const action of EMOJI_ACTIONS) {
 		const value = changes[action];
 		const entries: readonly string[] = value === undefined ? [] : typeof value === 'string' ? [value] : value;
 		for (const entry of entries) {
 			const id = customEmojiId(entry);
 			if (id !== undefined && !serverEmojiIds.has(id)) {
-				problems.push(
-					`\`${action}\`: ${entry} is not one of this server’s emoji (deleted, or from another server). Use one of this server’s emoji or a standard one.`,
-				);
+				problems.push(problem('validation.notServerEmoji', { action, emoji: entry }));
 			}
 		}
 	}
@@ -218,18 +226,15 @@ export function effectiveEmoji(settings: ServerSettings): ActionEmoji {
 }
 
 /** Problems of the settings as a whole: each value may be valid on its own and still contradict another. */
-export function crossCheck(settings: ServerSettings): string[] {
-	const problems: string[] = [];
+export function crossCheck(settings: ServerSettings): Wording[] {
+	const problems: Wording[] = [];
 	const { defaults, allowedSpeeds, allowedTaskTypes } = settings;
 	if (defaults.speed && allowedSpeeds && !allowedSpeeds.includes(defaults.speed)) {
-		problems.push(
-			`The server’s default speed \`${defaults.speed}\` would not be allowed (allowed: ${listSpeeds(allowedSpeeds)}). Set \`speed\` to an allowed one too, or reset it.`,
-		);
+		const allowed = listSpeeds(allowedSpeeds);
+		problems.push(problem('validation.defaultSpeedNotAllowed', { speed: defaults.speed, allowed }));
 	}
 	if (defaults.hd && allowedTaskTypes && !allowedTaskTypes.includes('mj_video_hd')) {
-		problems.push(
-			`The server’s default \`hd: true\` makes every /animate an \`animate_hd\` job, which would not be allowed (allowed: ${listTaskTypes(allowedTaskTypes)}). Set \`hd\` to false too, or allow \`animate_hd\`.`,
-		);
+		problems.push(problem('validation.defaultHdNotAllowed', { allowed: listTaskTypes(allowedTaskTypes) }));
 	}
 	const emoji = effectiveEmoji(settings);
 	const all = EMOJI_ACTIONS.flatMap((action) => (action === 'pick' ? [...emoji.pick] : [emoji[action]]));
@@ -241,9 +246,7 @@ export function crossCheck(settings: ServerSettings): string[] {
 		seen.add(key);
 	}
 	if (repeated.size > 0) {
-		problems.push(
-			`Each action needs its own emoji, but ${[...repeated].join(' ')} would stand for two actions. Pick another one.`,
-		);
+		problems.push(problem('validation.repeatedEmoji', { emoji: [...repeated].join(' ') }));
 	}
 	return problems;
 }

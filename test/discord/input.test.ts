@@ -162,7 +162,7 @@ describe('validateOptions: every option of the table', () => {
 			expect(values).toEqual({});
 			expect(problems).toHaveLength(1);
 			expect(problems[0]).toContain(`\`${name}\``);
-			expect(checkOption(name, value)).toBe(problems[0]);
+			expect(wordIn(checkOption(name, value)!, 'en')).toBe(problems[0]);
 		});
 
 		it('explains what is allowed', () => {

@@ -9,6 +9,7 @@ import { LOCALIZED_DISCORD_LOCALES, t } from '../../src/i18n/index.js';
 import { ACTION_EMOJI } from '../../src/settings/actionEmoji.js';
 import { startWorld, type World, type WorldOptions } from './harness.js';
 import { content, originalEdit, resultEdit } from './requests.js';
+import { waitForDelivery } from './stored.js';
 
 const SUB = 1;
 const STRING = 3;
@@ -80,6 +81,23 @@ function confirmation(): { messageId: string; submit: string; edit: string } {
 		edit: ids.find((id) => id.includes('edit'))!,
 	};
 }
+
+const jobIdOf = (generate: { body: Record<string, unknown> }): string =>
+	/\/callbacks\/mj\/([\w-]+)\?/.exec(String(generate.body['callBackUrl']))![1]!;
+
+/** Runs /imagine to a delivered grid: its job and result message. */
+async function delivered(prompt: string): Promise<{ jobId: string; messageId: string }> {
+	world.discord.sendCommand({ name: 'imagine', options: [str('prompt', prompt)] });
+	const generate = await world.mj.waitForGenerate();
+	const jobId = jobIdOf(generate);
+	world.mj.succeed(generate.taskId!);
+	await world.mj.sendCallback(generate.taskId!);
+	const { messageId } = await waitForDelivery(() => world.bot.store, jobId);
+	return { jobId, messageId };
+}
+
+const postTo = (channelId: string) => (r: RecordedRequest) =>
+	r.method === 'POST' && r.path === `/channels/${channelId}/messages`;
 
 function withoutCallback(body: Record<string, unknown>): Record<string, unknown> {
 	const { callBackUrl: _callback, ...rest } = body;
@@ -295,6 +313,86 @@ describe('languages', () => {
 		expect(content(failed)).toContain('Prompt rejected by the moderation filter');
 		expect(content(failed)).toContain(t('ja', 'result.reason', { reason: '' }).trim());
 		expect(JSON.stringify(failed.body)).toContain(t('ja', 'buttons.tryAgain'));
+	});
+
+	it('tells a refused reaction in the server’s language, by DM and in the channel', async () => {
+		await open();
+		await serverSettings('set', [str('language', 'de')]);
+		const { discord } = world;
+		const dmChannel = discord.dmChannelId(discord.ids.user);
+		const grid = await delivered('a lighthouse');
+		discord.failNext(postTo(dmChannel), {
+			status: 403,
+			body: { message: 'Cannot send messages to this user', code: 50007 },
+		});
+		discord.sendReaction({ messageId: grid.messageId, emoji: { id: null, name: '✉️' } });
+		const notice = await discord.waitForRequest(postTo(discord.ids.channel));
+		const member = `<@${discord.ids.user}>`;
+		const reason = t('de', 'dm.closed');
+		expect(content(notice)).toContain(t('de', 'notices.channel', { member, emoji: '✉️', reason }));
+		expect(content(notice)).toMatch(/\n-# Diese Nachricht /);
+
+		// Another result whose record is gone: told by DM, in German, although the member's client is English.
+		const other = await delivered('a harbour');
+		await world.bot.store.collection('jobs').delete(other.jobId);
+		const from = discord.requests.length;
+		discord.sendReaction({ messageId: other.messageId, emoji: { id: null, name: '🔁' } });
+		const dm = await discord.waitForRequest(postTo(dmChannel), 5000, from);
+		expect(content(dm)).toContain(t('de', 'actions.resultRecordGone'));
+		expect(content(dm)).toMatch(/^⚠️ Dein 🔁 /);
+		expect(discord.violations).toEqual([]);
+	});
+
+	it('heads a picked image and a result sent by DM in the server’s language', async () => {
+		await open();
+		await serverSettings('set', [str('language', 'ja')]);
+		const { discord } = world;
+		const grid = await delivered('a lighthouse');
+		const requester = `<@${discord.ids.user}>`;
+
+		const click = discord.sendComponent({
+			messageId: grid.messageId,
+			customId: `mj:pick:${grid.jobId}:2`,
+			userId: discord.ids.moderator,
+		});
+		const picked = await discord.waitForRequest(originalEdit(click.token));
+		const picker = t('ja', 'pick.pickedBy', { member: `<@${discord.ids.moderator}>` });
+		expect(content(picked)).toContain(t('ja', 'pick.header', { number: 2, command: '/imagine', requester, picker }));
+
+		const dmChannel = discord.dmChannelId(discord.ids.user);
+		const from = discord.requests.length;
+		discord.sendReaction({ messageId: grid.messageId, emoji: { id: null, name: '✉️' } });
+		const dm = await discord.waitForRequest(postTo(dmChannel), 5000, from);
+		const link = `https://discord.com/channels/${discord.ids.guild}/${discord.ids.channel}/${grid.messageId}`;
+		expect(content(dm)).toContain(t('ja', 'dm.header', { command: '/imagine', requester, link }));
+		expect(discord.violations).toEqual([]);
+	});
+
+	it('words a settings problem wholly in the member’s language', async () => {
+		await open();
+		const answer = await send({
+			name: 'server-settings',
+			options: [sub('set', [str('allowed_commands', 'imagine, paint')])],
+			userId: world.discord.ids.admin,
+			locale: 'de',
+		});
+		expect(answer.content).toContain(t('de', 'errors.nothingChanged', { list: '' }));
+		expect(answer.content).toContain(t('de', 'validation.notACommand', { words: '`paint`' }));
+		expect(answer.content).not.toContain('comma-separated');
+	});
+
+	it('answers a member whose language has no catalogue in the server’s language', async () => {
+		await open();
+		const before = await send({ name: 'settings', options: [sub('show')], locale: 'ko' });
+		expect(before.content).toContain(t('en', 'settings.showHeading'));
+		await serverSettings('set', [str('language', 'de')]);
+		const after = await send({ name: 'settings', options: [sub('show')], locale: 'ko' });
+		expect(after.content).toContain(t('de', 'settings.showHeading'));
+		const refused = await imagine('--ar 16:9', { locale: 'ko' });
+		expect(refused.content).toContain(t('de', 'promptCheck.emptyPrompt'));
+		// A member whose language has a catalogue keeps it.
+		const french = await send({ name: 'settings', options: [sub('show')], locale: 'fr' });
+		expect(french.content).toContain(t('fr', 'settings.showHeading'));
 	});
 
 	it('registers every command with descriptions in all six languages, as Discord’s OpenAPI document allows', async () => {

@@ -5,6 +5,7 @@
 import type { APIMessage } from 'discord.js';
 import { describe, expect, it } from 'vitest';
 import type { RecordedRequest, StoredMessage } from '../../fakes/discord.js';
+import { t } from '../../src/i18n/index.js';
 import type { JobRecord } from '../../src/jobs/types.js';
 import { createStore } from '../../src/store/store.js';
 import { eventually, worldPerTest, type World } from '../e2e/harness.js';
@@ -20,18 +21,18 @@ const components = (r: RecordedRequest): unknown[] =>
 const channelPost = (channelId: string) => (r: RecordedRequest) =>
 	r.method === 'POST' && r.path === `/channels/${channelId}/messages`;
 
-/** A /imagine submitted and shown as working; resolves once the bot is idle again. */
-async function submitted(w: World, prompt = 'a paper boat') {
+/** A /imagine submitted and shown as working (`working`: how the server's language says it). */
+async function submitted(w: World, prompt = 'a paper boat', working = 'Working') {
 	const { token } = w.discord.sendCommand({
 		name: 'imagine',
 		options: [{ name: 'prompt', type: STRING, value: prompt }],
 	});
 	const generate = await w.mj.waitForGenerate(w.mj.generateRequests.length);
-	const working = await w.discord.waitForRequest((r) => originalEdit(token)(r) && content(r).includes('Working'));
+	const shown = await w.discord.waitForRequest((r) => originalEdit(token)(r) && content(r).includes(working));
 	await w.bot.jobs.idle();
 	const jobId = /\/callbacks\/mj\/([\w-]+)/.exec(String(generate.body.callBackUrl))?.[1];
 	if (!jobId || !generate.taskId) throw new Error('The job was not submitted with a callback URL');
-	return { token, taskId: generate.taskId, jobId, replyId: (working.response.body as APIMessage).id };
+	return { token, taskId: generate.taskId, jobId, replyId: (shown.response.body as APIMessage).id };
 }
 
 async function finish(w: World, taskId: string): Promise<void> {
@@ -151,6 +152,45 @@ describe('a delivery Discord refuses for good ends in a message to the member', 
 		const sends = w.discord.requests.slice(from).filter((r) => r.method !== 'GET' && r.path.includes('/messages'));
 		expect(sends.length).toBeLessThanOrEqual(6);
 		expect(w.mj.generateRequests).toHaveLength(1);
+		expect(w.discord.violations).toEqual([]);
+	});
+
+	it('in a server set to ja, the final message and the reply saying where the result went are Japanese', async () => {
+		const w = await open();
+		const from = w.discord.requests.length;
+		const { token: setToken } = w.discord.sendCommand({
+			name: 'server-settings',
+			options: [{ name: 'set', type: SUB, options: [{ name: 'language', type: STRING, value: 'ja' }] }],
+			userId: w.discord.ids.admin,
+		});
+		expect(content(await w.discord.waitForRequest(originalEdit(setToken), 5000, from))).toContain('`ja`');
+
+		// Refused by the reply only: posted below, and the reply says so in Japanese.
+		const moved = await submitted(w, 'a calm sea', t('ja', 'result.working'));
+		w.discord.failNext((r) => originalEdit(moved.token)(r) && r.files.length > 0, {
+			status: 400,
+			body: { code: 50035, message: 'Invalid Form Body', errors: { attachments: {} } },
+		});
+		await finish(w, moved.taskId);
+		const where = t('ja', 'result.elsewhere', { where: t('ja', 'result.elsewherePostedBelow') });
+		await w.discord.waitForRequest((r) => originalEdit(moved.token)(r) && content(r).includes(where));
+
+		// Refused everywhere: a final message, its reason introduced in Japanese and Discord's words kept.
+		const refused = await submitted(w, 'a storm', t('ja', 'result.working'));
+		w.discord.failNext(
+			(r) => r.files.length > 0,
+			{ status: 413, body: { code: 40005, message: 'Request entity too large' } },
+			20,
+		);
+		await finish(w, refused.taskId);
+		const notice = await w.discord.waitForRequest(
+			(r) => originalEdit(refused.token)(r) && content(r).includes(t('ja', 'result.undeliverableResult')),
+		);
+		const why = t('ja', 'result.discordRefused', { status: 413, code: 40005, message: '' }).trim();
+		expect(content(notice)).toContain(why);
+		expect(content(notice)).toContain('Request entity too large');
+		expect(content(notice)).toContain(t('ja', 'result.jobLine', { jobId: refused.jobId }));
+		await eventually(async () => (await delivery(w, refused.jobId))?.state === 'failed', 'the failure to be recorded');
 		expect(w.discord.violations).toEqual([]);
 	});
 

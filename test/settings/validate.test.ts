@@ -15,6 +15,19 @@ import {
 	parseSpeeds,
 	parseTaskTypes,
 } from '../../src/settings/validate.js';
+import { wordIn, type Wording } from '../../src/userError.js';
+
+/** Problems are worded in the reader's language when shown; these tests read them in English. */
+function englishProblems(): string[] {
+	const list: string[] = [];
+	const push = list.push.bind(list);
+	Object.defineProperty(list, 'push', {
+		value: (...items: Wording[]) => push(...items.map((item) => wordIn(item, 'en'))),
+	});
+	return list;
+}
+
+const inEnglish = (problems: readonly Wording[]): string[] => problems.map((problem) => wordIn(problem, 'en'));
 
 function server(changes: Partial<ServerSettings> = {}): ServerSettings {
 	return { ...emptyServerSettings(), ...changes };
@@ -38,7 +51,7 @@ function samples(name: GenerationOptionName): { valid: unknown; invalid: unknown
 describe('checkDefaults: the same option table as the commands', () => {
 	it.each(GENERATION_OPTION_NAMES)('accepts a valid %s and refuses an invalid one', (name) => {
 		const { valid, invalid } = samples(name);
-		const problems: string[] = [];
+		const problems = englishProblems();
 		expect(checkDefaults(new Map([[name, valid]]), problems)).toEqual({ [name]: valid });
 		expect(problems).toEqual([]);
 		expect(checkDefaults(new Map([[name, invalid]]), problems)).toEqual({});
@@ -59,7 +72,7 @@ describe('parseTaskTypes', () => {
 	});
 
 	it('refuses unknown names and an empty list', () => {
-		const problems: string[] = [];
+		const problems = englishProblems();
 		expect(parseTaskTypes('imagine, paint', problems)).toBeUndefined();
 		expect(parseTaskTypes(' , ', problems)).toBeUndefined();
 		expect(problems[0]).toContain('not a command: `paint`');
@@ -74,7 +87,7 @@ describe('parseSpeeds', () => {
 	});
 
 	it('refuses unknown speeds and an empty list', () => {
-		const problems: string[] = [];
+		const problems = englishProblems();
 		expect(parseSpeeds('relaxed, ludicrous', problems)).toBeUndefined();
 		expect(parseSpeeds('', problems)).toBeUndefined();
 		expect(problems[0]).toContain('not a speed: `ludicrous`');
@@ -85,14 +98,14 @@ describe('parseSpeeds', () => {
 describe('watermark and limits', () => {
 	it('takes a one-line watermark of up to 64 characters', () => {
 		expect(checkWatermark('  acme  ', [])).toBe('acme');
-		const problems: string[] = [];
+		const problems = englishProblems();
 		for (const bad of ['', 'a'.repeat(65), 'two\nlines', 42]) expect(checkWatermark(bad, problems)).toBeUndefined();
 		expect(problems).toHaveLength(4);
 	});
 
 	it('takes whole numbers within each limit’s range', () => {
 		expect(checkLimit('member_running_limit', 50, [])).toBe(50);
-		const problems: string[] = [];
+		const problems = englishProblems();
 		expect(checkLimit('member_running_limit', 51, problems)).toBeUndefined();
 		expect(checkLimit('member_daily_limit', 0, problems)).toBeUndefined();
 		expect(checkLimit('server_daily_limit', 1.5, problems)).toBeUndefined();
@@ -114,9 +127,11 @@ describe('emoji', () => {
 	it('takes a custom emoji only when it is the server’s own', () => {
 		const own = new Set(['123456789012345678']);
 		expect(checkServerEmoji({ reroll: '<:spin:123456789012345678>', delete: '🗑️' }, own)).toEqual([]);
-		const problems = checkServerEmoji(
-			{ reroll: '<a:spin:223456789012345678>', pick: ['1️⃣', '<:two:323456789012345678>', '3️⃣', '4️⃣'] },
-			own,
+		const problems = inEnglish(
+			checkServerEmoji(
+				{ reroll: '<a:spin:223456789012345678>', pick: ['1️⃣', '<:two:323456789012345678>', '3️⃣', '4️⃣'] },
+				own,
+			),
 		);
 		expect(problems).toHaveLength(2);
 		expect(problems[0]).toContain('`pick`: <:two:323456789012345678> is not one of this server’s emoji');
@@ -125,7 +140,7 @@ describe('emoji', () => {
 
 	it('takes exactly four emoji for the picks', () => {
 		expect(parsePickEmoji('🅰️ 🅱️ 🆎 🆑', [])).toEqual(['🅰️', '🅱️', '🆎', '🆑']);
-		const problems: string[] = [];
+		const problems = englishProblems();
 		expect(parsePickEmoji('🅰️ 🅱️ 🆎', problems)).toBeUndefined();
 		expect(parsePickEmoji('a b c d', problems)).toBeUndefined();
 		expect(problems).toHaveLength(2);
@@ -152,13 +167,15 @@ describe('crossCheck', () => {
 	});
 
 	it('refuses a default speed the rules forbid, a default HD that is not allowed, and one emoji for two actions', () => {
-		const problems = crossCheck(
-			server({
-				defaults: { speed: 'turbo', hd: true },
-				allowedSpeeds: ['relaxed'],
-				allowedTaskTypes: ['mj_video'],
-				emoji: { dm: '🎨' },
-			}),
+		const problems = inEnglish(
+			crossCheck(
+				server({
+					defaults: { speed: 'turbo', hd: true },
+					allowedSpeeds: ['relaxed'],
+					allowedTaskTypes: ['mj_video'],
+					emoji: { dm: '🎨' },
+				}),
+			),
 		);
 		expect(problems).toHaveLength(3);
 		expect(problems[0]).toContain('default speed `turbo`');
