@@ -1,0 +1,30 @@
+/**
+ * In the bot child only: counts the bot's store statements by SQL (from the timing channel, which costs the bot one
+ * property read per statement when nobody listens), so a figure can report the store round trips per command.
+ */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { TIMING_CHANNEL, type StageTiming } from '../../src/timing.js';
+
+const counts = new Map<string, number>();
+
+function onTiming(message: unknown): void {
+	const { stage, detail } = message as StageTiming;
+	if (stage !== 'sqlite') return;
+	counts.set(detail, (counts.get(detail) ?? 0) + 1);
+}
+
+/** Starts counting from zero. */
+export function startCountingStore(): boolean {
+	counts.clear();
+	unsubscribe(TIMING_CHANNEL, onTiming);
+	subscribe(TIMING_CHANNEL, onTiming);
+	return true;
+}
+
+/** Stops counting; answers the statements run since the start, by SQL, most frequent first. */
+export function stopCountingStore(): Array<[string, number]> {
+	unsubscribe(TIMING_CHANNEL, onTiming);
+	const sorted = [...counts.entries()].sort((a, b) => b[1] - a[1]);
+	counts.clear();
+	return sorted;
+}
