@@ -66,10 +66,12 @@ export async function burstFigure(context: BenchContext): Promise<Figure> {
 		await bot.call('startCountingStore');
 		const dispatched = await world.dispatchBurst(count, { window: 20, timeoutMs: Math.max(60_000, count * 30) });
 		// Store round trips per command: every statement the bot ran while the burst was dispatched, over the commands.
-		const storeCalls = await bot.call<Array<[string, number]>>('stopCountingStore');
+		const storeCalls = await bot.call<Array<[string, number, number]>>('stopCountingStore');
 		const storeTotal = storeCalls.reduce((sum, [, calls]) => sum + calls, 0);
 		const storePerCommand = round(storeTotal / count, 2);
-		const storeTop = storeCalls.slice(0, 8).map(([sql, calls]) => `${round(calls / count, 2)} × ${sql.slice(0, 70)}`);
+		const storeTop = storeCalls
+			.slice(0, 8)
+			.map(([sql, calls, maxMs]) => `${round(calls / count, 2)} × ${sql.slice(0, 60)} (slowest ${maxMs} ms)`);
 		context.log(`  store statements per command during the burst: ${storePerCommand} (${storeTop.join('; ')})`);
 		const cpuAfterBurst = await bot.call<number>('cpu');
 		const afterBurst = await bot.call<MemorySample>('memory');
@@ -129,7 +131,7 @@ export async function burstFigure(context: BenchContext): Promise<Figure> {
 				lateOrMissing: dispatched.late,
 				storeRefusals,
 				storeStatementsPerCommand: storePerCommand,
-				storeStatements: Object.fromEntries(storeCalls),
+				storeStatements: storeCalls,
 				ackP50Ms: round(percentile(dispatched.ackMs, 50)),
 				ackP99Ms: round(ackP99),
 				ackLimitMs: ACK_LIMIT_MS,
