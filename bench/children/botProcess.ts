@@ -11,6 +11,7 @@ import { BotRest } from '../../src/discord/rest.js';
 import { createLogger } from '../../src/logger.js';
 import { reportFatal, reportReady, serveCalls, type MemorySample } from '../protocol.js';
 import { drainStages, startRecording, stopRecording } from './stageRecorder.js';
+import { startCountingStore, stopCountingStore } from './storeCounter.js';
 
 let peakRss = 0;
 const sampler = setInterval(() => {
@@ -96,6 +97,8 @@ async function main(): Promise<void> {
 		startStages: () => startRecording(bot.client),
 		drainStages,
 		stopStages: () => stopRecording(bot.client),
+		startCountingStore,
+		stopCountingStore,
 		memory,
 		resetPeak: () => {
 			peakRss = process.memoryUsage.rss();

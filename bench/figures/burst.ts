@@ -63,7 +63,16 @@ export async function burstFigure(context: BenchContext): Promise<Figure> {
 			edited.add(token);
 		});
 		const cpuStart = await bot.call<number>('cpu');
+		await bot.call('startCountingStore');
 		const dispatched = await world.dispatchBurst(count, { window: 20, timeoutMs: Math.max(60_000, count * 30) });
+		// Store round trips per command: every statement the bot ran while the burst was dispatched, over the commands.
+		const storeCalls = await bot.call<Array<[string, number, number]>>('stopCountingStore');
+		const storeTotal = storeCalls.reduce((sum, [, calls]) => sum + calls, 0);
+		const storePerCommand = round(storeTotal / count, 2);
+		const storeTop = storeCalls
+			.slice(0, 8)
+			.map(([sql, calls, maxMs]) => `${round(calls / count, 2)} × ${sql.slice(0, 60)} (slowest ${maxMs} ms)`);
+		context.log(`  store statements per command during the burst: ${storePerCommand} (${storeTop.join('; ')})`);
 		const cpuAfterBurst = await bot.call<number>('cpu');
 		const afterBurst = await bot.call<MemorySample>('memory');
 		// Where the memory is right after the burst (V8 heap, malloc, REST handlers: one per interaction token).
@@ -102,6 +111,7 @@ export async function burstFigure(context: BenchContext): Promise<Figure> {
 			`bot CPU ${round((cpuAfterBurst - cpuStart) / 1000, 1)} s during the burst, ${round(cpuWatchS, 1)} s in the ${round(watchSeconds, 0)} s after (${round((100 * cpuWatchS) / watchSeconds, 0)}% of one core); ${submitted} jobs submitted to the provider meanwhile, the rest waiting in the bot's queue`,
 			`Discord requests on waiting members' replies (queue-position edits) in the ${round(watchSeconds, 0)} s after: ${editsInWatch.length} (${round(editsInWatch.length / watchSeconds, 1)}/s, busiest second ${Math.max(0, ...editsPerSecond)}); all Discord requests ${round((discordRequests - requestsAtWatch) / watchSeconds, 1)}/s`,
 			`of those, edits of a reply after its first (position edits, and "Working" once submitted): ${laterInWatch.length} (${round(laterInWatch.length / watchSeconds, 1)}/s, busiest second ${Math.max(0, ...laterPerSecond)}); the rest are first replies still being written after the burst`,
+			`store statements per command during the burst: ${storePerCommand} (${storeTotal} in all); most frequent per command: ${storeTop.join('; ')}`,
 		];
 		return {
 			id: 'burst',
@@ -120,6 +130,8 @@ export async function burstFigure(context: BenchContext): Promise<Figure> {
 				acknowledged: dispatched.acknowledged,
 				lateOrMissing: dispatched.late,
 				storeRefusals,
+				storeStatementsPerCommand: storePerCommand,
+				storeStatements: storeCalls,
 				ackP50Ms: round(percentile(dispatched.ackMs, 50)),
 				ackP99Ms: round(ackP99),
 				ackLimitMs: ACK_LIMIT_MS,

@@ -1,3 +1,4 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { SqliteConnection } from '../../src/store/sqlite/connection.js';
 import { SqliteKeyvStore } from '../../src/store/sqlite/keyvStore.js';
 import { startSweeping } from '../../src/store/sqlite/sweeper.js';
 import { createStore, StoreUnavailableError } from '../../src/store/store.js';
+import { TIMING_CHANNEL } from '../../src/timing.js';
 
 let dir: string;
 let connection: SqliteConnection;
@@ -34,6 +36,23 @@ describe('SqliteKeyvStore under Keyv', () => {
 		// Not awaited one by one: the writes run side by side, those of one key in the order they were made.
 		await Promise.all(keys.flatMap((key) => [1, 2, 3, 4, 5].map(async (version) => jobs.set(key, version))));
 		expect(await jobs.get(keys)).toEqual(keys.map(() => 5));
+	});
+
+	it('sends writes made while one runs together, as one statement, the later write of a key winning', async () => {
+		const jobs = keyv<string>('jobs');
+		await jobs.set('warm', 'table created');
+		const statements: string[] = [];
+		const listener = (message: unknown): void => void statements.push((message as { detail: string }).detail);
+		subscribe(TIMING_CHANNEL, listener);
+		try {
+			const values = Array.from({ length: 50 }, (_, index) => `it's "${index}" ✓`);
+			await Promise.all(values.map(async (value, index) => jobs.set(`job-${index % 25}`, value)));
+			expect(await jobs.get(Array.from({ length: 25 }, (_, index) => `job-${index}`))).toEqual(values.slice(25));
+		} finally {
+			unsubscribe(TIMING_CHANNEL, listener);
+		}
+		// The first write alone, the 49 made while it ran in one batch, then the read.
+		expect(statements.filter((sql) => sql.startsWith('INSERT'))).toHaveLength(2);
 	});
 
 	it('sets, gets, checks, deletes, and reads many at once', async () => {

@@ -9,8 +9,17 @@ import type { SqliteConnection, SqliteValue } from './connection.js';
 
 /** Rows fetched per page while iterating a table (restart recovery lists every open job). */
 const ITERATION_PAGE = 500;
+/** Most writes sent in one statement. */
+const WRITE_BATCH = 200;
 
-type StatementName = 'get' | 'getMany' | 'set' | 'setIfAbsent' | 'delete' | 'has' | 'page' | 'clear';
+type StatementName = 'get' | 'getMany' | 'set' | 'setMany' | 'setIfAbsent' | 'delete' | 'has' | 'page' | 'clear';
+
+/** A write waiting for its table's batch. */
+interface PendingWrite {
+	row: [string, SqliteValue];
+	done: () => void;
+	failed: (error: unknown) => void;
+}
 
 export class SqliteKeyvStore extends EventEmitter implements KeyvStoreAdapter {
 	/** Keyv reads `dialect` to know the adapter can iterate. */
@@ -19,6 +28,9 @@ export class SqliteKeyvStore extends EventEmitter implements KeyvStoreAdapter {
 	private ready: Promise<void>;
 	private readonly createTable: string;
 	private readonly sql: Readonly<Record<StatementName, string>>;
+	/** Writes made while the table's previous write runs: sent together when it ends. */
+	private waiting: PendingWrite[] = [];
+	private writing = false;
 
 	public constructor(
 		public readonly connection: SqliteConnection,
@@ -31,6 +43,9 @@ export class SqliteKeyvStore extends EventEmitter implements KeyvStoreAdapter {
 			get: `SELECT value FROM ${table} WHERE key = ?`,
 			getMany: `SELECT key, value FROM ${table} WHERE key IN (SELECT value FROM json_each(?))`,
 			set: `INSERT INTO ${table} (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+			// Rows in array order, so that of two writes of one key in a batch the later wins. `WHERE true` lets SQLite
+			// tell the upsert's ON CONFLICT from a join's ON.
+			setMany: `INSERT INTO ${table} (key, value) SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?) WHERE true ORDER BY json_each.key ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
 			setIfAbsent: `INSERT INTO ${table} (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`,
 			delete: `DELETE FROM ${table} WHERE key = ? RETURNING key`,
 			has: `SELECT 1 AS found FROM ${table} WHERE key = ?`,
@@ -53,9 +68,34 @@ export class SqliteKeyvStore extends EventEmitter implements KeyvStoreAdapter {
 		return keys.map((key) => values.get(key) as StoredData<Value | undefined>);
 	}
 
+	/**
+	 * Writes go one statement at a time per table; those made meanwhile wait and then go together, as one statement.
+	 * Under a burst of commands each kept statement ran one write per turn of a busy event loop, and writes queued for
+	 * seconds behind each other; a batch costs one turn however many it carries. Writes of one key keep their order.
+	 */
 	public async set(key: string, value: unknown): Promise<void> {
 		await this.tableReady();
-		await this.connection.run(this.sql.set, [key, value as SqliteValue]);
+		return new Promise<void>((done, failed) => {
+			this.waiting.push({ row: [key, value as SqliteValue], done, failed });
+			if (!this.writing) void this.writeWaiting();
+		});
+	}
+
+	/** Sends the waiting writes, a batch at a time, until none is left. */
+	private async writeWaiting(): Promise<void> {
+		this.writing = true;
+		while (this.waiting.length > 0) {
+			const batch = this.waiting.splice(0, WRITE_BATCH);
+			try {
+				const [only] = batch;
+				if (batch.length === 1 && only) await this.connection.run(this.sql.set, only.row);
+				else await this.connection.run(this.sql.setMany, [JSON.stringify(batch.map((write) => write.row))]);
+				for (const write of batch) write.done();
+			} catch (error) {
+				for (const write of batch) write.failed(error);
+			}
+		}
+		this.writing = false;
 	}
 
 	/**
