@@ -54,7 +54,7 @@ async function main(): Promise<void> {
 		await shoot(page, '03-result');
 
 		// Image 1 on its own, and the result in the member's DMs.
-		await ui.button(result, '1').click();
+		await ui.button(result, 'U1').click();
 		await ui.message('Image #1', 'a lighthouse on a cliff').locator('.gallery-1 img').waitFor();
 		await ui.react(result, '✉️');
 		await ui.dms.locator('article.message .gallery img').nth(3).waitFor();
