@@ -126,7 +126,12 @@ function buildTenancy(
 	{ store, claims, client, logger }: { store: Store; claims: Claims; client: Client; logger: Logger },
 ) {
 	const protect = (secrets: readonly string[]): void => protectSecrets(logger, secrets);
-	const vault = config.keyEncryption ? new KeyVault(store, claims, config.keyEncryption, { protect }) : undefined;
+	// A replaced key is kept while a job it paid for can still be open: a submit sent with it (another process may use
+	// it for a minute after the change), its window for adoption, then its time-out.
+	const retainRetiredMs = config.mjTimeoutMs + 5_000 + config.adoptionWindowMs + config.jobTimeoutMs + 60_000;
+	const vault = config.keyEncryption
+		? new KeyVault(store, claims, config.keyEncryption, { protect, retainRetiredMs })
+		: undefined;
 	const keys = new ServerKeys(store, claims, {
 		vault,
 		required: config.serverKeyRequired,

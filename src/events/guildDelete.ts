@@ -9,6 +9,6 @@ export default {
 	name: Events.GuildDelete,
 	async execute(context, guild: Guild) {
 		await context.settings.removeGuild(guild.id);
-		await context.keys?.remove(guild.id);
+		await context.keys?.forget(guild.id);
 	},
 } satisfies Event<Events.GuildDelete>;

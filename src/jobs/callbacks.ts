@@ -103,7 +103,7 @@ export class JobCallbacks {
 			jobId,
 			(current) =>
 				current.state.phase === 'submitting' && isAdoptable(current.state, this.options.adoption, this.options.now())
-					? { ...current, state: { phase: 'submitted', taskId, submittedAt: this.options.now() } }
+					? { ...current, state: submittedWith(current.state.keyId, taskId, this.options.now()) }
 					: undefined,
 			claims.claim(`adopt:${jobId}`, ADOPT_CLAIM_TTL_MS),
 		);
@@ -194,4 +194,9 @@ export class JobCallbacks {
 		if (verdict === 'accepted') this.options.confirmation.confirmSoon(jobId, job ? { job, reported } : undefined);
 		return verdict;
 	}
+}
+
+/** The adopted task's state, naming the key its submit went with (its status is asked with that key). */
+function submittedWith(keyId: string | undefined, taskId: string, now: number): JobRecord['state'] {
+	return { phase: 'submitted', taskId, submittedAt: now, ...(keyId === undefined ? {} : { keyId }) };
 }

@@ -13,6 +13,10 @@ import type { SlidingWindowLimiter } from './rateLimit.js';
 import type { SharedWindow } from './sharedWindow.js';
 import type { FinishedJob, FinishedOutcome, JobRecord } from './types.js';
 
+/** What a job is told when the key that created its task was replaced or removed too long ago to ask with it. */
+const KEY_GONE_REASON =
+	'This job’s result can no longer be fetched: the server’s Midjourney API key that paid for it was replaced or removed.';
+
 /** When another process is polling a job right now, look again this much later (its answer may be "pending"). */
 const POLL_LEASE_BUSY_RETRY_MS = 1_000;
 
@@ -142,8 +146,13 @@ export class JobConfirmation {
 		const { taskId, submittedAt } = job.state;
 		const log = this.options.logger.child({ jobId, taskId, guildId: job.target.guildId });
 		try {
-			const key = await this.keyOf(job.target.guildId);
-			const shared = this.options.sharedQueriesFor(key?.keyId ?? this.options.defaultKeyId ?? UNNAMED_DEFAULT_KEY);
+			const key = await this.keyOf(job.target.guildId, job.state.keyId);
+			if (key === 'gone') {
+				log.warn({ keyId: job.state.keyId }, 'The key that created the task is no longer held; the job ends');
+				this.polls.cancel(jobId);
+				return await recordFinished(jobId, taskId, { status: 'failed', reason: KEY_GONE_REASON });
+			}
+			const shared = this.options.sharedQueriesFor(key.keyId);
 			if (shared) {
 				try {
 					await shared.acquire(this.options.stopping);
@@ -152,7 +161,7 @@ export class JobConfirmation {
 				}
 			}
 			metrics?.polls.inc();
-			const asked = api.getTask(taskId, key?.apiKey);
+			const asked = api.getTask(taskId, key.apiKey);
 			// After the query is on its way: the answer is what delivery waits for, the downloads fit in meanwhile.
 			if (reported.length > 0) this.options.delivery.prefetch(job, reported);
 			const details = await asked;
@@ -175,10 +184,23 @@ export class JobConfirmation {
 		return undefined;
 	}
 
-	/** The server's own key, if its jobs use one (a task is only told to the account that created it). */
-	private async keyOf(guildId: string): Promise<{ keyId: string; apiKey: string } | undefined> {
-		const key = await this.options.keys?.forGuild(guildId);
-		return typeof key === 'object' ? key : undefined;
+	/**
+	 * The key a task is asked about with (a task is only told to the account that created it): the one its job
+	 * recorded (`apiKey` undefined: the operator's default), or `gone` when the server no longer holds it. A job
+	 * recorded without one is asked about with the server's current key.
+	 */
+	private async keyOf(
+		guildId: string,
+		recorded: string | undefined,
+	): Promise<{ keyId: string; apiKey?: string } | 'gone'> {
+		const { keys } = this.options;
+		const defaultKeyId = this.options.defaultKeyId ?? UNNAMED_DEFAULT_KEY;
+		if (recorded === undefined) {
+			const key = await keys?.forGuild(guildId);
+			return typeof key === 'object' ? key : { keyId: defaultKeyId };
+		}
+		if (recorded === defaultKeyId) return { keyId: recorded };
+		return (await keys?.byId(guildId, recorded)) ?? 'gone';
 	}
 
 	/** Schedules the job's next poll, backing off with each attempt. Returns the delay. */

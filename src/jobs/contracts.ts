@@ -65,6 +65,11 @@ export interface JobKeys {
 	forGuild(guildId: string): Promise<JobKey | 'paused' | 'missing' | undefined>;
 	/** The provider refused a server's own key (401): its admins are told (once) and its jobs pause. */
 	refused(guildId: string, keyId: string): Promise<void>;
+	/**
+	 * The server's key with this id, current or lately replaced or removed (a task is only told to the account that
+	 * created it); undefined when the server no longer holds it.
+	 */
+	byId(guildId: string, keyId: string): Promise<JobKey | undefined>;
 }
 
 export interface JobServiceOptions {

@@ -111,7 +111,11 @@ export class JobSubmission {
 		if (key === 'retry') return { kind: 'retry', afterMs: STORE_RETRY_MS };
 		const waited = await this.waitForTurn(jobId, takeGrant, log, key);
 		if (waited) return waited;
-		const job = await this.claimSubmission(jobId, before.state.attempts);
+		const job = await this.claimSubmission(
+			jobId,
+			before.state.attempts,
+			typeof key === 'object' ? key.keyId : undefined,
+		);
 		if (!job) {
 			this.options.positions.forget(jobId); // Another process submits it (or did): its reply is that process's to edit.
 			return { kind: 'done' };
@@ -190,7 +194,11 @@ export class JobSubmission {
 	}
 
 	/** Marks the job `submitting` if this process won its submit claim; undefined when another one has it. */
-	private async claimSubmission(jobId: string, attemptsBefore: number): Promise<JobRecord | undefined> {
+	private async claimSubmission(
+		jobId: string,
+		attemptsBefore: number,
+		keyId: string | undefined,
+	): Promise<JobRecord | undefined> {
 		// Another process sharing the store may have queued the same job after a restart: one of them submits. The claim
 		// is taken while the job is read for the change, which is made only if it was won and nobody has tried meanwhile.
 		const submitClaim = this.options.claims.claim(submitClaimKey(jobId, attemptsBefore), SUBMIT_CLAIM_TTL_MS);
@@ -199,7 +207,9 @@ export class JobSubmission {
 			(current) => {
 				if (current.state.phase !== 'queued' || current.state.attempts !== attemptsBefore) return undefined;
 				const attempts = current.state.attempts + 1;
-				return { ...current, state: { phase: 'submitting', attempts, since: this.options.now() } };
+				// The key is named before the request leaves: a task adopted from an unclear submit is asked about with it.
+				const named = keyId === undefined ? {} : { keyId };
+				return { ...current, state: { phase: 'submitting', attempts, since: this.options.now(), ...named } };
 			},
 			submitClaim,
 		);
@@ -222,7 +232,7 @@ export class JobSubmission {
 		const attempts = job.state.phase === 'submitting' ? job.state.attempts : 0;
 		log.info({ taskId, attempts }, 'Job submitted');
 		this.options.metrics?.jobsSubmitted.inc({ task_type: workTypeOf(job.request) });
-		await this.recordSubmitted(job.id, taskId, callbackUrl !== undefined, log);
+		await this.recordSubmitted(job.id, { taskId, keyId: key.keyId }, callbackUrl !== undefined, log);
 		return { kind: 'done' };
 	}
 
@@ -231,13 +241,18 @@ export class JobSubmission {
 	 * write is kept and retried until it succeeds (a callback arriving meanwhile is kept beside the job, as an early
 	 * one). If the process stops first, the job stays `submitting` and the next start keeps it open for adoption.
 	 */
-	private async recordSubmitted(jobId: string, taskId: string, callbacks: boolean, log: Logger): Promise<void> {
+	private async recordSubmitted(
+		jobId: string,
+		{ taskId, keyId }: { taskId: string; keyId: string },
+		callbacks: boolean,
+		log: Logger,
+	): Promise<void> {
 		const { repository, publisher } = this.options;
 		const updated = await persist(
 			async () =>
 				repository.update(jobId, (current) =>
 					current.state.phase === 'submitting'
-						? { ...current, state: { phase: 'submitted', taskId, submittedAt: this.options.now() } }
+						? { ...current, state: { phase: 'submitted', taskId, submittedAt: this.options.now(), keyId } }
 						: undefined,
 				),
 			{ logger: log.child({ taskId }), what: 'the task id of a submitted job', signal: this.options.stopping },

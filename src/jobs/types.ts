@@ -72,8 +72,12 @@ export type JobPhase =
 	 * A submit request is in flight, or left without a clear answer (`unknownSince`): whether a paid task exists is
 	 * unknown. Never sent again; a correctly signed callback for it adopts the task (see jobs/adoption.ts).
 	 */
-	| { phase: 'submitting'; attempts: number; since: number; unknownSince?: number }
-	| { phase: 'submitted'; taskId: string; submittedAt: number }
+	| { phase: 'submitting'; attempts: number; since: number; unknownSince?: number; keyId?: string }
+	/**
+	 * `keyId`: the provider key that created the task (a task is only told to its own account); absent in records
+	 * written before it was kept, which are asked about with the server's current key.
+	 */
+	| { phase: 'submitted'; taskId: string; submittedAt: number; keyId?: string }
 	| { phase: 'finished'; taskId: string | null; outcome: FinishedOutcome; finishedAt: number; delivery: Delivery };
 
 export interface JobRecord {

@@ -5,6 +5,10 @@
  *
  * Writes of one server's record (set, remove, re-encryption after a rotation) take a lock shared by every process,
  * so a re-encryption can never bring back a key that was removed or replaced meanwhile.
+ *
+ * A key replaced or removed is kept, sealed as it was, among the server's retired keys (`server-keys-retired`) for
+ * `retainRetiredMs`: a job it paid for may still be at the provider, and its task is only told to that key's account.
+ * Then it is forgotten (the store's expiry, and pruning on each write). Leaving the server forgets them all.
  */
 import type Keyv from 'keyv';
 import { z } from 'zod';
@@ -15,6 +19,9 @@ import { KeyCipher, KeyTamperedError, type EncryptionKeys } from './keyCipher.js
 import { SharedLock } from './sharedLock.js';
 
 export const SERVER_KEYS_COLLECTION = 'server-keys';
+export const RETIRED_KEYS_COLLECTION = 'server-keys-retired';
+/** At most this many retired keys are kept per server (the oldest go first): bounds a record an admin can grow. */
+const RETIRED_MAX = 20;
 
 /** What may be shown about a server's key: never the key. */
 export interface ServerKeyInfo {
@@ -40,14 +47,21 @@ const storedRecord = z.object({
 });
 type StoredRecord = z.output<typeof storedRecord>;
 
+const retiredRecord = storedRecord.extend({ retiredAt: z.number(), until: z.number() });
+type RetiredRecord = z.output<typeof retiredRecord>;
+const retiredList = z.array(retiredRecord);
+
 export interface KeyVaultOptions {
 	/** Told every key in clear the vault handles, so that no log line can carry it. */
 	protect?: (secrets: readonly string[]) => void;
+	/** How long a replaced or removed key is kept for the jobs it paid for; 0 (the default): not kept. */
+	retainRetiredMs?: number;
 	now?: () => number;
 }
 
 export class KeyVault {
 	private readonly records: Keyv<unknown>;
+	private readonly retired: Keyv<unknown>;
 	private readonly cipher: KeyCipher;
 	private readonly lock: SharedLock;
 	private readonly now: () => number;
@@ -59,6 +73,7 @@ export class KeyVault {
 		private readonly options: KeyVaultOptions = {},
 	) {
 		this.records = store.collection<unknown>(SERVER_KEYS_COLLECTION);
+		this.retired = store.collection<unknown>(RETIRED_KEYS_COLLECTION);
 		this.cipher = new KeyCipher(keys);
 		this.lock = new SharedLock(claims, 'server-key');
 		this.now = options.now ?? Date.now;
@@ -75,7 +90,10 @@ export class KeyVault {
 			setAt: this.now(),
 			setBy,
 		};
-		await this.lock.run(guildId, async () => this.records.set(guildId, record));
+		await this.lock.run(guildId, async () => {
+			await this.retireCurrent(guildId, record.keyId);
+			await this.records.set(guildId, record);
+		});
 		return infoOf(record);
 	}
 
@@ -98,9 +116,28 @@ export class KeyVault {
 		return record && infoOf(record);
 	}
 
-	/** Forgets a server's key; true when it had one. */
+	/** Removes a server's key (kept among its retired keys for the jobs it paid for); true when it had one. */
 	public async remove(guildId: string): Promise<boolean> {
-		return this.lock.run(guildId, async () => this.records.delete(guildId));
+		return this.lock.run(guildId, async () => {
+			await this.retireCurrent(guildId, undefined);
+			return this.records.delete(guildId);
+		});
+	}
+
+	/** Forgets a server's key and every key it retired: the bot left the server. */
+	public async forget(guildId: string): Promise<void> {
+		await this.lock.run(guildId, async () => {
+			await Promise.all([this.records.delete(guildId), this.retired.delete(guildId)]);
+		});
+	}
+
+	/** A key the server replaced or removed lately, in clear, by its key id; undefined when none is kept. */
+	public async getRetired(guildId: string, keyId: string): Promise<ServerKey | undefined> {
+		const record = (await this.readRetired(guildId)).find((retired) => retired.keyId === keyId);
+		if (!record) return undefined;
+		const { secret } = this.cipher.open(record.sealed, context(guildId));
+		this.options.protect?.([secret]);
+		return { ...infoOf(record), apiKey: secret };
 	}
 
 	/**
@@ -133,6 +170,31 @@ export class KeyVault {
 		const parsed = storedRecord.safeParse(stored);
 		if (!parsed.success) throw new KeyTamperedError(context(guildId));
 		return parsed.data;
+	}
+
+	/** Retired keys still kept (expired ones left out). Throws a `KeyTamperedError` for a record that is not one. */
+	private async readRetired(guildId: string): Promise<RetiredRecord[]> {
+		const stored = await this.retired.get(guildId);
+		if (stored === undefined) return [];
+		const parsed = retiredList.safeParse(stored);
+		if (!parsed.success) throw new KeyTamperedError(context(guildId));
+		const now = this.now();
+		return parsed.data.filter((record) => record.until > now);
+	}
+
+	/**
+	 * Under the server's lock: moves its current key (unless it is `keepingKeyId`, set again) among its retired keys,
+	 * sealed as it is, until the jobs it paid for can no longer need it.
+	 */
+	private async retireCurrent(guildId: string, keepingKeyId: string | undefined): Promise<void> {
+		const retainMs = this.options.retainRetiredMs ?? 0;
+		if (retainMs <= 0) return;
+		const current = await this.read(guildId).catch(() => undefined);
+		if (!current || current.keyId === keepingKeyId) return;
+		const now = this.now();
+		const kept = (await this.readRetired(guildId).catch(() => [])).filter((record) => record.keyId !== current.keyId);
+		const retired = [...kept, { ...current, retiredAt: now, until: now + retainMs }].slice(-RETIRED_MAX);
+		await this.retired.set(guildId, retired, retainMs);
 	}
 
 	/** Seals the key again unless the record changed since it was read (set again, or removed, meanwhile). */

@@ -68,6 +68,17 @@ export class ServerKeys implements JobKeys {
 		await this.options.tellAdmins(guildId, info);
 	}
 
+	public async byId(guildId: string, keyId: string): Promise<JobKey | undefined> {
+		const current = await this.forGuild(guildId);
+		if (typeof current === 'object' && current.keyId === keyId) return current;
+		const vault = this.options.vault;
+		if (!vault) return undefined;
+		// Read past the cache: the key may have changed since, or be paused (its tasks are still asked about).
+		const own = await vault.get(guildId);
+		if (own?.keyId === keyId) return own;
+		return vault.getRetired(guildId, keyId);
+	}
+
 	/** Checks nothing: the caller checked the key with the provider. Ends any pause. */
 	public async set(guildId: string, apiKey: string, setBy: string): Promise<ServerKeyInfo> {
 		const vault = this.vaultOrThrow();
@@ -77,7 +88,14 @@ export class ServerKeys implements JobKeys {
 		return info;
 	}
 
-	/** Forgets a server's key (and its pause); true when it had one. */
+	/** The bot left the server: its key, the keys it retired and its pause are forgotten. */
+	public async forget(guildId: string): Promise<void> {
+		await this.options.vault?.forget(guildId);
+		await this.paused.delete(guildId);
+		this.cache.delete(guildId);
+	}
+
+	/** Removes a server's key (and its pause); true when it had one. */
 	public async remove(guildId: string): Promise<boolean> {
 		const removed = (await this.options.vault?.remove(guildId)) ?? false;
 		await this.paused.delete(guildId);
