@@ -41,6 +41,7 @@ export async function startFakeMidjourney(options: FakeMidjourneyOptions = {}): 
 	const indexBase = options.imageIndexBase ?? 0;
 	const submissions = createSubmissionLog();
 	const recordInfoRequests: string[] = [];
+	const recordInfoAuthorizations: (string | undefined)[] = [];
 	const fileRequests: string[] = [];
 	let recordInfoGate: Promise<void> | undefined;
 	const tasks = new Map<string, FakeTask>();
@@ -91,10 +92,19 @@ export async function startFakeMidjourney(options: FakeMidjourneyOptions = {}): 
 		);
 	}
 
-	function createTask(endpoint: FakeSubmitEndpoint, body: Record<string, unknown>): FakeTask {
+	function createTask(endpoint: FakeSubmitEndpoint, body: Record<string, unknown>, req: IncomingMessage): FakeTask {
 		const taskId = randomBytes(16).toString('hex');
 		const parent = endpoint === 'generate' ? {} : { parentTaskId: String(body.taskId) };
-		const task: FakeTask = { taskId, endpoint, request: body, ...parent, state: 'pending', resultUrls: [] };
+		const { authorization } = req.headers;
+		const task: FakeTask = {
+			taskId,
+			endpoint,
+			request: body,
+			...parent,
+			state: 'pending',
+			resultUrls: [],
+			...(authorization === undefined ? {} : { authorization }),
+		};
 		tasks.set(taskId, task);
 		taskTimes.set(taskId, { createTime: new Date().toISOString(), completeTime: null });
 		options.onTask?.(task);
@@ -121,7 +131,7 @@ export async function startFakeMidjourney(options: FakeMidjourneyOptions = {}): 
 			const invalid = invalidity(endpoint, body);
 			if (invalid !== undefined) return error(422, invalid);
 			if (credits <= 0) return error(402, 'The current credits are insufficient. Please top up.');
-			taskId = createTask(endpoint, body).taskId;
+			taskId = createTask(endpoint, body, req).taskId;
 			return canned?.response ?? ok({ taskId });
 		})();
 		settle(taskId);
@@ -149,7 +159,10 @@ export async function startFakeMidjourney(options: FakeMidjourneyOptions = {}): 
 
 	function handleRecordInfo(req: IncomingMessage, url: URL, note = true): FakeResponse {
 		const taskId = url.searchParams.get('taskId') ?? '';
-		if (note) recordInfoRequests.push(taskId);
+		if (note) {
+			recordInfoRequests.push(taskId);
+			recordInfoAuthorizations.push(req.headers.authorization);
+		}
 		const intercepted = intercept?.('record-info');
 		if (intercepted !== undefined) return intercepted;
 		const canned = takeCanned(cannedRecordInfo);
@@ -157,7 +170,9 @@ export async function startFakeMidjourney(options: FakeMidjourneyOptions = {}): 
 		if (!authorized(req)) return error(401, 'You do not have access permissions');
 		if (taskId === '') return error(422, 'taskId is required');
 		const task = tasks.get(taskId);
-		if (task === undefined) return error(404, `Task ${taskId} not found`);
+		// A task is only told to the account that created it.
+		const otherAccount = task?.authorization !== undefined && task.authorization !== req.headers.authorization;
+		if (task === undefined || otherAccount) return error(404, `Task ${taskId} not found`);
 		return ok(recordInfoData(task));
 	}
 
@@ -189,6 +204,7 @@ export async function startFakeMidjourney(options: FakeMidjourneyOptions = {}): 
 			if (gate) {
 				// Noted on arrival, answered on release.
 				recordInfoRequests.push(url.searchParams.get('taskId') ?? '');
+				recordInfoAuthorizations.push(req.headers.authorization);
 				await gate;
 				return send(res, handleRecordInfo(req, url, false));
 			}
@@ -282,6 +298,7 @@ export async function startFakeMidjourney(options: FakeMidjourneyOptions = {}): 
 		upscaleRequests: submissions.requests.upscale,
 		extendRequests: submissions.requests.extend,
 		recordInfoRequests,
+		recordInfoAuthorizations,
 		fileRequests,
 		tasks,
 		violations,

@@ -29,6 +29,8 @@ export interface FakeTask {
 	resultUrls: string[];
 	errorMessage?: string;
 	errorCode?: number;
+	/** The Authorization header it was created with: record-info under another key does not find it. */
+	authorization?: string;
 }
 
 /** The provider's endpoints, as `FakeMidjourney.intercept` names them. */
@@ -69,6 +71,8 @@ export interface FakeMidjourney {
 	readonly extendRequests: FakeGenerateRequest[];
 	/** Task ids queried with record-info, in order ('' when the query had no taskId). */
 	readonly recordInfoRequests: string[];
+	/** The Authorization header of each record-info request, in the order of {@link recordInfoRequests}. */
+	readonly recordInfoAuthorizations: (string | undefined)[];
 	/** Names of the result files requested (GET or HEAD of `/files/<name>`), in order. */
 	readonly fileRequests: string[];
 	readonly tasks: Map<string, FakeTask>;

@@ -174,6 +174,43 @@ describe('servers’ own keys', () => {
 		expect((await world.mj.waitForGenerate(0)).authorization).toBe(`Bearer ${KEY_A}`);
 	});
 
+	for (const change of ['replaces', 'removes'] as const) {
+		it(`confirms a job with the key that paid for it when the admin ${change} the key meanwhile`, async () => {
+			const world = await open();
+			const { mj, discord } = world;
+			mj.acceptKey(KEY_A);
+			mj.acceptKey(KEY_B);
+			await setKey(world, KEY_A);
+			const job = await imagine(world, 'paid with key A');
+			const generate = await mj.waitForGenerate(0);
+			expect(generate.authorization).toBe(`Bearer ${KEY_A}`);
+
+			if (change === 'replaces') expect(await setKey(world, KEY_B)).toContain(KEY_B.slice(-4));
+			else {
+				const removal = await send(world, {
+					name: 'server-settings',
+					options: [sub('api_key', [{ name: 'remove', type: BOOLEAN, value: true }])],
+					userId: discord.ids.admin,
+				});
+				expect(removal.ephemeral).toBe(true);
+			}
+			mj.succeed(generate.taskId!);
+			await mj.sendCallback(generate.taskId!);
+			await discord.waitForRequest((r) => originalEdit(job.token)(r) && r.files.length > 0);
+			const asked = mj.recordInfoAuthorizations.filter((_, index) => mj.recordInfoRequests[index] === generate.taskId);
+			expect(asked.length).toBeGreaterThan(0);
+			expect(new Set(asked)).toEqual(new Set([`Bearer ${KEY_A}`]));
+
+			// The next job goes with what the server pays with now, and is confirmed with it.
+			await imagine(world, 'after the change');
+			const next = await mj.waitForGenerate(1);
+			expect(next.authorization).not.toBe(`Bearer ${KEY_A}`);
+			expect(mj.violations).toEqual([]);
+			await world.stopBot();
+			expect(readFileSync(world.storeFile).includes(KEY_A)).toBe(false);
+		});
+	}
+
 	it('tells an admin the operator must set the encryption key first', async () => {
 		const world = await open({ env: { KEY_ENCRYPTION_KEY: '' } });
 		const answer = await send(world, {
