@@ -10,7 +10,7 @@ import {
 	KeyTamperedError,
 	UnknownEncryptionKeyError,
 } from '../../src/settings/keyCipher.js';
-import { KeyVault, SERVER_KEYS_COLLECTION } from '../../src/settings/keyVault.js';
+import { KeyVault, RETIRED_KEYS_COLLECTION, SERVER_KEYS_COLLECTION } from '../../src/settings/keyVault.js';
 import { createClaims, type Claims } from '../../src/store/claims.js';
 import { createStore, type Store } from '../../src/store/store.js';
 import { freshStores, STORE_KINDS } from '../support/stores.js';
@@ -107,6 +107,39 @@ describe('KeyVault', () => {
 		expect(await vault.remove(GUILD)).toBe(true);
 		expect(await vault.get(GUILD)).toBeUndefined();
 		expect(await vault.remove(GUILD)).toBe(false);
+	});
+
+	it('keeps a replaced or removed key, sealed, for its jobs until the retention ends; leaving forgets all', async () => {
+		const { store, claims } = open();
+		let now = 1_700_000_000_000;
+		const vault = new KeyVault(store, claims, { current: NEW }, { now: () => now, retainRetiredMs: 60_000 });
+		const SECOND = 'mjk_live_second_key_0000000000000000002';
+		const THIRD = 'mjk_live_third_key_00000000000000000003';
+		await vault.set(GUILD, API_KEY, ADMIN);
+		expect(await vault.getRetired(GUILD, providerKeyId(API_KEY))).toBeUndefined();
+		await vault.set(GUILD, API_KEY, ADMIN); // Set again: the same key is not retired.
+		expect(await vault.getRetired(GUILD, providerKeyId(API_KEY))).toBeUndefined();
+
+		await vault.set(GUILD, SECOND, ADMIN);
+		now += 30_000;
+		expect(await vault.remove(GUILD)).toBe(true);
+		expect((await vault.getRetired(GUILD, providerKeyId(API_KEY)))?.apiKey).toBe(API_KEY);
+		expect((await vault.getRetired(GUILD, providerKeyId(SECOND)))?.apiKey).toBe(SECOND);
+		expect(await vault.getRetired(OTHER_GUILD, providerKeyId(API_KEY))).toBeUndefined();
+		const stored = JSON.stringify(await store.collection(RETIRED_KEYS_COLLECTION).get(GUILD));
+		for (const form of [...clearForms(API_KEY), ...clearForms(SECOND)]) expect(stored).not.toContain(form);
+
+		now += 30_001; // The first key's retention is over; the second's (retired later) is not.
+		expect(await vault.getRetired(GUILD, providerKeyId(API_KEY))).toBeUndefined();
+		expect((await vault.getRetired(GUILD, providerKeyId(SECOND)))?.apiKey).toBe(SECOND);
+
+		await vault.set(GUILD, THIRD, ADMIN);
+		await vault.set(GUILD, API_KEY, ADMIN);
+		expect((await vault.getRetired(GUILD, providerKeyId(THIRD)))?.apiKey).toBe(THIRD);
+		await vault.forget(GUILD);
+		expect(await vault.get(GUILD)).toBeUndefined();
+		expect(await vault.getRetired(GUILD, providerKeyId(THIRD))).toBeUndefined();
+		expect(await vault.getRetired(GUILD, providerKeyId(SECOND))).toBeUndefined();
 	});
 
 	it('refuses a record moved to another server, or not a record at all, as tampered', async () => {

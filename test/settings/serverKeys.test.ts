@@ -16,14 +16,19 @@ afterEach(async () => {
 });
 
 /** Two processes' views of one store: each its own ServerKeys (and cache), both telling the same list. */
-function twoProcesses(options: { required?: boolean } = {}) {
+function twoProcesses(options: { required?: boolean; retainRetiredMs?: number } = {}) {
 	const store = createStore('memory://');
 	const claims = createClaims('memory://');
 	opened.push(store, claims);
 	const told: Array<{ guildId: string; key: ServerKeyInfo }> = [];
 	const make = () =>
 		new ServerKeys(store, claims, {
-			vault: new KeyVault(store, claims, { current: Buffer.alloc(32, 7) }),
+			vault: new KeyVault(
+				store,
+				claims,
+				{ current: Buffer.alloc(32, 7) },
+				options.retainRetiredMs === undefined ? {} : { retainRetiredMs: options.retainRetiredMs },
+			),
 			required: options.required ?? false,
 			tellAdmins: async (guildId, key) => {
 				told.push({ guildId, key });
@@ -63,6 +68,24 @@ describe('ServerKeys', () => {
 		await first.refused(GUILD, providerKeyId(KEY));
 		expect(told).toEqual([]);
 		expect(await first.forGuild(GUILD)).toMatchObject({ apiKey: NEW_KEY });
+	});
+
+	it('finds a job’s key by id, current, paused or retired, in any process, until the bot leaves the server', async () => {
+		const { first, second } = twoProcesses({ retainRetiredMs: 60_000 });
+		await first.set(GUILD, KEY, ADMIN);
+		expect(await second.byId(GUILD, providerKeyId(KEY))).toMatchObject({ apiKey: KEY });
+		await first.refused(GUILD, providerKeyId(KEY));
+		expect(await first.byId(GUILD, providerKeyId(KEY))).toMatchObject({ apiKey: KEY });
+		await first.set(GUILD, NEW_KEY, ADMIN);
+		// The second process still has the old key cached as current: it asks past its cache.
+		expect(await second.byId(GUILD, providerKeyId(NEW_KEY))).toMatchObject({ apiKey: NEW_KEY });
+		expect(await second.byId(GUILD, providerKeyId(KEY))).toMatchObject({ apiKey: KEY });
+		expect(await first.remove(GUILD)).toBe(true);
+		expect(await first.byId(GUILD, providerKeyId(NEW_KEY))).toMatchObject({ apiKey: NEW_KEY });
+		expect(await first.byId(GUILD, providerKeyId('never-set'))).toBeUndefined();
+		await first.forget(GUILD);
+		expect(await first.byId(GUILD, providerKeyId(KEY))).toBeUndefined();
+		expect(await first.byId(GUILD, providerKeyId(NEW_KEY))).toBeUndefined();
 	});
 
 	it('forgets a server’s key and its pause', async () => {
