@@ -4,7 +4,7 @@
  */
 import { channelMention, roleMention, time, TimestampStyles } from 'discord.js';
 import { translatorFor, type MessageKey, type Translate } from '../i18n/index.js';
-import type { BudgetScope } from '../settings/budget.js';
+import type { BudgetScope } from '../settings/refusals.js';
 import type { Refusal } from '../settings/refusals.js';
 import { listSpeeds, listTaskTypes, TASK_TYPE_NAMES } from '../settings/rules.js';
 import type { ValueSource } from '../settings/types.js';

@@ -10,6 +10,7 @@
 import type Keyv from 'keyv';
 import type { Claims } from '../store/claims.js';
 import type { Store } from '../store/store.js';
+import type { BudgetRefusal, BudgetScope } from './refusals.js';
 import { SharedLock, type SharedLockTiming } from './sharedLock.js';
 import { deleteWithPrefix } from './store.js';
 import { nextUtcMidnight, utcDayKey } from './time.js';
@@ -19,20 +20,6 @@ export interface Budgets {
 	serverDaily?: number;
 	serverMonthly?: number;
 	memberDaily?: number;
-}
-
-export type BudgetScope = 'server-day' | 'server-month' | 'member-day';
-
-/** Why a job was refused, with the figures to show the member. */
-export interface BudgetRefusal {
-	scope: BudgetScope;
-	/** What the job would cost. */
-	cost: number;
-	/** Spent in that period so far (reserved included). */
-	spent: number;
-	budget: number;
-	/** When the period starts again (epoch ms). */
-	resetsAt: number;
 }
 
 export interface ReserveRequest {

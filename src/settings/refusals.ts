@@ -4,8 +4,21 @@
  */
 import type { Speed } from '../api/spec.js';
 import type { WorkType } from '../jobs/workType.js';
-import type { BudgetRefusal } from './budget.js';
 import type { ValueSource } from './types.js';
+
+export type BudgetScope = 'server-day' | 'server-month' | 'member-day';
+
+/** Why a job was refused, with the figures to show the member. */
+export interface BudgetRefusal {
+	scope: BudgetScope;
+	/** What the job would cost. */
+	cost: number;
+	/** Spent in that period so far (reserved included). */
+	spent: number;
+	budget: number;
+	/** When the period starts again (epoch ms). */
+	resetsAt: number;
+}
 
 export type Refusal =
 	/** The server uses the bot only in these channels. */
