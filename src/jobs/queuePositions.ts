@@ -55,8 +55,14 @@ export class QueuePositions {
 	/** A job that turned out to wait shows its place now, so it is kept current as the queue moves. */
 	public showIfWaiting(jobId: string, place: QueuePlace | undefined): void {
 		if (!place || this.shown.has(jobId)) return;
-		this.noteShown(jobId, place);
-		this.options.track(this.show(jobId, place));
+		if (place.startsAt === undefined) {
+			// Its turn depends on the other processes (one such job per process at a time): shown at once.
+			this.noteShown(jobId, place);
+			this.options.track(this.show(jobId, place));
+			return;
+		}
+		// Left to the capped editor, nearest the front first: in a burst thousands of jobs turn out to wait at once.
+		this.noteShown(jobId, { position: place.position });
 	}
 
 	/**
