@@ -7,6 +7,7 @@ import { extendModal, PROMPT_INPUT_ID, remixModal } from '../discord/components.
 import { decodeActionId } from '../discord/customId.js';
 import { assertFormPrompt } from '../discord/formPrompt.js';
 import { assertNoProblems, validatePrompt } from '../discord/input.js';
+import { memberTranslator } from '../discord/language.js';
 import { t } from '../i18n/index.js';
 import { promptOf } from '../jobs/types.js';
 import type { Logger } from '../logger.js';
@@ -107,7 +108,7 @@ async function openRemixForm(
 	fileAt(result, index);
 	// Refused before the form opens, rather than after the member has edited the prompt.
 	await assertMayRun(deps, await admit(deps, invocation, result.job), 'remix');
-	await interaction.showModal(remixModal(id.jobId, index, promptOf(result.job)));
+	await interaction.showModal(remixModal(id.jobId, index, promptOf(result.job), memberTranslator(interaction)));
 }
 
 /** Extend with prompt… opens the form with the video's prompt; refused first where the extension would be. */
@@ -122,7 +123,7 @@ async function openExtendForm(
 	followUpRequest(result, { action: 'extend', index, prompt: '' });
 	const acting = await admit(deps, invocation, result.job);
 	await assertMayRun(deps, acting, 'extend');
-	await interaction.showModal(extendModal(id.jobId, index, promptOf(result.job)));
+	await interaction.showModal(extendModal(id.jobId, index, promptOf(result.job), memberTranslator(interaction)));
 }
 
 function readPrompt(interaction: ModalSubmitInteraction): string | undefined {

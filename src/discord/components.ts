@@ -226,6 +226,36 @@ export function withoutActions<Message extends RenderedMessage>(
 	return { ...rendered, content: `${content}\n${note}`, components: [] };
 }
 
+/** A form with one prompt box, prefilled: the remix, extend and prompt-check forms. */
+export function promptModal(form: {
+	customId: string;
+	title: string;
+	label: string;
+	description?: string;
+	prompt: string;
+}): APIModalInteractionResponseCallbackData {
+	return {
+		custom_id: form.customId,
+		title: form.title,
+		components: [
+			{
+				type: ComponentType.Label,
+				label: form.label,
+				...(form.description ? { description: form.description } : {}),
+				component: {
+					type: ComponentType.TextInput,
+					custom_id: PROMPT_INPUT_ID,
+					style: TextInputStyle.Paragraph,
+					required: true,
+					min_length: 1,
+					max_length: PROMPT_MAX_LENGTH,
+					value: form.prompt.slice(0, PROMPT_MAX_LENGTH),
+				},
+			},
+		],
+	};
+}
+
 /** The Extend with prompt… button's form: the video's prompt, editable, before the manual extension is submitted. */
 export function extendModal(
 	jobId: string,
@@ -233,48 +263,27 @@ export function extendModal(
 	prompt: string,
 	t: Translate = ENGLISH,
 ): APIModalInteractionResponseCallbackData {
-	return {
-		custom_id: encodeActionId({ action: 'extendManual', jobId, index }),
+	return promptModal({
+		customId: encodeActionId({ action: 'extendManual', jobId, index }),
 		title: t('resultActions.extendTitle', { number: index + 1 }),
-		components: [
-			{
-				type: ComponentType.Label,
-				label: t('resultActions.promptLabel'),
-				description: t('resultActions.extendDescription'),
-				component: {
-					type: ComponentType.TextInput,
-					custom_id: PROMPT_INPUT_ID,
-					style: TextInputStyle.Paragraph,
-					required: true,
-					min_length: 1,
-					max_length: PROMPT_MAX_LENGTH,
-					value: prompt.slice(0, PROMPT_MAX_LENGTH),
-				},
-			},
-		],
-	};
+		label: t('resultActions.promptLabel'),
+		description: t('resultActions.extendDescription'),
+		prompt,
+	});
 }
 
 /** The 🎨 button's modal: the source prompt, editable, before the remix is submitted. */
-export function remixModal(jobId: string, index: number, prompt: string): APIModalInteractionResponseCallbackData {
-	return {
-		custom_id: encodeActionId({ action: 'prompt', jobId, index }),
-		title: `Remix image #${index + 1}`,
-		components: [
-			{
-				type: ComponentType.Label,
-				label: 'Prompt',
-				description: 'Edit the prompt for the new images; the image and parameters stay the same.',
-				component: {
-					type: ComponentType.TextInput,
-					custom_id: PROMPT_INPUT_ID,
-					style: TextInputStyle.Paragraph,
-					required: true,
-					min_length: 1,
-					max_length: PROMPT_MAX_LENGTH,
-					value: prompt.slice(0, PROMPT_MAX_LENGTH),
-				},
-			},
-		],
-	};
+export function remixModal(
+	jobId: string,
+	index: number,
+	prompt: string,
+	t: Translate = ENGLISH,
+): APIModalInteractionResponseCallbackData {
+	return promptModal({
+		customId: encodeActionId({ action: 'prompt', jobId, index }),
+		title: t('remixModal.title', { number: index + 1 }),
+		label: t('remixModal.promptLabel'),
+		description: t('remixModal.promptDescription'),
+		prompt,
+	});
 }

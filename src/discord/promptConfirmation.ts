@@ -6,16 +6,14 @@
 import {
 	ButtonStyle,
 	ComponentType,
-	TextInputStyle,
 	type APIActionRowComponent,
 	type APIButtonComponentWithCustomId,
 	type APIModalInteractionResponseCallbackData,
 } from 'discord.js';
-import { PROMPT_MAX_LENGTH } from '../api/spec.js';
 import type { GenerateRequest } from '../api/types.js';
 import type { Translate } from '../i18n/index.js';
 import type { PromptCheck } from '../jobs/promptFlags.js';
-import { PROMPT_INPUT_ID } from './components.js';
+import { promptModal } from './components.js';
 import { describeParameters, quotePrompt } from './render.js';
 import { MESSAGE_CONTENT_LIMIT } from './respond.js';
 
@@ -107,23 +105,10 @@ export function renderPromptConfirmation(
 
 /** The Edit form: the prompt as the member typed it, to correct. */
 export function promptEditModal(t: Translate, id: string, prompt: string): APIModalInteractionResponseCallbackData {
-	return {
-		custom_id: encodePromptConfirmId('form', id),
+	return promptModal({
+		customId: encodePromptConfirmId('form', id),
 		title: t('promptCheck.editTitle'),
-		components: [
-			{
-				type: ComponentType.Label,
-				label: t('promptCheck.editLabel'),
-				component: {
-					type: ComponentType.TextInput,
-					custom_id: PROMPT_INPUT_ID,
-					style: TextInputStyle.Paragraph,
-					required: true,
-					min_length: 1,
-					max_length: PROMPT_MAX_LENGTH,
-					value: prompt.slice(0, PROMPT_MAX_LENGTH),
-				},
-			},
-		],
-	};
+		label: t('promptCheck.editLabel'),
+		prompt,
+	});
 }

@@ -368,6 +368,23 @@ describe('languages', () => {
 		expect(discord.violations).toEqual([]);
 	});
 
+	it('opens the remix form in the member’s language', async () => {
+		await open();
+		const { discord } = world;
+		const grid = await delivered('a lighthouse');
+		const click = discord.sendComponent({
+			messageId: grid.messageId,
+			customId: `mj:remix:${grid.jobId}:2`,
+			locale: 'de',
+		});
+		const form = await discord.waitForRequest((r) => r.path.endsWith(`/${click.token}/callback`));
+		const body = form.body as { type: number; data: { title: string; components: Array<{ label: string }> } };
+		expect(body.type, JSON.stringify(body)).toBe(9);
+		expect(body.data.title).toBe(t('de', 'remixModal.title', { number: 2 }));
+		expect(body.data.components[0]?.label).toBe(t('de', 'remixModal.promptLabel'));
+		expect(discord.violations).toEqual([]);
+	});
+
 	it('words a settings problem wholly in the member’s language', async () => {
 		await open();
 		const answer = await send({
