@@ -3,8 +3,8 @@
  * interaction deserves a clear message instead, so values are read raw and checked by the handler.
  */
 import { ApplicationCommandOptionType, type ChatInputCommandInteraction } from 'discord.js';
-import { t } from '../i18n/index.js';
-import { UserError, wordIn, type Wording } from '../userError.js';
+import { assertNoProblems } from '../discord/input.js';
+import { UserError, type Wording } from '../userError.js';
 
 export interface SubcommandInput {
 	name: string;
@@ -34,15 +34,5 @@ export function assertKnownOptions(input: SubcommandInput, known: readonly strin
 
 /** One `UserError` listing every problem, so everything can be fixed in one go. */
 export function assertNothingWrong(problems: readonly Wording[]): void {
-	if (problems.length === 0) return;
-	const all = [...problems];
-	// Worded as a whole in the reader's language, so that a refusal is not half one language, half another.
-	throw new UserError('invalid-input', (language) => {
-		const words = all.map((entry) => wordIn(entry, language));
-		const list =
-			words.length === 1
-				? words[0]!
-				: words.map((entry) => t(language, 'errors.listItem', { problem: entry })).join('\n');
-		return t(language, 'errors.nothingChanged', { list });
-	});
+	assertNoProblems(problems, 'errors.nothingChanged');
 }

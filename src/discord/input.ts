@@ -123,8 +123,15 @@ function truncate(text: string, max: number): string {
 	return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-/** Throws one {@link UserError} listing every problem, so the member fixes everything in one go. */
-export function assertNoProblems(problems: readonly Wording[]): void {
+/**
+ * Throws one {@link UserError} listing every problem, so the member fixes everything in one go; `heading` says what
+ * did not happen (nothing submitted, or nothing changed). Worded as a whole in the reader's language, so that a
+ * refusal is not half one language, half another.
+ */
+export function assertNoProblems(
+	problems: readonly Wording[],
+	heading: 'errors.nothingSubmittedList' | 'errors.nothingChanged' = 'errors.nothingSubmittedList',
+): void {
 	if (problems.length === 0) return;
 	const all = [...problems];
 	throw new UserError('invalid-input', (language) => {
@@ -133,6 +140,6 @@ export function assertNoProblems(problems: readonly Wording[]): void {
 			words.length === 1
 				? words[0]!
 				: words.map((entry) => t(language, 'errors.listItem', { problem: entry })).join('\n');
-		return t(language, 'errors.nothingSubmittedList', { list });
+		return t(language, heading, { list });
 	});
 }
