@@ -98,13 +98,15 @@ export class QueuePositions {
 		drifted.sort(([, a], [, b]) => a.position - b.position);
 		for (const [jobId, place] of drifted.slice(0, POSITION_EDITS_PER_SECOND)) {
 			this.shown.set(jobId, place);
-			this.edits += 1;
-			this.options.track(this.show(jobId, place));
+			this.options.track(this.show(jobId, place, { counted: true }));
 		}
 	}
 
-	private async show(jobId: string, place: QueuePlace): Promise<void> {
+	private async show(jobId: string, place: QueuePlace, { counted = false } = {}): Promise<void> {
 		const job = await this.options.repository.get(jobId);
-		if (job?.state.phase === 'queued') await this.options.publisher.showWorking(job, place.position, place.startsAt);
+		if (job?.state.phase !== 'queued') return;
+		// Counted once it is sent: a job submitted meanwhile is told "working" instead, by its submission.
+		if (counted) this.edits += 1;
+		await this.options.publisher.showWorking(job, place.position, place.startsAt);
 	}
 }
