@@ -71,8 +71,7 @@ export class SqliteKeyvStore extends EventEmitter implements KeyvStoreAdapter {
 
 	/**
 	 * Reads go one statement at a time per table, like writes: those made meanwhile go together as one statement. Under a
-	 * burst each read of a job took a turn of the busy event loop per copy of its statement, reads queued behind each
-	 * other past the store's time-out, and the members' replies were never recorded.
+	 * burst, reads one by one queued behind each other past the store's time-out, and members' replies went unrecorded.
 	 */
 	public async get<Value>(key: string): Promise<StoredData<Value> | undefined> {
 		await this.tableReady();
@@ -115,8 +114,8 @@ export class SqliteKeyvStore extends EventEmitter implements KeyvStoreAdapter {
 
 	/**
 	 * Writes go one statement at a time per table; those made meanwhile wait and then go together, as one statement.
-	 * Under a burst of commands each kept statement ran one write per turn of a busy event loop, and writes queued for
-	 * seconds behind each other; a batch costs one turn however many it carries. Writes of one key keep their order.
+	 * Under a burst of commands, writes one by one queued for seconds behind each other; a batch costs one statement
+	 * however many it carries. Writes of one key keep their order.
 	 */
 	public async set(key: string, value: unknown): Promise<void> {
 		await this.tableReady();
