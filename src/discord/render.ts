@@ -5,6 +5,7 @@ import { escapeMarkdown, type APIAllowedMentions } from 'discord.js';
 import { isFollowUp, type SubmitRequest } from '../api/types.js';
 import { DEFAULT_LANGUAGE, t, translatorFor, type Language, type Translate } from '../i18n/index.js';
 import type { DownloadResult } from '../jobs/download.js';
+import { failureReason } from '../jobs/failureReason.js';
 import { promptOf, type FinishedJob, type JobRecord, type LineageStep } from '../jobs/types.js';
 import { wordIn, type Wording } from '../userError.js';
 import { NO_PINGS, MESSAGE_CONTENT_LIMIT } from './respond.js';
@@ -239,7 +240,7 @@ export function renderFinished(
 					head: header(job, '❌', 'result.failed', finishedAt, options.mention),
 					tail: [
 						describeParameters(job.request, translatorOf(job)),
-						translatorOf(job)('result.reason', { reason: outcome.reason.slice(0, 500) }),
+						translatorOf(job)('result.reason', { reason: failureReason(outcome, job.target.language).slice(0, 500) }),
 					],
 				},
 				promptOf(job),
@@ -271,7 +272,7 @@ export function renderUndeliverable(
 	const what =
 		outcome.status === 'succeeded'
 			? translate('result.undeliverableResult')
-			: translate('result.undeliverableFailure', { reason: outcome.reason.slice(0, 300) });
+			: translate('result.undeliverableFailure', { reason: failureReason(outcome, language).slice(0, 300) });
 	const head = header(job, '⚠️', 'result.finished', finishedAt, options.mention);
 	return {
 		content: `${head}\n${what}: ${wordIn(why, language).slice(0, 1000)}\n${jobLine(job.id, language)}`.slice(

@@ -5,8 +5,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CommandOptionInput, SendCommandInput } from '../../fakes/discord/types.js';
 import type { RecordedRequest } from '../../fakes/discord.js';
+import { SERVER_KEY_MODAL_ID } from '../../src/commands/serverSettingsKey.js';
 import { LOCALIZED_DISCORD_LOCALES, t } from '../../src/i18n/index.js';
 import { ACTION_EMOJI } from '../../src/settings/actionEmoji.js';
+import { RETIRED_KEYS_COLLECTION } from '../../src/settings/keyVault.js';
 import { startWorld, type World, type WorldOptions } from './harness.js';
 import { content, originalEdit, resultEdit } from './requests.js';
 import { waitForDelivery } from './stored.js';
@@ -433,6 +435,89 @@ describe('languages', () => {
 		}
 		const imagineCommand = commands.find((command) => command.name === 'imagine')!;
 		expect(imagineCommand.description_localizations!['ja']).toBe(t('ja', 'commands.imagine.description'));
+		expect(world.discord.violations).toEqual([]);
+	});
+});
+
+describe('key failures in the job’s language', () => {
+	const KEY_A = 'server-a-own-midjourney-key-AAAA1111';
+	/** One submit per window: the jobs after the first wait in the queue while the test changes the key. */
+	const ONE_AT_A_TIME = { MJ_SUBMIT_LIMIT: '1', MJ_SUBMIT_WINDOW_MS: '1500' };
+	const ENCRYPTION = { KEY_ENCRYPTION_KEY: 'k'.repeat(43) };
+
+	/** `/server-settings api_key`, the form filled in with `key`. */
+	async function setKey(key: string): Promise<void> {
+		const { discord } = world;
+		const opened = discord.sendCommand({
+			name: 'server-settings',
+			options: [sub('api_key')],
+			userId: discord.ids.admin,
+		});
+		await discord.waitForRequest(isCallback(opened.id, opened.token));
+		const submit = discord.sendModalSubmit({ customId: SERVER_KEY_MODAL_ID, fields: { api_key: key } });
+		expect(content(await discord.waitForRequest(originalEdit(submit.token)))).toContain(key.slice(-4));
+	}
+
+	const failedSaying = (token: string, text: string) => (r: RecordedRequest) =>
+		originalEdit(token)(r) && content(r).includes(text);
+
+	it('a de server is told in German that its refused key paused a queued job', async () => {
+		await open({ env: { ...ENCRYPTION, ...ONE_AT_A_TIME } });
+		await serverSettings('set', [str('language', 'de')]);
+		world.mj.acceptKey(KEY_A);
+		await setKey(KEY_A);
+		await imagine('first');
+		await world.mj.waitForGenerate(0);
+		const second = await imagine('second');
+		const third = await imagine('third');
+		world.mj.refuseKey(KEY_A);
+
+		// The second is refused by Midjourney (401), which pauses the key; the third is then never sent.
+		await world.discord.waitForRequest(failedSaying(second.token, t('de', 'provider.invalidKey')), 10_000);
+		const paused = await world.discord.waitForRequest(failedSaying(third.token, t('de', 'provider.keyPaused')), 10_000);
+		expect(content(paused)).toContain(t('de', 'result.failed'));
+		expect(world.mj.generateRequests).toHaveLength(2);
+		expect(world.discord.violations).toEqual([]);
+	});
+
+	it('a de server is told in German that a queued job has no key once the admin removed it', async () => {
+		await open({ env: { ...ENCRYPTION, ...ONE_AT_A_TIME, MJ_API_KEY: '' } });
+		await serverSettings('set', [str('language', 'de')]);
+		world.mj.acceptKey(KEY_A);
+		await setKey(KEY_A);
+		await imagine('first');
+		await world.mj.waitForGenerate(0);
+		const second = await imagine('second');
+		await serverSettings('api_key', [bool('remove', true)]);
+
+		const missing = await world.discord.waitForRequest(
+			failedSaying(second.token, t('de', 'provider.keyMissing')),
+			10_000,
+		);
+		expect(content(missing)).toContain(t('de', 'result.failed'));
+		expect(world.mj.generateRequests).toHaveLength(1);
+	});
+
+	it('a ja server is told in Japanese, also in /jobs, that the key that paid for a job is gone', async () => {
+		await open({ env: ENCRYPTION });
+		await serverSettings('set', [str('language', 'ja')]);
+		world.mj.acceptKey(KEY_A);
+		await setKey(KEY_A);
+		const job = await imagine('paid with key A');
+		const { taskId } = await world.mj.waitForGenerate(0);
+		await serverSettings('api_key', [bool('remove', true)]);
+		// Its retired copy outlived: as after the keep period.
+		await world.bot.store.collection(RETIRED_KEYS_COLLECTION).delete(world.discord.ids.guild);
+		world.mj.succeed(taskId!);
+		await world.mj.sendCallback(taskId!);
+
+		const gone = t('ja', 'provider.keyGone');
+		await world.discord.waitForRequest(failedSaying(job.token, gone));
+		// `/jobs` speaks the member's language, and quotes the reason in the job's.
+		const { token } = world.discord.sendCommand({ name: 'jobs' });
+		const listed = JSON.stringify((await world.discord.waitForRequest(originalEdit(token))).body);
+		expect(listed).toContain(t('en', 'jobs.failed', { reason: '' }).trim());
+		expect(listed).toContain(gone.slice(0, 30));
 		expect(world.discord.violations).toEqual([]);
 	});
 });
