@@ -521,3 +521,53 @@ describe('key failures in the job’s language', () => {
 		expect(world.discord.violations).toEqual([]);
 	});
 });
+
+describe('`/server-settings` problems in the admin’s language', () => {
+	const ROLE = 8;
+	const CHANNEL = 7;
+
+	/** `/server-settings` by an admin whose client speaks German: the answer's text. */
+	async function inGerman(name: string, options: CommandOptionInput[]): Promise<string> {
+		const answer = await send({
+			name: 'server-settings',
+			options: [sub(name, options)],
+			userId: world.discord.ids.admin,
+			locale: 'de',
+		});
+		return answer.content;
+	}
+
+	it('words the channel, role, sub-command and option problems in German', async () => {
+		await open();
+		const { ids } = world.discord;
+		const unchanged = t('de', 'errors.nothingChanged', { list: '' }).trim();
+
+		const everyone = await inGerman('set', [{ name: 'required_role', type: ROLE, value: ids.guild }]);
+		expect(everyone).toContain(unchanged);
+		expect(everyone).toContain(t('de', 'serverSettings.everyoneRole'));
+
+		const same = [ids.otherChannel, ids.otherChannel].map((value, index) => ({
+			name: index === 0 ? 'add_channel' : 'remove_channel',
+			type: CHANNEL,
+			value,
+		}));
+		expect(await inGerman('set', same)).toContain(t('de', 'serverSettings.sameChannel'));
+
+		const unlisted = await inGerman('set', [{ name: 'remove_channel', type: CHANNEL, value: ids.otherChannel }]);
+		expect(unlisted).toContain(t('de', 'serverSettings.channelNotListed', { channel: `<#${ids.otherChannel}>` }));
+
+		const unknown = await inGerman('reset', [str('setting', 'watermark'), str('colour', 'red')]);
+		expect(unknown).toContain(t('de', 'errors.unknownOptions', { options: '`colour`' }));
+
+		const bare = await send({ name: 'server-settings', options: [], userId: ids.admin, locale: 'de' });
+		expect(bare.content).toContain(t('de', 'errors.pickSubcommand', { command: 'server-settings' }));
+		const bogus = await inGerman('paint', []);
+		expect(bogus).toContain(t('de', 'errors.unknownSubcommand', { command: 'server-settings', subcommand: 'paint' }));
+
+		const none = await inGerman('set', [str('allowed_commands', 'none')]);
+		expect(none).toContain(t('de', 'serverSettings.savedAllowedCommands', { value: t('de', 'serverSettings.none') }));
+		const credits = await inGerman('set', [bool('show_credits', true)]);
+		expect(credits).toContain(t('de', 'serverSettings.creditsShown'));
+		expect(world.discord.violations).toEqual([]);
+	});
+});
