@@ -571,3 +571,32 @@ describe('`/server-settings` problems in the admin’s language', () => {
 		expect(world.discord.violations).toEqual([]);
 	});
 });
+
+describe('vary and upscale reacted on a grid', () => {
+	it('tells the member in the server’s language to pick an image first, removes the reaction, and sends nothing', async () => {
+		await open();
+		await serverSettings('set', [str('language', 'de')]);
+		const { discord, mj } = world;
+		const grid = await delivered('a lighthouse');
+
+		for (const [name, userId] of [
+			['🔀', discord.ids.user],
+			['⬆️', discord.ids.moderator],
+		] as const) {
+			const from = discord.requests.length;
+			discord.sendReaction({ messageId: grid.messageId, emoji: { id: null, name }, userId });
+			const dm = await discord.waitForRequest(postTo(discord.dmChannelId(userId)), 5000, from);
+			const reason = t('de', 'actions.pickFirst', { emoji: name, first: '1️⃣', last: '4️⃣' });
+			expect(content(dm)).toContain(reason);
+			await discord.waitForRequest(
+				(r) => r.method === 'DELETE' && r.path.endsWith(`/messages/${grid.messageId}/reactions/${name}/${userId}`),
+				5000,
+				from,
+			);
+		}
+		expect(mj.varyRequests).toHaveLength(0);
+		expect(mj.upscaleRequests).toHaveLength(0);
+		expect(mj.generateRequests).toHaveLength(1);
+		expect(discord.violations).toEqual([]);
+	});
+});
