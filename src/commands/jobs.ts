@@ -146,7 +146,7 @@ function describeJob(
 		parts.push(
 			parentUrl ? translate('jobs.fromResult', { url: parentUrl, image }) : translate('jobs.fromEarlier', { image }),
 		);
-		const lineage = describeLineage(job);
+		const lineage = describeLineage(job, language);
 		if (lineage && job.parent.lineage) parts.push(`\`${lineage}\``);
 	}
 	// The member's text, escaped like every quoted prompt: no link, mention or heading inside the embed.

@@ -106,28 +106,31 @@ export function followUpStep(
 }
 
 /** One step of a lineage as members know it: `/imagine`, `V2`, `Upscale 2`, `Extend 1`, `/remix 3`. */
-function lineageLabel(step: LineageStep): string {
+function lineageLabel(step: LineageStep, language: Language): string {
 	const number = (step.index ?? 0) + 1;
 	switch (step.kind) {
 		case 'vary':
-			return t(DEFAULT_LANGUAGE, 'followUps.lineageVary', { number });
+			return t(language, 'followUps.lineageVary', { number });
 		case 'upscale':
-			return t(DEFAULT_LANGUAGE, 'followUps.lineageUpscale', { number });
+			return t(language, 'followUps.lineageUpscale', { number });
 		case 'extend':
-			return t(DEFAULT_LANGUAGE, 'followUps.lineageExtend', { number });
+			return t(language, 'followUps.lineageExtend', { number });
 		default:
 			return step.index === undefined ? `/${step.kind}` : `/${step.kind} ${number}`;
 	}
 }
 
 /** How a job came to be, oldest first (`/imagine → V2 → Upscale 1`); undefined for a job started by a command. */
-export function describeLineage(job: Pick<JobRecord, 'kind' | 'parent'>): string | undefined {
+export function describeLineage(
+	job: Pick<JobRecord, 'kind' | 'parent'>,
+	language: Language = DEFAULT_LANGUAGE,
+): string | undefined {
 	if (!job.parent) return undefined;
 	const own: LineageStep = {
 		kind: job.kind,
 		...(job.parent.imageIndex === undefined ? {} : { index: job.parent.imageIndex }),
 	};
-	return [...(job.parent.lineage ?? []), own].map(lineageLabel).join(' → ');
+	return [...(job.parent.lineage ?? []), own].map((step) => lineageLabel(step, language)).join(' → ');
 }
 
 /** A link that opens a message in Discord. */

@@ -600,3 +600,17 @@ describe('vary and upscale reacted on a grid', () => {
 		expect(discord.violations).toEqual([]);
 	});
 });
+
+describe('follow-up refusals', () => {
+	it('refuses Extend on a grid in the member’s language, and sends nothing', async () => {
+		await open();
+		const { discord, mj } = world;
+		const grid = await delivered('a lighthouse');
+		const from = discord.requests.length;
+		discord.sendComponent({ messageId: grid.messageId, customId: `mj:extend:${grid.jobId}:1`, locale: 'de' });
+		const said = t('de', 'followUpActions.onlyVideos');
+		await discord.waitForRequest((r) => JSON.stringify(r.body ?? '').includes(said), 5000, from);
+		expect(mj.extendRequests).toHaveLength(0);
+		expect(discord.violations).toEqual([]);
+	});
+});
