@@ -55,6 +55,44 @@ describe('SqliteKeyvStore under Keyv', () => {
 		expect(statements.filter((sql) => sql.startsWith('INSERT'))).toHaveLength(2);
 	});
 
+	it('sends reads made while one runs together, as one statement, each caller getting its own key', async () => {
+		const jobs = keyv<string>('jobs');
+		await Promise.all(Array.from({ length: 30 }, async (_, index) => jobs.set(`job-${index}`, `value ${index}`)));
+		const statements: string[] = [];
+		const listener = (message: unknown): void => void statements.push((message as { detail: string }).detail);
+		subscribe(TIMING_CHANNEL, listener);
+		let read: Array<string | undefined>;
+		try {
+			// Duplicates and keys with no row among them; every read is its own Keyv `get`.
+			const keys = [...Array.from({ length: 40 }, (_, index) => `job-${index}`), 'job-3', 'job-3'];
+			read = await Promise.all(keys.map(async (key) => jobs.get(key)));
+		} finally {
+			unsubscribe(TIMING_CHANNEL, listener);
+		}
+		expect(read).toEqual([
+			...Array.from({ length: 40 }, (_, index) => (index < 30 ? `value ${index}` : undefined)),
+			'value 3',
+			'value 3',
+		]);
+		// The first read alone, the 41 made while it ran in one batch.
+		expect(statements.filter((sql) => sql.startsWith('SELECT'))).toEqual([
+			'SELECT value FROM jobs WHERE key = ?',
+			'SELECT key, value FROM jobs WHERE key IN (SELECT value FROM json_each(?))',
+		]);
+	});
+
+	it('fails every read of a batch when its statement fails, and reads again afterwards', async () => {
+		const store = new SqliteKeyvStore(connection, 'jobs');
+		await store.set('a', 'kept');
+		const all = vi.spyOn(connection, 'all').mockRejectedValueOnce(new Error('disk I/O error'));
+		const first = store.get('a');
+		// Made while the first runs: they go together, after it, and succeed.
+		const later = Promise.all(['b', 'a'].map(async (key) => store.get(key)));
+		await expect(first).rejects.toThrow('disk I/O error');
+		await expect(later).resolves.toEqual([undefined, 'kept']);
+		all.mockRestore();
+	});
+
 	it('sets, gets, checks, deletes, and reads many at once', async () => {
 		const jobs = keyv<{ prompt: string }>('jobs');
 		await jobs.set('a', { prompt: 'a cat' });
