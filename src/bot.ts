@@ -11,6 +11,7 @@ import { providerKeyId } from './api/keyId.js';
 import { commandMap } from './commands/index.js';
 import { registerCommands } from './commands/register.js';
 import type { Config } from './config.js';
+import { PendingAcknowledgements } from './discord/acknowledgements.js';
 import { createDiscordClient } from './discord/client.js';
 import { logInviteUrl } from './discord/invite.js';
 import { tellAdminsKeyRefused } from './discord/keyRefusedNotice.js';
@@ -76,8 +77,9 @@ interface Services {
 	jobs: JobService;
 	keys: ServerKeys;
 	callbackSecret: string;
-	/** Callbacks being answered: results are confirmed and delivered after them. */
+	/** Interactions being acknowledged and callbacks being answered: background work goes after them. */
 	foreground: Foreground;
+	acknowledgements: PendingAcknowledgements;
 }
 
 export async function startBot({ config, logger }: BotOptions): Promise<Bot> {
@@ -144,6 +146,15 @@ function buildTenancy(
 	return { keys, budget };
 }
 
+/** The Discord client; interactions waiting for their acknowledgement (and callbacks for their answer) go first. */
+function discordClient(config: Config, logger: Logger): Pick<Services, 'foreground' | 'acknowledgements' | 'client'> {
+	const foreground = new Foreground();
+	const acknowledgements = new PendingAcknowledgements(foreground);
+	const client = createDiscordClient({ shards: config.shards, apiUrl: config.discordApiUrl, acknowledgements });
+	client.on('error', (error) => logger.error({ err: error }, 'Discord client error'));
+	return { foreground, acknowledgements, client };
+}
+
 async function buildServices(config: Config, logger: Logger): Promise<Services> {
 	// Whatever is logged from here on, these never reach a log line (see logScrubber.ts).
 	protectSecrets(logger, configSecrets(config));
@@ -156,8 +167,8 @@ async function buildServices(config: Config, logger: Logger): Promise<Services> 
 		timeoutMs: config.mjTimeoutMs,
 		imageIndexBase: config.mjImageIndexBase,
 	});
-	const client = createDiscordClient({ shards: config.shards, apiUrl: config.discordApiUrl });
-	client.on('error', (error) => logger.error({ err: error }, 'Discord client error'));
+	const discord = discordClient(config, logger);
+	const { foreground, client } = discord;
 	// One of each per process: the repository's per-job lock serialises every writer of a job in it, and the claims
 	// keep a connection of their own to the store.
 	const claims = createClaims(config.storeUrl, Date.now, { timeoutMs: config.storeTimeoutMs });
@@ -165,7 +176,6 @@ async function buildServices(config: Config, logger: Logger): Promise<Services> 
 	const { keys, budget } = buildTenancy(config, { store, claims, client, logger });
 	const settings = new SettingsService(store, repository, claims, logger, { budget });
 	const metrics = createMetrics();
-	const foreground = new Foreground();
 	const publisher = new ResultIndexingPublisher(
 		new DiscordPublisher(client.rest, logger, async (guildId) => settings.emojiFor(guildId)),
 		store,
@@ -185,7 +195,7 @@ async function buildServices(config: Config, logger: Logger): Promise<Services> 
 		logger,
 		foreground,
 	});
-	return { store, claims, repository, settings, metrics, api, client, jobs, keys, callbackSecret, foreground };
+	return { ...discord, store, claims, repository, settings, metrics, api, jobs, keys, callbackSecret };
 }
 
 /** The encryption keys as they may be written (hex, base64, base64url): none of them may reach a log line. */
@@ -259,7 +269,7 @@ async function startHttp(
 
 /** Takes commands and reactions, connects to Discord, brings the commands up to date and resumes unfinished jobs. */
 async function connectGateway(config: Config, services: Services, logger: Logger): Promise<ResultActions> {
-	const { store, claims, repository, jobs, client, settings, api, keys } = services;
+	const { store, claims, repository, jobs, client, settings, api, keys, acknowledgements } = services;
 	// Jobs started from results pass the same rules and limits as commands.
 	const actions = createResultActions({
 		store,
@@ -277,7 +287,17 @@ async function connectGateway(config: Config, services: Services, logger: Logger
 		noticeDeleteAfterMs: config.refusalNoticeDeleteMs,
 	});
 	const pendingPrompts = new PendingPrompts(store);
-	registerEvents(client, { jobs, logger, commands: commandMap(), actions, settings, api, pendingPrompts, keys });
+	registerEvents(client, {
+		jobs,
+		logger,
+		commands: commandMap(),
+		actions,
+		settings,
+		api,
+		pendingPrompts,
+		keys,
+		acknowledgements,
+	});
 	const ready = once(client, 'clientReady');
 	await client.login(config.discordToken);
 	await ready;

@@ -13,6 +13,7 @@
  * request to that token learns it again from Discord's headers.
  */
 import { REST, type InternalRequest, type RESTOptions, type ResponseLike } from 'discord.js';
+import { acknowledgedInteraction, type PendingAcknowledgements } from './acknowledgements.js';
 
 /** How often the webhook manager drops idle per-token handlers. */
 export const WEBHOOK_HANDLER_SWEEP_MS = 5_000;
@@ -29,6 +30,8 @@ export function isTokenWebhookRequest(request: Pick<InternalRequest, 'fullRoute'
 export class BotRest extends REST {
 	/** Interaction-webhook requests: same options, no global limit, idle handlers swept quickly. */
 	public readonly webhooks: REST;
+	/** Told when an interaction's acknowledgement is queued (it then no longer holds background work back). */
+	public acknowledgements: PendingAcknowledgements | undefined;
 
 	public constructor(options: Partial<RESTOptions> = {}) {
 		super(options);
@@ -40,6 +43,10 @@ export class BotRest extends REST {
 	}
 
 	public override async queueRequest(request: InternalRequest): Promise<ResponseLike> {
+		if (this.acknowledgements) {
+			const interactionId = acknowledgedInteraction(request.fullRoute);
+			if (interactionId !== undefined) this.acknowledgements.done(interactionId);
+		}
 		return isTokenWebhookRequest(request) ? this.webhooks.queueRequest(request) : super.queueRequest(request);
 	}
 

@@ -103,7 +103,10 @@ export interface JobServiceOptions {
 	retryBaseMs: number;
 	/** How long a job whose submit had no clear answer waits for the provider's callback to name its task. */
 	adoption: AdoptionPolicy;
-	/** Work somebody waits on (callbacks to answer): confirming and delivering results waits for it to end. */
+	/**
+	 * Work somebody waits on (interactions to acknowledge, callbacks to answer): showing a job's first reply, submitting
+	 * it and delivering its result wait for it to end.
+	 */
 	foreground?: Foreground;
 	now?: () => number;
 }
