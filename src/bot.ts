@@ -232,6 +232,7 @@ function jobOptions(
 			callbacks: publicUrl !== undefined,
 		},
 		download: { maxBytes: DEFAULT_UPLOAD_LIMIT_BYTES * 5, timeoutMs: 60_000, allowHosts: config.downloadAllowHosts },
+		deliveryRetry: config.deliveryRetry,
 	};
 }
 
