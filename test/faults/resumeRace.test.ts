@@ -10,9 +10,9 @@ import { startFakeMidjourney, type FakeMidjourney } from '../../fakes/midjourney
 import { startBot, type Bot } from '../../src/bot.js';
 import type { JobRecord } from '../../src/jobs/types.js';
 import { createLogger } from '../../src/logger.js';
-import { REDIS_TESTS_ENABLED, startRedis, type RedisServer } from '../support/redis.js';
 import { eventually, replicaConfig } from '../e2e/harness.js';
 import { content, originalEdit } from '../e2e/requests.js';
+import { REDIS_TESTS_ENABLED, startRedis, type RedisServer } from '../support/redis.js';
 
 const STRING = 3;
 /** The first process waits a minute between attempts: its deliveries are still pending when it stops. */
