@@ -36,10 +36,10 @@ const RETRY_GROWTH = 5;
  * One process of all attempts a job's delivery at a time: its claim lives this long, renewed while the attempt runs
  * (downloads, then each route with discord.js's own retries), so that one left by a dead process lapses soon.
  */
-const DELIVERY_CLAIM_TTL_MS = 10_000;
-const DELIVERY_CLAIM_RENEW_MS = 3_000;
+const DELIVERY_CLAIM_TTL_MS = 8_000;
+const DELIVERY_CLAIM_RENEW_MS = 2_000;
 /** A process that finds another delivering a job looks again this often, until that one settled it (or died). */
-const DELIVERY_CLAIM_RECHECK_MS = 2_000;
+const DELIVERY_CLAIM_RECHECK_MS = 1_000;
 /** Deferred deliveries are looked for at least this often (more often when the policy's longest delay is shorter). */
 const SWEEP_INTERVAL_MS = 60_000;
 /** Results fetched ahead of their confirmation are dropped if nobody claims them within this long. */
