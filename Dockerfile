@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Build stage: full Node image (has python3, make and g++ for sqlite3's native build).
+# Build stage: full Node image (has python3, make and g++ for better-sqlite3's native build).
 FROM node:24-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import sqlite3 from 'sqlite3';
+import Database from 'better-sqlite3';
 import { ROOT_DIR } from '../child.js';
 import { MEMORY_BOUND_BYTES, PROVIDER_QUERY_LIMIT_PER_S, type BenchContext } from '../context.js';
 import { epochNow, type MemorySample } from '../protocol.js';
@@ -238,12 +238,13 @@ interface TableSize {
 async function storeTables(file: string): Promise<TableSize[]> {
 	// Another store (`--env=STORE_URL=redis://…`) leaves no SQLite file to look at.
 	if (!existsSync(file)) return [];
-	// With a callback, an open that fails is reported to it rather than as an 'error' event that ends the process.
-	const db = new sqlite3.Database(file, sqlite3.OPEN_READONLY, () => undefined);
-	const all = async <Row>(sql: string): Promise<Row[]> =>
-		new Promise((resolve, reject) => {
-			db.all(sql, (error: Error | null, rows: Row[]) => (error ? reject(error) : resolve(rows)));
-		});
+	let db: Database.Database;
+	try {
+		db = new Database(file, { readonly: true });
+	} catch {
+		return [];
+	}
+	const all = async <Row>(sql: string): Promise<Row[]> => db.prepare(sql).all() as Row[];
 	try {
 		const names = await all<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`);
 		const sizes: TableSize[] = [];

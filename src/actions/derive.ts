@@ -7,7 +7,7 @@ import { describeRefusal } from '../discord/refusals.js';
 import { t, translatorFor } from '../i18n/index.js';
 import type { CommandKind, JobKind } from '../jobs/request.js';
 import { promptOf, type FinishedJob, type JobParent, type JobRecord, type LineageStep } from '../jobs/types.js';
-import { UserError } from '../userError.js';
+import { UserError, wordIn } from '../userError.js';
 import type { ActionDeps } from './deps.js';
 import type { Invocation, ServerView } from './invocation.js';
 import { animateRequest, remixRequest, rerollRequest } from './requests.js';
@@ -40,7 +40,9 @@ export async function assertMayRun(deps: ActionDeps, invocation: ActingInvocatio
 		server: invocation.server,
 	});
 	if (refusal !== undefined)
-		throw new UserError('not-permitted', (language) => t(language, 'errors.nothingSubmitted', { reason: refusal }));
+		throw new UserError('not-permitted', (language) =>
+			t(language, 'errors.nothingSubmitted', { reason: wordIn(refusal, language) }),
+		);
 }
 
 /** The result a derived job records as its parent: for lineage, the link back, and the prompt a follow-up shows. */

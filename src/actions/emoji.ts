@@ -8,7 +8,8 @@ import type { ResultMessageRef } from './records.js';
 
 /**
  * What a reaction means on a given result message, or undefined when it means nothing there (1️⃣ on a single
- * image, 🎨 on a grid or a video…). `index` is the image the action applies to.
+ * image, 🎨 on a grid or a video…). `index` is the image the action applies to; vary and upscale on a grid have
+ * none (see {@link needsPickFirst}).
  */
 export function reactionMeaning(
 	wanted: ReactionAction,
@@ -27,8 +28,9 @@ export function reactionMeaning(
 			return result?.shape === 'single' ? { action: wanted.action, index: 0 } : undefined;
 		case 'vary':
 		case 'upscale':
-			// On a grid the reaction cannot say which image: the hint says to pick one first and react there.
 			if (ref.type === 'pick') return { action: wanted.action, index: ref.index };
+			// On a grid the reaction cannot say which image: no index, and the member is told to pick one first.
+			if (result?.shape === 'grid') return { action: wanted.action };
 			return result?.shape === 'single' && !result.upscaled ? { action: wanted.action, index: 0 } : undefined;
 		case 'extend':
 			// On a batch, video 1: the buttons extend the others.
@@ -38,4 +40,9 @@ export function reactionMeaning(
 		case 'dm':
 			return { action: wanted.action, ...picked };
 	}
+}
+
+/** Vary or upscale reacted on a grid: it cannot say which image, so nothing is started and the member is told. */
+export function needsPickFirst(meaning: ReactionAction): boolean {
+	return (meaning.action === 'vary' || meaning.action === 'upscale') && meaning.index === undefined;
 }

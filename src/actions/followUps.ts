@@ -4,12 +4,13 @@
  * the first runs points to the running job instead of paying again, across processes (see `ActionClaims`).
  */
 import type { FollowUpRequest, ImageNumber, VideoNumber } from '../api/types.js';
-import { DEFAULT_LANGUAGE, t } from '../i18n/index.js';
+import { t } from '../i18n/index.js';
 import { isUpscale } from '../jobs/resultShape.js';
 import { isFinished, type JobRecord } from '../jobs/types.js';
 import { UserError } from '../userError.js';
 import type { ActionDeps } from './deps.js';
 import { startDerived, type ActingInvocation } from './derive.js';
+import { replyLanguageOf } from './language.js';
 import { fileAt, type ActionableResult } from './result.js';
 import { jumpLink } from './text.js';
 
@@ -26,12 +27,12 @@ export async function startFollowUp(
 	const request = followUpRequest(source, step);
 	const key = followUpKey(source.job.id, step);
 	const running = await runningFollowUp(deps, key);
-	if (running) return pointTo(invocation, running, step);
+	if (running) return pointTo(deps, invocation, running, step);
 	if (!(await deps.claims.claimFollowUp(key))) {
 		// Another press (here or in another process) is starting the very same step right now.
 		const started = await runningFollowUp(deps, key);
-		if (started) return pointTo(invocation, started, step);
-		throw new UserError('not-ready', t(DEFAULT_LANGUAGE, 'followUpActions.beingStarted'));
+		if (started) return pointTo(deps, invocation, started, step);
+		throw UserError.localized('not-ready', 'followUpActions.beingStarted');
 	}
 	try {
 		const job = await startDerived(deps, invocation, source, { kind: step.action, request, imageIndex: step.index });
@@ -45,11 +46,11 @@ export async function startFollowUp(
 export function followUpRequest(source: ActionableResult, step: FollowUpStep): FollowUpRequest {
 	const { job, shape } = source;
 	const parentTaskId = job.state.taskId;
-	if (parentTaskId === null) throw new UserError('not-applicable', t(DEFAULT_LANGUAGE, 'followUpActions.noTask'));
+	if (parentTaskId === null) throw UserError.localized('not-applicable', 'followUpActions.noTask');
 	fileAt(source, step.index);
 	const watermark = job.request.watermark === undefined ? {} : { watermark: job.request.watermark };
 	if (step.action === 'extend') {
-		if (shape !== 'video') throw new UserError('not-applicable', t(DEFAULT_LANGUAGE, 'followUpActions.onlyVideos'));
+		if (shape !== 'video') throw UserError.localized('not-applicable', 'followUpActions.onlyVideos');
 		const videoNumber = (step.index + 1) as VideoNumber;
 		return step.prompt === undefined
 			? { action: 'extend', mode: 'auto', parentTaskId, videoNumber, ...watermark }
@@ -57,7 +58,7 @@ export function followUpRequest(source: ActionableResult, step: FollowUpStep): F
 	}
 	// The provider varies and upscales images of the task that made them: an upscale's image is final.
 	if ((shape !== 'grid' && shape !== 'single') || isUpscale(job.request)) {
-		throw new UserError('not-applicable', t(DEFAULT_LANGUAGE, 'followUpActions.onlyGridImages'));
+		throw UserError.localized('not-applicable', 'followUpActions.onlyGridImages');
 	}
 	return { action: step.action, parentTaskId, imageNumber: (step.index + 1) as ImageNumber, ...watermark };
 }
@@ -76,15 +77,21 @@ async function runningFollowUp(deps: ActionDeps, key: string): Promise<JobRecord
 	return job && !isFinished(job) ? job : undefined;
 }
 
-async function pointTo(invocation: ActingInvocation, running: JobRecord, step: FollowUpStep): Promise<void> {
+async function pointTo(
+	deps: ActionDeps,
+	invocation: ActingInvocation,
+	running: JobRecord,
+	step: FollowUpStep,
+): Promise<void> {
 	const { target } = running;
+	const language = await replyLanguageOf(deps, invocation, running);
 	const where =
 		target.messageId === undefined
-			? t(DEFAULT_LANGUAGE, 'followUpActions.seeJobs')
+			? t(language, 'followUpActions.seeJobs')
 			: jumpLink(target.guildId, target.channelId, target.messageId);
 	const number = step.index + 1;
 	invocation.log.info({ runningJobId: running.id, step }, 'Follow-up already running; pointed to it');
-	await invocation.responder.tell(t(DEFAULT_LANGUAGE, 'followUpActions.alreadyRunning', { number, where }), {
+	await invocation.responder.tell(t(language, 'followUpActions.alreadyRunning', { number, where }), {
 		inChannel: true,
 	});
 }

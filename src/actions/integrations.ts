@@ -11,6 +11,8 @@ import {
 	type APIGuildApplicationCommandPermissions,
 	type REST,
 } from 'discord.js';
+import { t, type MessageKey } from '../i18n/index.js';
+import type { Wording } from '../userError.js';
 import { decideCommandAccess, type CommandDenial, type CommandPermissionEntry } from './commandPermissions.js';
 import type { ServerView } from './invocation.js';
 
@@ -52,7 +54,7 @@ export class Integrations {
 	}
 
 	/** Why the member may not run the command there, in words for them; undefined when Discord would let them. */
-	public async refusal(use: CommandUse): Promise<string | undefined> {
+	public async refusal(use: CommandUse): Promise<Wording | undefined> {
 		const { server } = use;
 		const [settings, commands] = await Promise.all([
 			this.guildPermissions(use.applicationId, server.guildId),
@@ -110,20 +112,16 @@ export class Integrations {
 	}
 }
 
-const WHERE = '(Server Settings → Integrations)';
+const DENIAL_KEYS: Readonly<Record<CommandDenial, MessageKey>> = {
+	'use-application-commands': 'integrations.useApplicationCommands',
+	channel: 'integrations.channel',
+	member: 'integrations.member',
+	'default-permissions': 'integrations.defaultPermissions',
+};
 
-function explain(denial: CommandDenial, command: string, channelId: string): string {
-	const name = `\`/${command}\``;
-	switch (denial) {
-		case 'use-application-commands':
-			return `You may not use the bot’s commands in <#${channelId}> (the Use Application Commands permission), so nothing can start ${name} for you there.`;
-		case 'channel':
-			return `This server has turned ${name} off in <#${channelId}> ${WHERE}, so buttons and reactions there cannot start it either.`;
-		case 'member':
-			return `This server does not let you use ${name} ${WHERE}, so buttons and reactions cannot start it for you either.`;
-		case 'default-permissions':
-			return `${name} is only for members with more permissions in this server ${WHERE}, so buttons and reactions cannot start it for you either.`;
-	}
+function explain(denial: CommandDenial, command: string, channelId: string): Wording {
+	const vars = { command: `\`/${command}\``, channel: `<#${channelId}>` };
+	return (language) => t(language, DENIAL_KEYS[denial], vars);
 }
 
 /** Values kept for a while per key; a failed load is not kept, so the next call tries again. */

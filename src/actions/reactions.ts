@@ -23,7 +23,7 @@ import { isUpscale } from '../jobs/resultShape.js';
 import type { Logger } from '../logger.js';
 import { UserError } from '../userError.js';
 import { emojiSetFor, type ActionDeps } from './deps.js';
-import { reactionMeaning } from './emoji.js';
+import { needsPickFirst, reactionMeaning } from './emoji.js';
 import { ReactionResponder, type Invocation, type ServerView } from './invocation.js';
 import { perform } from './perform.js';
 import type { ResultMessageRef } from './records.js';
@@ -41,6 +41,8 @@ interface MeantAction {
 	meaning: NonNullable<ReturnType<typeof reactionMeaning>>;
 	/** The emoji's key in the claim, to release it on our own failure. */
 	key: string;
+	/** Set when the action cannot be done here whoever asks (vary on a grid): the member is told this instead. */
+	refused?: UserError;
 }
 
 export async function handleActionReaction(deps: ActionDeps, reaction: AnyReaction, user: AnyUser): Promise<void> {
@@ -86,7 +88,8 @@ async function meaningOf(
 		if (!ref) return ignore('not a result message');
 		emojiGuildId = (await deps.repository.get(ref.jobId))?.target.guildId ?? null;
 	}
-	const wanted = actionForEmoji(reaction.emoji, await emojiSetFor(deps, emojiGuildId));
+	const emoji = await emojiSetFor(deps, emojiGuildId);
+	const wanted = actionForEmoji(reaction.emoji, emoji);
 	if (!wanted) return ignore('emoji means nothing');
 	const reactor = user.partial ? await user.fetch() : user;
 	if (reactor.bot) return ignore('reaction by a bot');
@@ -115,7 +118,10 @@ async function meaningOf(
 	if (!meaning) return ignore('emoji means nothing on this result');
 	const key = emojiKey(reaction.emoji) ?? reaction.emoji.name ?? '';
 	if (!(await deps.claims.claimReaction(message.id, user.id, key))) return ignore('repeated within the window');
-	return { ref, meaning, key };
+	if (!needsPickFirst(meaning)) return { ref, meaning, key };
+	const last = emoji.pick[Math.min(result?.files.length ?? 1, emoji.pick.length) - 1];
+	const vars = { emoji: reaction.emoji.toString(), first: emoji.pick[0], last: last ?? emoji.pick[0] };
+	return { ref, meaning, key, refused: UserError.localized('not-applicable', 'actions.pickFirst', vars) };
 }
 
 /** Performs the action as the reacting member, tells them a refusal, and takes their reaction off again. */
@@ -123,7 +129,7 @@ async function act(
 	deps: ActionDeps,
 	reaction: AnyReaction,
 	user: AnyUser,
-	{ ref, meaning, key }: MeantAction,
+	{ ref, meaning, key, refused }: MeantAction,
 	{ log, tell }: { log: Logger; tell: Tell },
 ): Promise<void> {
 	const { message } = reaction;
@@ -131,6 +137,7 @@ async function act(
 	const invocation = invocationOf(deps, reaction, user, { log, actionLog });
 	let messageGone = false;
 	try {
+		if (refused) throw refused;
 		await perform(deps, invocation, { ...meaning, jobId: ref.jobId });
 		messageGone = meaning.action === 'delete';
 	} catch (error) {

@@ -52,11 +52,31 @@ export type GenerateRequest =
 	| (RequestBase & { taskType: 'mj_video' | 'mj_video_hd'; imageUrl: string; params: VideoParams })
 	| (RequestBase & { taskType: 'mj_omni_reference'; imageUrl: string; params: OmniParams });
 
+/**
+ * A failure the bot words itself rather than quoting the provider: named, with its figures, so that it is written in
+ * the reader's language when shown (`reason` keeps the English words, for logs and for older readers).
+ */
+export type FailureCode =
+	| 'no-result-files'
+	| 'no-reason-given'
+	| 'key-paused'
+	| 'key-missing'
+	| 'key-gone'
+	| 'unknown-outcome'
+	| 'unknown-after-waiting'
+	| 'not-taken'
+	| 'timed-out';
+
+export interface FailureWhy {
+	code: FailureCode;
+	figures?: Readonly<Record<string, number>>;
+}
+
 /** What a finished or unfinished task looks like, whichever endpoint (task details or callback) told us. */
 export type TaskOutcome =
 	| { status: 'pending' }
 	| { status: 'succeeded'; resultUrls: string[] }
-	| { status: 'failed'; reason: string; code?: number };
+	| { status: 'failed'; reason: string; code?: number; why?: FailureWhy };
 
 export interface TaskDetails {
 	taskId: string;

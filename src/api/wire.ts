@@ -71,20 +71,30 @@ export const recordInfoDataSchema = z.object({
 	errorMessage: z.string().nullish(),
 });
 
+/** A success without a single URL cannot be delivered: a failure the member is shown in their language. */
+const NO_RESULT_FILES = {
+	status: 'failed',
+	reason: 'The task succeeded but returned no result files.',
+	why: { code: 'no-result-files' },
+} as const satisfies TaskOutcome;
+const NO_REASON_GIVEN = {
+	status: 'failed',
+	reason: 'Generation failed (no reason given by the API).',
+	why: { code: 'no-reason-given' },
+} as const satisfies TaskOutcome;
+
 export function outcomeFromRecordInfo(data: z.infer<typeof recordInfoDataSchema>): TaskOutcome {
 	switch (data.successFlag) {
 		case 1: {
 			const resultUrls = resultUrlsOf(data.resultInfoJson);
-			// A success without a single URL cannot be delivered: treat it as a failure the member can see.
-			return resultUrls.length > 0
-				? { status: 'succeeded', resultUrls }
-				: { status: 'failed', reason: 'The task succeeded but returned no result files.' };
+			return resultUrls.length > 0 ? { status: 'succeeded', resultUrls } : NO_RESULT_FILES;
 		}
 		case 2:
 		case 3: {
 			const code = Number(data.errorCode) || undefined;
-			const reason = data.errorMessage?.trim() || 'Generation failed (no reason given by the API).';
-			return code === undefined ? { status: 'failed', reason } : { status: 'failed', reason, code };
+			const reason = data.errorMessage?.trim();
+			const failed = reason ? { status: 'failed' as const, reason } : NO_REASON_GIVEN;
+			return code === undefined ? failed : { ...failed, code };
 		}
 		default:
 			// 0 = generating; any undocumented value is treated as pending under the job's overall time-out.
@@ -135,15 +145,7 @@ export function parseCallbackBody(body: unknown): CallbackParse {
 	const resultUrls = data.resultUrls ?? [];
 	if (code === 200 && resultUrls.length > 0)
 		return { ok: true, report: { taskId, outcome: { status: 'succeeded', resultUrls } } };
-	const reason = msg?.trim() || 'Generation failed (no reason given by the API).';
-	return {
-		ok: true,
-		report: {
-			taskId,
-			outcome:
-				code === 200
-					? { status: 'failed', reason: 'The task succeeded but returned no result files.' }
-					: { status: 'failed', reason, code },
-		},
-	};
+	const reason = msg?.trim();
+	const failed = reason ? { status: 'failed' as const, reason } : NO_REASON_GIVEN;
+	return { ok: true, report: { taskId, outcome: code === 200 ? NO_RESULT_FILES : { ...failed, code } } };
 }

@@ -9,6 +9,7 @@ import { describeLineage, jobName, quotePrompt } from '../discord/render.js';
 import { NO_PINGS } from '../discord/respond.js';
 import { discordTimestamp } from '../discord/timestamp.js';
 import { translatorFor, type Language, type Translate } from '../i18n/index.js';
+import { failureReason } from '../jobs/failureReason.js';
 import type { JobService } from '../jobs/service.js';
 import { promptOf, type JobRecord } from '../jobs/types.js';
 import { UserError } from '../userError.js';
@@ -110,7 +111,9 @@ export function jobState(
 		case 'finished': {
 			const { outcome, delivery } = job.state;
 			if (outcome.status === 'failed') {
-				const reason = outcome.reason.length > 80 ? `${outcome.reason.slice(0, 79)}…` : outcome.reason;
+				// The job's language: the one its provider failures were explained in when it failed.
+				const full = failureReason(outcome, job.target.language);
+				const reason = full.length > 80 ? `${full.slice(0, 79)}…` : full;
 				return translate('jobs.failed', { reason });
 			}
 			if (delivery.state === 'failed') return translate('jobs.deliveryFailed');
@@ -143,7 +146,7 @@ function describeJob(
 		parts.push(
 			parentUrl ? translate('jobs.fromResult', { url: parentUrl, image }) : translate('jobs.fromEarlier', { image }),
 		);
-		const lineage = describeLineage(job);
+		const lineage = describeLineage(job, language);
 		if (lineage && job.parent.lineage) parts.push(`\`${lineage}\``);
 	}
 	// The member's text, escaped like every quoted prompt: no link, mention or heading inside the embed.

@@ -3,6 +3,7 @@
  * here: Discord's default permission is only advice to clients, and a server can override it.
  */
 import { MessageFlags, PermissionFlagsBits, Routes, type APIEmoji, type ChatInputCommandInteraction } from 'discord.js';
+import { problem } from '../discord/input.js';
 import { memberTranslator } from '../discord/language.js';
 import { NO_PINGS, fitContent } from '../discord/respond.js';
 import {
@@ -86,7 +87,10 @@ export default {
 				await reset(interaction, context, input.values.get('setting'));
 				return;
 			default:
-				throw new UserError('invalid-input', `\`/server-settings ${input.name}\` does not exist.`);
+				throw UserError.localized('invalid-input', 'errors.unknownSubcommand', {
+					command: 'server-settings',
+					subcommand: input.name,
+				});
 		}
 	},
 } satisfies Command;
@@ -183,12 +187,10 @@ function readChanges(values: ReadonlyMap<string, unknown>, guildId: string, prob
 		}),
 	};
 	if (changes.role === guildId) {
-		problems.push(
-			'Everyone has the @everyone role: to let everyone generate, use `/server-settings reset required_role`.',
-		);
+		problems.push(problem('serverSettings.everyoneRole'));
 	}
 	if (changes.addChannel && changes.addChannel === changes.removeChannel)
-		problems.push('`add_channel` and `remove_channel` name the same channel.');
+		problems.push(problem('serverSettings.sameChannel'));
 	return changes;
 }
 
@@ -201,11 +203,13 @@ function applyChanges(current: ServerSettings, changes: ServerChanges, problems:
 	if (speeds === 'all') delete next.allowedSpeeds;
 	else if (speeds) next.allowedSpeeds = speeds;
 	if (addChannel && !next.channels.includes(addChannel)) {
-		if (next.channels.length >= MAX_CHANNELS) problems.push(`At most ${MAX_CHANNELS} channels can be listed.`);
+		if (next.channels.length >= MAX_CHANNELS)
+			problems.push(problem('serverSettings.tooManyChannels', { max: MAX_CHANNELS }));
 		next.channels = [...next.channels, addChannel];
 	}
 	if (removeChannel) {
-		if (!next.channels.includes(removeChannel)) problems.push(`<#${removeChannel}> is not on the list of channels.`);
+		if (!next.channels.includes(removeChannel))
+			problems.push(problem('serverSettings.channelNotListed', { channel: `<#${removeChannel}>` }));
 		next.channels = next.channels.filter((id) => id !== removeChannel);
 	}
 	if (role) next.requiredRoleId = role;
@@ -230,7 +234,9 @@ function describeChanges(changes: ServerChanges, t: Translate): string[] {
 	const all = t('serverSettings.all');
 	if (taskTypes)
 		saved.push(
-			t('serverSettings.savedAllowedCommands', { value: taskTypes === 'all' ? all : listTaskTypes(taskTypes) }),
+			t('serverSettings.savedAllowedCommands', {
+				value: taskTypes === 'all' ? all : listTaskTypes(taskTypes, t('serverSettings.none')),
+			}),
 		);
 	if (speeds)
 		saved.push(t('serverSettings.savedAllowedSpeeds', { value: speeds === 'all' ? all : listSpeeds(speeds) }));
@@ -240,7 +246,10 @@ function describeChanges(changes: ServerChanges, t: Translate): string[] {
 	if (watermark) saved.push(t('serverSettings.savedWatermark', { value: formatValue(watermark) }));
 	for (const [name, value] of changes.limits) saved.push(t('serverSettings.savedLimit', { name, value }));
 	if (changes.language) saved.push(t('serverSettings.savedLanguage', { value: formatValue(changes.language) }));
-	if (changes.showCredits !== undefined) saved.push(`show_credits ${changes.showCredits}`);
+	if (changes.showCredits !== undefined) {
+		const value = t(changes.showCredits ? 'serverSettings.creditsShown' : 'serverSettings.creditsHidden');
+		saved.push(t('serverSettings.savedLimit', { name: 'show_credits', value }));
+	}
 	return saved;
 }
 

@@ -65,7 +65,10 @@ export default {
 				return;
 			}
 			default:
-				throw new UserError('invalid-input', `\`/settings ${input.name}\` does not exist.`);
+				throw UserError.localized('invalid-input', 'errors.unknownSubcommand', {
+					command: 'settings',
+					subcommand: input.name,
+				});
 		}
 	},
 } satisfies Command;

@@ -14,7 +14,7 @@ export interface SubcommandInput {
 export function readSubcommand(interaction: ChatInputCommandInteraction): SubcommandInput {
 	const sub = interaction.options.data[0];
 	if (!sub || sub.type !== ApplicationCommandOptionType.Subcommand) {
-		throw new UserError('invalid-input', `Pick what to do: \`/${interaction.commandName}\` has sub-commands.`);
+		throw UserError.localized('invalid-input', 'errors.pickSubcommand', { command: interaction.commandName });
 	}
 	const values = new Map<string, unknown>();
 	for (const option of sub.options ?? []) values.set(option.name, option.value);
@@ -25,10 +25,8 @@ export function readSubcommand(interaction: ChatInputCommandInteraction): Subcom
 export function assertKnownOptions(input: SubcommandInput, known: readonly string[]): void {
 	const unknown = [...input.values.keys()].filter((name) => !known.includes(name));
 	if (unknown.length > 0) {
-		throw new UserError(
-			'invalid-input',
-			`Nothing was changed: ${unknown.map((name) => `\`${name}\``).join(', ')} is not an option here.`,
-		);
+		const options = unknown.map((name) => `\`${name}\``).join(', ');
+		throw UserError.localized('invalid-input', 'errors.unknownOptions', { options });
 	}
 }
 

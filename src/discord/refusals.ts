@@ -25,7 +25,7 @@ export function describeRefusal(refusal: Refusal, t: Translate = translatorFor('
 			const hint = taskType === 'mj_video_hd' && allowed.includes('mj_video') ? t('refusals.taskTypeHdHint') : '';
 			return t('refusals.taskType', {
 				name: TASK_TYPE_NAMES[taskType],
-				allowed: allowed.length > 0 ? listTaskTypes(allowed) : t('refusals.noneAllowed'),
+				allowed: listTaskTypes(allowed, t('refusals.noneAllowed')),
 				hint,
 			});
 		}

@@ -5,6 +5,7 @@ import { escapeMarkdown, type APIAllowedMentions } from 'discord.js';
 import { isFollowUp, type SubmitRequest } from '../api/types.js';
 import { DEFAULT_LANGUAGE, t, translatorFor, type Language, type Translate } from '../i18n/index.js';
 import type { DownloadResult } from '../jobs/download.js';
+import { failureReason } from '../jobs/failureReason.js';
 import { promptOf, type FinishedJob, type JobRecord, type LineageStep } from '../jobs/types.js';
 import { wordIn, type Wording } from '../userError.js';
 import { NO_PINGS, MESSAGE_CONTENT_LIMIT } from './respond.js';
@@ -105,28 +106,31 @@ export function followUpStep(
 }
 
 /** One step of a lineage as members know it: `/imagine`, `V2`, `Upscale 2`, `Extend 1`, `/remix 3`. */
-function lineageLabel(step: LineageStep): string {
+function lineageLabel(step: LineageStep, language: Language): string {
 	const number = (step.index ?? 0) + 1;
 	switch (step.kind) {
 		case 'vary':
-			return t(DEFAULT_LANGUAGE, 'followUps.lineageVary', { number });
+			return t(language, 'followUps.lineageVary', { number });
 		case 'upscale':
-			return t(DEFAULT_LANGUAGE, 'followUps.lineageUpscale', { number });
+			return t(language, 'followUps.lineageUpscale', { number });
 		case 'extend':
-			return t(DEFAULT_LANGUAGE, 'followUps.lineageExtend', { number });
+			return t(language, 'followUps.lineageExtend', { number });
 		default:
 			return step.index === undefined ? `/${step.kind}` : `/${step.kind} ${number}`;
 	}
 }
 
 /** How a job came to be, oldest first (`/imagine → V2 → Upscale 1`); undefined for a job started by a command. */
-export function describeLineage(job: Pick<JobRecord, 'kind' | 'parent'>): string | undefined {
+export function describeLineage(
+	job: Pick<JobRecord, 'kind' | 'parent'>,
+	language: Language = DEFAULT_LANGUAGE,
+): string | undefined {
 	if (!job.parent) return undefined;
 	const own: LineageStep = {
 		kind: job.kind,
 		...(job.parent.imageIndex === undefined ? {} : { index: job.parent.imageIndex }),
 	};
-	return [...(job.parent.lineage ?? []), own].map(lineageLabel).join(' → ');
+	return [...(job.parent.lineage ?? []), own].map((step) => lineageLabel(step, language)).join(' → ');
 }
 
 /** A link that opens a message in Discord. */
@@ -239,7 +243,7 @@ export function renderFinished(
 					head: header(job, '❌', 'result.failed', finishedAt, options.mention),
 					tail: [
 						describeParameters(job.request, translatorOf(job)),
-						translatorOf(job)('result.reason', { reason: outcome.reason.slice(0, 500) }),
+						translatorOf(job)('result.reason', { reason: failureReason(outcome, job.target.language).slice(0, 500) }),
 					],
 				},
 				promptOf(job),
@@ -271,7 +275,7 @@ export function renderUndeliverable(
 	const what =
 		outcome.status === 'succeeded'
 			? translate('result.undeliverableResult')
-			: translate('result.undeliverableFailure', { reason: outcome.reason.slice(0, 300) });
+			: translate('result.undeliverableFailure', { reason: failureReason(outcome, language).slice(0, 300) });
 	const head = header(job, '⚠️', 'result.finished', finishedAt, options.mention);
 	return {
 		content: `${head}\n${what}: ${wordIn(why, language).slice(0, 1000)}\n${jobLine(job.id, language)}`.slice(

@@ -94,7 +94,7 @@ export function describeRules(t: Translate, server: ServerSettings): string[] {
 	const none = t('serverSettings.none');
 	return [
 		t('serverSettings.allowedCommands', {
-			value: allowedTypes && allowedTypes.length < WORK_TYPES.length ? listTaskTypes(allowedTypes) : all,
+			value: allowedTypes && allowedTypes.length < WORK_TYPES.length ? listTaskTypes(allowedTypes, none) : all,
 		}),
 		t('serverSettings.allowedSpeeds', {
 			value: allowedSpeeds && allowedSpeeds.length < SPEEDS.length ? listSpeeds(allowedSpeeds) : all,

@@ -9,7 +9,7 @@ import { adoptionClosesAt, AdoptionWindows, isAdoptable } from './adoption.js';
 import type { JobConfirmation } from './confirmation.js';
 import type { CallbackVerdict, JobServiceOptions } from './contracts.js';
 import { persist } from './persist.js';
-import { unknownOutcomeReason } from './providerErrors.js';
+import { unknownOutcome } from './providerErrors.js';
 import type { QueuePositions } from './queuePositions.js';
 import type { FinishedOutcome, JobRecord } from './types.js';
 
@@ -68,7 +68,7 @@ export class JobCallbacks {
 		const { repository, publisher } = this.options;
 		const { adoption } = this.options;
 		if (!adoption.callbacks) {
-			await this.options.finish(jobId, null, { status: 'failed', reason: unknownOutcomeReason(false) });
+			await this.options.finish(jobId, null, unknownOutcome(false));
 			return;
 		}
 		const marked = await persist(
@@ -142,7 +142,7 @@ export class JobCallbacks {
 			await this.options.finish(
 				jobId,
 				null,
-				{ status: 'failed', reason: unknownOutcomeReason(adoption.callbacks) },
+				unknownOutcome(adoption.callbacks),
 				(current) => current.state.phase === 'submitting',
 			);
 		} catch (error) {

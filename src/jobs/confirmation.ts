@@ -4,18 +4,14 @@
  * lease), with back-off while the job is pending or the store fails, and the job's time-out.
  */
 import { MjApiError } from '../api/errors.js';
-import { DEFAULT_LANGUAGE, t } from '../i18n/index.js';
 import { UNNAMED_DEFAULT_KEY, type JobServiceOptions } from './contracts.js';
 import type { JobDelivery } from './delivery.js';
+import { failedWith } from './failureReason.js';
 import { pollDelay } from './poller.js';
 import { PollScheduler } from './pollScheduler.js';
 import type { SlidingWindowLimiter } from './rateLimit.js';
 import type { SharedWindow } from './sharedWindow.js';
 import type { FinishedJob, FinishedOutcome, JobRecord } from './types.js';
-
-/** What a job is told when the key that created its task was replaced or removed too long ago to ask with it. */
-const KEY_GONE_REASON =
-	'This job’s result can no longer be fetched: the server’s Midjourney API key that paid for it was replaced or removed.';
 
 /** When another process is polling a job right now, look again this much later (its answer may be "pending"). */
 const POLL_LEASE_BUSY_RETRY_MS = 1_000;
@@ -150,7 +146,7 @@ export class JobConfirmation {
 			if (key === 'gone') {
 				log.warn({ keyId: job.state.keyId }, 'The key that created the task is no longer held; the job ends');
 				this.polls.cancel(jobId);
-				return await recordFinished(jobId, taskId, { status: 'failed', reason: KEY_GONE_REASON });
+				return await recordFinished(jobId, taskId, failedWith('key-gone'));
 			}
 			const shared = this.options.sharedQueriesFor(key.keyId);
 			if (shared) {
@@ -175,10 +171,7 @@ export class JobConfirmation {
 		}
 		if (this.options.now() - submittedAt > this.options.jobTimeoutMs) {
 			const minutes = Math.round(this.options.jobTimeoutMs / 60_000);
-			return recordFinished(jobId, taskId, {
-				status: 'failed',
-				reason: t(job.target.language ?? DEFAULT_LANGUAGE, 'provider.timedOut', { count: minutes }),
-			});
+			return recordFinished(jobId, taskId, failedWith('timed-out', { count: minutes }));
 		}
 		this.pollAgainLater(jobId);
 		return undefined;

@@ -1,10 +1,11 @@
 import type { MjApiError } from '../api/errors.js';
 import { DEFAULT_LANGUAGE, t, type Language, type MessageKey } from '../i18n/index.js';
+import { failedWith, failureReason, type FailedOutcome } from './failureReason.js';
 
 /**
  * What a failed submit means for the member, in plain language (the job's language; the provider's own message is
  * quoted as it wrote it). A submit whose outcome is unknown (the request left and no answer of the provider's came
- * back) is explained by {@link unknownOutcomeReason}, not here.
+ * back) is explained by {@link unknownOutcome}, not here.
  */
 export function explainProviderFailure(error: MjApiError, language: Language = DEFAULT_LANGUAGE): string {
 	const failure = error.failure;
@@ -24,9 +25,13 @@ export function explainProviderFailure(error: MjApiError, language: Language = D
  * The final word on a job whose submit may have created a paid task that never reported back: either no callback can
  * come (the bot polls, and only a callback can name the task), or the provider's callback window has passed.
  */
+export function unknownOutcome(waitedForCallback: boolean): FailedOutcome {
+	return failedWith(waitedForCallback ? 'unknown-after-waiting' : 'unknown-outcome');
+}
+
+/** {@link unknownOutcome}'s words in `language`. */
 export function unknownOutcomeReason(waitedForCallback: boolean, language: Language = DEFAULT_LANGUAGE): string {
-	const what = t(language, waitedForCallback ? 'provider.unknownAfterWaiting' : 'provider.unknownNoCallback');
-	return t(language, 'provider.unknownOutcome', { what });
+	return failureReason(unknownOutcome(waitedForCallback), language);
 }
 
 const CODE_KEYS: Readonly<Record<number, MessageKey>> = {

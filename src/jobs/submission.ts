@@ -10,6 +10,7 @@ import type { FinishJob, JobCallbacks } from './callbacks.js';
 import type { JobConfirmation } from './confirmation.js';
 import { UNNAMED_DEFAULT_KEY, type JobKey, type JobServiceOptions } from './contracts.js';
 import { FailureDigest } from './failureDigest.js';
+import { failedWith } from './failureReason.js';
 import { persist } from './persist.js';
 import { pollDelay } from './poller.js';
 import { explainProviderFailure, submitRetryDelay } from './providerErrors.js';
@@ -28,13 +29,6 @@ const SUBMIT_CLAIM_TTL_MS = 24 * 60 * 60_000;
 const STORE_RETRY_MS = 2_000;
 /** A withdrawn job's submit claim outlives by far any job the store keeps. */
 const WITHDRAWN_CLAIM_TTL_MS = 365 * 24 * 60 * 60_000;
-
-/** What a server's jobs are told when its own key was refused, until an admin replaces it. */
-const PAUSED_REASON =
-	'This server’s Midjourney API key was refused by Midjourney, so its jobs are paused. A server admin must set a valid key with `/server-settings api_key`.';
-/** What a server's jobs are told when the operator requires servers' own keys and it has none. */
-const MISSING_REASON =
-	'This bot needs each server to bring its own Midjourney API key. A server admin can set one with `/server-settings api_key`.';
 
 /** The key a job is sent with: a server's own, or the default (`apiKey` undefined: the client's). */
 type SendKey = { keyId: string; apiKey?: string; own: boolean };
@@ -90,7 +84,7 @@ export class JobSubmission {
 								state: {
 									phase: 'finished',
 									taskId: null,
-									outcome: { status: 'failed', reason: 'Not taken: the store was unavailable.' },
+									outcome: failedWith('not-taken'),
 									finishedAt: this.options.now(),
 									delivery: {
 										state: 'failed',
@@ -131,10 +125,7 @@ export class JobSubmission {
 		}
 		if (typeof key === 'string') {
 			log.info({ reason: key }, 'Job not sent: its server has no usable key');
-			await this.options.finish(job.id, null, {
-				status: 'failed',
-				reason: key === 'paused' ? PAUSED_REASON : MISSING_REASON,
-			});
+			await this.options.finish(job.id, null, failedWith(key === 'paused' ? 'key-paused' : 'key-missing'));
 			return { kind: 'done' };
 		}
 		return this.send(job, log, key);

@@ -31,8 +31,9 @@ export const TASK_TYPE_NAMES: Readonly<Record<WorkType, string>> = {
 /** Task types that take a `speed`. */
 const SPEED_TASK_TYPES: readonly TaskType[] = ['mj_txt2img', 'mj_img2img', 'mj_style_reference'];
 
-export function listTaskTypes(types: readonly WorkType[]): string {
-	return types.length === 0 ? 'none' : types.map((type) => `\`${TASK_TYPE_NAMES[type]}\``).join(', ');
+/** The commands' names as members know them; `none`, in the reader's language, when there are none. */
+export function listTaskTypes(types: readonly WorkType[], none: string): string {
+	return types.length === 0 ? none : types.map((type) => `\`${TASK_TYPE_NAMES[type]}\``).join(', ');
 }
 
 export function listSpeeds(speeds: readonly Speed[]): string {

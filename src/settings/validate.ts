@@ -234,7 +234,10 @@ export function crossCheck(settings: ServerSettings): Wording[] {
 		problems.push(problem('validation.defaultSpeedNotAllowed', { speed: defaults.speed, allowed }));
 	}
 	if (defaults.hd && allowedTaskTypes && !allowedTaskTypes.includes('mj_video_hd')) {
-		problems.push(problem('validation.defaultHdNotAllowed', { allowed: listTaskTypes(allowedTaskTypes) }));
+		problems.push((language) => {
+			const allowed = listTaskTypes(allowedTaskTypes, t(language, 'serverSettings.none'));
+			return t(language, 'validation.defaultHdNotAllowed', { allowed });
+		});
 	}
 	const emoji = effectiveEmoji(settings);
 	const all = EMOJI_ACTIONS.flatMap((action) => (action === 'pick' ? [...emoji.pick] : [emoji[action]]));

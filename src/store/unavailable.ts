@@ -40,13 +40,14 @@ export async function withinStoreTime<T>(
 			},
 			(error: unknown) => {
 				clearTimeout(timer);
-				reject(unavailable(error, what, isUnavailable));
+				reject(asStoreFailure(error, what, isUnavailable));
 			},
 		);
 	});
 }
 
-function unavailable(error: unknown, what: string, isUnavailable: (error: unknown) => boolean): unknown {
+/** A failure of a store call as callers see it: {@link StoreUnavailableError} when `isUnavailable` says so. */
+export function asStoreFailure(error: unknown, what: string, isUnavailable: (error: unknown) => boolean): unknown {
 	if (error instanceof StoreUnavailableError || !isUnavailable(error)) return error;
 	const reason = error instanceof Error ? error.message : String(error);
 	return new StoreUnavailableError(`The store cannot answer now (${what}): ${reason}`, { cause: error });

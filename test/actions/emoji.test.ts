@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reactionMeaning } from '../../src/actions/emoji.js';
+import { needsPickFirst, reactionMeaning } from '../../src/actions/emoji.js';
 import { actionForEmoji, normalizeEmoji, parseEmoji } from '../../src/discord/emoji.js';
 import { ACTION_EMOJI } from '../../src/settings/actionEmoji.js';
 
@@ -68,6 +68,18 @@ describe('reactionMeaning', () => {
 		expect(reactionMeaning({ action: 'animate' }, pick, grid)).toStrictEqual({ action: 'animate', index: 2 });
 		expect(reactionMeaning({ action: 'remix' }, job, grid)).toBeUndefined();
 		expect(reactionMeaning({ action: 'animate' }, job, video)).toBeUndefined();
+	});
+
+	it('varies and upscales a picked image; on a grid names no image, so the member is told to pick first', () => {
+		for (const action of ['vary', 'upscale'] as const) {
+			expect(reactionMeaning({ action }, pick, grid)).toStrictEqual({ action, index: 2 });
+			const onGrid = reactionMeaning({ action }, job, grid)!;
+			expect(onGrid).toStrictEqual({ action });
+			expect(needsPickFirst(onGrid)).toBe(true);
+			expect(needsPickFirst({ action, index: 0 })).toBe(false);
+			expect(reactionMeaning({ action }, job, video)).toBeUndefined();
+		}
+		expect(needsPickFirst({ action: 'reroll' })).toBe(false);
 	});
 
 	it('rerolls, deletes and DMs anything, naming the picked image on a pick', () => {

@@ -73,7 +73,9 @@ describe('/info', () => {
 		expect(first.content).toContain('**speed**');
 		expect(first.content).not.toContain('Midjourney credits');
 
-		expect((await set([{ name: 'show_credits', type: BOOLEAN, value: true }])).content).toContain('show_credits true');
+		expect((await set([{ name: 'show_credits', type: BOOLEAN, value: true }])).content).toContain(
+			'show_credits shown to members',
+		);
 		const second = await answer('info');
 		expect(second.content).toContain('**Midjourney credits**: 1234 remaining');
 		// Another member sees their own view: nothing running, nothing used.

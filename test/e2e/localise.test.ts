@@ -5,8 +5,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CommandOptionInput, SendCommandInput } from '../../fakes/discord/types.js';
 import type { RecordedRequest } from '../../fakes/discord.js';
+import { SERVER_KEY_MODAL_ID } from '../../src/commands/serverSettingsKey.js';
 import { LOCALIZED_DISCORD_LOCALES, t } from '../../src/i18n/index.js';
 import { ACTION_EMOJI } from '../../src/settings/actionEmoji.js';
+import { RETIRED_KEYS_COLLECTION } from '../../src/settings/keyVault.js';
 import { startWorld, type World, type WorldOptions } from './harness.js';
 import { content, originalEdit, resultEdit } from './requests.js';
 import { waitForDelivery } from './stored.js';
@@ -434,5 +436,181 @@ describe('languages', () => {
 		const imagineCommand = commands.find((command) => command.name === 'imagine')!;
 		expect(imagineCommand.description_localizations!['ja']).toBe(t('ja', 'commands.imagine.description'));
 		expect(world.discord.violations).toEqual([]);
+	});
+});
+
+describe('key failures in the job’s language', () => {
+	const KEY_A = 'server-a-own-midjourney-key-AAAA1111';
+	/** One submit per window: the jobs after the first wait in the queue while the test changes the key. */
+	const ONE_AT_A_TIME = { MJ_SUBMIT_LIMIT: '1', MJ_SUBMIT_WINDOW_MS: '1500' };
+	const ENCRYPTION = { KEY_ENCRYPTION_KEY: 'k'.repeat(43) };
+
+	/** `/server-settings api_key`, the form filled in with `key`. */
+	async function setKey(key: string): Promise<void> {
+		const { discord } = world;
+		const opened = discord.sendCommand({
+			name: 'server-settings',
+			options: [sub('api_key')],
+			userId: discord.ids.admin,
+		});
+		await discord.waitForRequest(isCallback(opened.id, opened.token));
+		const submit = discord.sendModalSubmit({ customId: SERVER_KEY_MODAL_ID, fields: { api_key: key } });
+		expect(content(await discord.waitForRequest(originalEdit(submit.token)))).toContain(key.slice(-4));
+	}
+
+	const failedSaying = (token: string, text: string) => (r: RecordedRequest) =>
+		originalEdit(token)(r) && content(r).includes(text);
+
+	it('a de server is told in German that its refused key paused a queued job', async () => {
+		await open({ env: { ...ENCRYPTION, ...ONE_AT_A_TIME } });
+		await serverSettings('set', [str('language', 'de')]);
+		world.mj.acceptKey(KEY_A);
+		await setKey(KEY_A);
+		await imagine('first');
+		await world.mj.waitForGenerate(0);
+		const second = await imagine('second');
+		const third = await imagine('third');
+		world.mj.refuseKey(KEY_A);
+
+		// The second is refused by Midjourney (401), which pauses the key; the third is then never sent.
+		await world.discord.waitForRequest(failedSaying(second.token, t('de', 'provider.invalidKey')), 10_000);
+		const paused = await world.discord.waitForRequest(failedSaying(third.token, t('de', 'provider.keyPaused')), 10_000);
+		expect(content(paused)).toContain(t('de', 'result.failed'));
+		expect(world.mj.generateRequests).toHaveLength(2);
+		expect(world.discord.violations).toEqual([]);
+	});
+
+	it('a de server is told in German that a queued job has no key once the admin removed it', async () => {
+		await open({ env: { ...ENCRYPTION, ...ONE_AT_A_TIME, MJ_API_KEY: '' } });
+		await serverSettings('set', [str('language', 'de')]);
+		world.mj.acceptKey(KEY_A);
+		await setKey(KEY_A);
+		await imagine('first');
+		await world.mj.waitForGenerate(0);
+		const second = await imagine('second');
+		await serverSettings('api_key', [bool('remove', true)]);
+
+		const missing = await world.discord.waitForRequest(
+			failedSaying(second.token, t('de', 'provider.keyMissing')),
+			10_000,
+		);
+		expect(content(missing)).toContain(t('de', 'result.failed'));
+		expect(world.mj.generateRequests).toHaveLength(1);
+	});
+
+	it('a ja server is told in Japanese, also in /jobs, that the key that paid for a job is gone', async () => {
+		await open({ env: ENCRYPTION });
+		await serverSettings('set', [str('language', 'ja')]);
+		world.mj.acceptKey(KEY_A);
+		await setKey(KEY_A);
+		const job = await imagine('paid with key A');
+		const { taskId } = await world.mj.waitForGenerate(0);
+		await serverSettings('api_key', [bool('remove', true)]);
+		// Its retired copy outlived: as after the keep period.
+		await world.bot.store.collection(RETIRED_KEYS_COLLECTION).delete(world.discord.ids.guild);
+		world.mj.succeed(taskId!);
+		await world.mj.sendCallback(taskId!);
+
+		const gone = t('ja', 'provider.keyGone');
+		await world.discord.waitForRequest(failedSaying(job.token, gone));
+		// `/jobs` speaks the member's language, and quotes the reason in the job's.
+		const { token } = world.discord.sendCommand({ name: 'jobs' });
+		const listed = JSON.stringify((await world.discord.waitForRequest(originalEdit(token))).body);
+		expect(listed).toContain(t('en', 'jobs.failed', { reason: '' }).trim());
+		expect(listed).toContain(gone.slice(0, 30));
+		expect(world.discord.violations).toEqual([]);
+	});
+});
+
+describe('`/server-settings` problems in the admin’s language', () => {
+	const ROLE = 8;
+	const CHANNEL = 7;
+
+	/** `/server-settings` by an admin whose client speaks German: the answer's text. */
+	async function inGerman(name: string, options: CommandOptionInput[]): Promise<string> {
+		const answer = await send({
+			name: 'server-settings',
+			options: [sub(name, options)],
+			userId: world.discord.ids.admin,
+			locale: 'de',
+		});
+		return answer.content;
+	}
+
+	it('words the channel, role, sub-command and option problems in German', async () => {
+		await open();
+		const { ids } = world.discord;
+		const unchanged = t('de', 'errors.nothingChanged', { list: '' }).trim();
+
+		const everyone = await inGerman('set', [{ name: 'required_role', type: ROLE, value: ids.guild }]);
+		expect(everyone).toContain(unchanged);
+		expect(everyone).toContain(t('de', 'serverSettings.everyoneRole'));
+
+		const same = [ids.otherChannel, ids.otherChannel].map((value, index) => ({
+			name: index === 0 ? 'add_channel' : 'remove_channel',
+			type: CHANNEL,
+			value,
+		}));
+		expect(await inGerman('set', same)).toContain(t('de', 'serverSettings.sameChannel'));
+
+		const unlisted = await inGerman('set', [{ name: 'remove_channel', type: CHANNEL, value: ids.otherChannel }]);
+		expect(unlisted).toContain(t('de', 'serverSettings.channelNotListed', { channel: `<#${ids.otherChannel}>` }));
+
+		const unknown = await inGerman('reset', [str('setting', 'watermark'), str('colour', 'red')]);
+		expect(unknown).toContain(t('de', 'errors.unknownOptions', { options: '`colour`' }));
+
+		const bare = await send({ name: 'server-settings', options: [], userId: ids.admin, locale: 'de' });
+		expect(bare.content).toContain(t('de', 'errors.pickSubcommand', { command: 'server-settings' }));
+		const bogus = await inGerman('paint', []);
+		expect(bogus).toContain(t('de', 'errors.unknownSubcommand', { command: 'server-settings', subcommand: 'paint' }));
+
+		const none = await inGerman('set', [str('allowed_commands', 'none')]);
+		expect(none).toContain(t('de', 'serverSettings.savedAllowedCommands', { value: t('de', 'serverSettings.none') }));
+		const credits = await inGerman('set', [bool('show_credits', true)]);
+		expect(credits).toContain(t('de', 'serverSettings.creditsShown'));
+		expect(world.discord.violations).toEqual([]);
+	});
+});
+
+describe('vary and upscale reacted on a grid', () => {
+	it('tells the member in the server’s language to pick an image first, removes the reaction, and sends nothing', async () => {
+		await open();
+		await serverSettings('set', [str('language', 'de')]);
+		const { discord, mj } = world;
+		const grid = await delivered('a lighthouse');
+
+		for (const [name, userId] of [
+			['🔀', discord.ids.user],
+			['⬆️', discord.ids.moderator],
+		] as const) {
+			const from = discord.requests.length;
+			discord.sendReaction({ messageId: grid.messageId, emoji: { id: null, name }, userId });
+			const dm = await discord.waitForRequest(postTo(discord.dmChannelId(userId)), 5000, from);
+			const reason = t('de', 'actions.pickFirst', { emoji: name, first: '1️⃣', last: '4️⃣' });
+			expect(content(dm)).toContain(reason);
+			await discord.waitForRequest(
+				(r) => r.method === 'DELETE' && r.path.endsWith(`/messages/${grid.messageId}/reactions/${name}/${userId}`),
+				5000,
+				from,
+			);
+		}
+		expect(mj.varyRequests).toHaveLength(0);
+		expect(mj.upscaleRequests).toHaveLength(0);
+		expect(mj.generateRequests).toHaveLength(1);
+		expect(discord.violations).toEqual([]);
+	});
+});
+
+describe('follow-up refusals', () => {
+	it('refuses Extend on a grid in the member’s language, and sends nothing', async () => {
+		await open();
+		const { discord, mj } = world;
+		const grid = await delivered('a lighthouse');
+		const from = discord.requests.length;
+		discord.sendComponent({ messageId: grid.messageId, customId: `mj:extend:${grid.jobId}:1`, locale: 'de' });
+		const said = t('de', 'followUpActions.onlyVideos');
+		await discord.waitForRequest((r) => JSON.stringify(r.body ?? '').includes(said), 5000, from);
+		expect(mj.extendRequests).toHaveLength(0);
+		expect(discord.violations).toEqual([]);
 	});
 });

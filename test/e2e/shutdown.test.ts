@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import sqlite3 from 'sqlite3';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeDiscord, type FakeDiscord } from '../../fakes/discord.js';
 import { startFakeMidjourney, type FakeMidjourney } from '../../fakes/midjourney.js';
@@ -27,18 +27,14 @@ function startProcess(env: Record<string, string>, cwd: string, output: string[]
 
 /** The stored jobs, read through a connection of the test's own ([] before the bot has created the table). */
 async function storedJobs(file: string): Promise<JobRecord[]> {
-	const db = new sqlite3.Database(file);
+	const db = new Database(file);
 	try {
-		const rows = await new Promise<Array<{ value: string }>>((resolve, reject) =>
-			db.all('SELECT value FROM jobs', (error, found: Array<{ value: string }>) =>
-				error ? reject(error) : resolve(found),
-			),
-		);
+		const rows = db.prepare('SELECT value FROM jobs').all() as Array<{ value: string }>;
 		return rows.map((row) => (JSON.parse(row.value) as { value: JobRecord }).value);
 	} catch {
 		return [];
 	} finally {
-		await new Promise<void>((resolve) => db.close(() => resolve()));
+		db.close();
 	}
 }
 

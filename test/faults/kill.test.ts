@@ -9,7 +9,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import sqlite3 from 'sqlite3';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeDiscord, type FakeDiscord } from '../../fakes/discord.js';
 import { startFakeMidjourney, type FakeMidjourney } from '../../fakes/midjourney.js';
@@ -94,17 +94,13 @@ async function kill(child: ChildProcess): Promise<void> {
 
 /** The stored job values, read through a connection of the test's own. */
 async function storedJobs(): Promise<string[]> {
-	const db = new sqlite3.Database(join(dir, 'bot.sqlite'));
+	const db = new Database(join(dir, 'bot.sqlite'));
 	try {
-		return await new Promise((resolve, reject) =>
-			db.all('SELECT value FROM jobs', (error, rows: Array<{ value: string }>) =>
-				error ? reject(error) : resolve(rows.map((row) => row.value)),
-			),
-		);
+		return (db.prepare('SELECT value FROM jobs').all() as Array<{ value: string }>).map((row) => row.value);
 	} catch {
 		return []; // Not created yet.
 	} finally {
-		await new Promise<void>((resolve) => db.close(() => resolve()));
+		db.close();
 	}
 }
 

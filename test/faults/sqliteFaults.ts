@@ -3,7 +3,7 @@
  * pattern fail as a full disk would (the statement fails, nothing is written). Each refused write leaves a row in a
  * table of its own (RAISE(FAIL) keeps the trigger's earlier changes), so a test can wait on the store itself.
  */
-import sqlite3 from 'sqlite3';
+import Database from 'better-sqlite3';
 
 export interface WriteFault {
 	/** How many writes have been refused so far. */
@@ -15,14 +15,11 @@ export interface WriteFault {
 
 /** Refuses every insert or update of `table` whose stored value contains `fragment` (e.g. `"phase":"submitted"`). */
 export async function failWrites(file: string, table: string, fragment: string): Promise<WriteFault> {
-	const db = new sqlite3.Database(file);
-	const run = async (sql: string, params: unknown[] = []): Promise<void> =>
-		new Promise((resolve, reject) => db.run(sql, params, (error) => (error ? reject(error) : resolve())));
+	// Waits for the bot's connection to let go of the lock rather than failing at once.
+	const db = new Database(file, { timeout: 10_000 });
+	const run = async (sql: string): Promise<void> => void db.exec(sql);
 	const all = async (sql: string): Promise<Array<Record<string, unknown>>> =>
-		new Promise((resolve, reject) =>
-			db.all(sql, (error, rows) => (error ? reject(error) : resolve(rows as Array<Record<string, unknown>>))),
-		);
-	db.configure('busyTimeout', 10_000);
+		db.prepare(sql).all() as Array<Record<string, unknown>>;
 	const like = `%${fragment.replace(/'/g, "''")}%`;
 	await run(`CREATE TABLE IF NOT EXISTS ${table} (key VARCHAR(255) PRIMARY KEY, value TEXT)`);
 	await run('CREATE TABLE IF NOT EXISTS injected_faults (at INTEGER NOT NULL)');
@@ -42,7 +39,7 @@ export async function failWrites(file: string, table: string, fragment: string):
 			await run('DROP TRIGGER IF EXISTS injected_fault_update');
 		},
 		async close() {
-			await new Promise<void>((resolve) => db.close(() => resolve()));
+			db.close();
 		},
 	};
 }

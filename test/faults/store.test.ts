@@ -4,8 +4,8 @@
  * What a paying member must get: at most one generate request per command, and the result or a clear final message
  * within a stated bound (Discord's 3 s for the acknowledgement).
  */
+import Database from 'better-sqlite3';
 import type Keyv from 'keyv';
-import sqlite3 from 'sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InteractionHandle, RecordedRequest } from '../../fakes/discord.js';
 import { startFakeMidjourney, type FakeMidjourney } from '../../fakes/midjourney.js';
@@ -214,7 +214,7 @@ describe('a job whose recording timed out but landed later', () => {
 
 describe('a SQLite file locked by another process while members run commands', () => {
 	let world: World;
-	let holder: sqlite3.Database | undefined;
+	let holder: Database.Database | undefined;
 
 	afterEach(async (context) => {
 		if (context.task.result?.state === 'fail') console.log(world.logs.map((line) => JSON.stringify(line)).join('\n'));
@@ -224,18 +224,15 @@ describe('a SQLite file locked by another process while members run commands', (
 
 	/** Another process takes the file's write lock and keeps it (readers go on: WAL). */
 	async function lock(): Promise<void> {
-		holder = new sqlite3.Database(world.storeFile);
-		await exec(holder, 'BEGIN IMMEDIATE');
+		holder = new Database(world.storeFile);
+		holder.exec('BEGIN IMMEDIATE');
 	}
 	async function unlock(): Promise<void> {
 		if (!holder) return;
 		const database = holder;
 		holder = undefined;
-		await exec(database, 'ROLLBACK');
-		await new Promise<void>((resolve) => database.close(() => resolve()));
-	}
-	async function exec(database: sqlite3.Database, sql: string): Promise<void> {
-		return new Promise((resolve, reject) => database.exec(sql, (error) => (error ? reject(error) : resolve())));
+		database.exec('ROLLBACK');
+		database.close();
 	}
 
 	function imagine(prompt: string): InteractionHandle & { sentAt: number } {

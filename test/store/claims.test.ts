@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import sqlite3 from 'sqlite3';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClaims, type Claims } from '../../src/store/claims.js';
 import { freshStores, STORE_KINDS, type StoreKind } from '../support/stores.js';
@@ -95,15 +95,12 @@ describe('claims in memory', () => {
 describe('claims on a SQLite file from before owners', () => {
 	it('adds the owner column and keeps the claims already held', async () => {
 		const file = join(stores.dir, 'old-claims.sqlite');
-		const db = new sqlite3.Database(file);
-		await new Promise<void>((resolve, reject) =>
-			db.exec(
-				`CREATE TABLE claims (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
-				INSERT INTO claims VALUES ('held', ${Date.now() + 60_000});`,
-				(error) => (error ? reject(error) : resolve()),
-			),
+		const db = new Database(file);
+		db.exec(
+			`CREATE TABLE claims (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+			INSERT INTO claims VALUES ('held', ${Date.now() + 60_000});`,
 		);
-		await new Promise<void>((resolve) => db.close(() => resolve()));
+		db.close();
 		const [a, b] = [createClaims(`sqlite://${file}`), createClaims(`sqlite://${file}`)];
 		expect(await Promise.all([a.claim('held', 1000, 'a'), b.claim('held', 1000, 'b')])).toEqual([false, false]);
 		expect(await a.claim('new', 60_000, 'a')).toBe(true);

@@ -2,8 +2,8 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import Keyv from 'keyv';
-import sqlite3 from 'sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createClaims } from '../../src/store/claims.js';
 import { SqliteConnection } from '../../src/store/sqlite/connection.js';
@@ -53,6 +53,44 @@ describe('SqliteKeyvStore under Keyv', () => {
 		}
 		// The first write alone, the 49 made while it ran in one batch, then the read.
 		expect(statements.filter((sql) => sql.startsWith('INSERT'))).toHaveLength(2);
+	});
+
+	it('sends reads made while one runs together, as one statement, each caller getting its own key', async () => {
+		const jobs = keyv<string>('jobs');
+		await Promise.all(Array.from({ length: 30 }, async (_, index) => jobs.set(`job-${index}`, `value ${index}`)));
+		const statements: string[] = [];
+		const listener = (message: unknown): void => void statements.push((message as { detail: string }).detail);
+		subscribe(TIMING_CHANNEL, listener);
+		let read: Array<string | undefined>;
+		try {
+			// Duplicates and keys with no row among them; every read is its own Keyv `get`.
+			const keys = [...Array.from({ length: 40 }, (_, index) => `job-${index}`), 'job-3', 'job-3'];
+			read = await Promise.all(keys.map(async (key) => jobs.get(key)));
+		} finally {
+			unsubscribe(TIMING_CHANNEL, listener);
+		}
+		expect(read).toEqual([
+			...Array.from({ length: 40 }, (_, index) => (index < 30 ? `value ${index}` : undefined)),
+			'value 3',
+			'value 3',
+		]);
+		// The first read alone, the 41 made while it ran in one batch.
+		expect(statements.filter((sql) => sql.startsWith('SELECT'))).toEqual([
+			'SELECT value FROM jobs WHERE key = ?',
+			'SELECT key, value FROM jobs WHERE key IN (SELECT value FROM json_each(?))',
+		]);
+	});
+
+	it('fails every read of a batch when its statement fails, and reads again afterwards', async () => {
+		const store = new SqliteKeyvStore(connection, 'jobs');
+		await store.set('a', 'kept');
+		const all = vi.spyOn(connection, 'all').mockRejectedValueOnce(new Error('disk I/O error'));
+		const first = store.get('a');
+		// Made while the first runs: they go together, after it, and succeed.
+		const later = Promise.all(['b', 'a'].map(async (key) => store.get(key)));
+		await expect(first).rejects.toThrow('disk I/O error');
+		await expect(later).resolves.toEqual([undefined, 'kept']);
+		all.mockRestore();
 	});
 
 	it('sets, gets, checks, deletes, and reads many at once', async () => {
@@ -112,15 +150,12 @@ describe('SqliteKeyvStore under Keyv', () => {
 
 	it('reads a file in the layout @keyv/sqlite wrote, and shares one connection between tables', async () => {
 		const file = join(dir, 'before.sqlite');
-		const raw = new sqlite3.Database(file);
-		await new Promise<void>((resolve, reject) =>
-			raw.exec(
-				`CREATE TABLE IF NOT EXISTS jobs(key VARCHAR(255) PRIMARY KEY, value TEXT );
-				 INSERT INTO jobs (key, value) VALUES ('jobs:old', '{"value":{"prompt":"from before"},"expires":null}');`,
-				(error) => (error ? reject(error) : resolve()),
-			),
+		const raw = new Database(file);
+		raw.exec(
+			`CREATE TABLE IF NOT EXISTS jobs(key VARCHAR(255) PRIMARY KEY, value TEXT );
+			 INSERT INTO jobs (key, value) VALUES ('jobs:old', '{"value":{"prompt":"from before"},"expires":null}');`,
 		);
-		await new Promise<void>((resolve) => raw.close(() => resolve()));
+		raw.close();
 		const store = createStore(`sqlite://${file}`);
 		try {
 			expect(await store.collection<{ prompt: string }>('jobs').get('old')).toEqual({ prompt: 'from before' });
@@ -167,19 +202,18 @@ describe('a statement that fails on a locked file', () => {
 		const file = join(dir, 'locked.sqlite');
 		const own = SqliteConnection.open(file, { timeoutMs: 1_000 });
 		const other = SqliteConnection.open(file, { timeoutMs: 1_000 });
-		const holder = new sqlite3.Database(file);
-		const exec = async (sql: string) =>
-			new Promise<void>((resolve, reject) => holder.exec(sql, (error) => (error ? reject(error) : resolve())));
+		const holder = new Database(file);
+		const exec = (sql: string): void => void holder.exec(sql);
 		try {
 			await own.exec('CREATE TABLE t (k TEXT PRIMARY KEY)');
 			const insert = 'INSERT INTO t (k) VALUES (?) RETURNING k';
 			expect(await own.all(insert, ['before'])).toEqual([{ k: 'before' }]);
-			await exec('BEGIN IMMEDIATE');
+			exec('BEGIN IMMEDIATE');
 			await expect(own.all(insert, ['while locked'])).rejects.toBeInstanceOf(StoreUnavailableError);
 			await expect(own.run('INSERT INTO t (k) VALUES (?)', ['while locked'])).rejects.toBeInstanceOf(
 				StoreUnavailableError,
 			);
-			await exec('ROLLBACK');
+			exec('ROLLBACK');
 			// A failed kept statement that was not reset would hold its transaction: this write would join it, uncommitted,
 			// and the other connection would find the file locked.
 			await own.run('INSERT INTO t (k) VALUES (?)', ['after']);
@@ -190,7 +224,7 @@ describe('a statement that fails on a locked file', () => {
 				'from the other connection',
 			]);
 		} finally {
-			await new Promise<void>((resolve) => holder.close(() => resolve()));
+			holder.close();
 			await other.close();
 			await own.close();
 		}

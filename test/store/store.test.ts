@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import Keyv from 'keyv';
-import sqlite3 from 'sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveCallbackSecret } from '../../src/server/callbackSigning.js';
 import { createClaims, type Claims } from '../../src/store/claims.js';
@@ -112,10 +112,8 @@ describe('store and claims calls are bounded in time', () => {
 		await jobs.set('a', 1);
 		expect(await claims.claim('warm-up', 1_000)).toBe(true);
 
-		const other = new sqlite3.Database(file);
-		const exec = async (sql: string) =>
-			new Promise<void>((resolve, reject) => other.exec(sql, (error) => (error ? reject(error) : resolve())));
-		await exec('BEGIN IMMEDIATE');
+		const other = new Database(file);
+		other.exec('BEGIN IMMEDIATE');
 		try {
 			// Readers are not blocked by a writer (WAL): what does not need the lock still answers.
 			expect(await jobs.get('a')).toBe(1);
@@ -126,8 +124,8 @@ describe('store and claims calls are bounded in time', () => {
 			]);
 			for (const failure of failures) expect(failure).toBeInstanceOf(StoreUnavailableError);
 		} finally {
-			await exec('ROLLBACK');
-			await new Promise<void>((resolve) => other.close(() => resolve()));
+			other.exec('ROLLBACK');
+			other.close();
 		}
 		// Statements still waiting for the lock when it went finish first; then the file is the store's again.
 		await eventually(async () => (await jobs.set('a', 3)) && (await jobs.get('a')) === 3, 'writes to go through');

@@ -1,34 +1,35 @@
 /**
- * One connection to a SQLite file (node-sqlite3), shared by every table of the store (the claims open one of their
+ * One connection to a SQLite file (better-sqlite3), shared by every table of the store (the claims open one of their
  * own), with its statements prepared once and kept.
  *
- * Why not `db.all(sql)` per call, as @keyv/sqlite does: node-sqlite3 then prepares, runs and finalises a fresh
- * statement each time, three trips through libuv's thread pool, each waiting for the event loop to be free. A kept
- * statement is one trip. With the event loop busy (a burst of callbacks and downloads), a store read went from
- * ~0.44 ms to ~0.22 ms, and a delivery makes several of them in turn.
+ * Why synchronous: a key-value statement on a WAL file takes a few microseconds, far less than a trip through
+ * libuv's thread pool and back onto the event loop, which is what an asynchronous driver (node-sqlite3 before) paid
+ * for each one. Under a burst those trips were the single largest place of the bot's busy main thread, and each
+ * store round trip of a delivery waited for a turn of a loop busy with other work. Run in place, a statement also
+ * keeps its caller's order by construction.
  *
- * node-sqlite3 runs one statement's calls one after another, each started from the previous one's callback on the
- * event loop: under a burst of commands, a single kept INSERT wrote one job per turn of a busy loop, and thousands of
- * commands waited for it with their interactions in memory. Each SQL is kept in a few copies, run side by side (the
- * thread pool's turns overlap; SQLite still serialises them on the connection). Calls with the same first parameter
- * (the key) always use the same copy, so that two writes of one key still land in the order they were made.
+ * What must never block the loop is a wait for another connection's write lock (another process, a backup): the
+ * connection does not wait inside SQLite (busy timeout 0); a statement that finds the file locked is tried again on
+ * a timer, until a little before the call's bound, and then fails definitely (SQLITE_BUSY: nothing was written).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import sqlite3 from 'sqlite3';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Database from 'better-sqlite3';
 import { timed } from '../../timing.js';
-import { DEFAULT_STORE_TIMEOUT_MS, withinStoreTime } from '../unavailable.js';
+import { asStoreFailure, DEFAULT_STORE_TIMEOUT_MS, withinStoreTime } from '../unavailable.js';
 
 export type SqliteValue = string | number | null;
-
-/** Copies kept of each statement, run side by side. */
-const COPIES_PER_STATEMENT = 4;
 export type SqliteRow = Record<string, SqliteValue>;
 
 export interface SqliteConnectionOptions {
 	/** How long one call may take before it rejects with `StoreUnavailableError` (default 2 s). */
 	timeoutMs?: number;
 }
+
+/** First and longest pause between tries of a statement that found the file locked. */
+const LOCKED_RETRY_FIRST_MS = 2;
+const LOCKED_RETRY_MAX_MS = 50;
 
 /**
  * Failures that say the file cannot be used right now (locked by another process, disk full or failing), as opposed to
@@ -45,19 +46,31 @@ const UNAVAILABLE_CODES = new Set([
 	'SQLITE_READONLY',
 ]);
 
-function isUnavailable(error: unknown): boolean {
+/** The primary result code (`SQLITE_IOERR_WRITE` → `SQLITE_IOERR`). */
+function primaryCode(error: unknown): string | undefined {
 	const code = (error as { code?: unknown } | null)?.code;
-	return typeof code === 'string' && UNAVAILABLE_CODES.has(code);
+	return typeof code === 'string' ? code.replace(/^(SQLITE_[A-Z]+)_.*$/, '$1') : undefined;
+}
+
+function isUnavailable(error: unknown): boolean {
+	const code = primaryCode(error);
+	return code !== undefined && UNAVAILABLE_CODES.has(code);
+}
+
+/** Another connection holds the lock: worth another try in a moment. */
+function isLocked(error: unknown): boolean {
+	const code = primaryCode(error);
+	return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
 }
 
 export class SqliteConnection {
 	/** Each call's bound; also what `StoreUnavailableError` messages name. */
 	public readonly timeoutMs: number;
-	private readonly db: sqlite3.Database;
-	/** Each SQL's copies, by copy number: prepared when first used. */
-	private readonly statements = new Map<string, Array<Promise<sqlite3.Statement> | undefined>>();
-	private readonly opened: Promise<void>;
-	private closed: Promise<void> | undefined;
+	private readonly db: Database.Database;
+	private readonly statements = new Map<string, Database.Statement<SqliteValue[]>>();
+	/** Settles once the file's modes are set (tried again by the first calls while another connection switches it). */
+	private opened: Promise<void>;
+	private closed = false;
 
 	private constructor(
 		public readonly file: string,
@@ -65,19 +78,20 @@ export class SqliteConnection {
 	) {
 		this.timeoutMs = options.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
 		if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
-		this.db = new sqlite3.Database(file);
-		// A statement waiting for another connection's write lock gives up (SQLITE_BUSY: certainly not written) a little
-		// before the call's bound, so that a locked file mostly ends in a definite failure rather than a time-out after
-		// which the write might still land.
-		this.db.configure('busyTimeout', Math.max(1, Math.floor(this.timeoutMs * 0.75)));
+		this.db = new Database(file, { timeout: 0 });
 		// WAL lets readers and the writer proceed together, and NORMAL syncs at checkpoints instead of every commit: the
 		// default (a rollback journal with a disk flush per write) made each job's few writes cost ~50 ms. A process
 		// crash loses nothing; only a power cut may lose the last commits. The journal mode is the file's: when another
-		// connection is switching it at this very moment, SQLite may answer SQLITE_BUSY without waiting, and that
-		// connection's switch serves this one too. Synchronous is per connection.
-		this.opened = this.execNow('PRAGMA journal_mode = WAL')
-			.catch(() => undefined)
-			.then(async () => this.execNow('PRAGMA synchronous = NORMAL'));
+		// connection is switching it at this very moment, SQLite answers SQLITE_BUSY, and that connection's switch
+		// serves this one too. Synchronous is per connection.
+		this.opened = this.untilUnlocked(() => {
+			try {
+				this.db.pragma('journal_mode = WAL');
+			} catch (error) {
+				if (!isLocked(error)) throw error;
+			}
+			this.db.pragma('synchronous = NORMAL');
+		});
 		// Failures surface to every statement that awaits it; none is left unhandled if nobody does.
 		this.opened.catch(() => undefined);
 	}
@@ -87,101 +101,79 @@ export class SqliteConnection {
 		return new SqliteConnection(file, options);
 	}
 
-	/**
-	 * Every row the statement returns. Runs it to completion, so it holds no read snapshot afterwards. A kept statement
-	 * that fails is reset at once: node-sqlite3 leaves it as it failed, and a write that failed on a locked file would
-	 * keep its transaction open, so that this connection's next writes stay uncommitted and every other connection
-	 * finds the file locked.
-	 */
+	/** Every row the statement returns (none for a statement that returns no rows). */
 	public async all(sql: string, params: readonly SqliteValue[] = []): Promise<SqliteRow[]> {
-		return this.bounded(sql, async () => {
-			const statement = await this.statement(sql, params);
-			return new Promise<SqliteRow[]>((resolveRows, reject) =>
-				statement.all(params, (error: Error | null, rows: SqliteRow[]) =>
-					error ? statement.reset(() => reject(error)) : resolveRows(rows),
-				),
-			);
+		return this.bounded(sql, () => {
+			const statement = this.statement(sql);
+			if (statement.reader) return statement.all(...params) as SqliteRow[];
+			statement.run(...params);
+			return [];
 		});
 	}
 
 	/** Runs a statement that returns nothing. */
 	public async run(sql: string, params: readonly SqliteValue[] = []): Promise<void> {
-		return this.bounded(sql, async () => {
-			const statement = await this.statement(sql, params);
-			return new Promise<void>((resolveRun, reject) =>
-				statement.run(params, (error: Error | null) => (error ? statement.reset(() => reject(error)) : resolveRun())),
-			);
+		await this.bounded(sql, () => {
+			this.statement(sql).run(...params);
 		});
 	}
 
 	/** Runs SQL once, without keeping a statement: schema changes (a kept statement would go stale after them). */
 	public async exec(sql: string): Promise<void> {
-		return this.bounded(sql, async () => {
-			await this.opened;
-			return this.execNow(sql);
+		await this.bounded(sql, () => {
+			this.db.exec(sql);
 		});
 	}
 
 	public async close(): Promise<void> {
-		this.closed ??= (async () => {
-			await this.opened.catch(() => undefined);
-			const preparing = [...this.statements.values()].flat();
-			this.statements.clear();
-			const statements = await Promise.all(preparing.map(async (prepared) => prepared?.catch(() => undefined)));
-			await Promise.all(
-				statements.map(
-					async (statement) => new Promise<void>((done) => (statement ? statement.finalize(() => done()) : done())),
-				),
-			);
-			await new Promise<void>((resolveClose) => this.db.close(() => resolveClose()));
-		})();
-		return this.closed;
+		if (this.closed) return;
+		this.closed = true;
+		this.statements.clear();
+		await this.opened.catch(() => undefined);
+		this.db.close();
 	}
 
-	private async bounded<T>(sql: string, call: () => Promise<T>): Promise<T> {
-		return timed('sqlite', sql, () => withinStoreTime(call(), this.timeoutMs, 'SQLite', isUnavailable));
-	}
-
-	private async execNow(sql: string): Promise<void> {
-		return new Promise((resolveExec, reject) => this.db.exec(sql, (error) => (error ? reject(error) : resolveExec())));
-	}
-
-	/** The kept copy of `sql` for calls with these parameters, prepared if need be. */
-	private async statement(sql: string, params: readonly SqliteValue[]): Promise<sqlite3.Statement> {
-		if (this.closed) throw new Error('The SQLite connection is closed');
-		await this.opened;
-		const copies = this.statements.get(sql) ?? [];
-		this.statements.set(sql, copies);
-		const copy = copyFor(params[0]);
-		let prepared = copies[copy];
-		if (!prepared) {
-			prepared = this.prepare(sql);
-			copies[copy] = prepared;
-			// A failed preparation is not kept: the next call tries again.
-			prepared.catch(() => {
-				if (copies[copy] === prepared) copies[copy] = undefined;
-			});
-		}
-		return prepared;
-	}
-
-	private async prepare(sql: string): Promise<sqlite3.Statement> {
-		const statement = await new Promise<sqlite3.Statement>((resolvePrepared, reject) => {
-			const prepared = this.db.prepare(sql, (error) => (error ? reject(error) : resolvePrepared(prepared)));
+	/**
+	 * One call: in place when the file is free (a statement cannot overrun its bound while it runs, so no timer), on a
+	 * timer while another connection holds the file's lock, bounded.
+	 */
+	private async bounded<T>(sql: string, call: () => T): Promise<T> {
+		return timed('sqlite', sql, async () => {
+			if (this.closed) throw new Error('The SQLite connection is closed');
+			await this.opened;
+			try {
+				return call();
+			} catch (error) {
+				if (!isLocked(error)) throw asStoreFailure(error, 'SQLite', isUnavailable);
+			}
+			return withinStoreTime(this.untilUnlocked(call), this.timeoutMs, 'SQLite', isUnavailable);
 		});
-		if (this.closed) {
-			// Closing began while it was prepared: close() finalises only the statements it found.
-			statement.finalize();
-			throw new Error('The SQLite connection is closed');
+	}
+
+	/**
+	 * Runs `call`, and again after a short pause while the file is locked, until a little before the call's bound: a
+	 * locked file mostly ends in a definite failure (SQLITE_BUSY: certainly not written) rather than a time-out after
+	 * which the write might still land.
+	 */
+	private async untilUnlocked<T>(call: () => T): Promise<T> {
+		const giveUpAt = Date.now() + this.timeoutMs * 0.75;
+		for (let pause = LOCKED_RETRY_FIRST_MS; ; pause = Math.min(pause * 2, LOCKED_RETRY_MAX_MS)) {
+			try {
+				return call();
+			} catch (error) {
+				if (!isLocked(error) || this.closed || Date.now() + pause >= giveUpAt) throw error;
+			}
+			await sleep(pause);
+		}
+	}
+
+	/** The kept statement for `sql`, prepared when first used (a failed preparation is not kept). */
+	private statement(sql: string): Database.Statement<SqliteValue[]> {
+		let statement = this.statements.get(sql);
+		if (!statement) {
+			statement = this.db.prepare<SqliteValue[]>(sql);
+			this.statements.set(sql, statement);
 		}
 		return statement;
 	}
-}
-
-/** Which copy serves a call: by its first parameter, so calls on one key keep their order. */
-function copyFor(first: SqliteValue | undefined): number {
-	if (typeof first !== 'string') return 0;
-	let hash = 0;
-	for (let index = 0; index < first.length; index++) hash = (hash * 31 + first.charCodeAt(index)) | 0;
-	return Math.abs(hash) % COPIES_PER_STATEMENT;
 }

@@ -11,8 +11,17 @@ import type { SqliteConnection, SqliteValue } from './connection.js';
 const ITERATION_PAGE = 500;
 /** Most writes sent in one statement. */
 const WRITE_BATCH = 200;
+/** Most keys read in one statement. */
+const READ_BATCH = 200;
 
 type StatementName = 'get' | 'getMany' | 'set' | 'setMany' | 'setIfAbsent' | 'delete' | 'has' | 'page' | 'clear';
+
+/** A read waiting for its table's batch. */
+interface PendingRead {
+	key: string;
+	done: (value: SqliteValue | undefined) => void;
+	failed: (error: unknown) => void;
+}
 
 /** A write waiting for its table's batch. */
 interface PendingWrite {
@@ -31,6 +40,9 @@ export class SqliteKeyvStore extends EventEmitter implements KeyvStoreAdapter {
 	/** Writes made while the table's previous write runs: sent together when it ends. */
 	private waiting: PendingWrite[] = [];
 	private writing = false;
+	/** Reads made while the table's previous read runs: sent together when it ends. */
+	private waitingReads: PendingRead[] = [];
+	private reading = false;
 
 	public constructor(
 		public readonly connection: SqliteConnection,
@@ -57,9 +69,41 @@ export class SqliteKeyvStore extends EventEmitter implements KeyvStoreAdapter {
 		this.ready = this.created();
 	}
 
+	/**
+	 * Reads go one statement at a time per table, like writes: those made meanwhile go together as one statement. Under a
+	 * burst, reads one by one queued behind each other past the store's time-out, and members' replies went unrecorded.
+	 */
 	public async get<Value>(key: string): Promise<StoredData<Value> | undefined> {
-		const [row] = await this.all('get', [key]);
-		return row?.['value'] as StoredData<Value> | undefined;
+		await this.tableReady();
+		return new Promise<StoredData<Value> | undefined>((done, failed) => {
+			this.waitingReads.push({ key, done: (value) => done(value as StoredData<Value> | undefined), failed });
+			if (!this.reading) void this.readWaiting();
+		});
+	}
+
+	/** Sends the waiting reads, a batch at a time, until none is left. */
+	private async readWaiting(): Promise<void> {
+		this.reading = true;
+		while (this.waitingReads.length > 0) {
+			const batch = this.waitingReads.splice(0, READ_BATCH);
+			try {
+				const values = await this.readValues([...new Set(batch.map((read) => read.key))]);
+				for (const read of batch) read.done(values.get(read.key));
+			} catch (error) {
+				for (const read of batch) read.failed(error);
+			}
+		}
+		this.reading = false;
+	}
+
+	/** The stored value of each key that has a row: one statement, the single-key one for a lone key. */
+	private async readValues(keys: string[]): Promise<Map<SqliteValue, SqliteValue>> {
+		const [only] = keys;
+		const rows =
+			keys.length === 1 && only !== undefined
+				? (await this.connection.all(this.sql.get, [only])).map((row) => ({ key: only, value: row['value'] }))
+				: await this.connection.all(this.sql.getMany, [JSON.stringify(keys)]);
+		return new Map(rows.map((row) => [row['key'] ?? null, row['value'] ?? null]));
 	}
 
 	public async getMany<Value>(keys: string[]): Promise<Array<StoredData<Value | undefined>>> {
@@ -70,8 +114,8 @@ export class SqliteKeyvStore extends EventEmitter implements KeyvStoreAdapter {
 
 	/**
 	 * Writes go one statement at a time per table; those made meanwhile wait and then go together, as one statement.
-	 * Under a burst of commands each kept statement ran one write per turn of a busy event loop, and writes queued for
-	 * seconds behind each other; a batch costs one turn however many it carries. Writes of one key keep their order.
+	 * Under a burst of commands, writes one by one queued for seconds behind each other; a batch costs one statement
+	 * however many it carries. Writes of one key keep their order.
 	 */
 	public async set(key: string, value: unknown): Promise<void> {
 		await this.tableReady();
