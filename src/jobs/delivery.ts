@@ -18,6 +18,7 @@ import type { Claims } from '../store/claims.js';
 import type { DeliveryRetryPolicy, JobPublisher, PublishOptions, PublishedMessage } from './contracts.js';
 import { downloadResult, type DownloadLimits, type DownloadResult } from './download.js';
 import { DeliveryError } from './errors.js';
+import { FailureDigest } from './failureDigest.js';
 import { persist } from './persist.js';
 import type { JobRepository } from './repository.js';
 import { maxResultsOf } from './resultCount.js';
@@ -40,6 +41,12 @@ const DELIVERY_CLAIM_TTL_MS = 8_000;
 const DELIVERY_CLAIM_RENEW_MS = 2_000;
 /** A process that finds another delivering a job looks again this often, until that one settled it (or died). */
 const DELIVERY_CLAIM_RECHECK_MS = 1_000;
+const OUTAGE_LINES = {
+	first: 'Discord did not take a result; it stays pending and is retried (further failures are summarised)',
+	still: 'Discord is still not taking some results; they stay pending and are retried',
+	recovered: 'Every result Discord had not taken is settled (delivered, or the member told)',
+	level: 'warn',
+} as const;
 /** Deferred deliveries are looked for at least this often (more often when the policy's longest delay is shorter). */
 const SWEEP_INTERVAL_MS = 60_000;
 /** Results fetched ahead of their confirmation are dropped if nobody claims them within this long. */
@@ -81,9 +88,12 @@ export class JobDelivery {
 	private readonly policy: DeliveryRetryPolicy;
 	private readonly sweeper: NodeJS.Timeout;
 	private sweeping = false;
+	/** Passing failures, logged as one digest: during an outage, every pending result fails at every attempt. */
+	private readonly outage: FailureDigest;
 
 	public constructor(private readonly options: JobDeliveryOptions) {
 		this.policy = options.deliveryRetry ?? DEFAULT_DELIVERY_RETRY;
+		this.outage = new FailureDigest(options.logger, OUTAGE_LINES, { now: options.now });
 		const everyMs = Math.min(this.policy.maxMs, SWEEP_INTERVAL_MS);
 		this.sweeper = setInterval(() => this.options.track(this.sweep()), everyMs).unref();
 	}
@@ -118,7 +128,10 @@ export class JobDelivery {
 			}, DELIVERY_CLAIM_RENEW_MS);
 			// Read again under the claim: the record handed in may be older than another process's delivery of it.
 			const current = await repository.get(job.id);
-			if (!current || !isPendingDelivery(current)) return;
+			if (!current || !isPendingDelivery(current)) {
+				this.outage.succeeded(job.id);
+				return;
+			}
 			const { delivery } = current.state;
 			// `atOnce` (a start): Discord may well be back; one attempt now, then the back-off goes on from where it was.
 			const retryAt = delivery.state === 'pending' && !options.atOnce ? delivery.retryAt : undefined;
@@ -294,7 +307,8 @@ export class JobDelivery {
 		await repository.deferDelivery(job.id, retryAt).catch((storeError: unknown) => {
 			log.warn({ err: storeError }, 'Could not store when the delivery is retried; this process retries it');
 		});
-		log.warn({ err: error, attempts, retryIn }, 'Delivery failed for now; retrying');
+		log.debug({ err: error, attempts, retryIn }, 'Delivery failed for now; retrying');
+		this.outage.failed(job.id, error);
 		// Delivered or failed meanwhile (by another process): nothing left to do.
 		if (next && isPendingDelivery(next)) this.later(next, retryIn);
 	}
@@ -321,6 +335,7 @@ export class JobDelivery {
 
 	/** A settled delivery leaves the list of deferred ones (a later sweep also drops it, should this fail). */
 	private async forgetDeferred(job: FinishedJob): Promise<void> {
+		this.outage.succeeded(job.id);
 		if (job.state.delivery.state !== 'pending' || job.state.delivery.retryAt === undefined) return;
 		await this.options.repository.forgetDeferred(job.id).catch(() => undefined);
 	}

@@ -9,7 +9,7 @@ import { StoreUnavailableError } from '../store/unavailable.js';
 import type { FinishJob, JobCallbacks } from './callbacks.js';
 import type { JobConfirmation } from './confirmation.js';
 import { UNNAMED_DEFAULT_KEY, type JobKey, type JobServiceOptions } from './contracts.js';
-import { FailureDigest } from './failureDigest.js';
+import { FailureDigest, storeWriteLines } from './failureDigest.js';
 import { failedWith } from './failureReason.js';
 import { persist } from './persist.js';
 import { pollDelay } from './poller.js';
@@ -56,9 +56,8 @@ export class JobSubmission {
 	private readonly withdrawals: FailureDigest;
 
 	public constructor(private readonly options: JobSubmissionOptions) {
-		this.withdrawals = new FailureDigest(options.logger, 'withdrawals of jobs that were not taken', {
-			now: options.now,
-		});
+		const lines = storeWriteLines('the withdrawals of jobs that were not taken');
+		this.withdrawals = new FailureDigest(options.logger, lines, { now: options.now });
 	}
 
 	/**

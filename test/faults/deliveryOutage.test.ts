@@ -107,6 +107,12 @@ describe('Discord down for longer than the delivery’s retries', () => {
 			expect(result?.files).toHaveLength(4);
 			expect(final).toMatchObject({ via: 'interaction', messageId: (result!.response.body as APIMessage).id });
 			expect(w.discord.messages.get(final.messageId)?.attachments).toHaveLength(4);
+			// One warning for the outage, not one per attempt; one line once it is over.
+			const warned = w.logs.filter((line) => Number(line.level) >= 40 && /Discord|Delivery/.test(String(line.msg)));
+			expect(warned.map((line) => line.msg)).toEqual([expect.stringContaining('Discord did not take a result')]);
+			expect(w.logs.filter((line) => String(line.msg).startsWith('Every result Discord had not taken'))).toHaveLength(
+				1,
+			);
 			expect(w.mj.generateRequests).toHaveLength(1);
 			expect(w.discord.violations).toEqual([]);
 		});

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMjClient } from '../../src/api/client.js';
-import { FailureDigest } from '../../src/jobs/failureDigest.js';
+import { FailureDigest, storeWriteLines } from '../../src/jobs/failureDigest.js';
 import { persist } from '../../src/jobs/persist.js';
 import { JobRepository } from '../../src/jobs/repository.js';
 import { buildGenerateRequest } from '../../src/jobs/request.js';
@@ -32,7 +32,7 @@ describe('a digest of failures retried alike', () => {
 	it('logs the first failure, then at most one summary per interval, then one line when all are stored', async () => {
 		const { logger, lines } = capture();
 		let now = 0;
-		const digest = new FailureDigest(logger, 'withdrawals', { intervalMs: 1_000, now: () => now });
+		const digest = new FailureDigest(logger, storeWriteLines('the withdrawals'), { intervalMs: 1_000, now: () => now });
 		// A burst: 1000 writes, each failing 5 times; the clock moves 10 ms per failure (50 s in all).
 		const writes = Array.from({ length: 1_000 }, (_, index) => ({ key: `job-${index}`, write: failing(5) }));
 		for (let round = 0; round < 6; round += 1) {
@@ -66,7 +66,7 @@ describe('a digest of failures retried alike', () => {
 
 	it('persist tells the digest instead of logging each failure', async () => {
 		const { logger, lines } = capture();
-		const digest = new FailureDigest(logger, 'withdrawals');
+		const digest = new FailureDigest(logger, storeWriteLines('the withdrawals'));
 		const stored = await Promise.all(
 			Array.from({ length: 200 }, async (_, index) =>
 				persist(failing(3), {
