@@ -4,6 +4,7 @@
  */
 import type { MjClient } from '../api/client.js';
 import type { SubmitRequest } from '../api/types.js';
+import type { Foreground } from '../foreground.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Claims } from '../store/claims.js';
@@ -118,6 +119,8 @@ export interface JobServiceOptions {
 	adoption: AdoptionPolicy;
 	/** Retries of deliveries Discord could not take; default: 1 s, 5 s, 25 s…, every 5 min at most, for 6 hours. */
 	deliveryRetry?: DeliveryRetryPolicy;
+	/** Work somebody waits on (callbacks to answer): confirming and delivering results waits for it to end. */
+	foreground?: Foreground;
 	now?: () => number;
 }
 

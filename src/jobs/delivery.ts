@@ -12,6 +12,7 @@
  * posts a job's message at a time, and it reads the job again under the claim (another may have delivered it).
  */
 import { randomUUID } from 'node:crypto';
+import type { Foreground } from '../foreground.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Claims } from '../store/claims.js';
@@ -70,6 +71,8 @@ export interface JobDeliveryOptions {
 	logger: Logger;
 	metrics?: Metrics;
 	download: DownloadLimits;
+	/** Work somebody waits on (callbacks to answer): rendering and uploading results waits for it to end. */
+	foreground?: Foreground;
 	now: () => number;
 	/** Runs background work so shutdown can wait for it. */
 	track: (work: Promise<unknown>) => void;
@@ -165,6 +168,8 @@ export class JobDelivery {
 	private async attempt(job: FinishedJob, log: Logger): Promise<void> {
 		const files =
 			job.state.outcome.status === 'succeeded' ? await this.downloadAll(job, job.state.outcome.resultUrls) : [];
+		// Rendering and uploading wait for the callbacks being answered now, however many arrive together.
+		await this.options.foreground?.idle();
 		const failedDownloads = files.filter((file) => !file.ok);
 		if (failedDownloads.length > 0)
 			log.warn({ failedDownloads }, 'Some results could not be downloaded; linking them instead');
