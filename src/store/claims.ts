@@ -76,17 +76,19 @@ function memoryClaims(now: () => number): Claims {
 	};
 }
 
+/** The claims table, with its owner column (a file from before owners has the table without it). */
+async function createClaimsTable(connection: SqliteConnection): Promise<void> {
+	await connection.exec(
+		"CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL, owner TEXT NOT NULL DEFAULT '')",
+	);
+	// Another process may be adding the column right now.
+	await connection.exec("ALTER TABLE claims ADD COLUMN owner TEXT NOT NULL DEFAULT ''").catch((error: unknown) => {
+		if (!String(error).includes('duplicate column name')) throw error;
+	});
+}
+
 function sqliteClaims(connection: SqliteConnection, now: () => number): Claims {
-	const createTable = async () => {
-		await connection.exec(
-			"CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL, owner TEXT NOT NULL DEFAULT '')",
-		);
-		// A file from before owners has the table without the column; another process may be adding it right now.
-		await connection.exec("ALTER TABLE claims ADD COLUMN owner TEXT NOT NULL DEFAULT ''").catch((error: unknown) => {
-			if (!String(error).includes('duplicate column name')) throw error;
-		});
-	};
-	let ready = createTable();
+	let ready = createClaimsTable(connection);
 	ready.catch(() => undefined);
 	const run = async (sql: string, params: Array<string | number>): Promise<unknown[]> => {
 		const creating = ready;
@@ -95,7 +97,7 @@ function sqliteClaims(connection: SqliteConnection, now: () => number): Claims {
 		} catch (error) {
 			// Not created then (a locked file, say): the next call tries again, rather than every call failing for ever.
 			if (ready === creating) {
-				ready = createTable();
+				ready = createClaimsTable(connection);
 				ready.catch(() => undefined);
 			}
 			throw error;
