@@ -11,7 +11,6 @@ import { providerKeyId } from './api/keyId.js';
 import { commandMap } from './commands/index.js';
 import { registerCommands } from './commands/register.js';
 import type { Config } from './config.js';
-import { PendingAcknowledgements } from './discord/acknowledgements.js';
 import { createDiscordClient } from './discord/client.js';
 import { logInviteUrl } from './discord/invite.js';
 import { tellAdminsKeyRefused } from './discord/keyRefusedNotice.js';
@@ -77,9 +76,8 @@ interface Services {
 	jobs: JobService;
 	keys: ServerKeys;
 	callbackSecret: string;
-	/** Interactions being acknowledged and callbacks being answered: background work goes after them. */
+	/** Callbacks being answered: results are confirmed and delivered after them. */
 	foreground: Foreground;
-	acknowledgements: PendingAcknowledgements;
 }
 
 export async function startBot({ config, logger }: BotOptions): Promise<Bot> {
@@ -147,15 +145,6 @@ function buildTenancy(
 	return { keys, budget };
 }
 
-/** The Discord client; interactions waiting for their acknowledgement (and callbacks for their answer) go first. */
-function discordClient(config: Config, logger: Logger): Pick<Services, 'foreground' | 'acknowledgements' | 'client'> {
-	const foreground = new Foreground();
-	const acknowledgements = new PendingAcknowledgements(foreground);
-	const client = createDiscordClient({ shards: config.shards, apiUrl: config.discordApiUrl, acknowledgements });
-	client.on('error', (error) => logger.error({ err: error }, 'Discord client error'));
-	return { foreground, acknowledgements, client };
-}
-
 /**
  * Started with a previous encryption key: a rotation is under way. Every record (servers' keys and the retired ones
  * kept for their jobs) is sealed again under the new key now, so that the previous key can be dropped once this is
@@ -187,8 +176,8 @@ async function buildServices(config: Config, logger: Logger): Promise<Services> 
 		timeoutMs: config.mjTimeoutMs,
 		imageIndexBase: config.mjImageIndexBase,
 	});
-	const discord = discordClient(config, logger);
-	const { foreground, client } = discord;
+	const client = createDiscordClient({ shards: config.shards, apiUrl: config.discordApiUrl });
+	client.on('error', (error) => logger.error({ err: error }, 'Discord client error'));
 	// One of each per process: the repository's per-job lock serialises every writer of a job in it, and the claims
 	// keep a connection of their own to the store.
 	const claims = createClaims(config.storeUrl, Date.now, { timeoutMs: config.storeTimeoutMs });
@@ -196,6 +185,7 @@ async function buildServices(config: Config, logger: Logger): Promise<Services> 
 	const { keys, budget } = buildTenancy(config, { store, claims, client, logger });
 	const settings = new SettingsService(store, repository, claims, logger, { budget });
 	const metrics = createMetrics();
+	const foreground = new Foreground();
 	const publisher = new ResultIndexingPublisher(
 		new DiscordPublisher(client.rest, logger, async (guildId) => settings.emojiFor(guildId)),
 		store,
@@ -215,7 +205,7 @@ async function buildServices(config: Config, logger: Logger): Promise<Services> 
 		logger,
 		foreground,
 	});
-	return { ...discord, store, claims, repository, settings, metrics, api, jobs, keys, callbackSecret };
+	return { store, claims, repository, settings, metrics, api, client, jobs, keys, callbackSecret, foreground };
 }
 
 /** The encryption keys as they may be written (hex, base64, base64url): none of them may reach a log line. */
@@ -290,7 +280,7 @@ async function startHttp(
 
 /** Takes commands and reactions, connects to Discord, brings the commands up to date and resumes unfinished jobs. */
 async function connectGateway(config: Config, services: Services, logger: Logger): Promise<ResultActions> {
-	const { store, claims, repository, jobs, client, settings, api, keys, acknowledgements } = services;
+	const { store, claims, repository, jobs, client, settings, api, keys } = services;
 	// Jobs started from results pass the same rules and limits as commands.
 	const actions = createResultActions({
 		store,
@@ -308,17 +298,7 @@ async function connectGateway(config: Config, services: Services, logger: Logger
 		noticeDeleteAfterMs: config.refusalNoticeDeleteMs,
 	});
 	const pendingPrompts = new PendingPrompts(store);
-	registerEvents(client, {
-		jobs,
-		logger,
-		commands: commandMap(),
-		actions,
-		settings,
-		api,
-		pendingPrompts,
-		keys,
-		acknowledgements,
-	});
+	registerEvents(client, { jobs, logger, commands: commandMap(), actions, settings, api, pendingPrompts, keys });
 	const ready = once(client, 'clientReady');
 	await client.login(config.discordToken);
 	await ready;

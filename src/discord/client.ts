@@ -4,7 +4,6 @@
  */
 import { Client, GatewayIntentBits, Options, Partials, type GuildMember, type User } from 'discord.js';
 import type { ShardPlan } from '../config.js';
-import type { PendingAcknowledgements } from './acknowledgements.js';
 import { BotRest } from './rest.js';
 import { shardingOptions } from './sharding.js';
 
@@ -12,8 +11,6 @@ export interface DiscordClientOptions {
 	shards: ShardPlan;
 	/** Discord's REST base URL; discord.js's default when unset. */
 	apiUrl?: string | undefined;
-	/** Told when an interaction's acknowledgement is queued. */
-	acknowledgements?: PendingAcknowledgements;
 }
 
 /** Members kept per server: a member who reacts was usually just seen in a command; others are fetched. */
@@ -21,7 +18,7 @@ const MEMBERS_PER_GUILD = 50;
 /** Users kept in all: those of recent commands and reactions. */
 const USERS = 1_000;
 
-export function createDiscordClient({ shards, apiUrl, acknowledgements }: DiscordClientOptions): Client {
+export function createDiscordClient({ shards, apiUrl }: DiscordClientOptions): Client {
 	const client = new Client({
 		intents: [
 			GatewayIntentBits.Guilds,
@@ -43,9 +40,7 @@ export function createDiscordClient({ shards, apiUrl, acknowledgements }: Discor
 	// the same options (discord.js's defaults merged with ours) and routes interaction webhooks apart (see rest.ts).
 	client.rest.clearHandlerSweeper();
 	client.rest.clearHashSweeper();
-	const rest = new BotRest(client.options.rest);
-	rest.acknowledgements = acknowledgements;
-	client.rest = rest;
+	client.rest = new BotRest(client.options.rest);
 	return client;
 }
 

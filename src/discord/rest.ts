@@ -13,7 +13,6 @@
  * request to that token learns it again from Discord's headers.
  */
 import { REST, type InternalRequest, type RESTOptions, type ResponseLike } from 'discord.js';
-import { acknowledgedInteraction, type PendingAcknowledgements } from './acknowledgements.js';
 
 /** How often the webhook manager drops idle per-token handlers. */
 export const WEBHOOK_HANDLER_SWEEP_MS = 5_000;
@@ -30,8 +29,6 @@ export function isTokenWebhookRequest(request: Pick<InternalRequest, 'fullRoute'
 export class BotRest extends REST {
 	/** Interaction-webhook requests: same options, no global limit, idle handlers swept quickly. */
 	public readonly webhooks: REST;
-	/** Told when an interaction's acknowledgement is queued (it then no longer holds background work back). */
-	public acknowledgements: PendingAcknowledgements | undefined;
 
 	public constructor(options: Partial<RESTOptions> = {}) {
 		super(options);
@@ -43,10 +40,6 @@ export class BotRest extends REST {
 	}
 
 	public override async queueRequest(request: InternalRequest): Promise<ResponseLike> {
-		if (this.acknowledgements) {
-			const interactionId = acknowledgedInteraction(request.fullRoute);
-			if (interactionId !== undefined) this.acknowledgements.done(interactionId);
-		}
 		return isTokenWebhookRequest(request) ? this.webhooks.queueRequest(request) : super.queueRequest(request);
 	}
 

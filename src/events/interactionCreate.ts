@@ -13,54 +13,43 @@ import type { Event, EventContext } from './types.js';
 export default {
 	name: Events.InteractionCreate,
 	async execute(context, interaction: Interaction) {
-		if (!interaction.isRepliable()) return;
-		context.acknowledgements?.arrived(interaction.id);
-		try {
-			await handle(context, interaction);
-		} finally {
-			context.acknowledgements?.done(interaction.id);
+		if (interaction.isRepliable()) await noteLanguageFor(context, interaction);
+		if (interaction.isModalSubmit() && interaction.customId === SERVER_KEY_MODAL_ID) {
+			const log = context.logger.child({ interactionId: interaction.id, guildId: interaction.guildId });
+			await funnel(interaction, log, async () => handleServerKeyModal(interaction, { ...context, logger: log }));
+			return;
 		}
-	},
-} satisfies Event<Events.InteractionCreate>;
-
-/** Routes a command, a button or a form to its handler. */
-async function handle(context: EventContext, interaction: RepliableInteraction): Promise<void> {
-	await noteLanguageFor(context, interaction);
-	if (interaction.isModalSubmit() && interaction.customId === SERVER_KEY_MODAL_ID) {
-		const log = context.logger.child({ interactionId: interaction.id, guildId: interaction.guildId });
-		await funnel(interaction, log, async () => handleServerKeyModal(interaction, { ...context, logger: log }));
-		return;
-	}
-	if (interaction.isButton() || interaction.isModalSubmit()) {
-		// Buttons and modals on results: their custom ids name the job, resolved through the store.
+		if (interaction.isButton() || interaction.isModalSubmit()) {
+			// Buttons and modals on results: their custom ids name the job, resolved through the store.
+			const log = context.logger.child({
+				interactionId: interaction.id,
+				customId: interaction.customId,
+				guildId: interaction.guildId,
+				userId: interaction.user.id,
+			});
+			// A prompt's confirmation belongs to the command it confirms; everything else to the result it is on.
+			const handle = isPromptConfirmId(interaction.customId)
+				? async () => handlePromptConfirmation(interaction, { ...context, logger: log })
+				: async () => context.actions.handleInteraction(interaction, log);
+			await funnel(interaction, log, handle);
+			return;
+		}
+		if (!interaction.isChatInputCommand()) return;
 		const log = context.logger.child({
 			interactionId: interaction.id,
-			customId: interaction.customId,
+			command: interaction.commandName,
 			guildId: interaction.guildId,
 			userId: interaction.user.id,
 		});
-		// A prompt's confirmation belongs to the command it confirms; everything else to the result it is on.
-		const handle = isPromptConfirmId(interaction.customId)
-			? async () => handlePromptConfirmation(interaction, { ...context, logger: log })
-			: async () => context.actions.handleInteraction(interaction, log);
-		await funnel(interaction, log, handle);
-		return;
-	}
-	if (!interaction.isChatInputCommand()) return;
-	const log = context.logger.child({
-		interactionId: interaction.id,
-		command: interaction.commandName,
-		guildId: interaction.guildId,
-		userId: interaction.user.id,
-	});
-	const command = context.commands.get(interaction.commandName);
-	if (!command) {
-		log.warn('Unknown command (stale registration?)');
-		await answerError(interaction, memberTranslator(interaction)('errors.unknownCommand'), log);
-		return;
-	}
-	await funnel(interaction, log, async () => command.execute(interaction, { ...context, logger: log }));
-}
+		const command = context.commands.get(interaction.commandName);
+		if (!command) {
+			log.warn('Unknown command (stale registration?)');
+			await answerError(interaction, memberTranslator(interaction)('errors.unknownCommand'), log);
+			return;
+		}
+		await funnel(interaction, log, async () => command.execute(interaction, { ...context, logger: log }));
+	},
+} satisfies Event<Events.InteractionCreate>;
 
 /**
  * A member whose Discord language the bot does not speak reads the server's: its `language` setting, looked up once

@@ -1,14 +1,11 @@
 import type { ClientEvents } from 'discord.js';
 import type { ResultActions } from '../actions/index.js';
 import type { CommandContext, Command } from '../commands/types.js';
-import type { PendingAcknowledgements } from '../discord/acknowledgements.js';
 
 export interface EventContext extends CommandContext {
 	commands: ReadonlyMap<string, Command>;
 	/** Buttons, modals and reactions on results. */
 	actions: ResultActions;
-	/** Interactions waiting for their acknowledgement: background work goes after them. */
-	acknowledgements?: PendingAcknowledgements;
 }
 
 /** One gateway event handler, typed by the event's name. */

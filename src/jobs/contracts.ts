@@ -119,10 +119,7 @@ export interface JobServiceOptions {
 	adoption: AdoptionPolicy;
 	/** Retries of deliveries Discord could not take; default: 1 s, 5 s, 25 s…, every 5 min at most, for 6 hours. */
 	deliveryRetry?: DeliveryRetryPolicy;
-	/**
-	 * Work somebody waits on (interactions to acknowledge, callbacks to answer): showing a job's first reply, submitting
-	 * it and delivering its result wait for it to end.
-	 */
+	/** Work somebody waits on (callbacks to answer): rendering and uploading results waits for it to end. */
 	foreground?: Foreground;
 	now?: () => number;
 }

@@ -163,8 +163,6 @@ export class JobService {
 		// Shown where it will wait were it queued now; the fair line may place it ahead of the back.
 		const place = queue.busy ? this.placeAt(keyId, queue.length + 1) : undefined;
 		try {
-			// The reply already says the bot is thinking: interactions still waiting for theirs go first.
-			await this.options.foreground?.idle();
 			const messageId = await this.options.publisher.showWorking(job, place?.position, place?.startsAt);
 			await repository.update(job.id, (current) => ({ ...current, target: { ...current.target, messageId } }));
 			if (place) this.positions.noteShown(job.id, place);

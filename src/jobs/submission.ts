@@ -100,7 +100,6 @@ export class JobSubmission {
 
 	/** One submission attempt, called by the queue under the provider's rate limit. */
 	public async submit(jobId: string, takeGrant: () => Promise<void>): Promise<SubmitResult> {
-		await this.options.foreground?.idle();
 		const before = await this.readQueued(jobId);
 		if (before === 'retry') return { kind: 'retry', afterMs: STORE_RETRY_MS };
 		if (before?.state.phase !== 'queued') return { kind: 'done' };
