@@ -91,14 +91,20 @@ export async function deliveryOverheadFigure(context: BenchContext): Promise<Fig
 			// The first Discord write for the job, as the tap at the fake's door saw it (epoch ms).
 			// From when the callback had been sent (handed to the OS), not from when this process began building it.
 			const sentAt = performance.timeOrigin + answer.sent;
-			const firstWriteAt = (await world.collectTap())
-				.slice(marksFrom)
-				.find(([at, line]) => at >= sentAt && line.includes(job.token))?.[0];
-			if (firstWriteAt === undefined) throw new Error(`job ${job.n}: the tap saw no Discord write`);
-			const firstWrite = { start: firstWriteAt - performance.timeOrigin };
 			const isJobsRequest = (url: string): boolean =>
 				url.includes(`taskId=${encodeURIComponent(job.taskId)}`) ||
 				url.includes(`/files/${encodeURIComponent(job.taskId)}_`);
+			// The result is posted after its record-info: an edit of the job's reply before that (its "working" state,
+			// or a queue position, landing late) is not the delivery.
+			const confirmedFrom =
+				(await world.mjExchanges()).find(
+					([at, , line]) => at >= sentAt && line.includes('record-info') && isJobsRequest(line),
+				)?.[0] ?? sentAt;
+			const firstWriteAt = (await world.collectTap())
+				.slice(marksFrom)
+				.find(([at, line]) => at >= confirmedFrom && line.includes(job.token))?.[0];
+			if (firstWriteAt === undefined) throw new Error(`job ${job.n}: the tap saw no Discord write`);
+			const firstWrite = { start: firstWriteAt - performance.timeOrigin };
 			// At the door. The API calls reach the provider through its tap: those it relayed before the first Discord
 			// write. The downloads reach the file host at the proxy (result URLs point there), which times them.
 			const exchanges = (await world.mjExchanges()).filter(
