@@ -44,6 +44,7 @@ export async function startFakeMidjourney(options: FakeMidjourneyOptions = {}): 
 	const recordInfoAuthorizations: (string | undefined)[] = [];
 	const fileRequests: string[] = [];
 	let recordInfoGate: Promise<void> | undefined;
+	let submitGate: Promise<void> | undefined;
 	const tasks = new Map<string, FakeTask>();
 	const taskTimes = new Map<string, TaskTimes>();
 	const violations: string[] = [];
@@ -198,7 +199,12 @@ export async function startFakeMidjourney(options: FakeMidjourneyOptions = {}): 
 			await new Promise((resolve) => setTimeout(resolve, latencyMs));
 		}
 		const submitEndpoint = SUBMIT_ROUTES.get(route);
-		if (submitEndpoint !== undefined) return send(res, handleSubmit(submitEndpoint, req, text));
+		if (submitEndpoint !== undefined) {
+			const answer = handleSubmit(submitEndpoint, req, text);
+			// Created (and recorded) on arrival, answered on release.
+			if (submitGate) await submitGate;
+			return send(res, answer);
+		}
 		if (route === 'GET /api/v1/mj/record-info') {
 			const gate = recordInfoGate;
 			if (gate) {
@@ -341,6 +347,16 @@ export async function startFakeMidjourney(options: FakeMidjourneyOptions = {}): 
 			recordInfoGate = new Promise<void>((resolve) => {
 				release = () => {
 					recordInfoGate = undefined;
+					resolve();
+				};
+			});
+			return release;
+		},
+		holdSubmits() {
+			let release = (): void => undefined;
+			submitGate = new Promise<void>((resolve) => {
+				release = () => {
+					submitGate = undefined;
 					resolve();
 				};
 			});
