@@ -6,6 +6,7 @@ import { expect } from 'vitest';
 import type { CommandOptionInput, SendCommandInput } from '../../fakes/discord/types.js';
 import type { FakeDiscord, RecordedRequest } from '../../fakes/discord.js';
 import type { FakeSubmitEndpoint } from '../../fakes/midjourney.js';
+import { SERVER_KEY_MODAL_ID } from '../../src/commands/serverSettingsKey.js';
 import type { World } from './harness.js';
 import { waitForDelivery } from './stored.js';
 
@@ -109,6 +110,27 @@ export async function send(discord: FakeDiscord, input: SendCommandInput): Promi
 	if (body.type === 4) return { token, content: body.data?.content ?? '', ephemeral, embeds: body.data?.embeds ?? [] };
 	const edited = (await discord.waitForRequest(originalEdit(token), 5000, from)).body as AnswerBody;
 	return { token, content: edited.content ?? '', ephemeral, embeds: edited.embeds ?? [] };
+}
+
+/**
+ * `/server-settings api_key` from the admin (in the guild and channel given, or the default ones), the form filled in
+ * with `key`: resolves with the admin's answer.
+ */
+export async function setKey(
+	discord: FakeDiscord,
+	key: string,
+	where: Pick<SendCommandInput, 'guildId' | 'channelId'> = {},
+): Promise<string> {
+	const opened = discord.sendCommand({
+		name: 'server-settings',
+		options: [sub('api_key')],
+		userId: discord.ids.admin,
+		...where,
+	});
+	const form = await discord.waitForRequest(interactionCallback(opened.id));
+	expect(bodyOf(form)['type'], JSON.stringify(form.body)).toBe(9);
+	const submit = discord.sendModalSubmit({ customId: SERVER_KEY_MODAL_ID, fields: { api_key: key } });
+	return content(await discord.waitForRequest(originalEdit(submit.token)));
 }
 
 /** The private reply to a pressed button (or another interaction): checks it is one, and resolves with its text. */
