@@ -57,6 +57,20 @@ export async function startFakeMidjourney(options: FakeMidjourneyOptions = {}): 
 	let intercept: FakeMidjourney['intercept'];
 	let closed = false;
 
+	/** Sets a gate that answers wait at, until the returned function opens it (and `set` clears it). */
+	function hold(set: (gate: Promise<void> | undefined) => void): () => void {
+		let release = (): void => undefined;
+		set(
+			new Promise<void>((resolve) => {
+				release = () => {
+					set(undefined);
+					resolve();
+				};
+			}),
+		);
+		return release;
+	}
+
 	function takeCanned(queue: CannedResponse[] | undefined): CannedResponse | undefined {
 		const head = queue?.[0];
 		if (queue === undefined || head === undefined) return undefined;
@@ -343,24 +357,10 @@ export async function startFakeMidjourney(options: FakeMidjourneyOptions = {}): 
 			cannedRecordInfo.push({ response, remaining: times });
 		},
 		holdRecordInfo() {
-			let release = (): void => undefined;
-			recordInfoGate = new Promise<void>((resolve) => {
-				release = () => {
-					recordInfoGate = undefined;
-					resolve();
-				};
-			});
-			return release;
+			return hold((gate) => (recordInfoGate = gate));
 		},
 		holdSubmits() {
-			let release = (): void => undefined;
-			submitGate = new Promise<void>((resolve) => {
-				release = () => {
-					submitGate = undefined;
-					resolve();
-				};
-			});
-			return release;
+			return hold((gate) => (submitGate = gate));
 		},
 		waitForGenerate(index, timeoutMs = 5000) {
 			return submissions.waitFor('generate', index, timeoutMs);

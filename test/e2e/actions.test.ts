@@ -15,6 +15,7 @@ import {
 	int,
 	interactionCallback,
 	jobIdOf,
+	RIGHT_AWAY_AND_AFTER_A_RESTART,
 	str,
 	withoutCallback,
 } from './requests.js';
@@ -43,10 +44,7 @@ const isReactionRemoval = (messageId: string, name: string, userId: string) => (
 
 const open = worldPerTest({ callbacks: true });
 
-describe.each([
-	{ when: 'right away', restart: false },
-	{ when: 'after a restart, with the original interaction token expired', restart: true },
-])('acting on results $when', ({ restart }) => {
+describe.each(RIGHT_AWAY_AND_AFTER_A_RESTART)('acting on results $when', ({ restart }) => {
 	let world: World;
 	beforeEach(async () => {
 		world = await open();

@@ -18,6 +18,7 @@ import {
 	jobIdOf,
 	originalEdit,
 	send,
+	RIGHT_AWAY_AND_AFTER_A_RESTART,
 	str,
 	sub,
 	withoutCallback,
@@ -37,10 +38,7 @@ interface Result {
 	messageId: string;
 }
 
-describe.each([
-	{ when: 'right away', restart: false },
-	{ when: 'after a restart, with the original interaction token expired', restart: true },
-])('Vary, Upscale and Extend $when', ({ restart }) => {
+describe.each(RIGHT_AWAY_AND_AFTER_A_RESTART)('Vary, Upscale and Extend $when', ({ restart }) => {
 	let world: World;
 	beforeEach(async () => {
 		world = await open();

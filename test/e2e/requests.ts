@@ -165,6 +165,12 @@ export async function finishNext(
 	return { jobId, taskId: submit.taskId!, messageId, body: withoutCallback(submit.body) };
 }
 
+/** The two times a member acts on a result: in the same process, or in a new one after the command's token expired. */
+export const RIGHT_AWAY_AND_AFTER_A_RESTART = [
+	{ when: 'right away', restart: false },
+	{ when: 'after a restart, with the original interaction token expired', restart: true },
+];
+
 /**
  * Moves everything after it into a new process, long after the commands: their interaction tokens expire, and the bot
  * restarts on the same store.
