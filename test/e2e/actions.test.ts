@@ -14,6 +14,7 @@ import {
 	expireAndRestart,
 	int,
 	interactionCallback,
+	reactionRemoval,
 	jobIdOf,
 	RIGHT_AWAY_AND_AFTER_A_RESTART,
 	str,
@@ -39,9 +40,6 @@ const customIdsOf = (r: RecordedRequest): string[] =>
 	((bodyOf(r)['components'] ?? []) as Array<{ components: Array<{ custom_id: string }> }>).flatMap((row) =>
 		row.components.map((button) => button.custom_id),
 	);
-const isReactionRemoval = (messageId: string, name: string, userId: string) => (r: RecordedRequest) =>
-	r.method === 'DELETE' && r.path.endsWith(`/messages/${messageId}/reactions/${name}/${userId}`);
-
 const open = worldPerTest({ callbacks: true });
 
 describe.each(RIGHT_AWAY_AND_AFTER_A_RESTART)('acting on results $when', ({ restart }) => {
@@ -113,7 +111,7 @@ describe.each(RIGHT_AWAY_AND_AFTER_A_RESTART)('acting on results $when', ({ rest
 		expect(content(post)).toContain('Image #2');
 		const pickId = (post.response.body as { id: string }).id;
 		// The member's reaction is taken off, so they can use it again.
-		await discord.waitForRequest(isReactionRemoval(grid.messageId, '2️⃣', user));
+		await discord.waitForRequest(reactionRemoval(grid.messageId, '2️⃣', user));
 		expect((await waitForPick(store, grid.jobId, 1)).messageId).toBe(pickId);
 
 		const second = discord.sendComponent({
@@ -308,7 +306,7 @@ describe.each(RIGHT_AWAY_AND_AFTER_A_RESTART)('acting on results $when', ({ rest
 		expect(bodyOf(refusal)).toMatchObject({ type: 4, data: { flags: 64 } });
 		expect(JSON.stringify(refusal.body)).toContain('Only the requester can delete this.');
 		discord.sendReaction({ messageId: first.messageId, emoji: emoji('❌'), userId: discord.ids.admin });
-		await discord.waitForRequest(isReactionRemoval(first.messageId, '❌', discord.ids.admin));
+		await discord.waitForRequest(reactionRemoval(first.messageId, '❌', discord.ids.admin));
 		expect(discord.messages.has(first.messageId)).toBe(true);
 
 		discord.sendComponent({ messageId: first.messageId, customId: `mj:delete:${first.jobId}` });
@@ -359,7 +357,7 @@ describe.each(RIGHT_AWAY_AND_AFTER_A_RESTART)('acting on results $when', ({ rest
 		for (const [index, file] of dm.files.entries())
 			expect(file.data.equals(imageOf(grid.messageId, index + 1))).toBe(true);
 		expect(content(dm)).toContain(grid.messageId);
-		await discord.waitForRequest(isReactionRemoval(grid.messageId, '✉️', discord.ids.moderator));
+		await discord.waitForRequest(reactionRemoval(grid.messageId, '✉️', discord.ids.moderator));
 		expect(world.mj.generateRequests).toHaveLength(1);
 		expect(discord.violations).toEqual([]);
 	});
@@ -384,7 +382,7 @@ describe.each(RIGHT_AWAY_AND_AFTER_A_RESTART)('acting on results $when', ({ rest
 		 */
 		const envelopeAfter = async (userId: string, from: number) => {
 			discord.sendReaction({ messageId: grid.messageId, emoji: emoji('✉️'), userId });
-			await discord.waitForRequest(isReactionRemoval(grid.messageId, '✉️', userId), 5000, from);
+			await discord.waitForRequest(reactionRemoval(grid.messageId, '✉️', userId), 5000, from);
 			expect(dmsTo(userId, from).map((r) => r.files.length)).toEqual([4]);
 		};
 
@@ -404,7 +402,7 @@ describe.each(RIGHT_AWAY_AND_AFTER_A_RESTART)('acting on results $when', ({ rest
 
 		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('🔁') });
 		await mj.waitForGenerate();
-		await discord.waitForRequest(isReactionRemoval(grid.messageId, '🔁', user));
+		await discord.waitForRequest(reactionRemoval(grid.messageId, '🔁', user));
 		from = discord.requests.length;
 		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('🔁') });
 		// The member's own ✉️ would be a repeat within the window too: a moderator's comes behind it.
@@ -506,12 +504,12 @@ describe('acting on results fails safely', () => {
 		});
 		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('🔁') });
 		expect(withoutCallback((await mj.waitForGenerate()).body)).toEqual(grid.body);
-		const refused = await discord.waitForRequest(isReactionRemoval(grid.messageId, '🔁', discord.ids.user));
+		const refused = await discord.waitForRequest(reactionRemoval(grid.messageId, '🔁', discord.ids.user));
 		expect(refused.response.status).toBe(403);
 		// The member's next reaction is taken off through the same route, which discord.js sends one request at a time:
 		// once it is, the refusal before it has been answered, and logged.
 		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('✉️') });
-		await discord.waitForRequest(isReactionRemoval(grid.messageId, '✉️', discord.ids.user));
+		await discord.waitForRequest(reactionRemoval(grid.messageId, '✉️', discord.ids.user));
 		// The log is the point here: nothing else tells an operator the bot lacks Manage Messages.
 		expect(world.logs.some((line) => line['msg'] === 'Could not remove the member’s reaction')).toBe(true);
 	});
@@ -554,7 +552,7 @@ describe('acting on results fails safely', () => {
 		discord.sendReaction({ messageId: video.messageId, emoji: emoji('🔁') });
 		expect(withoutCallback((await mj.waitForGenerate()).body)).toEqual(video.body);
 		// The 🔁 came behind the 🎨 and went further: once it is taken off, the 🎨 has done all it would, which is nothing.
-		await discord.waitForRequest(isReactionRemoval(video.messageId, '🔁', discord.ids.user), 5000, from);
+		await discord.waitForRequest(reactionRemoval(video.messageId, '🔁', discord.ids.user), 5000, from);
 		expect(mj.generateRequests).toHaveLength(2);
 		const removed = discord.requests.slice(from).filter((r) => r.method === 'DELETE' && r.path.includes('/reactions/'));
 		expect(removed.map((r) => r.path)).toEqual([

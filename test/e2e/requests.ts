@@ -69,6 +69,12 @@ export const channelPost =
 	(r: RecordedRequest): boolean =>
 		r.method === 'POST' && new RegExp(`^/channels/${channelId}/messages$`).test(r.path);
 
+/** The bot's removal of a member's reaction from a message. */
+export const reactionRemoval =
+	(messageId: string, name: string, userId: string) =>
+	(r: RecordedRequest): boolean =>
+		r.method === 'DELETE' && r.path.endsWith(`/messages/${messageId}/reactions/${name}/${userId}`);
+
 /** The job id a submit was made for, read from its per-job callback URL. */
 export const jobIdOf = (submit: { body: Record<string, unknown> }): string =>
 	/\/callbacks\/mj\/([\w-]+)\?/.exec(String(submit.body['callBackUrl']))![1]!;
