@@ -16,6 +16,7 @@ import { logInviteUrl } from './discord/invite.js';
 import { tellAdminsKeyRefused } from './discord/keyRefusedNotice.js';
 import { DEFAULT_UPLOAD_LIMIT_BYTES, DiscordPublisher } from './discord/publisher.js';
 import { registerEvents } from './events/index.js';
+import { Foreground } from './foreground.js';
 import type { JobServiceOptions } from './jobs/contracts.js';
 import { PendingPrompts } from './jobs/pendingPrompts.js';
 import { JobRepository } from './jobs/repository.js';
@@ -75,6 +76,8 @@ interface Services {
 	jobs: JobService;
 	keys: ServerKeys;
 	callbackSecret: string;
+	/** Callbacks being answered: results are confirmed and delivered after them. */
+	foreground: Foreground;
 }
 
 export async function startBot({ config, logger }: BotOptions): Promise<Bot> {
@@ -162,6 +165,7 @@ async function buildServices(config: Config, logger: Logger): Promise<Services> 
 	const { keys, budget } = buildTenancy(config, { store, claims, client, logger });
 	const settings = new SettingsService(store, repository, claims, logger, { budget });
 	const metrics = createMetrics();
+	const foreground = new Foreground();
 	const publisher = new ResultIndexingPublisher(
 		new DiscordPublisher(client.rest, logger, async (guildId) => settings.emojiFor(guildId)),
 		store,
@@ -179,8 +183,9 @@ async function buildServices(config: Config, logger: Logger): Promise<Services> 
 		api,
 		publisher,
 		logger,
+		foreground,
 	});
-	return { store, claims, repository, settings, metrics, api, client, jobs, keys, callbackSecret };
+	return { store, claims, repository, settings, metrics, api, client, jobs, keys, callbackSecret, foreground };
 }
 
 /** The encryption keys as they may be written (hex, base64, base64url): none of them may reach a log line. */
@@ -218,7 +223,7 @@ function jobOptions(
 /** The callback port (and the metrics port, when it has one of its own), listening. */
 async function startHttp(
 	config: Config,
-	{ store, jobs, client, metrics, callbackSecret }: Services,
+	{ store, jobs, client, metrics, callbackSecret, foreground }: Services,
 	logger: Logger,
 ): Promise<{ servers: Server[]; port: number; metricsPort: number | undefined }> {
 	const storeReady = cachedCheck(async () => storeAnswers(store), {
@@ -231,6 +236,7 @@ async function startHttp(
 		providerWebhookKey: config.mjWebhookHmacKey,
 		logger,
 		metrics,
+		foreground,
 		metricsToken: config.metrics.token,
 		readiness: async () => ({ gateway: client.isReady(), store: await storeReady() }),
 	};

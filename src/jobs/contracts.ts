@@ -4,6 +4,7 @@
  */
 import type { MjClient } from '../api/client.js';
 import type { SubmitRequest } from '../api/types.js';
+import type { Foreground } from '../foreground.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Claims } from '../store/claims.js';
@@ -102,6 +103,8 @@ export interface JobServiceOptions {
 	retryBaseMs: number;
 	/** How long a job whose submit had no clear answer waits for the provider's callback to name its task. */
 	adoption: AdoptionPolicy;
+	/** Work somebody waits on (callbacks to answer): confirming and delivering results waits for it to end. */
+	foreground?: Foreground;
 	now?: () => number;
 }
 

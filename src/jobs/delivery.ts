@@ -4,6 +4,7 @@
  * Discord failures with back-off. A message about to be created is recorded on the job first (`notePosting`), so a
  * later attempt finds it instead of posting it twice.
  */
+import type { Foreground } from '../foreground.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { JobPublisher, PublishedMessage } from './contracts.js';
@@ -35,6 +36,8 @@ export interface JobDeliveryOptions {
 	logger: Logger;
 	metrics?: Metrics;
 	download: DownloadLimits;
+	/** Work somebody waits on (callbacks to answer): rendering and uploading results waits for it to end. */
+	foreground?: Foreground;
 	now: () => number;
 	/** Runs background work so shutdown can wait for it. */
 	track: (work: Promise<unknown>) => void;
@@ -58,6 +61,8 @@ export class JobDelivery {
 		});
 		const files =
 			job.state.outcome.status === 'succeeded' ? await this.downloadAll(job, job.state.outcome.resultUrls) : [];
+		// Rendering and uploading wait for the callbacks being answered now, however many arrive together.
+		await this.options.foreground?.idle();
 		const failedDownloads = files.filter((file) => !file.ok);
 		if (failedDownloads.length > 0)
 			log.warn({ failedDownloads }, 'Some results could not be downloaded; linking them instead');

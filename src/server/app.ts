@@ -29,8 +29,7 @@ export function createApp(deps: AppDependencies): Hono {
 		return c.json({ status: ready ? 'ready' : 'not ready', checks }, ready ? 200 : 503);
 	});
 
-	const [jobSignature, sizeLimit, parsedReport, providerSignature, verdict] = callbackRoute(deps);
-	app.post('/callbacks/mj/:jobId', jobSignature, sizeLimit, parsedReport, providerSignature, verdict);
+	app.post('/callbacks/mj/:jobId', ...callbackRoute(deps));
 
 	app.notFound((c) => c.json({ error: 'not found' }, 404));
 	app.onError((error, c) => {

@@ -7,6 +7,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import { parseCallbackBody, PROVIDER_SIGNATURE_HEADERS, verifyProviderSignature } from '../api/index.js';
 import type { CallbackReport } from '../api/types.js';
+import type { Foreground } from '../foreground.js';
 import type { CallbackVerdict } from '../jobs/contracts.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -28,6 +29,8 @@ export interface CallbackRouteDependencies {
 	logger: Logger;
 	/** Prometheus metrics: count callbacks by result; served at `/metrics` only with `metricsToken`. */
 	metrics?: Metrics;
+	/** Answering callbacks is foreground work: delivering results waits for it. */
+	foreground?: Foreground;
 	nowSeconds?: () => number;
 }
 type RouteDeps = CallbackRouteDependencies;
@@ -58,6 +61,18 @@ const VERDICT_STATUS: Record<CallbackVerdict, 200 | 404 | 409> = {
 };
 
 const rejectedBy = (deps: RouteDeps) => (reason: string) => deps.metrics?.callbacks.inc({ result: reason });
+
+/** The callback is foreground work from its first step until its answer is ready. */
+function answeredFirst(deps: RouteDeps): MiddlewareHandler {
+	return async (_c, next) => {
+		const end = deps.foreground?.begin();
+		try {
+			await next();
+		} finally {
+			end?.();
+		}
+	};
+}
 
 /** A forged URL is refused before its body is read. */
 function jobSignature(deps: RouteDeps): MiddlewareHandler {
@@ -147,5 +162,12 @@ function verdict(deps: RouteDeps) {
 
 /** The callback route's steps, in order, for `app.post('/callbacks/mj/:jobId', ...)`. */
 export function callbackRoute(deps: RouteDeps) {
-	return [jobSignature(deps), sizeLimit(deps), parsedReport(deps), providerSignature(deps), verdict(deps)] as const;
+	return [
+		answeredFirst(deps),
+		jobSignature(deps),
+		sizeLimit(deps),
+		parsedReport(deps),
+		providerSignature(deps),
+		verdict(deps),
+	] as const;
 }

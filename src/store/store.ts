@@ -11,6 +11,7 @@ import type { Logger } from '../logger.js';
 import { parseStoreUrl } from './backend.js';
 import { RedisConnection } from './redis/connection.js';
 import { RedisKeyvStore } from './redis/keyvStore.js';
+import { deserialize, serialize } from './serialization.js';
 import { SqliteConnection } from './sqlite/connection.js';
 import { SqliteKeyvStore } from './sqlite/keyvStore.js';
 import { startSweeping } from './sqlite/sweeper.js';
@@ -49,7 +50,13 @@ export function createStore(url: string, options: StoreOptions = {}): Store {
 		let opened = collections.get(name);
 		if (!opened) {
 			const adapter = backend.adapter(name);
-			const keyv = new Keyv<unknown>({ ...(adapter ? { store: adapter } : {}), namespace: name, throwOnErrors: true });
+			const keyv = new Keyv<unknown>({
+				...(adapter ? { store: adapter } : {}),
+				namespace: name,
+				throwOnErrors: true,
+				serialize,
+				deserialize,
+			});
 			opened = { keyv, adapter };
 			collections.set(name, opened);
 		}
