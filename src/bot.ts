@@ -141,7 +141,27 @@ function buildTenancy(
 		tellAdmins: async (guildId, key) => tellAdminsKeyRefused(client.rest, guildId, key),
 	});
 	const budget = { ledger: new BudgetLedger(store, claims), costs: costTable(config.costOverrides) };
+	if (vault && config.keyEncryption?.previous) resealAtStart(vault, logger);
 	return { keys, budget };
+}
+
+/**
+ * Started with a previous encryption key: a rotation is under way. Every record (servers' keys and the retired ones
+ * kept for their jobs) is sealed again under the new key now, so that the previous key can be dropped once this is
+ * logged.
+ */
+function resealAtStart(vault: KeyVault, logger: Logger): void {
+	void vault.rotateAll().then(
+		(outcome) =>
+			outcome.unreadable.length === 0
+				? logger.info(outcome, 'Every server key is sealed under the new encryption key')
+				: logger.warn(
+						outcome,
+						'Some server keys could not be opened to seal them again (neither encryption key opens them); the rest are sealed under the new one',
+					),
+		(error: unknown) =>
+			logger.warn({ err: error }, 'Could not seal the server keys again under the new encryption key'),
+	);
 }
 
 async function buildServices(config: Config, logger: Logger): Promise<Services> {
@@ -217,6 +237,7 @@ function jobOptions(
 			callbacks: publicUrl !== undefined,
 		},
 		download: { maxBytes: DEFAULT_UPLOAD_LIMIT_BYTES * 5, timeoutMs: 60_000, allowHosts: config.downloadAllowHosts },
+		deliveryRetry: config.deliveryRetry,
 	};
 }
 

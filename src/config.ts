@@ -221,6 +221,9 @@ const variables = z.object({
 		.default('0')
 		.transform((value): 0 | 1 => (value === '1' ? 1 : 0)),
 	ADOPTION_WINDOW_MS: positiveInt(45 * 60_000),
+	DELIVERY_RETRY_BASE_MS: positiveInt(1_000),
+	DELIVERY_RETRY_MAX_MS: positiveInt(5 * 60_000),
+	DELIVERY_GIVE_UP_MS: positiveInt(6 * 60 * 60_000),
 	DOWNLOAD_ALLOW_HOSTS: hostList,
 	REFUSAL_NOTICE_DELETE_MS: positiveInt(30_000),
 	HTTP_HEADERS_TIMEOUT_MS: positiveInt(10_000),
@@ -404,6 +407,15 @@ function jobSettings(env: Variables) {
 		callbackGraceMs: env.CALLBACK_GRACE_MS,
 		/** How long a job whose submit had no clear answer stays open for the provider's callback to name its task. */
 		adoptionWindowMs: env.ADOPTION_WINDOW_MS,
+		/**
+		 * A result Discord could not take (5xx, resets) is tried again after `baseMs`, then five times longer each time up
+		 * to `maxMs`, until `giveUpMs` after the job's end; then the member is told it could not be posted.
+		 */
+		deliveryRetry: {
+			baseMs: env.DELIVERY_RETRY_BASE_MS,
+			maxMs: env.DELIVERY_RETRY_MAX_MS,
+			giveUpMs: env.DELIVERY_GIVE_UP_MS,
+		},
 		/** How long a reaction's refusal told in the channel (the member's DMs closed) stays before it deletes itself. */
 		refusalNoticeDeleteMs: env.REFUSAL_NOTICE_DELETE_MS,
 		/**

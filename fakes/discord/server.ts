@@ -132,7 +132,13 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 			failure.remaining--;
 			// The request takes effect, and only its answer is lost (a time-out after the fact).
 			if (failure.handled) handler({ ...record, params: match.params });
-			return { status: failure.status, body: failure.body, ...(failure.headers ? { headers: failure.headers } : {}) };
+			return {
+				status: failure.status,
+				body: failure.body,
+				...(failure.headers ? { headers: failure.headers } : {}),
+				...(failure.raw ? { raw: failure.raw } : {}),
+				...(failure.reset ? { reset: true } : {}),
+			};
 		}
 		if (options.rejectInvalidBodies && problems.length)
 			return ERRORS.invalidFormBody({ _errors: problems.map((message) => ({ code: 'FAKE_SCHEMA', message })) });
@@ -198,7 +204,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 		waiters = waiters.filter((waiter) => !ready.includes(waiter));
 		for (const waiter of ready) waiter.resolve(record);
 		for (const listener of requestListeners) listener(record);
-		send(res, response);
+		if (response.reset) res.socket?.destroy();
+		else send(res, response);
 	};
 
 	const server = createServer((req, res) => {

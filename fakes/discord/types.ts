@@ -154,6 +154,10 @@ export interface FailureSpec {
 	headers?: Record<string, string>;
 	/** Handle the request as usual first (a message is created…), and answer with this failure instead of the result. */
 	handled?: boolean;
+	/** Answer with these bytes instead of JSON (a proxy's HTML error page); `body` is then ignored. */
+	raw?: { data: Buffer; contentType: string };
+	/** Close the connection without an answer (a reset), instead of answering `status`. */
+	reset?: boolean;
 }
 
 /** A file hosted on the fake CDN, shaped for `SendCommandInput.attachments`. */

@@ -45,6 +45,8 @@ export interface FakeResponse {
 	headers?: Record<string, string>;
 	/** Raw bytes to send instead of JSON (CDN downloads). */
 	raw?: { data: Buffer; contentType: string };
+	/** Close the connection without answering. */
+	reset?: boolean;
 }
 
 export function json(status: number, body: unknown): FakeResponse {

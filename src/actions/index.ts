@@ -135,4 +135,12 @@ export class ResultIndexingPublisher implements JobPublisher {
 		}
 		return published;
 	}
+
+	/** A notice shows no result to act on: nothing to index. */
+	public async publishGaveUp(
+		...args: Parameters<NonNullable<JobPublisher['publishGaveUp']>>
+	): Promise<PublishedMessage> {
+		if (!this.inner.publishGaveUp) throw new Error('The publisher cannot tell the member');
+		return this.inner.publishGaveUp(...args);
+	}
 }

@@ -96,20 +96,8 @@ async function meaningOf(
 	ref ??= await deps.records.messageRef(message.id);
 	if (!ref) return ignore('not a result message');
 
-	let result: ActionableResult | undefined;
-	if (wanted.action !== 'delete') {
-		try {
-			result = await loadResult(deps.repository, ref.jobId);
-		} catch (error) {
-			if (!(error instanceof UserError)) throw error;
-			log.info(
-				{ jobId: ref.jobId, code: error.code, reason: error.message },
-				'Reaction on a result that cannot be acted on',
-			);
-			await tell(error);
-			return undefined;
-		}
-	}
+	const result = wanted.action === 'delete' ? undefined : await resultToActOn(deps, ref.jobId, log, tell);
+	if (result === 'refused') return undefined;
 	const meaning = reactionMeaning(
 		wanted,
 		ref,
@@ -122,6 +110,23 @@ async function meaningOf(
 	const last = emoji.pick[Math.min(result?.files.length ?? 1, emoji.pick.length) - 1];
 	const vars = { emoji: reaction.emoji.toString(), first: emoji.pick[0], last: last ?? emoji.pick[0] };
 	return { ref, meaning, key, refused: UserError.localized('not-applicable', 'actions.pickFirst', vars) };
+}
+
+/** The result a reaction acts on, or `refused` once the member was told why it cannot be acted on. */
+async function resultToActOn(
+	deps: ActionDeps,
+	jobId: string,
+	log: Logger,
+	tell: Tell,
+): Promise<ActionableResult | 'refused'> {
+	try {
+		return await loadResult(deps.repository, jobId);
+	} catch (error) {
+		if (!(error instanceof UserError)) throw error;
+		log.info({ jobId, code: error.code, reason: error.message }, 'Reaction on a result that cannot be acted on');
+		await tell(error);
+		return 'refused';
+	}
 }
 
 /** Performs the action as the reacting member, tells them a refusal, and takes their reaction off again. */

@@ -19,7 +19,8 @@
  * messages in that channel since the record, and takes it instead of posting again. Killed between the post and the
  * record of the delivery, the next start therefore finds the post; killed before the post, it finds none and posts.
  */
-import { Routes, type APIMessage, type REST, type RawFile } from 'discord.js';
+import { Routes, TimestampStyles, type APIMessage, type REST, type RawFile } from 'discord.js';
+import { t } from '../i18n/index.js';
 import type { JobPublisher, PublishOptions, PublishedMessage } from '../jobs/contracts.js';
 import type { DownloadResult } from '../jobs/download.js';
 import { DeliveryError } from '../jobs/errors.js';
@@ -34,6 +35,7 @@ import { tokenUsable } from './interactionToken.js';
 import { PostedMessages, published } from './postedMessages.js';
 import { renderElsewhere, renderFinished, renderUndeliverable, renderWorking, type RenderedMessage } from './render.js';
 import { pingOnly } from './respond.js';
+import { discordTimestamp } from './timestamp.js';
 
 /** Discord's default upload limit for a message without boosts. */
 export const DEFAULT_UPLOAD_LIMIT_BYTES = 10 * 1024 * 1024;
@@ -92,6 +94,26 @@ export class DiscordPublisher implements JobPublisher {
 	): Promise<PublishedMessage> {
 		try {
 			return await this.publishOnce(job, downloads, options);
+		} catch (error) {
+			if (error instanceof DeliveryError) throw error;
+			throw new DeliveryError(describeError(error), classify(error) === 'transient', { cause: error });
+		}
+	}
+
+	/** Tells the member that Discord did not take the job's message before the bot gave up (see `jobs/delivery.ts`). */
+	public async publishGaveUp(
+		job: FinishedJob,
+		reason: string,
+		options: PublishOptions = {},
+	): Promise<PublishedMessage> {
+		const log = this.logger.child({ jobId: job.id, guildId: job.target.guildId, channelId: job.target.channelId });
+		const since = discordTimestamp(job.state.finishedAt, TimestampStyles.ShortDateTime);
+		const why: Wording = (language) => t(language, 'result.discordUnavailable', { since });
+		try {
+			const routes = routesFor({ rest: this.rest, job, options, log, now: this.now });
+			const notice = await tryRoutes(routes, noticeMessage(job, reason, why), log);
+			if (notice.landed) return published(notice.via, notice.message, job.id, new Map(), reason);
+			throw new DeliveryError(`The notice could not be posted: ${notice.reasons.join('; ')}`, false);
 		} catch (error) {
 			if (error instanceof DeliveryError) throw error;
 			throw new DeliveryError(describeError(error), classify(error) === 'transient', { cause: error });

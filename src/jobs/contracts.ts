@@ -32,6 +32,20 @@ export interface JobPublisher {
 	showWorking(job: JobRecord, queuePosition?: number, startsAt?: number): Promise<string>;
 	/** Delivers a finished job (result or failure) by whatever route Discord allows; throws {@link DeliveryError}. */
 	publish(job: FinishedJob, files: DownloadResult[], options?: PublishOptions): Promise<PublishedMessage>;
+	/**
+	 * Tells the member that Discord did not take the job's message before the bot gave up (`reason`, English, is what
+	 * is recorded); the returned message carries it as its `notice`. Throws {@link DeliveryError}.
+	 */
+	publishGaveUp?(job: FinishedJob, reason: string, options?: PublishOptions): Promise<PublishedMessage>;
+}
+
+/** How a delivery Discord could not take (5xx, network) is tried again; see jobs/delivery.ts. */
+export interface DeliveryRetryPolicy {
+	/** The first delay; each next one five times longer, up to `maxMs`. */
+	baseMs: number;
+	maxMs: number;
+	/** Counted from the job's end: after this long, the member is told the result could not be posted. */
+	giveUpMs: number;
 }
 
 export interface PublishOptions {
@@ -103,7 +117,9 @@ export interface JobServiceOptions {
 	retryBaseMs: number;
 	/** How long a job whose submit had no clear answer waits for the provider's callback to name its task. */
 	adoption: AdoptionPolicy;
-	/** Work somebody waits on (callbacks to answer): confirming and delivering results waits for it to end. */
+	/** Retries of deliveries Discord could not take; default: 1 s, 5 s, 25 s…, every 5 min at most, for 6 hours. */
+	deliveryRetry?: DeliveryRetryPolicy;
+	/** Work somebody waits on (callbacks to answer): rendering and uploading results waits for it to end. */
 	foreground?: Foreground;
 	now?: () => number;
 }

@@ -5,6 +5,7 @@
  * as an error, instead of letting the failure turn a paid job into a lost one.
  */
 import type { Logger } from '../logger.js';
+import type { FailureReport } from './failureDigest.js';
 import { pause } from './pause.js';
 
 /** Back-off between attempts: quick at first (a blip), then every 30 s for as long as the store stays away. */
@@ -18,6 +19,8 @@ export interface PersistOptions {
 	signal?: AbortSignal;
 	/** For tests: the delays between attempts. */
 	delaysMs?: readonly number[];
+	/** Told each failure and the success, under this name, instead of one error line per failure. */
+	report?: { to: FailureReport; key: string };
 }
 
 /** Runs `write` until it resolves; resolves with its value. Rejects only once `signal` has aborted. */
@@ -25,14 +28,18 @@ export async function persist<T>(write: () => Promise<T>, options: PersistOption
 	const delays = options.delaysMs ?? RETRY_DELAYS_MS;
 	for (let attempt = 0; ; attempt += 1) {
 		try {
-			return await write();
+			const value = await write();
+			options.report?.to.succeeded(options.report.key);
+			return value;
 		} catch (error) {
 			if (options.signal?.aborted) throw error;
 			const retryInMs = delays[Math.min(attempt, delays.length - 1)] ?? 1_000;
-			options.logger.error(
-				{ err: error, attempt: attempt + 1, retryInMs },
-				`Could not store ${options.what}; retrying`,
-			);
+			if (options.report) options.report.to.failed(options.report.key, error);
+			else
+				options.logger.error(
+					{ err: error, attempt: attempt + 1, retryInMs },
+					`Could not store ${options.what}; retrying`,
+				);
 			await pause(retryInMs, options.signal);
 			if (options.signal?.aborted) throw error;
 		}

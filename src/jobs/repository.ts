@@ -23,12 +23,15 @@ export class JobRepository {
 	private readonly open: Keyv<number>;
 	/** Callbacks that arrived before their job's submit was answered (job id → task id), kept apart from the job. */
 	private readonly early: Keyv<string>;
+	/** Deliveries to try again (job id → when, epoch ms): what any process's sweep picks up. Few: failures only. */
+	private readonly deferred: Keyv<number>;
 	private readonly locks = new KeyedLock();
 
 	public constructor(store: Store) {
 		this.jobs = store.collection<JobRecord>('jobs');
 		this.open = store.collection<number>('open-jobs');
 		this.early = store.collection<string>('early-callbacks');
+		this.deferred = store.collection<number>('deferred-deliveries');
 	}
 
 	public async get(id: string): Promise<JobRecord | undefined> {
@@ -95,5 +98,23 @@ export class JobRepository {
 		if (!this.open.iterator) throw new Error('The store cannot list keys; restart recovery needs an iterable store');
 		for await (const [key] of this.open.iterator(undefined)) ids.push(String(key));
 		return ids;
+	}
+
+	/** Notes that a job's delivery is to be tried again at `at` (epoch ms), by whichever process gets there first. */
+	public async deferDelivery(id: string, at: number): Promise<void> {
+		await this.deferred.set(id, at);
+	}
+
+	/** Forgets a deferred delivery (delivered, or settled otherwise). */
+	public async forgetDeferred(id: string): Promise<void> {
+		await this.deferred.delete(id);
+	}
+
+	/** Ids of the deferred deliveries due by `now`. */
+	public async dueDeliveries(now: number): Promise<string[]> {
+		if (!this.deferred.iterator) return [];
+		const due: string[] = [];
+		for await (const [key, at] of this.deferred.iterator(undefined)) if (Number(at) <= now) due.push(String(key));
+		return due;
 	}
 }

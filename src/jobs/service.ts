@@ -276,7 +276,8 @@ export class JobService {
 					this.confirmation.pollIn(id, 0);
 					break;
 				case 'finished':
-					if (job.state.delivery.state === 'pending') this.track(this.delivery.deliver(job as FinishedJob));
+					if (job.state.delivery.state === 'pending')
+						this.track(this.delivery.deliver(job as FinishedJob, { atOnce: true }));
 					break;
 			}
 		}

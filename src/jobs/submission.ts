@@ -9,6 +9,7 @@ import { StoreUnavailableError } from '../store/unavailable.js';
 import type { FinishJob, JobCallbacks } from './callbacks.js';
 import type { JobConfirmation } from './confirmation.js';
 import { UNNAMED_DEFAULT_KEY, type JobKey, type JobServiceOptions } from './contracts.js';
+import { FailureDigest, storeWriteLines } from './failureDigest.js';
 import { failedWith } from './failureReason.js';
 import { persist } from './persist.js';
 import { pollDelay } from './poller.js';
@@ -51,7 +52,13 @@ export interface JobSubmissionOptions extends JobServiceOptions {
 }
 
 export class JobSubmission {
-	public constructor(private readonly options: JobSubmissionOptions) {}
+	/** Withdrawals fail together when the store is away (a burst of them): their failures are logged as one digest. */
+	private readonly withdrawals: FailureDigest;
+
+	public constructor(private readonly options: JobSubmissionOptions) {
+		const lines = storeWriteLines('the withdrawals of jobs that were not taken');
+		this.withdrawals = new FailureDigest(options.logger, lines, { now: options.now });
+	}
 
 	/**
 	 * A job whose recording the store did not confirm, and which the caller reports as not taken: a write that timed
@@ -61,7 +68,8 @@ export class JobSubmission {
 	 */
 	public async withdraw(jobId: string): Promise<void> {
 		const { claims, repository, logger } = this.options;
-		const options = { logger: logger.child({ jobId }), signal: this.options.stopping };
+		const report = { to: this.withdrawals, key: jobId };
+		const options = { logger: logger.child({ jobId }), signal: this.options.stopping, report };
 		await persist(async () => claims.claim(submitClaimKey(jobId, 0), WITHDRAWN_CLAIM_TTL_MS), {
 			...options,
 			what: 'the withdrawal of a job that was not taken',

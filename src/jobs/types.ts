@@ -30,7 +30,8 @@ export interface JobTarget {
 }
 
 export type Delivery =
-	| { state: 'pending'; attempts: number; posting?: PostAttempt }
+	/** `retryAt`: when a failed attempt is tried again (epoch ms), by this process or any other on the store. */
+	| { state: 'pending'; attempts: number; posting?: PostAttempt; retryAt?: number; lastError?: string }
 	| { state: 'delivered'; at: number; via: DeliveryRoute; messageId: string; attachments: DeliveredAttachment[] }
 	/** `notified`: the result could not be posted, but this message told the member so. */
 	| { state: 'failed'; at: number; reason: string; notified?: { via: DeliveryRoute; messageId: string } };

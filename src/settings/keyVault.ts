@@ -59,6 +59,13 @@ export interface KeyVaultOptions {
 	now?: () => number;
 }
 
+/** What a rotation did: records sealed again, already under the current key, and those it could not open. */
+export interface RotationOutcome {
+	resealed: number;
+	current: number;
+	unreadable: string[];
+}
+
 export class KeyVault {
 	private readonly records: Keyv<unknown>;
 	private readonly retired: Keyv<unknown>;
@@ -141,15 +148,13 @@ export class KeyVault {
 	}
 
 	/**
-	 * Seals again, under the current encryption key, every record still under the previous one: run after a rotation,
-	 * so the previous key can be retired. Records that cannot be opened are counted, left as they are.
+	 * Seals again, under the current encryption key, every record still under the previous one: the servers' keys and
+	 * the retired keys kept for their jobs. Run after a rotation, so the previous key can be retired. Records that
+	 * cannot be opened are counted (a retired one named `<server> (retired <key id>)`), left as they are.
 	 */
-	public async rotateAll(): Promise<{ resealed: number; current: number; unreadable: string[] }> {
-		if (!this.records.iterator) throw new Error('The store cannot list keys; a rotation needs an iterable store');
-		const guildIds: string[] = [];
-		for await (const [key] of this.records.iterator(undefined)) guildIds.push(String(key));
-		const outcome = { resealed: 0, current: 0, unreadable: [] as string[] };
-		for (const guildId of guildIds) {
+	public async rotateAll(): Promise<RotationOutcome> {
+		const outcome: RotationOutcome = { resealed: 0, current: 0, unreadable: [] };
+		for (const guildId of await keysOf(this.records)) {
 			const record = await this.read(guildId).catch(() => undefined);
 			if (record?.sealed.keyFingerprint === this.cipher.currentFingerprint) {
 				outcome.current += 1;
@@ -161,7 +166,35 @@ export class KeyVault {
 				outcome.unreadable.push(guildId);
 			}
 		}
+		for (const guildId of await keysOf(this.retired)) {
+			await this.resealRetired(guildId, outcome).catch(() => outcome.unreadable.push(`${guildId} (retired)`));
+		}
 		return outcome;
+	}
+
+	/** Under the server's lock: seals its retired keys still under the previous key again, keeping their expiry. */
+	private async resealRetired(guildId: string, outcome: RotationOutcome): Promise<void> {
+		await this.lock.run(guildId, async () => {
+			let changed = false;
+			const records = (await this.readRetired(guildId)).map((record) => {
+				if (record.sealed.keyFingerprint === this.cipher.currentFingerprint) {
+					outcome.current += 1;
+					return record;
+				}
+				try {
+					const { secret } = this.cipher.open(record.sealed, context(guildId));
+					this.options.protect?.([secret]);
+					outcome.resealed += 1;
+					changed = true;
+					return { ...record, sealed: this.cipher.seal(secret, context(guildId)) };
+				} catch {
+					outcome.unreadable.push(`${guildId} (retired ${record.keyId})`);
+					return record;
+				}
+			});
+			const keepMs = Math.max(0, ...records.map((record) => record.until)) - this.now();
+			if (changed && keepMs > 0) await this.retired.set(guildId, records, keepMs);
+		});
 	}
 
 	private async read(guildId: string): Promise<StoredRecord | undefined> {
@@ -211,6 +244,14 @@ export class KeyVault {
 /** What a server's sealed key is bound to: the record opens for that server only. */
 function context(guildId: string): string {
 	return `server ${guildId}`;
+}
+
+/** Every key of a collection (server ids). */
+async function keysOf(collection: Keyv<unknown>): Promise<string[]> {
+	if (!collection.iterator) throw new Error('The store cannot list keys; a rotation needs an iterable store');
+	const keys: string[] = [];
+	for await (const [key] of collection.iterator(undefined)) keys.push(String(key));
+	return keys;
 }
 
 function infoOf(record: StoredRecord): ServerKeyInfo {

@@ -22,6 +22,11 @@ export interface Claims {
 	 * a holder whose claim expired must not delete the claim someone else has taken since.
 	 */
 	release(key: string, owner?: string): Promise<void>;
+	/**
+	 * Extends a claim `owner` still holds to `ttlMs` from now (a holder whose work outlasts the claim's first life);
+	 * false when it has expired or is someone else's.
+	 */
+	renew(key: string, ttlMs: number, owner: string): Promise<boolean>;
 	close(): Promise<void>;
 }
 
@@ -59,23 +64,31 @@ function memoryClaims(now: () => number): Claims {
 		async release(key, owner) {
 			if (owner === undefined || held.get(key)?.owner === owner) held.delete(key);
 		},
+		async renew(key, ttlMs, owner) {
+			const current = held.get(key);
+			if (current === undefined || current.owner !== owner || current.expiresAt <= now()) return false;
+			current.expiresAt = now() + ttlMs;
+			return true;
+		},
 		async close() {
 			held.clear();
 		},
 	};
 }
 
+/** The claims table, with its owner column (a file from before owners has the table without it). */
+async function createClaimsTable(connection: SqliteConnection): Promise<void> {
+	await connection.exec(
+		"CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL, owner TEXT NOT NULL DEFAULT '')",
+	);
+	// Another process may be adding the column right now.
+	await connection.exec("ALTER TABLE claims ADD COLUMN owner TEXT NOT NULL DEFAULT ''").catch((error: unknown) => {
+		if (!String(error).includes('duplicate column name')) throw error;
+	});
+}
+
 function sqliteClaims(connection: SqliteConnection, now: () => number): Claims {
-	const createTable = async () => {
-		await connection.exec(
-			"CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL, owner TEXT NOT NULL DEFAULT '')",
-		);
-		// A file from before owners has the table without the column; another process may be adding it right now.
-		await connection.exec("ALTER TABLE claims ADD COLUMN owner TEXT NOT NULL DEFAULT ''").catch((error: unknown) => {
-			if (!String(error).includes('duplicate column name')) throw error;
-		});
-	};
-	let ready = createTable();
+	let ready = createClaimsTable(connection);
 	ready.catch(() => undefined);
 	const run = async (sql: string, params: Array<string | number>): Promise<unknown[]> => {
 		const creating = ready;
@@ -84,7 +97,7 @@ function sqliteClaims(connection: SqliteConnection, now: () => number): Claims {
 		} catch (error) {
 			// Not created then (a locked file, say): the next call tries again, rather than every call failing for ever.
 			if (ready === creating) {
-				ready = createTable();
+				ready = createClaimsTable(connection);
 				ready.catch(() => undefined);
 			}
 			throw error;
@@ -106,6 +119,14 @@ function sqliteClaims(connection: SqliteConnection, now: () => number): Claims {
 			if (owner === undefined) await run('DELETE FROM claims WHERE key = ?', [key]);
 			else await run('DELETE FROM claims WHERE key = ? AND owner = ?', [key, owner]);
 		},
+		async renew(key, ttlMs, owner) {
+			const at = now();
+			const rows = await run(
+				'UPDATE claims SET expires_at = ? WHERE key = ? AND owner = ? AND expires_at > ? RETURNING key',
+				[at + ttlMs, key, owner, at],
+			);
+			return rows.length === 1;
+		},
 		async close() {
 			await ready.catch(() => undefined);
 			await connection.close();
@@ -115,6 +136,9 @@ function sqliteClaims(connection: SqliteConnection, now: () => number): Claims {
 
 /** Deletes the claim only if its value is still our owner token: a check and a delete Redis runs as one. */
 const RELEASE_OWNED = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
+/** Extends the claim only if its value is still our owner token. */
+const RENEW_OWNED =
+	"if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0";
 
 function redisClaims(connection: RedisConnection): Claims {
 	return {
@@ -130,6 +154,12 @@ function redisClaims(connection: RedisConnection): Claims {
 					? client.del(`claims:${key}`)
 					: client.eval(RELEASE_OWNED, { keys: [`claims:${key}`], arguments: [owner] }),
 			);
+		},
+		async renew(key, ttlMs, owner) {
+			const answer = await connection.call('PEXPIRE', async (client) =>
+				client.eval(RENEW_OWNED, { keys: [`claims:${key}`], arguments: [owner, String(ttlMs)] }),
+			);
+			return Number(answer) === 1;
 		},
 		async close() {
 			await connection.close();

@@ -53,7 +53,7 @@ async function freePort(): Promise<number> {
 }
 
 /** Starts the real entry point, as `npm start` does, and resolves once its gateway session and HTTP server are up. */
-async function startBot(): Promise<ChildProcess> {
+async function startBot(env: Record<string, string> = {}): Promise<ChildProcess> {
 	const identified = discord.waitForIdentify();
 	const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), ENTRY], {
 		cwd: dir,
@@ -72,6 +72,7 @@ async function startBot(): Promise<ChildProcess> {
 			MJ_TIMEOUT_MS: '1000',
 			POLL_INTERVAL_MS: '200',
 			CALLBACK_GRACE_MS: '60000',
+			...env,
 		},
 		stdio: ['ignore', 'pipe', 'pipe'],
 	});
@@ -187,6 +188,32 @@ describe('SIGKILL at each step of a job, then a new start on the same store', ()
 		await startBot();
 		// The held edit never completed; the new process edits the same reply again: one message with the result.
 		await expectOneResult(token);
+	}, 60_000);
+
+	it('delivery pending (Discord down for longer than its retries)', async () => {
+		const quickRetries = { DELIVERY_RETRY_BASE_MS: '50', DELIVERY_RETRY_MAX_MS: '200' };
+		const first = await startBot(quickRetries);
+		const token = imagine('pending delivery');
+		const { taskId } = await mj.waitForGenerate(0);
+		let down = true;
+		discord.failNext(
+			(r) => down && resultEdit(token)(r),
+			{ status: 502, body: { message: 'Bad Gateway', code: 0 } },
+			1_000,
+		);
+		await providerFinishes(taskId!);
+		await eventually(
+			async () => (await storedJobs()).some((job) => /"state":"pending","attempts":[4-9]/.test(job)),
+			'four failed attempts stored',
+		);
+		await kill(first);
+		down = false;
+		await startBot(quickRetries);
+		const result = await discord.waitForRequest((r) => resultEdit(token)(r) && r.response.status === 200, 20_000);
+		expect(result.files).toHaveLength(4);
+		await eventually(async () => (await storedJobs()).some((job) => job.includes('"state":"delivered"')), 'stored');
+		expect(discord.requests.filter((r) => resultEdit(token)(r) && r.response.status === 200)).toHaveLength(1);
+		expect(mj.generateRequests).toHaveLength(1);
 	}, 60_000);
 
 	it('delivered (the delivery stored): nothing is posted again', async () => {

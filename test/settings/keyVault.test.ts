@@ -173,6 +173,28 @@ describe('KeyVault', () => {
 		);
 	});
 
+	it('seals the retired keys kept for running jobs again too, so the previous key can be dropped', async () => {
+		const { store, claims } = open();
+		let now = 1_000_000;
+		const options = { retainRetiredMs: 60_000, now: () => now };
+		const before = new KeyVault(store, claims, { current: OLD }, options);
+		await before.set(GUILD, API_KEY, ADMIN);
+		await before.set(GUILD, `${API_KEY}-replacement`, ADMIN);
+		const retiredId = providerKeyId(API_KEY);
+		now += 10_000;
+
+		const rotating = new KeyVault(store, claims, { current: NEW, previous: OLD }, options);
+		expect(await rotating.rotateAll()).toEqual({ resealed: 2, current: 0, unreadable: [] });
+		expect(await rotating.rotateAll()).toEqual({ resealed: 0, current: 2, unreadable: [] });
+
+		const rotated = new KeyVault(store, claims, { current: NEW }, options);
+		expect((await rotated.getRetired(GUILD, retiredId))?.apiKey).toBe(API_KEY);
+		expect((await rotated.get(GUILD))?.apiKey).toBe(`${API_KEY}-replacement`);
+		// Kept no longer than it was: forgotten when its keep period ends, as before the rotation.
+		now += 50_001;
+		expect(await rotated.getRetired(GUILD, retiredId)).toBeUndefined();
+	});
+
 	it('lists records it cannot open in a rotation, and leaves them be', async () => {
 		const { store, claims } = open();
 		await new KeyVault(store, claims, { current: OLD }).set(GUILD, API_KEY, ADMIN);

@@ -34,6 +34,7 @@ function counting(claims: Claims): Claims & { calls: number; maxInFlight: number
 			}
 		},
 		release: async (key: string, owner?: string) => claims.release(key, owner),
+		renew: async (key: string, ttlMs: number, owner: string) => claims.renew(key, ttlMs, owner),
 		close: async () => claims.close(),
 	};
 	return counted;

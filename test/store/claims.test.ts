@@ -65,6 +65,16 @@ describe.each(STORE_KINDS)('claims on %s', (kind) => {
 		await a.release('lock:5');
 		expect(await a.claim('lock:5', 60_000)).toBe(true);
 	});
+
+	it('renews a claim for its owner only, and not once it has lapsed', async () => {
+		expect(await a.claim('deliver:6', 60_000, 'owner-a')).toBe(true);
+		expect(await b.renew('deliver:6', 60_000, 'owner-b')).toBe(false);
+		expect(await a.renew('deliver:6', 60_000, 'owner-a')).toBe(true);
+		expect(await b.claim('deliver:6', 60_000, 'owner-b')).toBe(false);
+		expect(await a.claim('deliver:7', 30, 'owner-a')).toBe(true);
+		expect(await claimOnceExpired(b, 'deliver:7', 60_000, 'owner-b')).toBe(true);
+		expect(await a.renew('deliver:7', 60_000, 'owner-a')).toBe(false);
+	});
 });
 
 describe('claims in memory', () => {
