@@ -44,6 +44,7 @@ export async function startFakeMidjourney(options: FakeMidjourneyOptions = {}): 
 	const recordInfoAuthorizations: (string | undefined)[] = [];
 	const fileRequests: string[] = [];
 	let recordInfoGate: Promise<void> | undefined;
+	let submitGate: Promise<void> | undefined;
 	const tasks = new Map<string, FakeTask>();
 	const taskTimes = new Map<string, TaskTimes>();
 	const violations: string[] = [];
@@ -55,6 +56,20 @@ export async function startFakeMidjourney(options: FakeMidjourneyOptions = {}): 
 	let latencyMs = 0;
 	let intercept: FakeMidjourney['intercept'];
 	let closed = false;
+
+	/** Sets a gate that answers wait at, until the returned function opens it (and `set` clears it). */
+	function hold(set: (gate: Promise<void> | undefined) => void): () => void {
+		let release = (): void => undefined;
+		set(
+			new Promise<void>((resolve) => {
+				release = () => {
+					set(undefined);
+					resolve();
+				};
+			}),
+		);
+		return release;
+	}
 
 	function takeCanned(queue: CannedResponse[] | undefined): CannedResponse | undefined {
 		const head = queue?.[0];
@@ -198,7 +213,12 @@ export async function startFakeMidjourney(options: FakeMidjourneyOptions = {}): 
 			await new Promise((resolve) => setTimeout(resolve, latencyMs));
 		}
 		const submitEndpoint = SUBMIT_ROUTES.get(route);
-		if (submitEndpoint !== undefined) return send(res, handleSubmit(submitEndpoint, req, text));
+		if (submitEndpoint !== undefined) {
+			const answer = handleSubmit(submitEndpoint, req, text);
+			// Created (and recorded) on arrival, answered on release.
+			if (submitGate) await submitGate;
+			return send(res, answer);
+		}
 		if (route === 'GET /api/v1/mj/record-info') {
 			const gate = recordInfoGate;
 			if (gate) {
@@ -337,14 +357,10 @@ export async function startFakeMidjourney(options: FakeMidjourneyOptions = {}): 
 			cannedRecordInfo.push({ response, remaining: times });
 		},
 		holdRecordInfo() {
-			let release = (): void => undefined;
-			recordInfoGate = new Promise<void>((resolve) => {
-				release = () => {
-					recordInfoGate = undefined;
-					resolve();
-				};
-			});
-			return release;
+			return hold((gate) => (recordInfoGate = gate));
+		},
+		holdSubmits() {
+			return hold((gate) => (submitGate = gate));
 		},
 		waitForGenerate(index, timeoutMs = 5000) {
 			return submissions.waitFor('generate', index, timeoutMs);

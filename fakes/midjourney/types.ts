@@ -111,6 +111,11 @@ export interface FakeMidjourney {
 	 */
 	holdRecordInfo(): () => void;
 	/**
+	 * Holds the answers to every request that creates a task until the returned function is called: the task is
+	 * created and the request recorded on arrival, only the answer waits (a provider slow to answer).
+	 */
+	holdSubmits(): () => void;
+	/**
 	 * Resolves once generate request `index` (0-based) has been received, with the id of the task it created
 	 * (undefined when it was rejected or answered by a canned response). Without `index`: the request after the one
 	 * the previous call waited for, so successive `await waitForGenerate()` walk through the requests in order.

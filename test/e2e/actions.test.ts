@@ -1,11 +1,27 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { CommandOptionInput, SendCommandInput } from '../../fakes/discord/types.js';
 import type { RecordedRequest } from '../../fakes/discord.js';
 import { JobRepository } from '../../src/jobs/repository.js';
-import { startWorld, type World } from './harness.js';
-import { waitForDelivery, waitForPick } from './stored.js';
+import { worldPerTest, type World } from './harness.js';
+import {
+	bodyOf,
+	buttonsOf,
+	channelPost,
+	content,
+	deliver,
+	emoji,
+	ephemeralAnswer,
+	expireAndRestart,
+	int,
+	interactionCallback,
+	reactionRemoval,
+	jobIdOf,
+	RIGHT_AWAY_AND_AFTER_A_RESTART,
+	str,
+	withoutCallback,
+} from './requests.js';
+import { waitForPick } from './stored.js';
 
-const STRING = 3;
-const INTEGER = 4;
 const PROMPT = 'a lighthouse at dawn, oil painting';
 /** A message id the bot never posted a result as. */
 const NOT_A_RESULT = '1234567890123456789';
@@ -20,59 +36,31 @@ interface Result {
 	body: Record<string, unknown>;
 }
 
-const emoji = (name: string) => ({ id: null, name });
-const bodyOf = (r: RecordedRequest) => (r.body ?? {}) as Record<string, unknown>;
-const contentOf = (r: RecordedRequest) => String(bodyOf(r)['content'] ?? '');
-const withoutCallback = ({ callBackUrl: _callback, ...body }: Record<string, unknown>) => body;
-const jobIdOf = (generate: { body: Record<string, unknown> }) =>
-	/\/callbacks\/mj\/([\w-]+)\?/.exec(String(generate.body['callBackUrl']))![1]!;
 const customIdsOf = (r: RecordedRequest): string[] =>
 	((bodyOf(r)['components'] ?? []) as Array<{ components: Array<{ custom_id: string }> }>).flatMap((row) =>
 		row.components.map((button) => button.custom_id),
 	);
-const isCallback = (id: string) => (r: RecordedRequest) =>
-	r.method === 'POST' && r.path.startsWith(`/interactions/${id}/`);
-const isChannelPost = (r: RecordedRequest) => r.method === 'POST' && /^\/channels\/\d+\/messages$/.test(r.path);
-const isReactionRemoval = (messageId: string, name: string, userId: string) => (r: RecordedRequest) =>
-	r.method === 'DELETE' && r.path.endsWith(`/messages/${messageId}/reactions/${name}/${userId}`);
+const open = worldPerTest({ callbacks: true });
 
-describe.each([
-	{ when: 'right away', restart: false },
-	{ when: 'after a restart, with the original interaction token expired', restart: true },
-])('acting on results $when', ({ restart }) => {
+describe.each(RIGHT_AWAY_AND_AFTER_A_RESTART)('acting on results $when', ({ restart }) => {
 	let world: World;
 	beforeEach(async () => {
-		world = await startWorld({ callbacks: true });
-	});
-	afterEach(async (context) => {
-		if (context.task.result?.state === 'fail') console.log(world.logs.map((line) => JSON.stringify(line)).join('\n'));
-		await world.close();
+		world = await open();
 	});
 
 	/** The running process's store (a new one after `later()` restarts the bot). */
 	const store = () => world.bot.store;
 
 	/** Runs /imagine to a delivered result (four images, or `count`). */
-	async function imagine(options: { count?: number; prompt?: string; extra?: object[] } = {}): Promise<Result> {
-		const { discord, mj } = world;
-		const { token } = discord.sendCommand({
-			name: 'imagine',
-			options: [{ name: 'prompt', type: STRING, value: options.prompt ?? PROMPT }, ...(options.extra ?? [])] as never,
-		});
-		const generate = await mj.waitForGenerate();
-		const jobId = jobIdOf(generate);
-		mj.succeed(generate.taskId!, options.count === undefined ? {} : { count: options.count });
-		expect((await mj.sendCallback(generate.taskId!)).status).toBe(200);
-		const { messageId } = await waitForDelivery(store, jobId);
-		return { token, jobId, messageId, body: withoutCallback(generate.body) };
-	}
+	const imagine = async (options: { count?: number; prompt?: string; extra?: CommandOptionInput[] } = {}) =>
+		deliver(
+			world,
+			{ name: 'imagine', options: [str('prompt', options.prompt ?? PROMPT), ...(options.extra ?? [])] },
+			options.count === undefined ? {} : { count: options.count },
+		);
 
 	/** In the second run, everything from here on happens in a new process, long after the command. */
-	async function later(...results: Result[]): Promise<void> {
-		if (!restart) return;
-		for (const result of results) world.discord.expireToken(result.token);
-		await world.restart();
-	}
+	const later = async (...results: Result[]) => (restart ? expireAndRestart(world, ...results) : undefined);
 
 	/** Generate bodies after the first `from`, without callback URLs. */
 	const generatesFrom = (from: number) => world.mj.generateRequests.slice(from).map((g) => withoutCallback(g.body));
@@ -93,10 +81,7 @@ describe.each([
 	it('grid results carry pick (U1–U4), vary (V1–V4), reroll and delete buttons and the reaction hint', async () => {
 		const grid = await imagine();
 		const message = world.discord.messages.get(grid.messageId)!;
-		const ids = (message.components ?? []).flatMap((row) =>
-			'components' in row ? row.components.map((c) => ('custom_id' in c ? c.custom_id : '')) : [],
-		);
-		expect(ids).toEqual(
+		expect(buttonsOf(world.discord, grid.messageId)).toEqual(
 			[1, 2, 3, 4]
 				.map((n) => `mj:pick:${grid.jobId}:${n}`)
 				.concat([1, 2, 3, 4].map((n) => `mj:vary:${grid.jobId}:${n}`))
@@ -113,7 +98,7 @@ describe.each([
 		const { user, admin } = discord.ids;
 
 		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('2️⃣') });
-		const post = await discord.waitForRequest((r) => isChannelPost(r) && r.files.length === 1);
+		const post = await discord.waitForRequest((r) => channelPost()(r) && r.files.length === 1);
 		expect(bodyOf(post)['message_reference']).toMatchObject({ message_id: grid.messageId });
 		expect(post.files[0]!.data.equals(imageOf(grid.messageId, 2))).toBe(true);
 		expect(customIdsOf(post)).toEqual([
@@ -123,10 +108,10 @@ describe.each([
 			`mj:animate:${grid.jobId}:2`,
 			`mj:delete:${grid.jobId}:2`,
 		]);
-		expect(contentOf(post)).toContain('Image #2');
+		expect(content(post)).toContain('Image #2');
 		const pickId = (post.response.body as { id: string }).id;
 		// The member's reaction is taken off, so they can use it again.
-		await discord.waitForRequest(isReactionRemoval(grid.messageId, '2️⃣', user));
+		await discord.waitForRequest(reactionRemoval(grid.messageId, '2️⃣', user));
 		expect((await waitForPick(store, grid.jobId, 1)).messageId).toBe(pickId);
 
 		const second = discord.sendComponent({
@@ -134,11 +119,11 @@ describe.each([
 			customId: `mj:pick:${grid.jobId}:2`,
 			userId: admin,
 		});
-		const pointer = await discord.waitForRequest(isCallback(second.id));
+		const pointer = await discord.waitForRequest(interactionCallback(second.id));
 		expect(bodyOf(pointer)).toMatchObject({ type: 4, data: { flags: 64 } });
 		expect(JSON.stringify(pointer.body)).toContain(pickId);
 
-		expect(discord.requests.filter((r) => r.files.length === 1 && isChannelPost(r))).toHaveLength(1);
+		expect(discord.requests.filter((r) => r.files.length === 1 && channelPost()(r))).toHaveLength(1);
 		expect(mj.generateRequests).toHaveLength(1);
 		expect(discord.violations).toEqual([]);
 	});
@@ -158,8 +143,8 @@ describe.each([
 		expect((await waitForPick(store, grid.jobId, 2)).messageId).toBe(pickId);
 
 		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('3️⃣'), userId: discord.ids.moderator });
-		const pointer = await discord.waitForRequest((r) => isChannelPost(r) && contentOf(r).includes('already posted'));
-		expect(contentOf(pointer)).toContain(pickId);
+		const pointer = await discord.waitForRequest((r) => channelPost()(r) && content(r).includes('already posted'));
+		expect(content(pointer)).toContain(pickId);
 		expect(pointer.files).toHaveLength(0);
 		expect(mj.generateRequests).toHaveLength(1);
 		expect(discord.violations).toEqual([]);
@@ -167,15 +152,11 @@ describe.each([
 
 	it('🎨 on a picked image remixes exactly that image with the original prompt and parameters', async () => {
 		const grid = await imagine({
-			extra: [
-				{ name: 'aspect_ratio', type: STRING, value: '16:9' },
-				{ name: 'speed', type: STRING, value: 'fast' },
-				{ name: 'stylization', type: INTEGER, value: 250 },
-			],
+			extra: [str('aspect_ratio', '16:9'), str('speed', 'fast'), int('stylization', 250)],
 		});
 		const { discord, mj } = world;
 		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('1️⃣') });
-		const post = await discord.waitForRequest((r) => isChannelPost(r) && r.files.length === 1);
+		const post = await discord.waitForRequest((r) => channelPost()(r) && r.files.length === 1);
 		const pickId = (post.response.body as { id: string }).id;
 		expect((await waitForPick(store, grid.jobId, 0)).messageId).toBe(pickId);
 		await later(grid);
@@ -194,7 +175,7 @@ describe.each([
 		const [url] = body['fileUrls'] as string[];
 		expect((await bytesOf(url!)).equals(imageOf(grid.messageId, 1))).toBe(true);
 		// The moderator's job: a new reply under the picked image, recorded with its parent.
-		const working = await discord.waitForRequest((r) => isChannelPost(r) && contentOf(r).includes('/remix'));
+		const working = await discord.waitForRequest((r) => channelPost()(r) && content(r).includes('/remix'));
 		expect(bodyOf(working)['message_reference']).toMatchObject({ message_id: pickId });
 		const derived = await new JobRepository(world.bot.store).get(jobIdOf(generate));
 		expect(derived).toMatchObject({
@@ -214,7 +195,7 @@ describe.each([
 		expect(JSON.stringify(message.components)).toContain(`mj:remix:${single.jobId}:1`);
 
 		const click = discord.sendComponent({ messageId: single.messageId, customId: `mj:remix:${single.jobId}:1` });
-		const modal = await discord.waitForRequest(isCallback(click.id));
+		const modal = await discord.waitForRequest(interactionCallback(click.id));
 		expect(bodyOf(modal)['type']).toBe(9);
 		expect(JSON.stringify(modal.body)).toContain(JSON.stringify(PROMPT));
 
@@ -231,7 +212,7 @@ describe.each([
 		const [url] = generate.body['fileUrls'] as string[];
 		expect((await bytesOf(url!)).equals(imageOf(single.messageId, 1))).toBe(true);
 		// The job is the member's own new reply (deferred, then edited into "working").
-		const deferred = await discord.waitForRequest(isCallback(submit.id));
+		const deferred = await discord.waitForRequest(interactionCallback(submit.id));
 		expect(bodyOf(deferred)['type']).toBe(5);
 		await discord.waitForRequest((r) => r.method === 'PATCH' && r.path.endsWith(`/${submit.token}/messages/@original`));
 		expect(discord.violations).toEqual([]);
@@ -242,12 +223,12 @@ describe.each([
 		await later(single);
 		const { discord } = world;
 		const click = discord.sendComponent({ messageId: single.messageId, customId: `mj:remix:${single.jobId}:1` });
-		await discord.waitForRequest(isCallback(click.id));
+		await discord.waitForRequest(interactionCallback(click.id));
 		const submit = discord.sendModalSubmit({
 			customId: `mj:prompt:${single.jobId}:1`,
 			fields: { prompt: 'the same lighthouse --ar 16:9 --tile' },
 		});
-		const refused = await discord.waitForRequest(isCallback(submit.id));
+		const refused = await discord.waitForRequest(interactionCallback(submit.id));
 		const data = bodyOf(refused)['data'] as { content?: string };
 		expect(data.content).toContain('Remove `--ar 16:9`, `--tile` and submit again.');
 		expect(world.mj.generateRequests).toHaveLength(1);
@@ -287,7 +268,7 @@ describe.each([
 	});
 
 	it('🔁 by reaction and by button sends the same generate body again', async () => {
-		const grid = await imagine({ extra: [{ name: 'version', type: STRING, value: '6.1' }] });
+		const grid = await imagine({ extra: [str('version', '6.1')] });
 		await later(grid);
 		const { discord } = world;
 
@@ -321,11 +302,11 @@ describe.each([
 			customId: `mj:delete:${first.jobId}`,
 			userId: discord.ids.admin,
 		});
-		const refusal = await discord.waitForRequest(isCallback(byOther.id));
+		const refusal = await discord.waitForRequest(interactionCallback(byOther.id));
 		expect(bodyOf(refusal)).toMatchObject({ type: 4, data: { flags: 64 } });
 		expect(JSON.stringify(refusal.body)).toContain('Only the requester can delete this.');
 		discord.sendReaction({ messageId: first.messageId, emoji: emoji('❌'), userId: discord.ids.admin });
-		await discord.waitForRequest(isReactionRemoval(first.messageId, '❌', discord.ids.admin));
+		await discord.waitForRequest(reactionRemoval(first.messageId, '❌', discord.ids.admin));
 		expect(discord.messages.has(first.messageId)).toBe(true);
 
 		discord.sendComponent({ messageId: first.messageId, customId: `mj:delete:${first.jobId}` });
@@ -343,7 +324,7 @@ describe.each([
 		const grid = await imagine();
 		const { discord } = world;
 		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('2️⃣'), userId: discord.ids.moderator });
-		const first = await discord.waitForRequest((r) => isChannelPost(r) && r.files.length === 1);
+		const first = await discord.waitForRequest((r) => channelPost()(r) && r.files.length === 1);
 		const pickId = (first.response.body as { id: string }).id;
 		expect((await waitForPick(store, grid.jobId, 1)).messageId).toBe(pickId);
 		await later(grid);
@@ -360,7 +341,7 @@ describe.each([
 
 		const before = discord.requests.length;
 		world.discord.sendReaction({ messageId: grid.messageId, emoji: emoji('2️⃣') });
-		const again = await discord.waitForRequest((r) => isChannelPost(r) && r.files.length === 1, 5000, before);
+		const again = await discord.waitForRequest((r) => channelPost()(r) && r.files.length === 1, 5000, before);
 		expect((again.response.body as { id: string }).id).not.toBe(pickId);
 		expect(discord.violations).toEqual([]);
 	});
@@ -375,8 +356,8 @@ describe.each([
 		expect(dm.files).toHaveLength(4);
 		for (const [index, file] of dm.files.entries())
 			expect(file.data.equals(imageOf(grid.messageId, index + 1))).toBe(true);
-		expect(contentOf(dm)).toContain(grid.messageId);
-		await discord.waitForRequest(isReactionRemoval(grid.messageId, '✉️', discord.ids.moderator));
+		expect(content(dm)).toContain(grid.messageId);
+		await discord.waitForRequest(reactionRemoval(grid.messageId, '✉️', discord.ids.moderator));
 		expect(world.mj.generateRequests).toHaveLength(1);
 		expect(discord.violations).toEqual([]);
 	});
@@ -401,7 +382,7 @@ describe.each([
 		 */
 		const envelopeAfter = async (userId: string, from: number) => {
 			discord.sendReaction({ messageId: grid.messageId, emoji: emoji('✉️'), userId });
-			await discord.waitForRequest(isReactionRemoval(grid.messageId, '✉️', userId), 5000, from);
+			await discord.waitForRequest(reactionRemoval(grid.messageId, '✉️', userId), 5000, from);
 			expect(dmsTo(userId, from).map((r) => r.files.length)).toEqual([4]);
 		};
 
@@ -421,7 +402,7 @@ describe.each([
 
 		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('🔁') });
 		await mj.waitForGenerate();
-		await discord.waitForRequest(isReactionRemoval(grid.messageId, '🔁', user));
+		await discord.waitForRequest(reactionRemoval(grid.messageId, '🔁', user));
 		from = discord.requests.length;
 		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('🔁') });
 		// The member's own ✉️ would be a repeat within the window too: a moderator's comes behind it.
@@ -438,29 +419,15 @@ describe.each([
 describe('acting on results fails safely', () => {
 	let world: World;
 	beforeEach(async () => {
-		world = await startWorld({ callbacks: true });
-	});
-	afterEach(async (context) => {
-		if (context.task.result?.state === 'fail') console.log(world.logs.map((line) => JSON.stringify(line)).join('\n'));
-		await world.close();
+		world = await open();
 	});
 
 	const store = () => world.bot.store;
 
-	async function run(
-		command: { name: string; options: object[] },
-		succeed: Parameters<World['mj']['succeed']>[1] = {},
-	): Promise<Result> {
-		const { token } = world.discord.sendCommand(command as never);
-		const generate = await world.mj.waitForGenerate();
-		const jobId = jobIdOf(generate);
-		world.mj.succeed(generate.taskId!, succeed);
-		expect((await world.mj.sendCallback(generate.taskId!)).status).toBe(200);
-		const { messageId } = await waitForDelivery(store, jobId);
-		return { token, jobId, messageId, body: withoutCallback(generate.body) };
-	}
+	const run = async (command: SendCommandInput, succeed: Parameters<World['mj']['succeed']>[1] = {}): Promise<Result> =>
+		deliver(world, command, succeed);
 	const imagine = async (succeed?: Parameters<World['mj']['succeed']>[1]) =>
-		run({ name: 'imagine', options: [{ name: 'prompt', type: STRING, value: PROMPT }] }, succeed);
+		run({ name: 'imagine', options: [str('prompt', PROMPT)] }, succeed);
 
 	/** What the member is told by DM when their reaction did nothing (a reaction has no interaction to answer). */
 	async function toldByDm(from: number): Promise<string> {
@@ -470,13 +437,7 @@ describe('acting on results fails safely', () => {
 			5000,
 			from,
 		);
-		return contentOf(dm);
-	}
-
-	async function ephemeralAnswer(interactionId: string): Promise<string> {
-		const answer = await world.discord.waitForRequest(isCallback(interactionId));
-		expect(bodyOf(answer)).toMatchObject({ type: 4, data: { flags: 64 } });
-		return String((bodyOf(answer)['data'] as { content?: unknown }).content);
+		return content(dm);
 	}
 
 	it('answers buttons on a result the store has lost with a clear message, and ignores reactions on it', async () => {
@@ -485,14 +446,14 @@ describe('acting on results fails safely', () => {
 		const { discord, mj } = world;
 
 		const pick = discord.sendComponent({ messageId: grid.messageId, customId: `mj:pick:${grid.jobId}:1` });
-		expect(await ephemeralAnswer(pick.id)).toContain('no longer has the record of this result');
+		expect(await ephemeralAnswer(world.discord, pick.id)).toContain('no longer has the record of this result');
 		const reacted = discord.requests.length;
 		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('🔁') });
 		expect(await toldByDm(reacted)).toContain('no longer has the record of this result');
 
 		// Nobody is known to own it any more: only a moderator may delete it.
 		const byRequester = discord.sendComponent({ messageId: grid.messageId, customId: `mj:delete:${grid.jobId}` });
-		expect(await ephemeralAnswer(byRequester.id)).toContain('only members with Manage Messages');
+		expect(await ephemeralAnswer(world.discord, byRequester.id)).toContain('only members with Manage Messages');
 		discord.sendComponent({
 			messageId: grid.messageId,
 			customId: `mj:delete:${grid.jobId}`,
@@ -512,11 +473,11 @@ describe('acting on results fails safely', () => {
 		const answer = await discord.waitForRequest(
 			(r) => r.method === 'PATCH' && r.path.endsWith(`/${click.token}/messages/@original`),
 		);
-		expect(contentOf(answer)).toContain('Image #1 of this result is no longer available');
+		expect(content(answer)).toContain('Image #1 of this result is no longer available');
 		const reacted = discord.requests.length;
 		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('2️⃣') });
 		expect(await toldByDm(reacted)).toContain('Image #2 of this result is no longer available');
-		expect(discord.requests.filter((r) => isChannelPost(r) && r.files.length > 0)).toHaveLength(0);
+		expect(discord.requests.filter((r) => channelPost()(r) && r.files.length > 0)).toHaveLength(0);
 		expect(discord.violations).toEqual([]);
 	});
 
@@ -526,10 +487,10 @@ describe('acting on results fails safely', () => {
 		discord.sendComponent({ messageId: single.messageId, customId: `mj:remix:${single.jobId}:1` });
 		await discord.waitForRequest((r) => bodyOf(r)['type'] === 9);
 		const submit = discord.sendModalSubmit({ customId: `mj:prompt:${single.jobId}:1`, fields: { prompt: '   ' } });
-		expect(await ephemeralAnswer(submit.id)).toContain('`prompt` is required');
+		expect(await ephemeralAnswer(world.discord, submit.id)).toContain('`prompt` is required');
 
 		const stale = discord.sendComponent({ messageId: single.messageId, customId: 'U1::abcdef' });
-		expect(await ephemeralAnswer(stale.id)).toContain('no longer supported');
+		expect(await ephemeralAnswer(world.discord, stale.id)).toContain('no longer supported');
 		expect(mj.generateRequests).toHaveLength(1);
 		expect(discord.violations).toEqual([]);
 	});
@@ -543,12 +504,12 @@ describe('acting on results fails safely', () => {
 		});
 		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('🔁') });
 		expect(withoutCallback((await mj.waitForGenerate()).body)).toEqual(grid.body);
-		const refused = await discord.waitForRequest(isReactionRemoval(grid.messageId, '🔁', discord.ids.user));
+		const refused = await discord.waitForRequest(reactionRemoval(grid.messageId, '🔁', discord.ids.user));
 		expect(refused.response.status).toBe(403);
 		// The member's next reaction is taken off through the same route, which discord.js sends one request at a time:
 		// once it is, the refusal before it has been answered, and logged.
 		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('✉️') });
-		await discord.waitForRequest(isReactionRemoval(grid.messageId, '✉️', discord.ids.user));
+		await discord.waitForRequest(reactionRemoval(grid.messageId, '✉️', discord.ids.user));
 		// The log is the point here: nothing else tells an operator the bot lacks Manage Messages.
 		expect(world.logs.some((line) => line['msg'] === 'Could not remove the member’s reaction')).toBe(true);
 	});
@@ -566,7 +527,7 @@ describe('acting on results fails safely', () => {
 		const notice = await discord.waitForRequest(
 			(r) => r.method === 'POST' && r.path === `/channels/${discord.ids.channel}/messages`,
 		);
-		expect(contentOf(notice)).toContain('can’t send you direct messages');
+		expect(content(notice)).toContain('can’t send you direct messages');
 		expect(bodyOf(notice)['allowed_mentions']).toEqual({ parse: [], users: [discord.ids.user], replied_user: false });
 		expect(
 			discord.requests.filter((r) => r.method === 'POST' && r.path === `/channels/${dmChannel}/messages`),
@@ -577,10 +538,7 @@ describe('acting on results fails safely', () => {
 	it('gives video results extend, reroll and delete only; 🎨 on a video means nothing', async () => {
 		const video = await run({
 			name: 'animate',
-			options: [
-				{ name: 'prompt', type: STRING, value: 'waves roll in' },
-				{ name: 'image_url', type: STRING, value: 'https://example.com/beach.png' },
-			],
+			options: [str('prompt', 'waves roll in'), str('image_url', 'https://example.com/beach.png')],
 		});
 		const { discord, mj } = world;
 		const message = discord.messages.get(video.messageId)!;
@@ -594,7 +552,7 @@ describe('acting on results fails safely', () => {
 		discord.sendReaction({ messageId: video.messageId, emoji: emoji('🔁') });
 		expect(withoutCallback((await mj.waitForGenerate()).body)).toEqual(video.body);
 		// The 🔁 came behind the 🎨 and went further: once it is taken off, the 🎨 has done all it would, which is nothing.
-		await discord.waitForRequest(isReactionRemoval(video.messageId, '🔁', discord.ids.user), 5000, from);
+		await discord.waitForRequest(reactionRemoval(video.messageId, '🔁', discord.ids.user), 5000, from);
 		expect(mj.generateRequests).toHaveLength(2);
 		const removed = discord.requests.slice(from).filter((r) => r.method === 'DELETE' && r.path.includes('/reactions/'));
 		expect(removed.map((r) => r.path)).toEqual([
@@ -614,7 +572,7 @@ describe('acting on results fails safely', () => {
 		}));
 
 		const click = discord.sendComponent({ messageId: grid.messageId, customId: `mj:reroll:${grid.jobId}` });
-		expect(await ephemeralAnswer(click.id)).toContain('Nothing was submitted.');
+		expect(await ephemeralAnswer(world.discord, click.id)).toContain('Nothing was submitted.');
 		const reacted = discord.requests.length;
 		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('🔁') });
 		expect(await toldByDm(reacted)).toContain('Nothing was submitted.');
@@ -635,7 +593,7 @@ describe('acting on results fails safely', () => {
 			userId: discord.ids.moderator,
 		});
 		await waitForPick(store, grid.jobId, 0);
-		await discord.waitForRequest((r) => contentOf(r).includes('already posted'));
+		await discord.waitForRequest((r) => content(r).includes('already posted'));
 		expect(discord.requests.filter((r) => r.files.length === 1 && r.method !== 'GET')).toHaveLength(1);
 		expect(discord.violations).toEqual([]);
 	});

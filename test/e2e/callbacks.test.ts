@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RecordedRequest } from '../../fakes/discord.js';
 import type { JobRecord } from '../../src/jobs/types.js';
 import { eventually, startWorld, type World } from './harness.js';
+import { originalEdit, resultEdit } from './requests.js';
 
 const STRING = 3;
 
@@ -28,12 +29,8 @@ describe('the callback route refuses anything forged or malformed, without touch
 		await world.close();
 	});
 
-	function isWorkingEdit(r: RecordedRequest): boolean {
-		return r.method === 'PATCH' && r.path.endsWith(`/${token}/messages/@original`) && r.files.length === 0;
-	}
-	function isResultEdit(r: RecordedRequest): boolean {
-		return r.method === 'PATCH' && r.path.endsWith(`/${token}/messages/@original`) && r.files.length > 0;
-	}
+	const isWorkingEdit = (r: RecordedRequest): boolean => originalEdit(token)(r) && r.files.length === 0;
+	const isResultEdit = (r: RecordedRequest): boolean => resultEdit(token)(r);
 
 	/** After the bad calls, a genuine callback must still deliver exactly once, and nothing else may have reached Discord. */
 	async function expectOnlyTheGenuineDelivery(discordRequestsBefore: number) {

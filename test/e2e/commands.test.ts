@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RecordedRequest } from '../../fakes/discord.js';
-import { startWorld, type World } from './harness.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { worldPerTest, type World } from './harness.js';
+import { content, originalEdit, replySaying } from './requests.js';
 
 const STRING = 3;
 const INTEGER = 4;
@@ -9,24 +9,14 @@ const ATTACHMENT = 11;
 
 const SOURCE_IMAGE = 'https://cdn.discordapp.com/attachments/1/2/source.png';
 
-function isOriginalEdit(token: string) {
-	return (r: RecordedRequest) => r.method === 'PATCH' && r.path.endsWith(`/${token}/messages/@original`);
-}
-
-function contentOf(request: RecordedRequest): string {
-	return String((request.body as { content?: unknown }).content ?? '');
-}
+const open = worldPerTest({ callbacks: true });
 
 const METRICS_TOKEN = 'metrics-token-of-the-e2e-tests';
 
 describe('slash command → generate → callback → the original reply shows the result', () => {
 	let world: World;
 	beforeEach(async () => {
-		world = await startWorld({ callbacks: true, env: { METRICS_TOKEN } });
-	});
-	afterEach(async (context) => {
-		if (context.task.result?.state === 'fail') console.log(world.logs.map((line) => JSON.stringify(line)).join('\n'));
-		await world.close();
+		world = await open({ env: { METRICS_TOKEN } });
 	});
 
 	async function runToResult(token: string, expectedFiles: number, contentType: string) {
@@ -35,18 +25,18 @@ describe('slash command → generate → callback → the original reply shows t
 		expect(generate.taskId).toBeTruthy();
 		const taskId = generate.taskId!;
 		// The "working" edit shows the prompt and parameters before the result exists.
-		const working = await discord.waitForRequest((r) => isOriginalEdit(token)(r) && contentOf(r).includes('Working'));
-		expect(contentOf(working)).toContain(`<@${discord.ids.user}>`);
-		expect(contentOf(working)).toMatch(/<t:\d+:R>/);
+		const working = await discord.waitForRequest(replySaying(token, 'Working'));
+		expect(content(working)).toContain(`<@${discord.ids.user}>`);
+		expect(content(working)).toMatch(/<t:\d+:R>/);
 
 		mj.succeed(taskId);
 		const answer = await mj.sendCallback(taskId);
 		expect(answer.status).toBe(200);
 
-		const result = await discord.waitForRequest((r) => isOriginalEdit(token)(r) && r.files.length > 0);
+		const result = await discord.waitForRequest((r) => originalEdit(token)(r) && r.files.length > 0);
 		expect(result.files).toHaveLength(expectedFiles);
 		for (const file of result.files) expect(file.contentType).toBe(contentType);
-		expect(contentOf(result)).toContain('✅');
+		expect(content(result)).toContain('✅');
 		// The callback's claim was confirmed with task details before posting.
 		expect(mj.recordInfoRequests).toContain(taskId);
 		expect(discord.violations).toEqual([]);
@@ -192,8 +182,8 @@ describe('slash command → generate → callback → the original reply shows t
 		const { taskId } = await mj.waitForGenerate(0);
 		mj.fail(taskId!, 'Prompt rejected by content policy');
 		expect((await mj.sendCallback(taskId!)).status).toBe(200);
-		const failure = await discord.waitForRequest((r) => isOriginalEdit(token)(r) && contentOf(r).includes('❌'));
-		expect(contentOf(failure)).toContain('Prompt rejected by content policy');
+		const failure = await discord.waitForRequest((r) => originalEdit(token)(r) && content(r).includes('❌'));
+		expect(content(failure)).toContain('Prompt rejected by content policy');
 		expect(failure.files).toHaveLength(0);
 		expect(discord.violations).toEqual([]);
 	});
@@ -218,7 +208,7 @@ describe('slash command → generate → callback → the original reply shows t
 		forged.searchParams.set('sig', '0'.repeat(64));
 		expect((await mj.sendCallback(generate.taskId!, { url: forged.toString() })).status).toBe(401);
 		expect((await mj.sendCallback(generate.taskId!)).status).toBe(200);
-		await discord.waitForRequest((r) => isOriginalEdit(token)(r) && contentOf(r).includes('❌'));
+		await discord.waitForRequest((r) => originalEdit(token)(r) && content(r).includes('❌'));
 		await world.bot.jobs.idle();
 		const text = await (
 			await fetch(`http://127.0.0.1:${world.bot.port}/metrics`, {
@@ -238,7 +228,7 @@ describe('slash command → generate → callback → the original reply shows t
 		const { taskId } = await mj.waitForGenerate(0);
 		mj.succeed(taskId!);
 		await mj.sendCallback(taskId!);
-		await discord.waitForRequest((r) => isOriginalEdit(token)(r) && r.files.length > 0);
+		await discord.waitForRequest((r) => originalEdit(token)(r) && r.files.length > 0);
 		const text = JSON.stringify(world.logs);
 		expect(text).not.toContain(mj.apiKey);
 		expect(text).not.toContain('fake-discord-token-e2e-SECRET');
@@ -249,10 +239,7 @@ describe('slash command → generate → callback → the original reply shows t
 describe('a failed job offers to try again', () => {
 	let world: World;
 	beforeEach(async () => {
-		world = await startWorld({ callbacks: true });
-	});
-	afterEach(async () => {
-		await world.close();
+		world = await open();
 	});
 
 	it('shows a Try again button that submits the same request as a new job', async () => {
@@ -264,7 +251,7 @@ describe('a failed job offers to try again', () => {
 		const first = await mj.waitForGenerate(0);
 		mj.fail(first.taskId!, 'Internal error', 500);
 		await mj.sendCallback(first.taskId!);
-		const failure = await discord.waitForRequest((r) => isOriginalEdit(token)(r) && contentOf(r).includes('❌'));
+		const failure = await discord.waitForRequest((r) => originalEdit(token)(r) && content(r).includes('❌'));
 		const buttons = (
 			(failure.body as { components?: Array<{ components: Array<{ custom_id: string; label?: string }> }> })
 				.components ?? []

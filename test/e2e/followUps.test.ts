@@ -1,15 +1,34 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RecordedRequest } from '../../fakes/discord.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { CommandOptionInput } from '../../fakes/discord/types.js';
 import type { FakeSubmitEndpoint } from '../../fakes/midjourney/types.js';
 import { JobRepository } from '../../src/jobs/repository.js';
-import { eventually, startWorld, type World } from './harness.js';
+import { eventually, worldPerTest, type World } from './harness.js';
+import {
+	bodyOf,
+	buttonsOf,
+	channelPost,
+	content,
+	deliver,
+	emoji,
+	ephemeralAnswer,
+	expireAndRestart,
+	finishNext,
+	int,
+	interactionCallback,
+	jobIdOf,
+	originalEdit,
+	send,
+	RIGHT_AWAY_AND_AFTER_A_RESTART,
+	str,
+	sub,
+	withoutCallback,
+} from './requests.js';
 import { waitForDelivery, waitForPick } from './stored.js';
 
-const STRING = 3;
-const INTEGER = 4;
-const SUB = 1;
 const PROMPT = 'a lighthouse at dawn, oil painting';
 const VIDEO_PROMPT = 'waves roll in';
+
+const open = worldPerTest({ callbacks: true });
 
 interface Result {
 	/** The interaction token of the command that made it. */
@@ -19,72 +38,32 @@ interface Result {
 	messageId: string;
 }
 
-const emoji = (name: string) => ({ id: null, name });
-const bodyOf = (r: RecordedRequest) => (r.body ?? {}) as Record<string, unknown>;
-const contentOf = (r: RecordedRequest) => String(bodyOf(r)['content'] ?? '');
-const withoutCallback = ({ callBackUrl: _callback, ...body }: Record<string, unknown>) => body;
-const jobIdOf = (submit: { body: Record<string, unknown> }) =>
-	/\/callbacks\/mj\/([\w-]+)\?/.exec(String(submit.body['callBackUrl']))![1]!;
-const isCallback = (id: string) => (r: RecordedRequest) =>
-	r.method === 'POST' && r.path.startsWith(`/interactions/${id}/`);
-const isChannelPost = (r: RecordedRequest) => r.method === 'POST' && /^\/channels\/\d+\/messages$/.test(r.path);
-const buttonsOf = (world: World, messageId: string): string[] =>
-	(world.discord.messages.get(messageId)?.components ?? []).flatMap((row) =>
-		'components' in row ? row.components.map((c) => ('custom_id' in c ? c.custom_id : '')) : [],
-	);
-
-describe.each([
-	{ when: 'right away', restart: false },
-	{ when: 'after a restart, with the original interaction token expired', restart: true },
-])('Vary, Upscale and Extend $when', ({ restart }) => {
+describe.each(RIGHT_AWAY_AND_AFTER_A_RESTART)('Vary, Upscale and Extend $when', ({ restart }) => {
 	let world: World;
 	beforeEach(async () => {
-		world = await startWorld({ callbacks: true });
-	});
-	afterEach(async (context) => {
-		if (context.task.result?.state === 'fail') console.log(world.logs.map((line) => JSON.stringify(line)).join('\n'));
-		await world.close();
+		world = await open();
 	});
 
 	const store = () => world.bot.store;
 
 	/** Runs a command to a delivered result. */
-	async function command(name: string, options: object[], count?: number): Promise<Result> {
-		const { discord, mj } = world;
-		const { token } = discord.sendCommand({ name, options: options as never });
-		const generate = await mj.waitForGenerate();
-		const jobId = jobIdOf(generate);
-		mj.succeed(generate.taskId!, count === undefined ? {} : { count });
-		expect((await mj.sendCallback(generate.taskId!)).status).toBe(200);
-		const { messageId } = await waitForDelivery(store, jobId);
-		return { token, jobId, taskId: generate.taskId!, messageId };
-	}
+	const command = async (name: string, options: CommandOptionInput[]): Promise<Result> =>
+		deliver(world, { name, options });
 
-	const imagine = async () => command('imagine', [{ name: 'prompt', type: STRING, value: PROMPT }]);
+	const imagine = async () => command('imagine', [str('prompt', PROMPT)]);
 	/** /animate with a batch of `batch` videos. */
 	const animate = async (batch: number) =>
 		command('animate', [
-			{ name: 'prompt', type: STRING, value: VIDEO_PROMPT },
-			{ name: 'image_url', type: STRING, value: 'https://example.com/beach.png' },
-			{ name: 'batch_size', type: INTEGER, value: batch },
+			str('prompt', VIDEO_PROMPT),
+			str('image_url', 'https://example.com/beach.png'),
+			int('batch_size', batch),
 		]);
 
 	/** The next request to `endpoint`, finished by the provider and delivered by the bot. */
-	async function finish(endpoint: FakeSubmitEndpoint) {
-		const { mj } = world;
-		const submit = await mj.waitForSubmit(endpoint);
-		const jobId = jobIdOf(submit);
-		mj.succeed(submit.taskId!);
-		expect((await mj.sendCallback(submit.taskId!)).status).toBe(200);
-		const delivered = await waitForDelivery(store, jobId);
-		return { body: withoutCallback(submit.body), jobId, taskId: submit.taskId!, messageId: delivered.messageId };
-	}
+	const finish = async (endpoint: FakeSubmitEndpoint) => finishNext(world, endpoint);
 
-	async function later(...results: Result[]): Promise<void> {
-		if (!restart) return;
-		for (const result of results) world.discord.expireToken(result.token);
-		await world.restart();
-	}
+	/** In the second run, everything from here on happens in a new process, long after the command. */
+	const later = async (...results: Result[]) => (restart ? expireAndRestart(world, ...results) : undefined);
 
 	/** Picks image `n` by button: its own message id. */
 	async function pick(grid: Result, n: number): Promise<string> {
@@ -108,7 +87,7 @@ describe.each([
 		expect(message.content).toContain(`for <@${discord.ids.user}>`);
 		expect(message.attachments).toHaveLength(4);
 		// A vary makes a grid: it has its own U1–U4 and V1–V4.
-		expect(buttonsOf(world, vary.messageId)).toContain(`mj:vary:${vary.jobId}:1`);
+		expect(buttonsOf(world.discord, vary.messageId)).toContain(`mj:vary:${vary.jobId}:1`);
 		expect(await new JobRepository(store()).get(vary.jobId)).toMatchObject({
 			kind: 'vary',
 			request: { action: 'vary', parentTaskId: grid.taskId, imageNumber: 3 },
@@ -132,7 +111,7 @@ describe.each([
 		expect(message.interaction_metadata).toMatchObject({ interacted_message_id: pickId });
 		expect(message.content).toContain('**Upscale of image 2**');
 		expect(message.attachments).toHaveLength(1);
-		expect(buttonsOf(world, upscale.messageId)).toEqual([
+		expect(buttonsOf(world.discord, upscale.messageId)).toEqual([
 			`mj:animate:${upscale.jobId}:1`,
 			`mj:remix:${upscale.jobId}:1`,
 			`mj:delete:${upscale.jobId}`,
@@ -149,7 +128,7 @@ describe.each([
 		const video = await animate(2);
 		await later(video);
 		const { discord, mj } = world;
-		expect(buttonsOf(world, video.messageId)).toEqual([
+		expect(buttonsOf(world.discord, video.messageId)).toEqual([
 			`mj:extend:${video.jobId}:1`,
 			`mj:extendPrompt:${video.jobId}:1`,
 			`mj:extend:${video.jobId}:2`,
@@ -164,7 +143,7 @@ describe.each([
 		expect(discord.messages.get(auto.messageId)!.content).toContain('**Extend of video 2**');
 
 		const click = discord.sendComponent({ messageId: video.messageId, customId: `mj:extendPrompt:${video.jobId}:1` });
-		const modal = await discord.waitForRequest(isCallback(click.id));
+		const modal = await discord.waitForRequest(interactionCallback(click.id));
 		expect(bodyOf(modal)['type']).toBe(9);
 		expect(JSON.stringify(modal.body)).toContain(JSON.stringify(VIDEO_PROMPT));
 		discord.sendModalSubmit({
@@ -233,14 +212,13 @@ describe.each([
 			customId: `mj:vary:${grid.jobId}:1`,
 			userId: discord.ids.admin,
 		});
-		const answer = await discord.waitForRequest(isCallback(again.id));
-		expect(bodyOf(answer)).toMatchObject({ type: 4, data: { flags: 64 } });
-		expect(JSON.stringify(answer.body)).toContain('already running');
-		expect(JSON.stringify(answer.body)).toContain(running);
+		const answer = await ephemeralAnswer(discord, again.id);
+		expect(answer).toContain('already running');
+		expect(answer).toContain(running);
 		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('1️⃣') });
 		const pickId = (await waitForPick(store, grid.jobId, 0)).messageId;
 		discord.sendReaction({ messageId: pickId, emoji: emoji('🔀'), userId: discord.ids.moderator });
-		await discord.waitForRequest((r) => isChannelPost(r) && contentOf(r).includes('already running'));
+		await discord.waitForRequest((r) => channelPost()(r) && content(r).includes('already running'));
 		expect(mj.varyRequests).toHaveLength(1);
 
 		// Once it has finished, the same press starts a new one.
@@ -264,9 +242,7 @@ describe.each([
 		expect(upscale.body).toEqual({ taskId: vary.taskId, imageIndex: 0 });
 
 		const { token } = world.discord.sendCommand({ name: 'jobs' });
-		const reply = await world.discord.waitForRequest(
-			(r) => r.method === 'PATCH' && r.path.endsWith(`/${token}/messages/@original`),
-		);
+		const reply = await world.discord.waitForRequest(originalEdit(token));
 		expect(JSON.stringify(reply.body)).toContain('/imagine → V2 → Upscale 1');
 	});
 
@@ -282,55 +258,33 @@ describe.each([
 describe('Vary, Upscale and Extend follow the server’s rules', () => {
 	let world: World;
 	beforeEach(async () => {
-		world = await startWorld({ callbacks: true });
-	});
-	afterEach(async (context) => {
-		if (context.task.result?.state === 'fail') console.log(world.logs.map((line) => JSON.stringify(line)).join('\n'));
-		await world.close();
+		world = await open();
 	});
 
-	async function serverSettings(options: object[]): Promise<string> {
-		const { token } = world.discord.sendCommand({
-			name: 'server-settings',
-			options: [{ name: 'set', type: SUB, options }] as never,
-			userId: world.discord.ids.admin,
-		});
-		const reply = await world.discord.waitForRequest(
-			(r) => r.method === 'PATCH' && r.path.endsWith(`/${token}/messages/@original`),
-		);
-		return contentOf(reply);
-	}
+	const serverSettings = async (options: CommandOptionInput[]): Promise<string> =>
+		(
+			await send(world.discord, {
+				name: 'server-settings',
+				options: [sub('set', options)],
+				userId: world.discord.ids.admin,
+			})
+		).content;
 
-	async function grid(): Promise<Result> {
-		const { discord, mj } = world;
-		const { token } = discord.sendCommand({
-			name: 'imagine',
-			options: [{ name: 'prompt', type: STRING, value: PROMPT }] as never,
-		});
-		const generate = await mj.waitForGenerate();
-		const jobId = jobIdOf(generate);
-		mj.succeed(generate.taskId!);
-		await mj.sendCallback(generate.taskId!);
-		const { messageId } = await waitForDelivery(() => world.bot.store, jobId);
-		return { token, jobId, taskId: generate.taskId!, messageId };
-	}
+	const grid = async (): Promise<Result> => deliver(world, { name: 'imagine', options: [str('prompt', PROMPT)] });
 
 	it('allowed_commands without vary refuses V1 (member told, nothing sent), by button and by reaction', async () => {
 		const result = await grid();
-		expect(await serverSettings([{ name: 'allowed_commands', type: STRING, value: 'imagine, upscale' }])).toContain(
-			'`imagine`, `upscale`',
-		);
+		expect(await serverSettings([str('allowed_commands', 'imagine, upscale')])).toContain('`imagine`, `upscale`');
 		const { discord, mj } = world;
 		const click = discord.sendComponent({ messageId: result.messageId, customId: `mj:vary:${result.jobId}:1` });
-		const refusal = await discord.waitForRequest(isCallback(click.id));
-		expect(bodyOf(refusal)).toMatchObject({ type: 4, data: { flags: 64 } });
-		expect(JSON.stringify(refusal.body)).toContain('does not allow `vary` jobs');
-		expect(JSON.stringify(refusal.body)).not.toContain('mj_');
+		const refusal = await ephemeralAnswer(discord, click.id);
+		expect(refusal).toContain('does not allow `vary` jobs');
+		expect(refusal).not.toContain('mj_');
 
 		discord.sendComponent({ messageId: result.messageId, customId: `mj:pick:${result.jobId}:1` });
 		const pickId = (await waitForPick(() => world.bot.store, result.jobId, 0)).messageId;
 		discord.sendReaction({ messageId: pickId, emoji: emoji('🔀') });
-		await discord.waitForRequest((r) => r.method === 'POST' && contentOf(r).includes('does not allow `vary` jobs'));
+		await discord.waitForRequest((r) => r.method === 'POST' && content(r).includes('does not allow `vary` jobs'));
 		expect(mj.varyRequests).toHaveLength(0);
 		// What the list does allow still works: ⬆️ on the same picked image upscales it.
 		discord.sendReaction({ messageId: pickId, emoji: emoji('⬆️') });
@@ -338,20 +292,18 @@ describe('Vary, Upscale and Extend follow the server’s rules', () => {
 	});
 
 	it('a daily limit refuses an upscale once used up (member told, nothing sent)', async () => {
-		expect(await serverSettings([{ name: 'member_daily_limit', type: INTEGER, value: 1 }])).toContain('1');
+		expect(await serverSettings([int('member_daily_limit', 1)])).toContain('1');
 		const result = await grid();
 		const { discord, mj } = world;
 		discord.sendComponent({ messageId: result.messageId, customId: `mj:pick:${result.jobId}:2` });
 		const pickId = (await waitForPick(() => world.bot.store, result.jobId, 1)).messageId;
 		const click = discord.sendComponent({ messageId: pickId, customId: `mj:upscale:${result.jobId}:2` });
-		const refusal = await discord.waitForRequest(isCallback(click.id));
-		expect(bodyOf(refusal)).toMatchObject({ type: 4, data: { flags: 64 } });
-		expect(JSON.stringify(refusal.body)).toContain('You have used your 1 job for today');
+		expect(await ephemeralAnswer(discord, click.id)).toContain('You have used your 1 job for today');
 		expect(mj.upscaleRequests).toHaveLength(0);
 	});
 
 	it('a vary that fails is refunded: it does not count toward the daily limit', async () => {
-		await serverSettings([{ name: 'member_daily_limit', type: INTEGER, value: 2 }]);
+		await serverSettings([int('member_daily_limit', 2)]);
 		const result = await grid();
 		const { discord, mj } = world;
 		discord.sendComponent({ messageId: result.messageId, customId: `mj:vary:${result.jobId}:1` });

@@ -2,59 +2,43 @@
  * Languages and the prompt checker, end to end: the real client, server and SQLite store against the fake Discord
  * (which checks every body against Discord's OpenAPI document) and the fake Midjourney.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CommandOptionInput, SendCommandInput } from '../../fakes/discord/types.js';
-import type { RecordedRequest } from '../../fakes/discord.js';
-import { SERVER_KEY_MODAL_ID } from '../../src/commands/serverSettingsKey.js';
 import { LOCALIZED_DISCORD_LOCALES, t } from '../../src/i18n/index.js';
 import { ACTION_EMOJI } from '../../src/settings/actionEmoji.js';
 import { RETIRED_KEYS_COLLECTION } from '../../src/settings/keyVault.js';
-import { startWorld, type World, type WorldOptions } from './harness.js';
-import { content, originalEdit, resultEdit } from './requests.js';
-import { waitForDelivery } from './stored.js';
-
-const SUB = 1;
-const STRING = 3;
-const BOOLEAN = 5;
-const EPHEMERAL = 64;
+import { worldPerTest, type World, type WorldOptions } from './harness.js';
+import {
+	bool,
+	channelPost,
+	content,
+	deliver,
+	interactionCallback,
+	originalEdit,
+	replySaying,
+	resultEdit,
+	send as sendTo,
+	setKey as setKeyFor,
+	str,
+	sub,
+	withoutCallback,
+} from './requests.js';
 
 let world: World;
+const openWorld = worldPerTest({ callbacks: true });
 
 async function open(options: WorldOptions = {}): Promise<World> {
-	world = await startWorld({ callbacks: true, ...options });
+	world = await openWorld(options);
 	return world;
 }
-
-afterEach(async (context) => {
-	if (context.task.result?.state === 'fail') console.log(world.logs.map((line) => JSON.stringify(line)).join('\n'));
-	await world.close();
-});
 
 interface CallbackBody {
 	type: number;
 	data?: { content?: string; flags?: number; components?: unknown[]; custom_id?: string; title?: string };
 }
 
-const isCallback =
-	(id: string, token: string) =>
-	(r: RecordedRequest): boolean =>
-		r.method === 'POST' && r.path === `/interactions/${id}/${token}/callback`;
-
 /** Sends a command; resolves with the member's first answer (an immediate reply, or the first edit of a deferred one). */
-async function send(input: SendCommandInput): Promise<{ content: string; ephemeral: boolean; token: string }> {
-	const from = world.discord.requests.length;
-	const { id, token } = world.discord.sendCommand(input);
-	const callback = (await world.discord.waitForRequest(isCallback(id, token), 5000, from)).body as CallbackBody;
-	if (callback.type === 4) {
-		return { content: callback.data?.content ?? '', ephemeral: ((callback.data?.flags ?? 0) & EPHEMERAL) !== 0, token };
-	}
-	const edit = await world.discord.waitForRequest(originalEdit(token), 5000, from);
-	return { content: content(edit), ephemeral: ((callback.data?.flags ?? 0) & EPHEMERAL) !== 0, token };
-}
-
-const str = (name: string, value: string): CommandOptionInput => ({ name, type: STRING, value });
-const bool = (name: string, value: boolean): CommandOptionInput => ({ name, type: BOOLEAN, value });
-const sub = (name: string, options: CommandOptionInput[] = []): CommandOptionInput => ({ name, type: SUB, options });
+const send = async (input: SendCommandInput) => sendTo(world.discord, input);
 
 async function imagine(prompt: string, input: Partial<SendCommandInput> = {}) {
 	return send({ name: 'imagine', options: [str('prompt', prompt)], ...input });
@@ -84,27 +68,8 @@ function confirmation(): { messageId: string; submit: string; edit: string } {
 	};
 }
 
-const jobIdOf = (generate: { body: Record<string, unknown> }): string =>
-	/\/callbacks\/mj\/([\w-]+)\?/.exec(String(generate.body['callBackUrl']))![1]!;
-
 /** Runs /imagine to a delivered grid: its job and result message. */
-async function delivered(prompt: string): Promise<{ jobId: string; messageId: string }> {
-	world.discord.sendCommand({ name: 'imagine', options: [str('prompt', prompt)] });
-	const generate = await world.mj.waitForGenerate();
-	const jobId = jobIdOf(generate);
-	world.mj.succeed(generate.taskId!);
-	await world.mj.sendCallback(generate.taskId!);
-	const { messageId } = await waitForDelivery(() => world.bot.store, jobId);
-	return { jobId, messageId };
-}
-
-const postTo = (channelId: string) => (r: RecordedRequest) =>
-	r.method === 'POST' && r.path === `/channels/${channelId}/messages`;
-
-function withoutCallback(body: Record<string, unknown>): Record<string, unknown> {
-	const { callBackUrl: _callback, ...rest } = body;
-	return rest;
-}
+const delivered = async (prompt: string) => deliver(world, { name: 'imagine', options: [str('prompt', prompt)] });
 
 describe('the prompt checker', () => {
 	it('turns supported flags into options, names --tile as unsupported, and submits only on Submit', async () => {
@@ -132,7 +97,7 @@ describe('the prompt checker', () => {
 
 		// A second click finds the request already taken: nothing is submitted twice.
 		const again = world.discord.sendComponent({ messageId, customId: submit });
-		const refused = (await world.discord.waitForRequest(isCallback(again.id, again.token))).body as CallbackBody;
+		const refused = (await world.discord.waitForRequest(interactionCallback(again.id))).body as CallbackBody;
 		expect(refused.data?.content).toContain(t('en', 'promptCheck.expired'));
 		expect(world.mj.generateRequests).toHaveLength(1);
 		expect(world.discord.violations).toEqual([]);
@@ -158,7 +123,7 @@ describe('the prompt checker', () => {
 		await imagine('a dog --stylize 400 --seed 7');
 		const { messageId, edit } = confirmation();
 		const click = world.discord.sendComponent({ messageId, customId: edit });
-		const modal = (await world.discord.waitForRequest(isCallback(click.id, click.token))).body as CallbackBody;
+		const modal = (await world.discord.waitForRequest(interactionCallback(click.id))).body as CallbackBody;
 		expect(modal.type).toBe(9);
 		expect(JSON.stringify(modal.data)).toContain('a dog --stylize 400 --seed 7');
 
@@ -323,12 +288,12 @@ describe('languages', () => {
 		const { discord } = world;
 		const dmChannel = discord.dmChannelId(discord.ids.user);
 		const grid = await delivered('a lighthouse');
-		discord.failNext(postTo(dmChannel), {
+		discord.failNext(channelPost(dmChannel), {
 			status: 403,
 			body: { message: 'Cannot send messages to this user', code: 50007 },
 		});
 		discord.sendReaction({ messageId: grid.messageId, emoji: { id: null, name: '✉️' } });
-		const notice = await discord.waitForRequest(postTo(discord.ids.channel));
+		const notice = await discord.waitForRequest(channelPost(discord.ids.channel));
 		const member = `<@${discord.ids.user}>`;
 		const reason = t('de', 'dm.closed');
 		expect(content(notice)).toContain(t('de', 'notices.channel', { member, emoji: '✉️', reason }));
@@ -339,7 +304,7 @@ describe('languages', () => {
 		await world.bot.store.collection('jobs').delete(other.jobId);
 		const from = discord.requests.length;
 		discord.sendReaction({ messageId: other.messageId, emoji: { id: null, name: '🔁' } });
-		const dm = await discord.waitForRequest(postTo(dmChannel), 5000, from);
+		const dm = await discord.waitForRequest(channelPost(dmChannel), 5000, from);
 		expect(content(dm)).toContain(t('de', 'actions.resultRecordGone'));
 		expect(content(dm)).toMatch(/^⚠️ Dein 🔁 /);
 		expect(discord.violations).toEqual([]);
@@ -364,7 +329,7 @@ describe('languages', () => {
 		const dmChannel = discord.dmChannelId(discord.ids.user);
 		const from = discord.requests.length;
 		discord.sendReaction({ messageId: grid.messageId, emoji: { id: null, name: '✉️' } });
-		const dm = await discord.waitForRequest(postTo(dmChannel), 5000, from);
+		const dm = await discord.waitForRequest(channelPost(dmChannel), 5000, from);
 		const link = `https://discord.com/channels/${discord.ids.guild}/${discord.ids.channel}/${grid.messageId}`;
 		expect(content(dm)).toContain(t('ja', 'dm.header', { command: '/imagine', requester, link }));
 		expect(discord.violations).toEqual([]);
@@ -447,19 +412,8 @@ describe('key failures in the job’s language', () => {
 
 	/** `/server-settings api_key`, the form filled in with `key`. */
 	async function setKey(key: string): Promise<void> {
-		const { discord } = world;
-		const opened = discord.sendCommand({
-			name: 'server-settings',
-			options: [sub('api_key')],
-			userId: discord.ids.admin,
-		});
-		await discord.waitForRequest(isCallback(opened.id, opened.token));
-		const submit = discord.sendModalSubmit({ customId: SERVER_KEY_MODAL_ID, fields: { api_key: key } });
-		expect(content(await discord.waitForRequest(originalEdit(submit.token)))).toContain(key.slice(-4));
+		expect(await setKeyFor(world.discord, key)).toContain(key.slice(-4));
 	}
-
-	const failedSaying = (token: string, text: string) => (r: RecordedRequest) =>
-		originalEdit(token)(r) && content(r).includes(text);
 
 	it('a de server is told in German that its refused key paused a queued job', async () => {
 		await open({ env: { ...ENCRYPTION, ...ONE_AT_A_TIME } });
@@ -473,8 +427,8 @@ describe('key failures in the job’s language', () => {
 		world.mj.refuseKey(KEY_A);
 
 		// The second is refused by Midjourney (401), which pauses the key; the third is then never sent.
-		await world.discord.waitForRequest(failedSaying(second.token, t('de', 'provider.invalidKey')), 10_000);
-		const paused = await world.discord.waitForRequest(failedSaying(third.token, t('de', 'provider.keyPaused')), 10_000);
+		await world.discord.waitForRequest(replySaying(second.token, t('de', 'provider.invalidKey')), 10_000);
+		const paused = await world.discord.waitForRequest(replySaying(third.token, t('de', 'provider.keyPaused')), 10_000);
 		expect(content(paused)).toContain(t('de', 'result.failed'));
 		expect(world.mj.generateRequests).toHaveLength(2);
 		expect(world.discord.violations).toEqual([]);
@@ -491,7 +445,7 @@ describe('key failures in the job’s language', () => {
 		await serverSettings('api_key', [bool('remove', true)]);
 
 		const missing = await world.discord.waitForRequest(
-			failedSaying(second.token, t('de', 'provider.keyMissing')),
+			replySaying(second.token, t('de', 'provider.keyMissing')),
 			10_000,
 		);
 		expect(content(missing)).toContain(t('de', 'result.failed'));
@@ -512,7 +466,7 @@ describe('key failures in the job’s language', () => {
 		await world.mj.sendCallback(taskId!);
 
 		const gone = t('ja', 'provider.keyGone');
-		await world.discord.waitForRequest(failedSaying(job.token, gone));
+		await world.discord.waitForRequest(replySaying(job.token, gone));
 		// `/jobs` speaks the member's language, and quotes the reason in the job's.
 		const { token } = world.discord.sendCommand({ name: 'jobs' });
 		const listed = JSON.stringify((await world.discord.waitForRequest(originalEdit(token))).body);
@@ -585,7 +539,7 @@ describe('vary and upscale reacted on a grid', () => {
 		] as const) {
 			const from = discord.requests.length;
 			discord.sendReaction({ messageId: grid.messageId, emoji: { id: null, name }, userId });
-			const dm = await discord.waitForRequest(postTo(discord.dmChannelId(userId)), 5000, from);
+			const dm = await discord.waitForRequest(channelPost(discord.dmChannelId(userId)), 5000, from);
 			const reason = t('de', 'actions.pickFirst', { emoji: name, first: '1️⃣', last: '4️⃣' });
 			expect(content(dm)).toContain(reason);
 			await discord.waitForRequest(

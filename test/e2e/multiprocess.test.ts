@@ -10,6 +10,7 @@ import { startBot, type Bot } from '../../src/bot.js';
 import { createLogger } from '../../src/logger.js';
 import { REDIS_TESTS_ENABLED, startRedis, type RedisServer } from '../support/redis.js';
 import { eventually, replicaConfig } from './harness.js';
+import { resultEdit } from './requests.js';
 
 describe.runIf(REDIS_TESTS_ENABLED)('two processes on one Redis store', () => {
 	let redis: RedisServer;
@@ -41,8 +42,7 @@ describe.runIf(REDIS_TESTS_ENABLED)('two processes on one Redis store', () => {
 		const urls = bots.map((bot) => `http://127.0.0.1:${bot.port}${path.pathname}${path.search}`);
 		const answers = await Promise.all(urls.map(async (url) => mj.sendCallback(taskId, { url })));
 		expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
-		const isResult = (r: { method: string; path: string; files: unknown[] }) =>
-			r.method === 'PATCH' && r.path.endsWith(`/${token}/messages/@original`) && r.files.length > 0;
+		const isResult = resultEdit(token);
 		await discord.waitForRequest(isResult);
 		await Promise.all(bots.map(async (bot) => bot.jobs.idle()));
 		// The provider retries later, to either replica.
@@ -76,8 +76,7 @@ describe.runIf(REDIS_TESTS_ENABLED)('two processes on one Redis store', () => {
 		} finally {
 			release();
 		}
-		const isResult = (r: { method: string; path: string; files: unknown[] }) =>
-			r.method === 'PATCH' && r.path.endsWith(`/${token}/messages/@original`) && r.files.length > 0;
+		const isResult = resultEdit(token);
 		await discord.waitForRequest(isResult, 10_000);
 		await Promise.all(bots.map(async (bot) => bot.jobs.idle()));
 		expect(discord.requests.filter(isResult)).toHaveLength(1);
@@ -97,8 +96,7 @@ describe.runIf(REDIS_TESTS_ENABLED)('two processes on one Redis store', () => {
 			),
 		);
 		expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
-		const isResult = (r: { method: string; path: string; files: unknown[] }) =>
-			r.method === 'PATCH' && r.path.endsWith(`/${token}/messages/@original`) && r.files.length > 0;
+		const isResult = resultEdit(token);
 		await discord.waitForRequest(isResult, 10_000);
 		await Promise.all(bots.map(async (bot) => bot.jobs.idle()));
 		expect(discord.requests.filter(isResult)).toHaveLength(1);

@@ -1,14 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startWorld, type World } from './harness.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { worldPerTest, type World } from './harness.js';
+import { replySaying, resultEdit } from './requests.js';
+
+const open = worldPerTest({ callbacks: false });
 
 describe('polling mode (no PUBLIC_URL)', () => {
 	let world: World;
 	beforeEach(async () => {
-		world = await startWorld({ callbacks: false });
-	});
-	afterEach(async (context) => {
-		if (context.task.result?.state === 'fail') console.log(world.logs.map((line) => JSON.stringify(line)).join('\n'));
-		await world.close();
+		world = await open();
 	});
 
 	it('sends no callBackUrl, polls task details and edits the reply with the results', async () => {
@@ -23,9 +22,7 @@ describe('polling mode (no PUBLIC_URL)', () => {
 		// The bot polls while the task is pending…
 		await eventuallyPolled(world, taskId, 2);
 		mj.succeed(taskId);
-		const result = await discord.waitForRequest(
-			(r) => r.method === 'PATCH' && r.path.endsWith(`/${token}/messages/@original`) && r.files.length > 0,
-		);
+		const result = await discord.waitForRequest(resultEdit(token));
 		expect(result.files).toHaveLength(4);
 		expect(discord.violations).toEqual([]);
 		// …and stops once it is done.
@@ -40,12 +37,7 @@ describe('polling mode (no PUBLIC_URL)', () => {
 		const { token } = discord.sendCommand({ name: 'imagine', options: [{ name: 'prompt', type: 3, value: 'x' }] });
 		const { taskId } = await mj.waitForGenerate(0);
 		mj.fail(taskId!, 'Internal generation error', 501);
-		const failure = await discord.waitForRequest(
-			(r) =>
-				r.method === 'PATCH' &&
-				r.path.endsWith(`/${token}/messages/@original`) &&
-				String((r.body as { content?: string }).content).includes('❌'),
-		);
+		const failure = await discord.waitForRequest(replySaying(token, '❌'));
 		expect(String((failure.body as { content: string }).content)).toContain('Internal generation error');
 	});
 });

@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RecordedRequest } from '../../fakes/discord.js';
 import { eventually, startWorld, type World } from './harness.js';
+import { originalEdit, resultEdit } from './requests.js';
 
 const STRING = 3;
 /** A valid PNG that differs from the fake's result files. */
@@ -34,9 +35,7 @@ describe('results fetched ahead of their confirmation', () => {
 		await world.close();
 	});
 
-	function isReplyEdit(r: RecordedRequest): boolean {
-		return r.method === 'PATCH' && r.path.endsWith(`/${token}/messages/@original`);
-	}
+	const isReplyEdit = (r: RecordedRequest): boolean => originalEdit(token)(r);
 	const taskFiles = () => world.mj.fileRequests.filter((name) => name.startsWith(`${taskId}_`));
 
 	it('downloads the results while record-info is still answering, and each file only once', async () => {
@@ -46,9 +45,9 @@ describe('results fetched ahead of their confirmation', () => {
 		await eventually(() => world.mj.recordInfoRequests.includes(taskId), 'the confirmation query');
 		// All four are fetched before the provider has confirmed anything, and nothing is posted before it has.
 		await eventually(() => taskFiles().length === 4, 'the four downloads');
-		expect(world.discord.requests.filter((r) => isReplyEdit(r) && r.files.length > 0)).toEqual([]);
+		expect(world.discord.requests.filter(resultEdit(token))).toEqual([]);
 		release();
-		const result = await world.discord.waitForRequest((r) => isReplyEdit(r) && r.files.length > 0);
+		const result = await world.discord.waitForRequest(resultEdit(token));
 		await world.bot.jobs.idle();
 		expect(result.files).toHaveLength(4);
 		expect(taskFiles()).toHaveLength(4);
@@ -62,7 +61,7 @@ describe('results fetched ahead of their confirmation', () => {
 			body: { code: 200, msg: 'success', data: { taskId, promptJson: '{}', resultUrls: decoys } },
 		});
 		expect(answer.status).toBe(200);
-		const result = await world.discord.waitForRequest((r) => isReplyEdit(r) && r.files.length > 0);
+		const result = await world.discord.waitForRequest(resultEdit(token));
 		await world.bot.jobs.idle();
 		expect(result.files).toHaveLength(4);
 		for (const file of result.files) expect(file.data.equals(DECOY_PNG)).toBe(false);
@@ -81,6 +80,6 @@ describe('results fetched ahead of their confirmation', () => {
 		);
 		await world.bot.jobs.idle();
 		expect(failure.files).toEqual([]);
-		expect(world.discord.requests.filter((r) => isReplyEdit(r) && r.files.length > 0)).toEqual([]);
+		expect(world.discord.requests.filter(resultEdit(token))).toEqual([]);
 	});
 });

@@ -2,74 +2,28 @@
  * Server and member settings, rules, limits and /jobs, end to end: the real client, server and SQLite store
  * against the fake Discord and the fake Midjourney.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CommandOptionInput, SendCommandInput } from '../../fakes/discord/types.js';
-import type { RecordedRequest } from '../../fakes/discord.js';
 import { describeRefusal } from '../../src/discord/refusals.js';
 import { buildGenerateRequest } from '../../src/jobs/request.js';
 import { nextUtcMidnight } from '../../src/settings/time.js';
 import { createClaims } from '../../src/store/claims.js';
-import { eventually, startWorld, type World, type WorldOptions } from './harness.js';
+import { eventually, worldPerTest, type World, type WorldOptions } from './harness.js';
+import { content, int, originalEdit, send as sendTo, str, sub, type Answer } from './requests.js';
 
-const SUB = 1;
-const STRING = 3;
-const INTEGER = 4;
 const CHANNEL = 7;
 const ROLE = 8;
-const EPHEMERAL = 64;
-
-interface Answer {
-	token: string;
-	content: string;
-	ephemeral: boolean;
-	embeds: Array<{ title?: string; description?: string; footer?: { text: string } }>;
-}
-
-interface AnswerBody {
-	type?: number;
-	data?: { content?: string; flags?: number; embeds?: Answer['embeds'] };
-	content?: string;
-	embeds?: Answer['embeds'];
-}
 
 let world: World;
+const openWorld = worldPerTest({ callbacks: true });
 
 async function open(options: WorldOptions = {}): Promise<World> {
-	world = await startWorld({ callbacks: true, ...options });
+	world = await openWorld(options);
 	return world;
 }
 
-afterEach(async (context) => {
-	if (context.task.result?.state === 'fail') console.log(world.logs.map((line) => JSON.stringify(line)).join('\n'));
-	await world.close();
-});
-
 /** Sends a command and resolves with what the member sees first: the immediate reply, or the first edit of a deferred one. */
-async function send(input: SendCommandInput): Promise<Answer> {
-	const from = world.discord.requests.length;
-	const { token } = world.discord.sendCommand(input);
-	const callback = await world.discord.waitForRequest(
-		(r) => r.method === 'POST' && r.path.endsWith(`/${token}/callback`),
-		5000,
-		from,
-	);
-	const body = callback.body as AnswerBody;
-	const ephemeral = ((body.data?.flags ?? 0) & EPHEMERAL) !== 0;
-	if (body.type === 4) {
-		return { token, content: body.data?.content ?? '', ephemeral, embeds: body.data?.embeds ?? [] };
-	}
-	const edit = await world.discord.waitForRequest(isOriginalEdit(token), 5000, from);
-	const edited = edit.body as AnswerBody;
-	return { token, content: edited.content ?? '', ephemeral, embeds: edited.embeds ?? [] };
-}
-
-function isOriginalEdit(token: string) {
-	return (r: RecordedRequest) => r.method === 'PATCH' && r.path.endsWith(`/${token}/messages/@original`);
-}
-
-const sub = (name: string, options: CommandOptionInput[] = []): CommandOptionInput => ({ name, type: SUB, options });
-const str = (name: string, value: string): CommandOptionInput => ({ name, type: STRING, value });
-const int = (name: string, value: number): CommandOptionInput => ({ name, type: INTEGER, value });
+const send = async (input: SendCommandInput): Promise<Answer> => sendTo(world.discord, input);
 
 async function serverSettings(
 	subcommand: string,
@@ -108,8 +62,8 @@ async function finish(job: { token: string; taskId: string }, outcome: 'succeed'
 	else world.mj.fail(job.taskId, 'Prompt rejected by the moderation filter');
 	expect((await world.mj.sendCallback(job.taskId)).status).toBe(200);
 	return world.discord.waitForRequest((r) => {
-		if (!isOriginalEdit(job.token)(r)) return false;
-		return outcome === 'succeed' ? r.files.length > 0 : String((r.body as AnswerBody).content).includes('❌');
+		if (!originalEdit(job.token)(r)) return false;
+		return outcome === 'succeed' ? r.files.length > 0 : content(r).includes('❌');
 	});
 }
 
@@ -424,9 +378,7 @@ describe('/jobs', () => {
 		});
 		await world.mj.waitForGenerate(3);
 		const queued = await send({ name: 'imagine', options: [str('prompt', 'the fifth')] });
-		await world.discord.waitForRequest(
-			(r) => isOriginalEdit(queued.token)(r) && String((r.body as AnswerBody).content).includes('Queued'),
-		);
+		await world.discord.waitForRequest((r) => originalEdit(queued.token)(r) && content(r).includes('Queued'));
 
 		// Someone else's job is not listed.
 		await send({ name: 'imagine', options: [str('prompt', 'not mine')], userId: ids.moderator });

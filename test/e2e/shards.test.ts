@@ -14,16 +14,13 @@ import { JobRepository } from '../../src/jobs/repository.js';
 import { createLogger } from '../../src/logger.js';
 import { REDIS_TESTS_ENABLED, startRedis, type RedisServer } from '../support/redis.js';
 import { eventually, replicaConfig, startWorld, type World } from './harness.js';
+import { jobIdOf, resultEdit } from './requests.js';
 import { waitForDelivery } from './stored.js';
 
 const STRING = 3;
 const METRICS_TOKEN = 'metrics-token-of-the-shard-tests-0123';
 type Logs = Array<Record<string, unknown>>;
 
-const jobIdOf = (body: Record<string, unknown>): string =>
-	/\/callbacks\/mj\/([\w-]+)\?/.exec(String(body['callBackUrl']))![1]!;
-const isResultEdit = (token: string) => (r: RecordedRequest) =>
-	r.method === 'PATCH' && r.path.endsWith(`/${token}/messages/@original`) && r.files.length > 0;
 const isPickPost = (channelId: string, messageId: string) => (r: RecordedRequest) =>
 	r.method === 'POST' &&
 	r.path === `/channels/${channelId}/messages` &&
@@ -61,7 +58,7 @@ async function imagine(
 		id,
 		token,
 		taskId: generate.taskId!,
-		jobId: jobIdOf(generate.body),
+		jobId: jobIdOf(generate),
 		callbackUrl: new URL(String(generate.body['callBackUrl'])),
 	};
 }
@@ -116,7 +113,7 @@ describe.each<{ mode: string; env: Record<string, string> }>([
 			expect((await mj.sendCallback(job.taskId)).status).toBe(200);
 		}
 		const results = await Promise.all(
-			[first, second].map(async (job) => discord.waitForRequest(isResultEdit(job.token))),
+			[first, second].map(async (job) => discord.waitForRequest(resultEdit(job.token))),
 		);
 		expect(results.map((result) => result.files.length)).toEqual([4, 4]);
 		const channels = results.map(
@@ -241,7 +238,7 @@ describe.runIf(REDIS_TESTS_ENABLED)('two processes splitting two shards on one R
 			expect((await mj.sendCallback(job.taskId, { url })).status).toBe(200);
 		}
 		for (const { job, to, before } of crossed) {
-			const result = await discord.waitForRequest(isResultEdit(job.token));
+			const result = await discord.waitForRequest(resultEdit(job.token));
 			expect(result.files).toHaveLength(4);
 			// Delivered by the process the callback reached.
 			await deliveredBy(to.bot, before, job.jobId);

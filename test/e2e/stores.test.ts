@@ -3,9 +3,9 @@
  * supports: the embedded SQLite file and Redis.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RecordedRequest } from '../../fakes/discord.js';
 import { REDIS_TESTS_ENABLED, startRedis, type RedisServer } from '../support/redis.js';
 import { startWorld, type World } from './harness.js';
+import { resultEdit } from './requests.js';
 
 const STORES = REDIS_TESTS_ENABLED ? (['sqlite', 'redis'] as const) : (['sqlite'] as const);
 if (STORES.length === 1)
@@ -18,9 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
 	await redis?.stop();
 });
-
-const resultEdit = (token: string) => (r: RecordedRequest) =>
-	r.method === 'PATCH' && r.path.endsWith(`/${token}/messages/@original`) && r.files.length > 0;
 
 describe.each(STORES)('state on %s', (kind) => {
 	let world: World | undefined;

@@ -236,6 +236,22 @@ describe('canned responses and close', () => {
 		await expect(fake.waitForGenerate(5, 50)).rejects.toThrow(/not received within 50 ms/);
 	});
 
+	it('holdSubmits records and creates the task on arrival, and answers it on release', async () => {
+		const release = fake.holdSubmits();
+		let answered = false;
+		const held = post({ taskType: 'mj_txt2img', prompt: 'held' }).then((answer) => {
+			answered = true;
+			return answer;
+		});
+		const { taskId } = await fake.waitForGenerate(0);
+		expect(taskId).toEqual(expect.any(String));
+		expect(answered).toBe(false);
+		release();
+		expect(await held).toMatchObject({ status: 200, json: { data: { taskId } } });
+		// Released: the next one is answered at once.
+		expect((await post({ taskType: 'mj_txt2img', prompt: 'after' })).status).toBe(200);
+	});
+
 	it('close() ends a hanging request and rejects pending waiters', async () => {
 		fake.respondToGenerate({ kind: 'hang' });
 		const hanging = post({ taskType: 'mj_txt2img', prompt: 'p' }).then(

@@ -11,21 +11,12 @@ import { describe, expect, it } from 'vitest';
 import type { RecordedRequest } from '../../fakes/discord.js';
 import { ActionRecords } from '../../src/actions/records.js';
 import { eventually, worldPerTest, type World } from '../e2e/harness.js';
+import { bodyOf, channelPost, content, emoji, jobIdOf, reactionRemoval, withoutCallback } from '../e2e/requests.js';
 
 const STRING = 3;
 const PROMPT = 'a lighthouse at dawn, oil painting';
 
-const emoji = (name: string) => ({ id: null, name });
-const bodyOf = (r: RecordedRequest) => (r.body ?? {}) as Record<string, unknown>;
-const contentOf = (r: RecordedRequest) => String(bodyOf(r)['content'] ?? '');
-const withoutCallback = ({ callBackUrl: _callback, ...body }: Record<string, unknown>) => body;
-const jobIdOf = (generate: { body: Record<string, unknown> }) =>
-	/\/callbacks\/mj\/([\w-]+)\?/.exec(String(generate.body['callBackUrl']))![1]!;
 const messageIdOf = (r: RecordedRequest) => (r.response.body as { id: string }).id;
-const isPostTo = (channelId: string) => (r: RecordedRequest) =>
-	r.method === 'POST' && r.path === `/channels/${channelId}/messages`;
-const isReactionRemoval = (messageId: string, name: string, userId: string) => (r: RecordedRequest) =>
-	r.method === 'DELETE' && r.path.endsWith(`/messages/${messageId}/reactions/${name}/${userId}`);
 
 interface Result {
 	jobId: string;
@@ -65,7 +56,7 @@ async function imagine(w: World, options: { userId?: string; count?: number; byD
 		(r) =>
 			r.files.length > 0 &&
 			r.response.status === 200 &&
-			(options.byDm ? isPostTo(discord.dmChannelId(userId))(r) : true),
+			(options.byDm ? channelPost(discord.dmChannelId(userId))(r) : true),
 		5000,
 		from,
 	);
@@ -137,8 +128,8 @@ describe('actions are the server’s, in DMs too', () => {
 		// And a reaction: told in the DM it was made in.
 		const from = discord.requests.length;
 		discord.sendReaction({ messageId: result.messageId, emoji: emoji('🔁'), userId: moderator });
-		const notice = await discord.waitForRequest(isPostTo(discord.dmChannelId(moderator)), 5000, from);
-		expect(contentOf(notice)).toContain('no longer a member');
+		const notice = await discord.waitForRequest(channelPost(discord.dmChannelId(moderator)), 5000, from);
+		expect(content(notice)).toContain('no longer a member');
 
 		expect(mj.generateRequests).toHaveLength(2);
 		expect(discord.violations).toEqual([]);
@@ -154,12 +145,12 @@ describe('actions obey the command they stand for', () => {
 		denyCommand(w, 'animate', user);
 
 		discord.sendReaction({ messageId: single.messageId, emoji: emoji('🎬') });
-		const dm = await discord.waitForRequest(isPostTo(discord.dmChannelId(user)));
-		expect(contentOf(dm)).toContain('Nothing was submitted.');
-		expect(contentOf(dm)).toContain('`/animate`');
-		expect(contentOf(dm)).toContain('Server Settings → Integrations');
-		expect(contentOf(dm)).toContain(single.messageId);
-		await discord.waitForRequest(isReactionRemoval(single.messageId, '🎬', user));
+		const dm = await discord.waitForRequest(channelPost(discord.dmChannelId(user)));
+		expect(content(dm)).toContain('Nothing was submitted.');
+		expect(content(dm)).toContain('`/animate`');
+		expect(content(dm)).toContain('Server Settings → Integrations');
+		expect(content(dm)).toContain(single.messageId);
+		await discord.waitForRequest(reactionRemoval(single.messageId, '🎬', user));
 
 		// The button is no way around it either.
 		const click = discord.sendComponent({ messageId: single.messageId, customId: `mj:animate:${single.jobId}:1` });
@@ -184,13 +175,13 @@ describe('actions obey the command they stand for', () => {
 		discord.closeDms(user);
 
 		discord.sendReaction({ messageId: single.messageId, emoji: emoji('🎬') });
-		const notice = await discord.waitForRequest(isPostTo(channel));
-		expect(contentOf(notice)).toContain(`<@${user}>`);
-		expect(contentOf(notice)).toContain('`/animate`');
+		const notice = await discord.waitForRequest(channelPost(channel));
+		expect(content(notice)).toContain(`<@${user}>`);
+		expect(content(notice)).toContain('`/animate`');
 		expect(bodyOf(notice)['allowed_mentions']).toEqual({ parse: [], users: [user], replied_user: false });
 		expect(bodyOf(notice)['message_reference']).toMatchObject({ message_id: single.messageId });
 		// The DM was tried first.
-		expect(discord.requests.some((r) => isPostTo(discord.dmChannelId(user))(r) && r.response.status === 403)).toBe(
+		expect(discord.requests.some((r) => channelPost(discord.dmChannelId(user))(r) && r.response.status === 403)).toBe(
 			true,
 		);
 		const noticeId = messageIdOf(notice);
@@ -210,7 +201,7 @@ describe('actions obey the command they stand for', () => {
 		denyCommand(w, 'animate', user);
 		discord.closeDms(user);
 		discord.sendReaction({ messageId: single.messageId, emoji: emoji('🎬') });
-		const noticeId = messageIdOf(await discord.waitForRequest(isPostTo(channel)));
+		const noticeId = messageIdOf(await discord.waitForRequest(channelPost(channel)));
 		const records = w.bot.store.collection('notices');
 		await eventually(async () => records.has(noticeId), 'the notice to be recorded');
 
@@ -243,24 +234,24 @@ describe('a refused reaction is told, once', () => {
 		const dmChannel = discord.dmChannelId(user);
 
 		discord.sendReaction({ messageId: single.messageId, emoji: emoji('🔁') });
-		const dm = await discord.waitForRequest(isPostTo(dmChannel));
-		expect(contentOf(dm)).toContain('Nothing was submitted.');
-		expect(contentOf(dm)).toContain('1 job running');
-		expect(contentOf(dm)).toContain('member_running_limit');
-		await discord.waitForRequest(isReactionRemoval(single.messageId, '🔁', user));
+		const dm = await discord.waitForRequest(channelPost(dmChannel));
+		expect(content(dm)).toContain('Nothing was submitted.');
+		expect(content(dm)).toContain('1 job running');
+		expect(content(dm)).toContain('member_running_limit');
+		await discord.waitForRequest(reactionRemoval(single.messageId, '🔁', user));
 
 		// Another refused reaction on the same result, and the same one again: the member was already told.
 		discord.sendReaction({ messageId: single.messageId, emoji: emoji('🎬') });
-		await discord.waitForRequest(isReactionRemoval(single.messageId, '🎬', user));
+		await discord.waitForRequest(reactionRemoval(single.messageId, '🎬', user));
 		discord.sendReaction({ messageId: single.messageId, emoji: emoji('🔁') });
 		discord.sendReaction({ messageId: single.messageId, emoji: emoji('🎬') });
 		const from = discord.requests.length;
 		discord.sendReaction({ messageId: single.messageId, emoji: emoji('✉️') });
 		// ✉️ is allowed at the limit (it starts no job): its DM is the next message to the member.
-		const files = await discord.waitForRequest((r) => isPostTo(dmChannel)(r) && r.files.length > 0, 5000, from);
+		const files = await discord.waitForRequest((r) => channelPost(dmChannel)(r) && r.files.length > 0, 5000, from);
 		expect(files.files).toHaveLength(1);
 
-		expect(discord.requests.filter((r) => isPostTo(dmChannel)(r) && r.files.length === 0)).toHaveLength(1);
+		expect(discord.requests.filter((r) => channelPost(dmChannel)(r) && r.files.length === 0)).toHaveLength(1);
 		expect(mj.generateRequests).toHaveLength(2);
 		expect(discord.violations).toEqual([]);
 	});

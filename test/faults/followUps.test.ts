@@ -6,16 +6,13 @@ import { describe, expect, it } from 'vitest';
 import type { RecordedRequest } from '../../fakes/discord.js';
 import { JobRepository } from '../../src/jobs/repository.js';
 import { worldPerTest, type World } from '../e2e/harness.js';
-import { replySaying } from '../e2e/requests.js';
+import { emoji, jobIdOf, replySaying } from '../e2e/requests.js';
 import { waitForDelivery, waitForPick } from '../e2e/stored.js';
 
 const STRING = 3;
 const UNCONFIRMED = 'did not confirm whether it started this job';
 
 const open = worldPerTest();
-const emoji = (name: string) => ({ id: null, name });
-const jobIdOf = (submit: { body: Record<string, unknown> }) =>
-	/\/callbacks\/mj\/([\w-]+)\?/.exec(String(submit.body['callBackUrl']))![1]!;
 
 async function grid(w: World): Promise<{ jobId: string; taskId: string; messageId: string }> {
 	w.discord.sendCommand({ name: 'imagine', options: [{ name: 'prompt', type: STRING, value: 'a paper boat' }] });
