@@ -11,8 +11,8 @@ import tseslint from 'typescript-eslint';
  */
 const LAYERS = [
 	{
-		name: 'config, logger, metrics, timing, i18n',
-		from: ['config.ts', 'logger.ts', 'logScrubber.ts', 'metrics.ts', 'timing.ts', 'i18n'],
+		name: 'config, logger, metrics, timing, foreground, i18n',
+		from: ['config.ts', 'logger.ts', 'logScrubber.ts', 'metrics.ts', 'timing.ts', 'foreground.ts', 'i18n'],
 	},
 	{ name: 'store', from: ['store'] },
 	{ name: 'api', from: ['api'] },
