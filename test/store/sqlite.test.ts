@@ -197,6 +197,20 @@ describe('SqliteConnection', () => {
 	});
 });
 
+describe('statements run in place', () => {
+	it('leave timers and sockets their turn in a long loop of them', async () => {
+		await connection.exec('CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)');
+		let timerRanAfter: number | undefined;
+		let done = 0;
+		setTimeout(() => (timerRanAfter = done), 0);
+		// Each statement is awaited, as a caller walking every open job does: without turns of their own they would run
+		// as one chain of microtasks, and the timer only after the last.
+		for (; done < 20_000; done++) await connection.run('INSERT INTO t (k, v) VALUES (?, ?)', [done, 'x'.repeat(200)]);
+		expect(timerRanAfter).toBeDefined();
+		expect(timerRanAfter).toBeLessThan(20_000);
+	});
+});
+
 describe('a statement that fails on a locked file', () => {
 	it('leaves no transaction open behind it: every connection can write once the lock is gone', async () => {
 		const file = join(dir, 'locked.sqlite');

@@ -14,7 +14,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { performance } from 'node:perf_hooks';
+import { setImmediate as yieldTurn, setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { timed } from '../../timing.js';
 import { asStoreFailure, DEFAULT_STORE_TIMEOUT_MS, withinStoreTime } from '../unavailable.js';
@@ -26,6 +27,14 @@ export interface SqliteConnectionOptions {
 	/** How long one call may take before it rejects with `StoreUnavailableError` (default 2 s). */
 	timeoutMs?: number;
 }
+
+/**
+ * The longest a turn of the event loop runs statements before the next one waits for a turn of its own. A statement
+ * in place is awaited as a promise already settled: a loop over thousands of them (restart recovery reading every open
+ * job) ran as one chain of microtasks, timers and sockets waited behind it, and requests granted under the provider's
+ * limits left in bunches.
+ */
+const TURN_BUDGET_MS = 10;
 
 /** First and longest pause between tries of a statement that found the file locked. */
 const LOCKED_RETRY_FIRST_MS = 2;
@@ -71,6 +80,8 @@ export class SqliteConnection {
 	/** Settles once the file's modes are set (tried again by the first calls while another connection switches it). */
 	private opened: Promise<void>;
 	private closed = false;
+	/** When the current turn's first statement ran, while a marker for the turn's end is pending. */
+	private turnStartedAt: number | undefined;
 
 	private constructor(
 		public readonly file: string,
@@ -141,6 +152,7 @@ export class SqliteConnection {
 		return timed('sqlite', sql, async () => {
 			if (this.closed) throw new Error('The SQLite connection is closed');
 			await this.opened;
+			await this.turnWithinBudget();
 			try {
 				return call();
 			} catch (error) {
@@ -148,6 +160,17 @@ export class SqliteConnection {
 			}
 			return withinStoreTime(this.untilUnlocked(call), this.timeoutMs, 'SQLite', isUnavailable);
 		});
+	}
+
+	/** Waits for a turn of the event loop of its own when this turn has run statements for long enough. */
+	private async turnWithinBudget(): Promise<void> {
+		if (this.turnStartedAt !== undefined && performance.now() - this.turnStartedAt > TURN_BUDGET_MS) {
+			await yieldTurn();
+		}
+		if (this.turnStartedAt === undefined) {
+			this.turnStartedAt = performance.now();
+			setImmediate(() => (this.turnStartedAt = undefined));
+		}
 	}
 
 	/**
