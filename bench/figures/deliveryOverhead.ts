@@ -67,6 +67,8 @@ export async function deliveryOverheadFigure(context: BenchContext): Promise<Fig
 	/** The last recorded job's events, ms from its callback's arrival: the order of the stages, for the JSON. */
 	let sampleTimeline: Array<[number, number, string, string]> = [];
 	const recorded: number[] = [];
+	/** Jobs a poll already in flight confirmed before their callback (left out). */
+	let confirmedByPoll = 0;
 	const unrecorded: number[] = [];
 	const bot = world.bot;
 	if (!bot) throw new Error('The bot is not running');
@@ -113,8 +115,13 @@ export async function deliveryOverheadFigure(context: BenchContext): Promise<Fig
 			const mjRecords = world.mjProxy.records
 				.slice(mjFrom)
 				.filter((record) => record.start < firstWrite.start && isJobsRequest(record.url));
-			if (!mjRecords.some((record) => record.url.includes('record-info')) || exchanges.length === 0)
-				throw new Error(`job ${job.n}: no record-info or downloads seen before its first Discord write`);
+			if (!mjRecords.some((record) => record.url.includes('record-info')) || exchanges.length === 0) {
+				// Confirmed by the bot's own poll of the job, sent before the callback: not the path measured.
+				confirmedByPoll++;
+				if (recording) await bot.call('stopStages');
+				await sleep(QUERY_INTERVAL_MS);
+				continue;
+			}
 			const total = firstWrite.start - answer.sent;
 			building.push(answer.sent - answer.start);
 			// One union over both: the bot downloads a callback's results while it confirms them, so they overlap.
@@ -149,6 +156,7 @@ export async function deliveryOverheadFigure(context: BenchContext): Promise<Fig
 	} finally {
 		agent.destroy();
 	}
+	if (overheads.length === 0) throw new Error('every job was confirmed by a poll before its callback');
 	// Includes the bench's own calls to the child (a few per job): the same in every run, so comparable between runs.
 	const cpuMsPerJob = ((await bot.call<number>('cpu')) - cpuBefore) / jobs.length;
 	const p50 = percentile(overheads, 50);
@@ -167,12 +175,13 @@ export async function deliveryOverheadFigure(context: BenchContext): Promise<Fig
 		target: `p50 ≤ ${TARGET_P50_MS} ms`,
 		pass: p50 <= TARGET_P50_MS,
 		notes: [
-			`${jobs.length} jobs one at a time: callback → first Discord write p50 ${round(percentile(endToEnd, 50))} ms, of which at the provider ${round(fakeP50)} ms; overhead p90 ${round(percentile(overheads, 90))} ms; bot CPU ${round(cpuMsPerJob, 2)} ms per job; the bench's own time to build and send a callback p50 ${round(percentile(building, 50))} ms (not counted)`,
+			`${jobs.length} jobs one at a time (${confirmedByPoll} confirmed by a poll already on its way, left out): callback → first Discord write p50 ${round(percentile(endToEnd, 50))} ms, of which at the provider ${round(fakeP50)} ms; overhead p90 ${round(percentile(overheads, 90))} ms; bot CPU ${round(cpuMsPerJob, 2)} ms per job; the bench's own time to build and send a callback p50 ${round(percentile(building, 50))} ms (not counted)`,
 			`with the provider's time taken at its proxy behind the tap (${round(percentile(atProxy, 50))} ms p50), the overhead p50 would read ${round(percentile(overheadsBehindTap, 50))} ms`,
 			`stages inside the bot, callback received → Discord write issued (median of ${stageWindows.length} jobs): ${describeStages(stages)}`,
 		],
 		details: {
 			jobs: jobs.length,
+			confirmedByPoll,
 			overheadP50Ms: round(p50),
 			overheadP90Ms: round(percentile(overheads, 90)),
 			endToEndP50Ms: round(percentile(endToEnd, 50)),
