@@ -209,6 +209,20 @@ describe('statements run in place', () => {
 		expect(timerRanAfter).toBeDefined();
 		expect(timerRanAfter).toBeLessThan(20_000);
 	});
+
+	it('still run in the order they were made when some wait for a turn of their own', async () => {
+		await connection.exec('CREATE TABLE t (k INTEGER PRIMARY KEY AUTOINCREMENT, v INTEGER)');
+		const made: Array<Promise<void>> = [];
+		// Made over many turns (from timers, which run before a waiting statement's turn) without waiting for them:
+		// those of a later turn must not overtake one that waits.
+		for (let value = 0; value < 30_000; value++) {
+			made.push(connection.run('INSERT INTO t (v) VALUES (?)', [value]));
+			if (value % 500 === 499) await new Promise<void>((resolve) => setTimeout(resolve, 0));
+		}
+		await Promise.all(made);
+		const rows = await connection.all('SELECT v FROM t ORDER BY k');
+		expect(rows.map((row) => row['v'])).toEqual(Array.from({ length: 30_000 }, (_, value) => value));
+	});
 });
 
 describe('a statement that fails on a locked file', () => {

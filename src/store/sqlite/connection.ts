@@ -82,6 +82,8 @@ export class SqliteConnection {
 	private closed = false;
 	/** When the current turn's first statement ran, while a marker for the turn's end is pending. */
 	private turnStartedAt: number | undefined;
+	/** The turn of its own the statements made since the last one over budget wait for. */
+	private waitingTurn: Promise<void> | undefined;
 
 	private constructor(
 		public readonly file: string,
@@ -162,10 +164,18 @@ export class SqliteConnection {
 		});
 	}
 
-	/** Waits for a turn of the event loop of its own when this turn has run statements for long enough. */
+	/**
+	 * Waits for a turn of the event loop of its own when this turn has run statements for long enough. Statements made
+	 * while one waits wait behind it, whichever turn they come from, so that they still run in the order they were made.
+	 */
 	private async turnWithinBudget(): Promise<void> {
-		if (this.turnStartedAt !== undefined && performance.now() - this.turnStartedAt > TURN_BUDGET_MS) {
-			await yieldTurn();
+		if (this.waitingTurn) {
+			await this.waitingTurn;
+		} else if (this.turnStartedAt !== undefined && performance.now() - this.turnStartedAt > TURN_BUDGET_MS) {
+			this.waitingTurn = yieldTurn().then(() => {
+				this.waitingTurn = undefined;
+			});
+			await this.waitingTurn;
 		}
 		if (this.turnStartedAt === undefined) {
 			this.turnStartedAt = performance.now();
