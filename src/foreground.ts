@@ -40,7 +40,7 @@ export class Foreground {
 		const giveUpAt = Date.now() + this.maxWaitMs;
 		while (Date.now() < giveUpAt) {
 			if (this.running > 0) {
-				await this.ended();
+				await this.ended(giveUpAt - Date.now());
 				continue;
 			}
 			// A turn of the event loop: requests already received start (and count as running) before this goes on.
@@ -49,12 +49,15 @@ export class Foreground {
 		}
 	}
 
-	/** Settles when running foreground work ends, or after the bound. */
-	private async ended(): Promise<void> {
+	/**
+	 * Settles when running foreground work ends, or after `withinMs` at most (sooner when a waiter before it has less
+	 * time left: that one's timer serves all, and the others wait again for what they have left).
+	 */
+	private async ended(withinMs: number): Promise<void> {
 		await new Promise<void>((resolve) => {
 			this.waiting.push(resolve);
 			if (!this.timer) {
-				this.timer = setTimeout(() => this.release(), this.maxWaitMs);
+				this.timer = setTimeout(() => this.release(), Math.max(0, withinMs));
 				this.timer.unref();
 			}
 		});
