@@ -17,14 +17,13 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Claims } from '../store/claims.js';
 import type { DeliveryRetryPolicy, JobPublisher, PublishOptions, PublishedMessage } from './contracts.js';
-import { downloadResult, type DownloadLimits, type DownloadResult } from './download.js';
+import type { DownloadLimits } from './download.js';
 import { DeliveryError } from './errors.js';
 import { FailureDigest } from './failureDigest.js';
 import { persist } from './persist.js';
 import type { JobRepository } from './repository.js';
-import { maxResultsOf } from './resultCount.js';
+import { ResultDownloads } from './results.js';
 import { isFinished, type Delivery, type FinishedJob, type JobRecord, type PostAttempt } from './types.js';
-import { workTypeOf } from './workType.js';
 
 /** Back-off of deliveries that failed for a transient reason (Discord 5xx, network): 1 s, 5 s, 25 s… up to 5 min, 6 h. */
 export const DEFAULT_DELIVERY_RETRY: DeliveryRetryPolicy = {
@@ -50,18 +49,6 @@ const OUTAGE_LINES = {
 } as const;
 /** Deferred deliveries are looked for at least this often (more often when the policy's longest delay is shorter). */
 const SWEEP_INTERVAL_MS = 60_000;
-/** Results fetched ahead of their confirmation are dropped if nobody claims them within this long. */
-const PREFETCH_KEEP_MS = 2 * 60_000;
-/** At most this many jobs' results are fetched ahead at once (each holds up to four files in memory). */
-const MAX_PREFETCHED_JOBS = 8;
-
-/** Results being downloaded, from a callback's URLs, while the job is confirmed with the provider. */
-interface Prefetch {
-	urls: readonly string[];
-	results: Promise<DownloadResult[]>;
-	timer: NodeJS.Timeout;
-}
-
 export interface JobDeliveryOptions {
 	repository: JobRepository;
 	/** Makes one process of all attempt a job's delivery at a time. */
@@ -80,7 +67,7 @@ export interface JobDeliveryOptions {
 
 export class JobDelivery {
 	private readonly retryTimers = new Set<NodeJS.Timeout>();
-	private readonly prefetched = new Map<string, Prefetch>();
+	private readonly results: ResultDownloads;
 	/** Aborts writes kept in memory (see `persist`) when the process stops. */
 	private readonly stopping = new AbortController();
 	private stopped = false;
@@ -96,6 +83,7 @@ export class JobDelivery {
 
 	public constructor(private readonly options: JobDeliveryOptions) {
 		this.policy = options.deliveryRetry ?? DEFAULT_DELIVERY_RETRY;
+		this.results = new ResultDownloads(options.download, options.logger);
 		this.outage = new FailureDigest(options.logger, OUTAGE_LINES, { now: options.now });
 		const everyMs = Math.min(this.policy.maxMs, SWEEP_INTERVAL_MS);
 		this.sweeper = setInterval(() => this.options.track(this.sweep()), everyMs).unref();
@@ -167,7 +155,7 @@ export class JobDelivery {
 	/** Downloads the results and posts them; records where they landed, or why not. */
 	private async attempt(job: FinishedJob, log: Logger): Promise<void> {
 		const files =
-			job.state.outcome.status === 'succeeded' ? await this.downloadAll(job, job.state.outcome.resultUrls) : [];
+			job.state.outcome.status === 'succeeded' ? await this.results.forDelivery(job, job.state.outcome.resultUrls) : [];
 		// Rendering and uploading wait for the callbacks being answered now, however many arrive together.
 		await this.options.foreground?.idle();
 		const failedDownloads = files.filter((file) => !file.ok);
@@ -367,54 +355,14 @@ export class JobDelivery {
 		await this.forgetDeferred(job);
 	}
 
-	/**
-	 * Starts downloading the results a callback reported, while the job is confirmed with the provider: delivery
-	 * then waits for the longer of the two instead of both in turn. Only results the confirmation names are used;
-	 * anything else is dropped unused. The callback has passed its signature checks before it gets here.
-	 */
+	/** Starts downloading the results a callback reported, while the job is confirmed (see results.ts). */
 	public prefetch(job: JobRecord, urls: readonly string[]): void {
-		if (this.stopped || urls.length === 0 || this.prefetched.has(job.id)) return;
-		// Bounded: under a burst of callbacks, the rest simply download after their confirmation.
-		if (this.prefetched.size >= MAX_PREFETCHED_JOBS) return;
-		const timer = setTimeout(() => this.prefetched.delete(job.id), PREFETCH_KEEP_MS);
-		timer.unref();
-		const wanted = this.fetchable(job, urls, 'callback');
-		this.prefetched.set(job.id, { urls: wanted, results: this.download(job, wanted), timer });
+		if (!this.stopped) this.results.prefetch(job, urls);
 	}
 
 	/** Drops what was fetched ahead for a job (it failed, or was delivered elsewhere). */
 	public forgetPrefetch(jobId: string): void {
-		const entry = this.prefetched.get(jobId);
-		if (!entry) return;
-		clearTimeout(entry.timer);
-		this.prefetched.delete(jobId);
-	}
-
-	private async downloadAll(job: JobRecord, urls: string[]): Promise<DownloadResult[]> {
-		const ahead = this.prefetched.get(job.id);
-		this.forgetPrefetch(job.id);
-		const wanted = this.fetchable(job, urls, 'record-info');
-		if (ahead && sameUrls(ahead.urls, wanted)) return ahead.results;
-		return this.download(job, wanted);
-	}
-
-	/** The URLs worth fetching: no more than the task can produce (a provider naming more is not followed). */
-	private fetchable(job: JobRecord, urls: readonly string[], source: 'callback' | 'record-info'): string[] {
-		const max = maxResultsOf(job.request);
-		if (urls.length > max)
-			this.options.logger.warn(
-				{ jobId: job.id, taskType: workTypeOf(job.request), source, named: urls.length, fetched: max },
-				'More result URLs than the task can produce; fetching only the first ones',
-			);
-		return urls.slice(0, max);
-	}
-
-	private async download(job: JobRecord, urls: readonly string[]): Promise<DownloadResult[]> {
-		const limits = {
-			...this.options.download,
-			maxBytes: Math.min(this.options.download.maxBytes, job.target.uploadLimitBytes ?? Number.POSITIVE_INFINITY),
-		};
-		return Promise.all(urls.map(async (url, index) => downloadResult(url, `${job.id}_${index + 1}`, limits)));
+		this.results.forget(jobId);
 	}
 
 	/** Cancels scheduled retries; their jobs stay "pending" in the store and are delivered after the next start. */
@@ -424,12 +372,8 @@ export class JobDelivery {
 		clearInterval(this.sweeper);
 		for (const timer of this.retryTimers) clearTimeout(timer);
 		this.retryTimers.clear();
-		for (const jobId of [...this.prefetched.keys()]) this.forgetPrefetch(jobId);
+		this.results.stop();
 	}
-}
-
-function sameUrls(a: readonly string[], b: readonly string[]): boolean {
-	return a.length === b.length && a.every((url, index) => url === b[index]);
 }
 
 function isPendingDelivery(job: JobRecord): job is FinishedJob {
