@@ -62,7 +62,7 @@ const VERDICT_STATUS: Record<CallbackVerdict, 200 | 404 | 409> = {
 
 const rejectedBy = (deps: RouteDeps) => (reason: string) => deps.metrics?.callbacks.inc({ result: reason });
 
-/** The callback is foreground work from its first step until its answer is ready. */
+/** A signed callback is foreground work until its answer is ready. */
 function answeredFirst(deps: RouteDeps): MiddlewareHandler {
 	return async (_c, next) => {
 		const end = deps.foreground?.begin();
@@ -163,8 +163,9 @@ function verdict(deps: RouteDeps) {
 /** The callback route's steps, in order, for `app.post('/callbacks/mj/:jobId', ...)`. */
 export function callbackRoute(deps: RouteDeps) {
 	return [
-		answeredFirst(deps),
 		jobSignature(deps),
+		// After the URL's signature: a request nobody signed never holds deliveries back.
+		answeredFirst(deps),
 		sizeLimit(deps),
 		parsedReport(deps),
 		providerSignature(deps),
