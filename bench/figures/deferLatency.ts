@@ -113,19 +113,24 @@ interface Rounds {
 	ratios: number[];
 }
 
-/** `ROUNDS` times: a bare burst, then a bot burst of the same size; the ratio of their p99s per round. */
+/**
+ * `ROUNDS` times: a bare burst, then a bot burst of the same size; the ratio of their p99s per round. `settle` runs
+ * before each burst: the bare client shares the machine with the bot, so the bot's work left from its last burst
+ * would slow the bare one too.
+ */
 async function pairedRounds(
 	context: BenchContext,
 	bare: BareClient,
 	botBurst: (tag: string) => Promise<Burst>,
 	tag: string,
+	settle: () => Promise<void> = async () => sleep(300),
 ): Promise<Rounds> {
 	const rounds: Rounds = { bot: [], bare: [], ratios: [] };
 	for (let round_ = 1; round_ <= ROUNDS; round_++) {
+		await settle();
 		const base = await bare.burst(context.sizes.deferInteractions, `bare-${tag}-${round_}`);
-		await sleep(300);
+		await settle();
 		const bot = await botBurst(`bot-${tag}-${round_}`);
-		await sleep(300);
 		const ratio = percentile(bot.latencies, 99) / percentile(base.latencies, 99);
 		rounds.bare.push(base.latencies);
 		rounds.bot.push(bot.latencies);
@@ -214,19 +219,29 @@ export async function deferLatencyFigure(context: BenchContext, bare: BareClient
 	const { world } = context;
 	const marks = async (): Promise<readonly TapMark[]> => world.collectTap();
 	const generatesBefore = world.mj.generateRequests.length;
-	await burst(world.discord, marks, WARMUP, 'bot-warmup');
-	await world.mj.waitForGenerate(generatesBefore + WARMUP - 1, 30_000);
-	await sleep(300);
+	let sent = 0;
+	// Idle: every job of the bursts before has been submitted, and the bot has nothing left running.
+	const settle = async (): Promise<void> => {
+		if (sent > 0) await world.mj.waitForGenerate(generatesBefore + sent - 1, 30_000);
+		await Promise.race([world.bot?.call('idle'), sleep(2000)]);
+		await sleep(100);
+	};
+	const botBurst = async (count: number, tag: string): Promise<Burst> => {
+		sent += count;
+		return burst(world.discord, marks, count, tag);
+	};
+	await botBurst(WARMUP, 'bot-warmup');
 	const rounds = await pairedRounds(
 		context,
 		bare,
-		async (tag) => burst(world.discord, marks, context.sizes.deferInteractions, tag),
+		async (tag) => botBurst(context.sizes.deferInteractions, tag),
 		'idle',
+		settle,
 	);
+	await settle();
 	const stages = await deferStages(context, 'bot-stages');
 	// Let the jobs these commands started finish submitting before the next figure.
-	const sent = WARMUP + ROUNDS * context.sizes.deferInteractions + STAGED;
-	await world.mj.waitForGenerate(generatesBefore + sent - 1, 60_000);
+	await world.mj.waitForGenerate(generatesBefore + sent + STAGED - 1, 60_000);
 	return ratioFigure('defer-latency', 'defer latency p99 (idle)', rounds, stages, [], started);
 }
 

@@ -3,7 +3,6 @@
  */
 import {
 	ApplicationCommandOptionType,
-	MessageFlags,
 	type ButtonInteraction,
 	type ChatInputCommandInteraction,
 	type ModalSubmitInteraction,
@@ -20,7 +19,7 @@ import { interactionHandle } from '../discord/interactionToken.js';
 import { memberTranslator, serverLanguage } from '../discord/language.js';
 import { renderPromptConfirmation } from '../discord/promptConfirmation.js';
 import { describeRefusal } from '../discord/refusals.js';
-import { NO_PINGS } from '../discord/respond.js';
+import { answerPrivately } from '../discord/respond.js';
 import { IMAGE_ATTACHMENT_OPTION, IMAGE_URL_OPTION, PROMPT_OPTION } from '../discord/slashOptions.js';
 import { t, translatorFor, type Language } from '../i18n/index.js';
 import { blockedWordsMatcher } from '../jobs/blockedWords.js';
@@ -35,11 +34,10 @@ import { assertServerCanPay } from './serverSettingsKey.js';
 import type { CommandContext } from './types.js';
 
 /**
- * Discord waits 3 s for an interaction to be acknowledged. What decides a job (the settings, the server's rules and
- * limits, its place under them) is read from the store before that, so that a refusal can be private; it gets this
- * long (counted from when the command reached this process: Discord's clock is not ours), and past it the member is
- * acknowledged privately and told to come back, the decision's grant, if any, given back. It is more than the 2 s
- * the server's limits lock may be waited for, so that a busy server is still answered as such.
+ * How long what decides a job (the settings, the server's rules and limits, its place under them) may take, counted
+ * from when the request reached this process. Past it the store is too slow to be trusted with the job: the member is
+ * told privately to come back, and the decision's grant, if any, is given back. It is more than the 2 s the server's
+ * limits lock may be waited for, so that a busy server is still answered as such.
  */
 export const DECISION_BUDGET_MS = 2_500;
 
@@ -70,13 +68,20 @@ export type GenerationInteraction = (ChatInputCommandInteraction | ButtonInterac
 	guildId: string;
 };
 
-/** Decides on the request (within Discord's 3 s), then asks the member to confirm it, or starts the job. */
+/**
+ * Acknowledges, decides on the request, then asks the member to confirm it, or starts the job.
+ *
+ * Acknowledged before anything is read or decided: in a burst, every member's "thinking…" goes out before any
+ * request's decision takes the event loop, and a slow store never costs an interaction its 3 s. The reply is public,
+ * as it becomes the result; a refusal or a confirmation to give deletes it and is said privately (`answerPrivately`).
+ */
 export async function generate(
 	interaction: GenerationInteraction,
 	context: CommandContext,
 	ask: GenerationAsk,
 	arrivedAt: number = Date.now(),
 ): Promise<void> {
+	await interaction.deferReply();
 	await assertServerCanPay(interaction, context);
 	const decision = decide(interaction, context, ask);
 	const decided = await beforeBudget(decision, DECISION_BUDGET_MS - (Date.now() - arrivedAt));
@@ -86,7 +91,6 @@ export async function generate(
 			async (late) => (late.confirm === undefined && late.authorization.ok ? late.authorization.release() : undefined),
 			() => undefined,
 		);
-		await interaction.deferReply({ flags: MessageFlags.Ephemeral });
 		throw new StoreUnavailableError(`Deciding on the job took over ${DECISION_BUDGET_MS} ms`);
 	}
 	if (decided.confirm) {
@@ -103,7 +107,7 @@ export async function generate(
 	await startJob(interaction, context, ask.kind, authorization, language);
 }
 
-/** Acknowledges publicly (the reply becomes the result) and hands the authorized job to `jobs`. */
+/** Hands the authorized job to `jobs`; the reply, acknowledged in public, becomes the result. */
 async function startJob(
 	interaction: GenerationInteraction,
 	context: CommandContext,
@@ -112,7 +116,6 @@ async function startJob(
 	language: Language,
 ): Promise<void> {
 	try {
-		await interaction.deferReply();
 		await context.jobs.start({
 			id: authorization.jobId,
 			kind,
@@ -127,9 +130,9 @@ async function startJob(
 			},
 		});
 	} catch (error) {
-		// Not started after all (Discord refused the acknowledgement, or the store the job): its place under the limits
-		// is given back, in the background (with the store away that takes its time, and the member is owed an answer
-		// now; it never throws), and the member told (a store failure privately: see the interaction funnel).
+		// Not started after all (the store refused the job): its place under the limits is given back, in the
+		// background (with the store away that takes its time, and the member is owed an answer now; it never throws),
+		// and the member told privately by the interaction funnel.
 		void authorization.release();
 		throw error;
 	}
@@ -155,7 +158,7 @@ async function askToConfirm(
 		...confirm,
 		expiresInMinutes: Math.round(PENDING_PROMPT_TTL_MS / 60_000),
 	});
-	await interaction.reply({ ...message, flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS });
+	await answerPrivately(interaction, message);
 }
 
 const LATE = Symbol('late');
@@ -214,7 +217,6 @@ async function decide(
 	const request = buildGenerateRequest(input);
 	if (ask.confirm && check.changed) return { confirm: { check, request } };
 
-	// The server's rules and limits decide before anything is acknowledged, so a refusal is private.
 	const authorization = await context.settings.authorizeJob({
 		guildId: interaction.guildId,
 		channelId: interaction.channelId!,

@@ -5,7 +5,9 @@
 import {
 	DiscordAPIError,
 	MessageFlags,
+	type APIActionRowComponent,
 	type APIAllowedMentions,
+	type APIComponentInMessageActionRow,
 	type RepliableInteraction,
 	type RESTJSONErrorCodes,
 } from 'discord.js';
@@ -33,18 +35,42 @@ export function fitContent(text: string, limit: number = MESSAGE_CONTENT_LIMIT):
 	return `${kept}…`;
 }
 
+/** What a private answer holds: words, and buttons to act on them. */
+export interface PrivateAnswer {
+	content: string;
+	components?: APIActionRowComponent<APIComponentInMessageActionRow>[];
+}
+
 /**
- * Tells the member something only they see: edits the reply when it was deferred (privately, as every handler that
- * may answer this way defers), follows up ephemerally after a reply, or replies ephemerally.
+ * Tells the member something only they see: replies ephemerally, follows up ephemerally after a reply, or edits a
+ * reply deferred privately. A reply deferred in public (a generating command is acknowledged before it is decided) is
+ * still an empty "thinking…": it is deleted first, as the first follow-up would otherwise take its place, in public.
+ * If Discord refuses that deletion, the reply is edited: better said in public than not at all.
  */
-export async function tellPrivately(interaction: RepliableInteraction, text: string): Promise<void> {
-	const content = fitContent(text);
-	if (interaction.deferred && !interaction.replied) {
-		await interaction.editReply({ content, allowedMentions: NO_PINGS });
-	} else if (interaction.replied) {
-		await interaction.followUp({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS });
+export async function answerPrivately(interaction: RepliableInteraction, answer: PrivateAnswer): Promise<void> {
+	const message = { ...answer, content: fitContent(answer.content), allowedMentions: NO_PINGS };
+	if (interaction.replied) {
+		await interaction.followUp({ ...message, flags: MessageFlags.Ephemeral });
+	} else if (!interaction.deferred) {
+		await interaction.reply({ ...message, flags: MessageFlags.Ephemeral });
+	} else if (interaction.ephemeral === false && (await removedThinking(interaction))) {
+		await interaction.followUp({ ...message, flags: MessageFlags.Ephemeral });
 	} else {
-		await interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS });
+		await interaction.editReply(message);
+	}
+}
+
+/** {@link answerPrivately} with words only. */
+export async function tellPrivately(interaction: RepliableInteraction, text: string): Promise<void> {
+	await answerPrivately(interaction, { content: text });
+}
+
+async function removedThinking(interaction: RepliableInteraction): Promise<boolean> {
+	try {
+		await interaction.deleteReply();
+		return true;
+	} catch {
+		return false;
 	}
 }
 

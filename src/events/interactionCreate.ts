@@ -1,9 +1,9 @@
-import { Events, MessageFlags, type Interaction, type RepliableInteraction } from 'discord.js';
+import { Events, type Interaction, type RepliableInteraction } from 'discord.js';
 import { handlePromptConfirmation } from '../commands/promptConfirmation.js';
 import { SERVER_KEY_MODAL_ID, handleServerKeyModal } from '../commands/serverSettingsKey.js';
 import { memberLanguage, memberTranslator, needsServerLanguage, noteServerLanguage } from '../discord/language.js';
 import { isPromptConfirmId } from '../discord/promptConfirmation.js';
-import { NO_PINGS, fitContent, tellPrivately } from '../discord/respond.js';
+import { tellPrivately } from '../discord/respond.js';
 import { t } from '../i18n/index.js';
 import type { Logger } from '../logger.js';
 import { StoreUnavailableError } from '../store/unavailable.js';
@@ -76,7 +76,7 @@ async function funnel(interaction: RepliableInteraction, log: Logger, handle: ()
 			await answerError(interaction, error.wordedIn(language), log);
 		} else if (error instanceof StoreUnavailableError) {
 			log.warn({ err: error }, 'Interaction refused: the store is unavailable');
-			await answerPrivately(interaction, t(language, 'errors.storeUnavailable'), log);
+			await answerError(interaction, t(language, 'errors.storeUnavailable'), log);
 		} else {
 			log.error({ err: error }, 'Interaction failed');
 			await answerError(interaction, t(language, 'errors.generic'), log);
@@ -84,28 +84,7 @@ async function funnel(interaction: RepliableInteraction, log: Logger, handle: ()
 	}
 }
 
-/**
- * Like {@link answerError}, but never in public: a command whose reply was deferred publicly has that reply (still
- * "thinking…", nothing else in it) deleted, and the member is told in a message only they see.
- */
-async function answerPrivately(interaction: RepliableInteraction, message: string, log: Logger): Promise<void> {
-	if (interaction.isChatInputCommand() && interaction.deferred && !interaction.replied && !interaction.ephemeral) {
-		try {
-			await interaction.deleteReply();
-			await interaction.followUp({
-				content: fitContent(`⚠️ ${message}`),
-				flags: MessageFlags.Ephemeral,
-				allowedMentions: NO_PINGS,
-			});
-			return;
-		} catch (error) {
-			log.warn({ err: error }, 'Could not tell the member privately; telling them in the reply');
-		}
-	}
-	await answerError(interaction, message, log);
-}
-
-/** The one error funnel: ephemeral when possible, never throws. */
+/** The one error funnel: only the member sees it (see `tellPrivately`); never throws. */
 async function answerError(interaction: RepliableInteraction, message: string, log: Logger): Promise<void> {
 	try {
 		await tellPrivately(interaction, `⚠️ ${message}`);

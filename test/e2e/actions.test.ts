@@ -4,6 +4,7 @@ import type { RecordedRequest } from '../../fakes/discord.js';
 import { JobRepository } from '../../src/jobs/repository.js';
 import { worldPerTest, type World } from './harness.js';
 import {
+	answerTo,
 	bodyOf,
 	buttonsOf,
 	channelPost,
@@ -469,11 +470,12 @@ describe('acting on results fails safely', () => {
 		const grid = await imagine({ resultUrls: gone });
 		const { discord } = world;
 
+		const from = discord.requests.length;
 		const click = discord.sendComponent({ messageId: grid.messageId, customId: `mj:pick:${grid.jobId}:1` });
-		const answer = await discord.waitForRequest(
-			(r) => r.method === 'PATCH' && r.path.endsWith(`/${click.token}/messages/@original`),
-		);
-		expect(content(answer)).toContain('Image #1 of this result is no longer available');
+		// Only the member is told: the reply deferred in public for the picked image is deleted.
+		const answer = await answerTo(discord, click, from);
+		expect(answer.ephemeral).toBe(true);
+		expect(answer.content).toContain('Image #1 of this result is no longer available');
 		const reacted = discord.requests.length;
 		discord.sendReaction({ messageId: grid.messageId, emoji: emoji('2️⃣') });
 		expect(await toldByDm(reacted)).toContain('Image #2 of this result is no longer available');

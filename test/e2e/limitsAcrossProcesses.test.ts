@@ -16,8 +16,7 @@ import { createLogger } from '../../src/logger.js';
 import { createClaims, type Claims } from '../../src/store/claims.js';
 import { REDIS_TESTS_ENABLED, startRedis, type RedisServer } from '../support/redis.js';
 import { replicaConfig } from './harness.js';
-
-const EPHEMERAL = 64;
+import { answerTo } from './requests.js';
 
 interface CallbackBody {
 	type?: number;
@@ -108,13 +107,12 @@ describe.runIf(REDIS_TESTS_ENABLED)('limits across two processes on one Redis st
 		await holder.release(`lock:limits:${ids.guild}`, 'the test');
 		await Promise.all([watch.stop(), holder.close()]);
 
-		const answers = await Promise.all([firstAnswer(discordA, fromA.token), firstAnswer(discordB, fromB.token)]);
-		const accepted = answers.findIndex((answer) => answer.type === 5);
+		const answers = await Promise.all([answerTo(discordA, fromA), answerTo(discordB, fromB)]);
+		const accepted = answers.findIndex((answer) => !answer.ephemeral);
 		expect(accepted).not.toBe(-1);
 		const refusal = answers[1 - accepted]!;
-		expect(refusal.type).toBe(4);
-		expect((refusal.data?.flags ?? 0) & EPHEMERAL).toBe(EPHEMERAL);
-		expect(refusal.data?.content).toBe(
+		expect(refusal.ephemeral).toBe(true);
+		expect(refusal.content).toBe(
 			'⚠️ Nothing was submitted. You already have 1 job running, and this server allows 1 at once. You can start another as soon as one finishes (see `/jobs`). A server admin controls this with `/server-settings set member_running_limit`.',
 		);
 		const generate = await mj.waitForGenerate(0);
@@ -142,7 +140,7 @@ describe.runIf(REDIS_TESTS_ENABLED)('limits across two processes on one Redis st
 		);
 		const refusedDiscord = discords[1 - accepted]!;
 		const again = refusedDiscord.sendCommand(imagine);
-		expect((await firstAnswer(refusedDiscord, again.token)).type).toBe(5);
+		expect((await answerTo(refusedDiscord, again)).ephemeral).toBe(false);
 		await mj.waitForGenerate(1);
 		for (const discord of discords) expect(discord.violations).toEqual([]);
 		expect(mj.violations).toEqual([]);

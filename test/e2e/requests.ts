@@ -57,6 +57,18 @@ export const replySaying =
 	(r: RecordedRequest): boolean =>
 		originalEdit(token)(r) && content(r).includes(text);
 
+/** The bot's follow-up message to the interaction with this token. */
+export const followUpTo =
+	(token: string) =>
+	(r: RecordedRequest): boolean =>
+		r.method === 'POST' && r.path.endsWith(`/${token}`) && r.path.startsWith('/webhooks/');
+
+/** The bot's deletion of the reply to the interaction with this token. */
+export const originalDeletion =
+	(token: string) =>
+	(r: RecordedRequest): boolean =>
+		r.method === 'DELETE' && r.path.endsWith(`/${token}/messages/@original`);
+
 /** The bot's answer to the interaction with this id (its callback: a reply, a deferral or a form). */
 export const interactionCallback =
 	(id: string) =>
@@ -106,16 +118,40 @@ interface AnswerBody {
 	embeds?: Answer['embeds'];
 }
 
-/** Sends a command and resolves with what the member sees first: the immediate reply, or the first edit of a deferred one. */
+/** Sends a command and resolves with what the member sees first: see {@link answerTo}. */
 export async function send(discord: FakeDiscord, input: SendCommandInput): Promise<Answer> {
 	const from = discord.requests.length;
-	const { id, token } = discord.sendCommand(input);
+	return answerTo(discord, discord.sendCommand(input), from);
+}
+
+/**
+ * What the member sees first in answer to an interaction: the immediate reply, the first edit of a deferred one, or,
+ * when a reply deferred in public is deleted, the private follow-up that takes its place (checked to come after the
+ * deletion: nothing of it stays in public).
+ */
+export async function answerTo(
+	discord: FakeDiscord,
+	{ id, token }: { id: string; token: string },
+	from = 0,
+): Promise<Answer> {
 	const callback = await discord.waitForRequest(interactionCallback(id), 5000, from);
 	const body = callback.body as AnswerBody;
 	const ephemeral = ((body.data?.flags ?? 0) & EPHEMERAL) !== 0;
 	if (body.type === 4) return { token, content: body.data?.content ?? '', ephemeral, embeds: body.data?.embeds ?? [] };
-	const edited = (await discord.waitForRequest(originalEdit(token), 5000, from)).body as AnswerBody;
-	return { token, content: edited.content ?? '', ephemeral, embeds: edited.embeds ?? [] };
+	const first = await discord.waitForRequest((r) => originalEdit(token)(r) || followUpTo(token)(r), 5000, from);
+	const shown = first.body as AnswerBody & { flags?: number };
+	if (!followUpTo(token)(first)) {
+		return { token, content: shown.content ?? '', ephemeral, embeds: shown.embeds ?? [] };
+	}
+	const deleted = discord.requests.findIndex((r, index) => index >= from && originalDeletion(token)(r));
+	expect(deleted, 'a public reply deleted before its private follow-up').toBeGreaterThanOrEqual(0);
+	expect(deleted).toBeLessThan(discord.requests.indexOf(first));
+	return {
+		token,
+		content: shown.content ?? '',
+		ephemeral: ((shown.flags ?? 0) & EPHEMERAL) !== 0,
+		embeds: shown.embeds ?? [],
+	};
 }
 
 /**
