@@ -12,6 +12,7 @@ import type { Wording } from '../userError.js';
 import type { ButtonRow } from './components.js';
 import { classify, codeOf, describeError, refusalWording, refusesButtons } from './deliveryErrors.js';
 import { tokenUsable } from './interactionToken.js';
+import { withFiles } from './multipart.js';
 import type { RenderedMessage } from './render.js';
 import { pingOnly } from './respond.js';
 
@@ -128,7 +129,7 @@ function edit(rest: REST, via: DeliveryRoute, route: `/${string}`, auth: boolean
 		via,
 		edits: true,
 		send: async (message) =>
-			(await rest.patch(route, { body: message.plain, files: message.files, auth })) as APIMessage,
+			(await rest.patch(route, { ...withFiles(message.plain, message.files), auth })) as APIMessage,
 	};
 }
 
@@ -149,10 +150,10 @@ async function post(
 	};
 	await options.beforePost?.(attempt);
 	log.debug({ route, channelId }, 'Posting a new message');
-	return (await rest.post(Routes.channelMessages(channelId), {
-		body: { ...body, nonce, enforce_nonce: true },
-		files: message.files,
-	})) as APIMessage;
+	return (await rest.post(
+		Routes.channelMessages(channelId),
+		withFiles({ ...body, nonce, enforce_nonce: true }, message.files),
+	)) as APIMessage;
 }
 
 /** Tries each route in turn until one takes the message; throws at once on a transient failure. */
