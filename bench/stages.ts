@@ -1,7 +1,9 @@
 /**
  * Where the bot's milliseconds go: the stages the bot child recorded (children/stageRecorder.ts) between two events of
  * one job, each stage as the time it covered inside that window (its intervals' union), and what no recorded stage
- * covers: the bot's own JavaScript (parsing, checks, rendering, bookkeeping, the REST queue, waiting for its turn).
+ * covers: the bot's own JavaScript (parsing, checks, bookkeeping, waiting for its turn). A stage that runs past the
+ * window is counted up to its end: the REST queue's span, from the call to Discord's answer, counts until the request
+ * goes out.
  */
 import type { StageEvent } from './protocol.js';
 import { percentile, round } from './stats.js';
@@ -14,6 +16,7 @@ export function stageOf(event: StageEvent): string | undefined {
 		return /^\s*SELECT/i.test(detail) ? 'store reads' : 'store writes';
 	}
 	if (kind === 'download') return 'downloads';
+	if (kind === 'rendering' || kind === 'REST queue') return kind;
 	if (kind === 'http') {
 		if (detail.includes('/record-info')) return 'record-info';
 		if (detail.includes('/files/')) return undefined; // inside a download
@@ -41,7 +44,7 @@ export function covered(spans: ReadonlyArray<readonly [number, number]>, from: n
 	return total;
 }
 
-export const OWN_WORK = 'bot JS outside these (parsing, checks, rendering, bookkeeping, REST queue, turns)';
+export const OWN_WORK = 'bot JS outside these (parsing, checks, bookkeeping, turns)';
 
 /** Each stage's covered ms inside [from, to], plus the time no stage covers. */
 export function breakDown(events: readonly StageEvent[], from: number, to: number): Record<string, number> {

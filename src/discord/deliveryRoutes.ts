@@ -8,6 +8,7 @@ import { Routes, type APIMessage, type REST, type RawFile } from 'discord.js';
 import type { PublishOptions } from '../jobs/contracts.js';
 import type { DeliveryRoute, FinishedJob, PostAttempt } from '../jobs/types.js';
 import type { Logger } from '../logger.js';
+import { timed } from '../timing.js';
 import type { Wording } from '../userError.js';
 import type { ButtonRow } from './components.js';
 import { classify, codeOf, describeError, refusalWording, refusesButtons } from './deliveryErrors.js';
@@ -156,6 +157,11 @@ async function post(
 	)) as APIMessage;
 }
 
+/** Published for whoever listens as the time until Discord answers: up to the request going out, the REST queue's. */
+async function sendTimed(route: Route, message: Outgoing): Promise<APIMessage> {
+	return timed('REST queue', route.via, async () => route.send(message));
+}
+
 /** Tries each route in turn until one takes the message; throws at once on a transient failure. */
 export async function tryRoutes(routes: readonly Route[], message: Outgoing, log: Logger): Promise<ChainResult> {
 	const reasons: string[] = [];
@@ -171,7 +177,7 @@ export async function tryRoutes(routes: readonly Route[], message: Outgoing, log
 		try {
 			let landed: APIMessage;
 			try {
-				landed = await route.send(sending);
+				landed = await sendTimed(route, sending);
 			} catch (error) {
 				if (!sending.withoutButtons || !refusesButtons(error)) throw error;
 				// Refused for its buttons only: without them by this route, and by every route after it.

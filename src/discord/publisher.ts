@@ -27,6 +27,7 @@ import { DeliveryError } from '../jobs/errors.js';
 import type { FinishedJob, JobRecord } from '../jobs/types.js';
 import type { Logger } from '../logger.js';
 import type { ActionEmojiSet } from '../settings/actionEmoji.js';
+import { timed } from '../timing.js';
 import type { Wording } from '../userError.js';
 import { withResultActions, withoutActions } from './components.js';
 import { classify, describeError } from './deliveryErrors.js';
@@ -141,7 +142,8 @@ export class DiscordPublisher implements JobPublisher {
 		}
 
 		const routes = routesFor({ rest: this.rest, job, options, log, now: this.now });
-		const result = await tryRoutes(routes, await this.resultMessage(job, downloads), log);
+		const message = await timed('rendering', job.id, async () => this.resultMessage(job, downloads));
+		const result = await tryRoutes(routes, message, log);
 		if (result.landed) {
 			if (result.refusedEdit) await this.pointReplyTo(job, result, log);
 			return published(result.via, result.message, job.id, result.sent.resultIndexes, result.sent.notice);
