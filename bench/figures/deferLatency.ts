@@ -3,7 +3,7 @@
  * interaction callback (the defer) reaching the fake Discord, as noted by the TCP tap at the fake's door (so the
  * fake's own handling of the burst does not count). Baseline: a bare discord.js client that defers every interaction
  * and does nothing else, on a second fake Discord with its own tap, measured the same way, in turn with the bot
- * (bare, bot, bare, bot, …): the figure is the median of the per-round ratios of p99s, as the absolute p99 mostly
+ * (bare, bot, then bot, bare, …; the idle bot with nothing left running before each): the figure is the median of the per-round ratios of p99s, as the absolute p99 mostly
  * measures the machine. Two shapes: the main bot idle, and a bot of its own with 1 000 jobs waiting in its queue
  * (the provider's real submit limit, so the queue only moves 20 per 10 s and every move re-edits waiting replies).
  * A last, unmeasured burst on the bot is recorded stage by stage (see stages.ts) to say where its milliseconds go.
@@ -21,8 +21,12 @@ import { startTap } from '../world.js';
 
 const TARGET_RATIO = 1.1;
 const WARMUP = 10;
-/** Rounds of bare then bot, each one burst of N: on a shared machine one round's ratio alone says little. */
-const ROUNDS = 7;
+/**
+ * Rounds of bare and bot, each one burst of N: on a shared machine one round's ratio alone says little (a p99 of 50
+ * is nearly their maximum: one late wake-up of either process moves it by several ms). With 7 rounds the median ratio
+ * still moved from 0.7 to 1.5 between runs of the same code; with 15, 0.8 to 1.0.
+ */
+const ROUNDS = 15;
 /** Interactions sent one at a time, recorded stage by stage (alone, each one's stages are its own). */
 const STAGED = 20;
 
@@ -114,7 +118,7 @@ interface Rounds {
 }
 
 /**
- * `ROUNDS` times: a bare burst, then a bot burst of the same size; the ratio of their p99s per round. `settle` runs
+ * `ROUNDS` times: a bare burst and a bot burst of the same size; the ratio of their p99s per round. `settle` runs
  * before each burst: the bare client shares the machine with the bot, so the bot's work left from its last burst
  * would slow the bare one too.
  */
@@ -127,10 +131,17 @@ async function pairedRounds(
 ): Promise<Rounds> {
 	const rounds: Rounds = { bot: [], bare: [], ratios: [] };
 	for (let round_ = 1; round_ <= ROUNDS; round_++) {
+		// Each goes first in every other round: the first burst after a pause may meet a colder machine.
+		const bareFirst = round_ % 2 === 1;
 		await settle();
-		const base = await bare.burst(context.sizes.deferInteractions, `bare-${tag}-${round_}`);
+		const first = bareFirst
+			? await bare.burst(context.sizes.deferInteractions, `bare-${tag}-${round_}`)
+			: await botBurst(`bot-${tag}-${round_}`);
 		await settle();
-		const bot = await botBurst(`bot-${tag}-${round_}`);
+		const second = bareFirst
+			? await botBurst(`bot-${tag}-${round_}`)
+			: await bare.burst(context.sizes.deferInteractions, `bare-${tag}-${round_}`);
+		const [base, bot] = bareFirst ? [first, second] : [second, first];
 		const ratio = percentile(bot.latencies, 99) / percentile(base.latencies, 99);
 		rounds.bare.push(base.latencies);
 		rounds.bot.push(bot.latencies);
@@ -197,7 +208,7 @@ function ratioFigure(
 		target: `p99 ≤ ${TARGET_RATIO}× bare`,
 		pass: ratio <= TARGET_RATIO,
 		notes: [
-			`${ROUNDS} rounds of ${rounds.bot[0]?.length ?? 0} at once, bare then bot: ratio of p99s median ${round(ratio)}× (spread ${spread}); bot p99s ${botP99s.map((value) => round(value)).join(', ')} ms, bare ${bareP99s.map((value) => round(value)).join(', ')} ms; bot p50 ${round(percentile(rounds.bot.flat(), 50))} ms`,
+			`${ROUNDS} rounds of ${rounds.bot[0]?.length ?? 0} at once, bare and bot (each first in every other round): ratio of p99s median ${round(ratio)}× (spread ${spread}); bot p99s ${botP99s.map((value) => round(value)).join(', ')} ms, bare ${bareP99s.map((value) => round(value)).join(', ')} ms; bot p50 ${round(percentile(rounds.bot.flat(), 50))} ms`,
 			`stages inside the bot, gateway packet → defer issued (median of ${STAGED} sent one at a time, recorded): ${describeStages(stages)}`,
 			...extraNotes,
 		],
