@@ -22,6 +22,7 @@ import {
 	str,
 	sub,
 	withoutCallback,
+	answerTo,
 } from './requests.js';
 
 let world: World;
@@ -145,6 +146,22 @@ describe('the prompt checker', () => {
 		world.discord.sendComponent({ messageId, customId: submit });
 		const generate = await world.mj.waitForGenerate(0);
 		expect(withoutCallback(generate.body)).toEqual({ taskType: 'mj_txt2img', prompt: 'a fox', version: '7' });
+	});
+
+	it('Submit refused by a rule set since the confirmation: told privately, its public "thinking…" gone', async () => {
+		await open();
+		await imagine('a fox --v 7');
+		const { messageId, submit } = confirmation();
+		// While the member reads the confirmation, an admin keeps generation to another channel.
+		const elsewhere = world.discord.addTextChannel('generation');
+		await serverSettings('set', [{ name: 'add_channel', type: 7, value: elsewhere }]);
+		const from = world.discord.requests.length;
+		const click = world.discord.sendComponent({ messageId, customId: submit });
+		const answer = await answerTo(world.discord, click, from);
+		expect(answer.ephemeral).toBe(true);
+		expect(answer.content).toContain('Nothing was submitted');
+		expect(world.mj.generateRequests).toHaveLength(0);
+		expect(world.discord.violations).toEqual([]);
 	});
 
 	it('members who type no flags see no extra step', async () => {
