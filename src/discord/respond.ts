@@ -45,7 +45,8 @@ export interface PrivateAnswer {
  * Tells the member something only they see: replies ephemerally, follows up ephemerally after a reply, or edits a
  * reply deferred privately. A reply deferred in public (a generating command is acknowledged before it is decided) is
  * still an empty "thinking…": it is deleted first, as the first follow-up would otherwise take its place, in public.
- * If Discord refuses that deletion, the reply is edited: better said in public than not at all.
+ * The follow-up goes whatever came of the deletion: refused, the "thinking…" becomes the answer (better said in public
+ * than not at all); landed but its answer lost, the answer is a message of its own.
  */
 export async function answerPrivately(interaction: RepliableInteraction, answer: PrivateAnswer): Promise<void> {
 	const message = { ...answer, content: fitContent(answer.content), allowedMentions: NO_PINGS };
@@ -53,7 +54,8 @@ export async function answerPrivately(interaction: RepliableInteraction, answer:
 		await interaction.followUp({ ...message, flags: MessageFlags.Ephemeral });
 	} else if (!interaction.deferred) {
 		await interaction.reply({ ...message, flags: MessageFlags.Ephemeral });
-	} else if (interaction.ephemeral === false && (await removedThinking(interaction))) {
+	} else if (interaction.ephemeral === false) {
+		await interaction.deleteReply().catch(() => undefined);
 		await interaction.followUp({ ...message, flags: MessageFlags.Ephemeral });
 	} else {
 		await interaction.editReply(message);
@@ -63,15 +65,6 @@ export async function answerPrivately(interaction: RepliableInteraction, answer:
 /** {@link answerPrivately} with words only. */
 export async function tellPrivately(interaction: RepliableInteraction, text: string): Promise<void> {
 	await answerPrivately(interaction, { content: text });
-}
-
-async function removedThinking(interaction: RepliableInteraction): Promise<boolean> {
-	try {
-		await interaction.deleteReply();
-		return true;
-	} catch {
-		return false;
-	}
 }
 
 /** Whether `error` is Discord refusing with this JSON error code. */

@@ -53,7 +53,7 @@ describe('a command acknowledged before it is decided', () => {
 		expect(usage.today).toBe(1);
 	});
 
-	it('edits the refusal into the reply when Discord will not delete the "thinking…"', async () => {
+	it('puts the refusal in place of the "thinking…" when Discord will not delete it', async () => {
 		const world = await openWorld();
 		const elsewhere = world.discord.addTextChannel('generation');
 		await setServer(world, { channels: [elsewhere] });
@@ -66,10 +66,33 @@ describe('a command acknowledged before it is decided', () => {
 			10,
 		);
 		const refused = discord.sendCommand(imagine('in the wrong channel'));
-		const told = await discord.waitForRequest(originalEdit(refused.token));
+		const told = await discord.waitForRequest(followUpTo(refused.token));
 		expect(content(told)).toContain('Nothing was submitted');
 		expect(content(told)).toContain(elsewhere);
-		expect(discord.requests.filter(followUpTo(refused.token))).toEqual([]);
+		// The first follow-up of a deferred reply takes the "thinking…"'s place: the member reads it there.
+		const reply = discord.messages.get(String((told.response.body as { id: string }).id));
+		expect(reply?.content).toContain('Nothing was submitted');
+		expect(world.mj.generateRequests).toHaveLength(0);
+		expect(discord.violations).toEqual([]);
+	});
+
+	it('tells the member in a message of their own when the deletion landed but its answer was lost', async () => {
+		const world = await openWorld();
+		const elsewhere = world.discord.addTextChannel('generation');
+		await setServer(world, { channels: [elsewhere] });
+		const { discord } = world;
+		// Deleted, then the connection reset before the answer: discord.js tries again and finds nothing to delete.
+		discord.failNext((r) => r.method === 'DELETE' && r.path.endsWith('/@original'), {
+			status: 0,
+			body: null,
+			handled: true,
+			reset: true,
+		});
+		const from = discord.requests.length;
+		const refused = discord.sendCommand(imagine('in the wrong channel'));
+		const answer = await answerTo(discord, refused, from);
+		expect(answer.ephemeral).toBe(true);
+		expect(answer.content).toContain('Nothing was submitted');
 		expect(world.mj.generateRequests).toHaveLength(0);
 		expect(discord.violations).toEqual([]);
 	});
